@@ -1,0 +1,42 @@
+# Two commands of the contract: `make report` and `make test`.
+# Everything the tests need is installed here, so a fresh machine needs nothing by hand.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+APT_PACKAGES := chromium epubcheck poppler-utils
+
+.PHONY: report test lint system venv clean bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Debian packages for the browser and EPUB tests (Chromium for axe-core, epubcheck).
+system:
+	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null; then :; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; fi
+
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+report: $(STAMP)
+	$(BIN)/report build
+
+lint: $(STAMP)
+	$(BIN)/ruff check report tests scripts
+
+test: $(STAMP) system $(NODE_STAMP) lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf build $(VENV) node_modules
