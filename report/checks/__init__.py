@@ -1,0 +1,1 @@
+"""Manuscript and built-file checks, reported as linter findings."""

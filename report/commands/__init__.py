@@ -1,0 +1,1 @@
+"""One module per CLI verb, as MkDocs does; ``report.cli`` only wires them together."""

@@ -1,0 +1,154 @@
+"""The manifest: ``mkdocs.yml`` is the one place for title, metadata and chapter order.
+
+Keeping the report's metadata in the MkDocs configuration (under ``extra:``) means the
+web edition and the PDFs cannot disagree about the title or the chapter order, and a
+plain ``mkdocs build`` in the tree still works.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from report.errors import InputError, Problem
+from report.manuscript import yamlsource
+
+MANIFEST = "mkdocs.yml"
+EDITION_NAMES = ("print", "digital", "web", "docx", "epub")
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One chapter in reading order: its file (relative to docs_dir) and nav title."""
+
+    file: str
+    title: str | None
+    line: int
+
+
+@dataclass
+class Manifest:
+    """What the editions need to know about the report as a whole."""
+
+    root: Path
+    title: str
+    docs_dir: str = "chapters"
+    subtitle: str | None = None
+    partners: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    version: str = "0.0.0"
+    date: str | None = None
+    licence: str | None = None
+    isbn: dict[str, str] = field(default_factory=dict)
+    language: str = "en-GB"
+    bibliography: str | None = None
+    csl: str | None = None
+    place: str | None = None
+    copyright: str | None = None
+    word_targets: dict[str, int] = field(default_factory=dict)
+    nav: list[NavEntry] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.title}: {self.subtitle}" if self.subtitle else self.title
+
+    @property
+    def slug(self) -> str:
+        """File-name stem of the editions, from ``extra.slug`` or the title."""
+        explicit = self.extra.get("slug")
+        if explicit:
+            return str(explicit)
+        return slugify(self.title)[:60].strip("-") or "report"
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _flatten_nav(items: Any, path: str, problems: list[Problem]) -> list[NavEntry]:
+    """MkDocs nav entries may be ``file``, ``{title: file}`` or nested sections."""
+    entries: list[NavEntry] = []
+    if not isinstance(items, list):
+        problems.append(Problem(path, getattr(items, "line", None), "nav must be a list"))
+        return entries
+    for index, item in enumerate(items):
+        line = items.line_of(index) if isinstance(items, yamlsource.LinedList) else None
+        if isinstance(item, str):
+            entries.append(NavEntry(item, None, line or 0))
+        elif isinstance(item, dict) and len(item) == 1:
+            (title, target), = item.items()
+            if isinstance(target, str):
+                if not re.match(r"^[a-z]+://", target):
+                    entries.append(NavEntry(target, str(title), line or 0))
+            else:
+                entries.extend(_flatten_nav(target, path, problems))
+        else:
+            problems.append(Problem(path, line, f"nav entry not understood: {item!r}"))
+    return entries
+
+
+def _string_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def load_manifest(root: Path) -> Manifest:
+    """Read and validate ``mkdocs.yml`` in the report tree."""
+    path = root / MANIFEST
+    config = yamlsource.load(path, MANIFEST)
+    problems: list[Problem] = []
+    if not isinstance(config, dict):
+        raise InputError(Problem(MANIFEST, 1, "expected a mapping of MkDocs settings"))
+    extra = config.get("extra") or {}
+    if not isinstance(extra, dict):
+        problems.append(Problem(MANIFEST, config.line_of("extra"), "extra must be a mapping"))
+        extra = {}
+    title = extra.get("title") or config.get("site_name")
+    if not title:
+        problems.append(Problem(MANIFEST, 1, "site_name is required"))
+    nav = _flatten_nav(config.get("nav") or [], MANIFEST, problems)
+    if "nav" not in config:
+        problems.append(Problem(MANIFEST, 1, "nav is required: it gives the chapter order"))
+    isbn = extra.get("isbn") or {}
+    if not isinstance(isbn, dict):
+        problems.append(Problem(MANIFEST, extra.line_of("isbn"), "isbn must map editions"))
+        isbn = {}
+    for edition in isbn:
+        if edition not in EDITION_NAMES:
+            problems.append(Problem(MANIFEST, isbn.line_of(edition),
+                                    f"isbn for unknown edition {edition!r}"))
+    targets = extra.get("word_targets") or {}
+    if problems:
+        raise InputError(problems)
+    return Manifest(
+        root=root,
+        title=str(title),
+        docs_dir=str(config.get("docs_dir") or "docs"),
+        subtitle=extra.get("subtitle"),
+        partners=_string_list(extra.get("partners")),
+        authors=_string_list(extra.get("authors") or config.get("site_author")),
+        publisher=extra.get("publisher"),
+        version=str(extra.get("version") or "0.0.0"),
+        date=str(extra["date"]) if extra.get("date") else None,
+        licence=extra.get("licence"),
+        isbn={str(k): str(v) for k, v in isbn.items()},
+        language=str(extra.get("language") or "en-GB"),
+        bibliography=extra.get("bibliography"),
+        csl=extra.get("csl"),
+        place=extra.get("place"),
+        copyright=extra.get("copyright") or config.get("copyright"),
+        word_targets={str(k): int(v) for k, v in targets.items()},
+        nav=nav,
+        extra=dict(extra),
+        config=dict(config),
+    )

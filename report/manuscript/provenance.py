@@ -1,0 +1,47 @@
+"""Where a build comes from: the commit, whether the tree is dirty, and its date.
+
+Draft stamps and the manifest name the short commit so that a printed page can be traced
+to the exact text; release dates come from the commit so builds are reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import git
+
+
+@dataclass(frozen=True)
+class Provenance:
+    commit: str | None
+    dirty: bool
+    date: datetime
+
+    @property
+    def short(self) -> str:
+        return self.commit[:7] if self.commit else "uncommitted"
+
+
+def provenance(root: Path) -> Provenance:
+    """Commit and date of the tree; ``SOURCE_DATE_EPOCH`` wins for the date."""
+    commit, dirty, date = None, False, None
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        if repo.head.is_valid():
+            head = repo.head.commit
+            commit = head.hexsha
+            date = head.committed_datetime.astimezone(UTC)
+        rel = os.path.relpath(root, repo.working_tree_dir)
+        paths = [] if rel == "." else [rel]
+        dirty = repo.is_dirty(untracked_files=True, path=paths[0] if paths else None)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        pass
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        date = datetime.fromtimestamp(int(epoch), UTC)
+    if date is None:
+        date = datetime.now(UTC).replace(microsecond=0)
+    return Provenance(commit=commit, dirty=dirty, date=date)

@@ -1,0 +1,38 @@
+"""The only door through which WeasyPrint may read a file.
+
+A build must read nothing outside the report tree and the toolkit's own styles, and
+fetch nothing from the network: a stray ``<img src="https://…">`` in a chapter would
+otherwise tell a third party that the report is being built, and a ``file:///etc/…``
+would leak a local file into a PDF. WeasyPrint accepts a custom URL fetcher; this one
+refuses everything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint import default_url_fetcher
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+class FetchRefused(ValueError):
+    """Raised for any URL outside the allowed folders; WeasyPrint logs and skips it."""
+
+
+def make_fetcher(*allowed: Path):
+    roots = [p.resolve() for p in (*allowed, PACKAGE_DIR)]
+
+    def fetch(url: str, *args, **kwargs):
+        parsed = urlparse(url)
+        if parsed.scheme == "data":
+            return default_url_fetcher(url, *args, **kwargs)
+        if parsed.scheme != "file":
+            raise FetchRefused(f"refused to fetch {url}: builds do not use the network")
+        path = Path(unquote(parsed.path)).resolve()
+        if not any(path == root or root in path.parents for root in roots):
+            raise FetchRefused(f"refused to read {path}: outside the report tree")
+        return default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
