@@ -45,7 +45,7 @@ class Manifest:
     licence: str | None = None
     isbn: dict[str, str] = field(default_factory=dict)
     language: str = "en-GB"
-    bibliography: str | None = None
+    bibliography: list[str] = field(default_factory=list)
     csl: str | None = None
     place: str | None = None
     copyright: str | None = None
@@ -143,7 +143,7 @@ def load_manifest(root: Path) -> Manifest:
         licence=extra.get("licence"),
         isbn={str(k): str(v) for k, v in isbn.items()},
         language=str(extra.get("language") or "en-GB"),
-        bibliography=extra.get("bibliography"),
+        bibliography=_string_list(extra.get("bibliography")),
         csl=extra.get("csl"),
         place=extra.get("place"),
         copyright=extra.get("copyright") or config.get("copyright"),
