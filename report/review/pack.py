@@ -1,0 +1,282 @@
+"""The reviewer pack: the draft as reviewers read it, numbered so comments find home.
+
+Consultees do not use git. They get a PDF with every paragraph numbered in the margin
+(so "para 12" means the same thing to everyone), a Word file whose paragraphs carry the
+same numbers as bookmarks ``p-N`` (so a Word comment maps back to its paragraph exactly),
+a comment form, and a page of instructions. Every page says it is a draft and which
+commit it shows, so a stray printout can be traced and is not mistaken for the report.
+
+The pack shows the words a reader sees (the projection used for anchoring), not the
+Markdown: what a reviewer quotes is then what anchoring searches for.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from report.manuscript import Manuscript
+from report.outputs import atomic_path, write_text
+from report.review.paragraphs import Paragraph
+from report.review.round import RoundRecord
+from report.review.template import build_template
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """The files of a round's pack, all inside ``build/review/<round>/``."""
+
+    pdf: Path
+    docx: Path
+    template: Path
+    instructions: Path
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.pdf, self.docx, self.template, self.instructions]
+
+
+def stamp(manuscript: Manuscript, record: RoundRecord) -> str:
+    return (f"Draft for consultation {manuscript.manifest.version} · {record.commit[:7]} · "
+            "not for circulation")
+
+
+def font_css() -> str:
+    """``@font-face`` rules for the bundled Open Sans (read through the fetcher)."""
+    faces = []
+    for file, weight, style in (("OpenSans-Regular.ttf", 400, "normal"),
+                                ("OpenSans-Italic.ttf", 400, "italic"),
+                                ("OpenSans-Semibold.ttf", 600, "normal"),
+                                ("OpenSans-Bold.ttf", 700, "normal"),
+                                ("OpenSans-BoldItalic.ttf", 700, "italic")):
+        path = FONTS_DIR / file
+        if path.is_file():
+            faces.append(f'@font-face {{ font-family: "Open Sans"; src: url("{path.as_uri()}");'
+                         f" font-weight: {weight}; font-style: {style}; }}")
+    return "\n".join(faces) + "\n"
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One thing to lay out in order: a chapter title, a section title or a paragraph."""
+
+    kind: str  # chapter | section | paragraph
+    text: str
+    paragraph: Paragraph | None = None
+
+
+def layout(manuscript: Manuscript, paragraphs: list[Paragraph]) -> list[_Block]:
+    """Chapters in nav order, a section heading wherever the section changes."""
+    by_chapter: dict[str, list[Paragraph]] = {}
+    for para in paragraphs:
+        by_chapter.setdefault(para.chapter, []).append(para)
+    blocks: list[_Block] = []
+    for chapter in manuscript.chapters:
+        blocks.append(_Block("chapter", chapter.title))
+        section = chapter.title
+        for para in sorted(by_chapter.get(chapter.rel, []), key=lambda p: p.number):
+            if para.section and para.section != section:
+                section = para.section
+                blocks.append(_Block("section", section))
+            blocks.append(_Block("paragraph", para.text, para))
+    return blocks
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+_PDF_CSS = """
+@page { size: A4; margin: 24mm 20mm 22mm 32mm;
+  @top-center { content: string(stamp); font: 600 8pt "Open Sans", sans-serif;
+                color: #a40000; }
+  @bottom-center { content: "Page " counter(page) " of " counter(pages);
+                   font: 8pt "Open Sans", sans-serif; color: #555; } }
+html { font-family: "Open Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
+       color: #1b1b1b; }
+.stamp { string-set: stamp content(); color: #a40000; font-weight: 600; font-size: 9pt; }
+h1 { font-size: 20pt; margin: 0 0 4mm; }
+h1.chapter { break-before: page; }
+h2 { font-size: 13pt; margin: 6mm 0 2mm; }
+p.para { position: relative; margin: 0 0 2.5mm; }
+p.para .num { position: absolute; left: -17mm; width: 12mm; text-align: right;
+              font-size: 8pt; font-weight: 600; color: #555; }
+.cover p { max-width: 130mm; }
+"""
+
+
+def pdf_html(manuscript: Manuscript, record: RoundRecord, paragraphs: list[Paragraph]) -> str:
+    esc = html.escape
+    parts = []
+    for block in layout(manuscript, paragraphs):
+        if block.kind == "chapter":
+            parts.append(f'<h1 class="chapter">{esc(block.text)}</h1>')
+        elif block.kind == "section":
+            parts.append(f"<h2>{esc(block.text)}</h2>")
+        else:
+            number = block.paragraph.number
+            parts.append(f'<p class="para" id="p-{number}"><span class="num">{number}</span>'
+                         f"{esc(_one_line(block.text))}</p>")
+    deadline = (f"<p>Please send your comments by <strong>{esc(record.deadline)}</strong>.</p>"
+                if record.deadline else "")
+    title = manuscript.manifest.full_title
+    return f"""<!DOCTYPE html>
+<html lang="{esc(manuscript.manifest.language)}">
+<head><meta charset="utf-8"><title>{esc(title)}: draft for consultation</title>
+<style>{font_css()}{_PDF_CSS}</style></head>
+<body>
+<section class="cover">
+<p class="stamp">{esc(stamp(manuscript, record))}</p>
+<h1>{esc(title)}</h1>
+<p>Draft for consultation, review round {esc(record.name)}, opened {esc(record.opened)}.</p>
+{deadline}
+<p>Every paragraph is numbered in the margin. Please give the paragraph number with each
+comment. You can comment in the Word version of this draft, in the comment form
+(spreadsheet), or on the web draft: see the instructions sent with this pack.</p>
+<p>This draft is confidential to the people consulted. Please do not circulate or quote
+it.</p>
+</section>
+{chr(10).join(parts)}
+</body>
+</html>
+"""
+
+
+def write_pdf(target: Path, manuscript: Manuscript, record: RoundRecord,
+              paragraphs: list[Paragraph]) -> Path:
+    from weasyprint import HTML
+
+    from report.render.fetcher import make_fetcher
+
+    document = HTML(string=pdf_html(manuscript, record, paragraphs),
+                    base_url=str(manuscript.root) + "/",
+                    url_fetcher=make_fetcher(manuscript.root))
+    with atomic_path(target) as tmp:
+        document.write_pdf(tmp)
+    return target
+
+
+def _inlines(text: str) -> list[dict]:
+    """Plain text as pandoc inlines: words and single spaces (no Markdown parsing)."""
+    out: list[dict] = []
+    for word in text.split():
+        if out:
+            out.append({"t": "Space"})
+        out.append({"t": "Str", "c": word})
+    return out
+
+
+def docx_ast(manuscript: Manuscript, record: RoundRecord,
+             paragraphs: list[Paragraph]) -> dict:
+    """A pandoc document built directly (not from Markdown), so no text is re-parsed.
+
+    Each paragraph is ``[N] `` followed by a span with id ``p-N``: pandoc writes the span
+    as a Word bookmark ``p-N``, which survives reviewers' edits and comments.
+    """
+    import pypandoc
+
+    api = json.loads(pypandoc.convert_text("", "json", format="markdown"))["pandoc-api-version"]
+    blocks: list[dict] = [{"t": "Para", "c": [{"t": "Strong",
+                                               "c": _inlines(stamp(manuscript, record))}]}]
+    for block in layout(manuscript, paragraphs):
+        if block.kind in ("chapter", "section"):
+            level = 1 if block.kind == "chapter" else 2
+            blocks.append({"t": "Header", "c": [level, ["", [], []], _inlines(block.text)]})
+        else:
+            number = block.paragraph.number
+            span = {"t": "Span", "c": [[f"p-{number}", [], []], _inlines(block.text)]}
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"[{number}]"},
+                                              {"t": "Space"}, span]})
+    title = manuscript.manifest.full_title
+    meta = {"title": {"t": "MetaInlines", "c": _inlines(title)},
+            "lang": {"t": "MetaString", "c": manuscript.manifest.language}}
+    return {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
+
+
+def write_docx(target: Path, manuscript: Manuscript, record: RoundRecord,
+               paragraphs: list[Paragraph]) -> Path:
+    """pandoc writes the body; python-docx adds the draft stamp to every page header."""
+    import docx
+    import pypandoc
+
+    ast = json.dumps(docx_ast(manuscript, record, paragraphs))
+    with atomic_path(target) as tmp:
+        out = tmp.with_suffix(".docx")
+        try:
+            pypandoc.convert_text(ast, "docx", format="json", outputfile=str(out))
+            document = docx.Document(str(out))
+            for section in document.sections:
+                section.header.is_linked_to_previous = False
+                section.header.paragraphs[0].text = stamp(manuscript, record)
+            document.core_properties.title = manuscript.manifest.full_title
+            document.core_properties.author = ""
+            document.core_properties.comments = f"review round {record.name}"
+            document.save(str(tmp))
+        finally:
+            out.unlink(missing_ok=True)
+    return target
+
+
+def instructions(manuscript: Manuscript, record: RoundRecord, pdf: str, docx_name: str,
+                 template: str, paragraphs: int) -> str:
+    site = manuscript.manifest.config.get("site_url")
+    web = (f"the web draft at {site}" if site else "the web draft (the link is in the email "
+           "that came with this pack)")
+    deadline = f"by **{record.deadline}**" if record.deadline else "by the date in our email"
+    return f"""# How to comment on the draft
+
+*{manuscript.manifest.full_title}*: draft for consultation, review round {record.name}.
+
+Thank you for reviewing this draft. Please send your comments {deadline}.
+Every paragraph has a number (1 to {paragraphs}). The numbers are the same in every
+version of the draft, so please quote the number with each comment.
+
+There are three ways to comment. Use whichever suits you.
+
+## 1. In Word
+
+Open `{docx_name}`. Select the words you want to comment on and choose
+**Review > New Comment**. To suggest new wording, turn on **Review > Track Changes** and
+edit the text. Please do not remove the numbers in square brackets, such as [12].
+Send the file back to us when you have finished.
+
+## 2. In the comment form
+
+Open `{template}` in Excel or another spreadsheet program. Use one row per comment:
+your name, the chapter, the paragraph number, the type of comment (ge = general,
+te = technical, ed = editorial), your comment and, if you like, the wording you propose.
+Leave the last column blank: we use it to reply. You can read the numbered draft in
+`{pdf}`.
+
+## 3. On the web draft
+
+Open {web} and use the annotation tool (Hypothesis) to highlight text and add a note.
+
+## What happens next
+
+We read every comment and reply to each one. After the round, you will get a letter
+saying what we did with each of your comments. Your name is not published, and no
+comment is attributed to you in the report. Please do not circulate or quote the draft.
+"""
+
+
+def build_pack(folder: Path, manuscript: Manuscript, record: RoundRecord,
+               paragraphs: list[Paragraph]) -> Pack:
+    """Write the four files of the pack into ``folder``."""
+    slug = manuscript.manifest.slug
+    pack = Pack(pdf=folder / f"{slug}-review-{record.name}.pdf",
+                docx=folder / f"{slug}-review-{record.name}.docx",
+                template=folder / f"comments-{record.name}.xlsx",
+                instructions=folder / "instructions.md")
+    write_pdf(pack.pdf, manuscript, record, paragraphs)
+    write_docx(pack.docx, manuscript, record, paragraphs)
+    build_template(pack.template, round_name=record.name, paragraphs=len(paragraphs),
+                   chapters=[c.title for c in manuscript.chapters], deadline=record.deadline)
+    write_text(pack.instructions, instructions(manuscript, record, pack.pdf.name,
+                                               pack.docx.name, pack.template.name,
+                                               len(paragraphs)))
+    return pack

@@ -1,0 +1,229 @@
+"""A consultation round: the commit reviewers read, recorded, tagged and packed.
+
+Every comment a reviewer sends is about the text *as it stood when the round opened*.
+Recording that commit (in ``review/<round>/round.yaml`` and as the tag
+``review/<round>``) is what lets anchoring map comments through later edits, and lets
+``report review changes`` show reviewers what became of the text they read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import git
+import yaml
+
+from report.errors import InputError, Problem
+
+REVIEW_DIR = "review"
+ROUND_FILE = "round.yaml"
+_ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class RoundRefused(Exception):
+    """The command ran but will not open the round (a dirty tree): exit 1."""
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """What ``round.yaml`` holds: the round's name, commit, dates and reviewers."""
+
+    name: str
+    commit: str
+    opened: str
+    deadline: str | None = None
+    reviewers: list[str] = field(default_factory=list)
+
+    def as_yaml(self) -> str:
+        data = {
+            "name": self.name,
+            "commit": self.commit,
+            "opened": self.opened,
+            "deadline": self.deadline,
+            "reviewers": list(self.reviewers),
+        }
+        header = (f"# Consultation round {self.name}: reviewers read the manuscript at this "
+                  "commit (tag review/" f"{self.name}).\n")
+        return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def tag_name(name: str) -> str:
+    return f"{REVIEW_DIR}/{name}"
+
+
+def record_path(root: Path, name: str) -> Path:
+    return root / REVIEW_DIR / name / ROUND_FILE
+
+
+def check_name(name: str) -> None:
+    """A round name becomes a folder and a git tag, so keep it to safe characters."""
+    if not _ROUND_NAME.match(name) or ".." in name or name.endswith((".", ".lock")):
+        raise InputError(Problem(REVIEW_DIR, None,
+                                 f"round name {name!r} must be letters, digits, '.', '_' "
+                                 "or '-', starting with a letter or digit"))
+
+
+def check_date(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(Problem(REVIEW_DIR, None,
+                                 f"{what} {value!r} is not a date (YYYY-MM-DD)")) from None
+
+
+def repository(root: Path) -> git.Repo:
+    """The git repository holding the report tree; rounds need history."""
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise InputError(Problem(".", None, f"{root} is not in a git repository: "
+                                 "review rounds need the manuscript's history")) from None
+
+
+def tree_prefix(repo: git.Repo, root: Path) -> str:
+    """The report tree's folder inside the repository ("" when it is the top)."""
+    rel = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+    return "" if rel == "." else Path(rel).as_posix()
+
+
+def round_commit(root: Path, name: str) -> str:
+    """The full sha of a round: its tag ``review/<name>``, else its ``round.yaml``."""
+    repo = repository(root)
+    try:
+        return repo.tags[tag_name(name)].commit.hexsha
+    except (IndexError, ValueError):
+        pass
+    record = record_path(root, name)
+    rel = f"{REVIEW_DIR}/{name}/{ROUND_FILE}"
+    if not record.is_file():
+        raise InputError(Problem(rel, None, f"no review round {name!r}: no tag "
+                                 f"{tag_name(name)} and no {rel}"))
+    try:
+        data = yaml.safe_load(record.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
+        raise InputError(Problem(rel, line, f"malformed YAML: {exc}")) from None
+    sha = str(data.get("commit") or "") if isinstance(data, dict) else ""
+    if not sha:
+        raise InputError(Problem(rel, 1, "round record has no commit"))
+    try:
+        return repo.commit(sha).hexsha
+    except (git.BadName, ValueError):
+        raise InputError(Problem(rel, None, f"commit {sha!r} is not in this repository")) \
+            from None
+
+
+@contextlib.contextmanager
+def tree_at(root: Path, commit: str) -> Iterator[Path]:
+    """The report tree as it was at ``commit``, extracted into a temporary folder.
+
+    Loading the old tree with :func:`report.manuscript.load` gives the old nav order,
+    labels and titles too, so a chapter renamed since the round is still recognised.
+    """
+    repo = repository(root)
+    prefix = tree_prefix(repo, root)
+    archive = io.BytesIO()
+    kwargs = {"path": prefix} if prefix else {}
+    repo.archive(archive, commit, format="tar", **kwargs)
+    archive.seek(0)
+    with tempfile.TemporaryDirectory(prefix="report-round-") as tmp:
+        with tarfile.open(fileobj=archive) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp, prefix) if prefix else Path(tmp)
+
+
+def today() -> str:
+    """The opening date; ``SOURCE_DATE_EPOCH`` wins so that tests are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.date().isoformat()
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    """A round just opened: its record and the pack built for it."""
+
+    record: RoundRecord
+    folder: Path
+    files: list[Path]
+
+
+def _dirty(repo: git.Repo, prefix: str) -> list[str]:
+    """Uncommitted changes that would make the pack disagree with the round's commit.
+
+    Untracked files under the tree's ``build/`` are outputs, not manuscript; anything
+    staged anywhere would slip into the round's commit, so it counts too.
+    """
+    scope = f"{prefix}/" if prefix else ""
+    found = [d.a_path for d in repo.index.diff(None) if d.a_path.startswith(scope)]
+    found += [d.a_path for d in repo.index.diff("HEAD")]
+    found += [p for p in repo.untracked_files
+              if p.startswith(scope) and not p.startswith(f"{scope}build/")]
+    return sorted(set(found))
+
+
+def open_round(root: Path, name: str, *, deadline: str | None = None,
+               reviewers: tuple[str, ...] | list[str] = ()) -> OpenedRound:
+    """Record the round, commit the record, tag the round's commit, build the pack.
+
+    The pack is built first (in a temporary folder) so that a failed build leaves no
+    round record, no commit and no tag behind.
+    """
+    from report.manuscript import load
+    from report.outputs import atomic_dir, write_text
+    from report.review.pack import build_pack
+    from report.review.paragraphs import number_paragraphs
+
+    root = Path(root).resolve()
+    check_name(name)
+    deadline = check_date(deadline, "deadline")
+    for reviewer in reviewers:
+        if not _ROUND_NAME.match(reviewer):
+            raise InputError(Problem(REVIEW_DIR, None, f"reviewer id {reviewer!r} must be "
+                                     "letters, digits, '.', '_' or '-'"))
+    manuscript = load(root)
+    repo = repository(root)
+    if not repo.head.is_valid():
+        raise InputError(Problem(".", None, "the repository has no commit yet: commit the "
+                                 "manuscript before opening a round"))
+    record_file = record_path(root, name)
+    rel = record_file.relative_to(root).as_posix()
+    if record_file.exists() or tag_name(name) in [t.name for t in repo.tags]:
+        raise InputError(Problem(rel, None, f"review round {name!r} already exists"))
+    prefix = tree_prefix(repo, root)
+    dirty = _dirty(repo, prefix)
+    if dirty:
+        raise RoundRefused("uncommitted changes; commit them before opening a round: "
+                           + ", ".join(dirty))
+    commit = repo.head.commit.hexsha
+    record = RoundRecord(name=name, commit=commit, opened=today(), deadline=deadline,
+                         reviewers=list(reviewers))
+    paragraphs = number_paragraphs(manuscript)
+    folder = root / "build" / "review" / name
+    with atomic_dir(folder) as tmp:
+        pack = build_pack(tmp, manuscript, record, paragraphs)
+        write_text(record_file, record.as_yaml())
+        try:
+            in_repo = f"{prefix}/{rel}" if prefix else rel
+            repo.index.add([in_repo])
+            repo.index.commit(f"Open review round {name} at {commit[:7]}"
+                              + (f" ({len(reviewers)} reviewers)" if reviewers else ""))
+            repo.create_tag(tag_name(name), ref=commit, message=f"Review round {name}")
+        except Exception:
+            if repo.head.commit.hexsha == commit:
+                repo.index.remove([in_repo], cached=True)
+                record_file.unlink(missing_ok=True)
+            raise
+    files = [folder / p.name for p in pack.files]
+    return OpenedRound(record=record, folder=folder, files=files)
