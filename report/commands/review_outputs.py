@@ -60,3 +60,39 @@ def changes_cmd(round_name: str, output: Path | None) -> None:
     changed = len(red.changed)
     click.echo(f"{_relative(target, root)}: {changed} of {len(red.chapters)} chapters "
                "changed since the round.")
+
+
+@click.command("export")
+@click.option("--round", "round_name", metavar="R", help="The round (default: as status).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["xlsx", "csv", "md", "html"]),
+              help="xlsx, csv or md: the comment resolution matrix; html: the dashboard.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Output file; with --per-reviewer, a folder for the letters.")
+@click.option("--anonymise", is_flag=True, help='Name reviewers "Reviewer 1", "Reviewer 2"….')
+@click.option("--per-reviewer", is_flag=True,
+              help="One letter per reviewer (md or html) saying what became of each comment.")
+def export_cmd(round_name: str | None, fmt: str, output: Path, anonymise: bool,
+               per_reviewer: bool) -> None:
+    """The disposition of comments: matrix, dashboard, or letters to reviewers."""
+    from report.manuscript import load
+    from report.review import export
+
+    if per_reviewer and fmt not in ("md", "html"):
+        raise click.UsageError("--per-reviewer writes letters as md or html")
+    root = _root()
+    manuscript = load(root)
+    if round_name is not None:
+        from report.review.round import check_name
+
+        check_name(round_name)
+    items = export.entries(manuscript, round_name, anonymise=anonymise)
+    title = manuscript.manifest.full_title
+    target = output.resolve()
+    if per_reviewer:
+        written = export.write_letters(target, items, fmt=fmt, title=title,
+                                       round_name=round_name, anonymise=anonymise)
+        click.echo(f"{len(written)} letters in {_relative(target, root)}")
+        return
+    chapter_titles = {c.rel: c.title for c in manuscript.chapters}
+    export.write_matrix(target, items, fmt=fmt, title=title, chapter_titles=chapter_titles)
+    click.echo(f"{_relative(target, root)}: {len(items)} comments")

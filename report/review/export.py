@@ -1,0 +1,397 @@
+"""The comment resolution matrix, the dashboard and the letters back to reviewers.
+
+Consultees expect to hear what became of each comment; the author needs one table of
+every comment with its answer. Both come from the same rows (``status.rows``: anchors
+computed now, never stored by hand), enriched with what the review files hold (the
+reviewer's name, the ISO type, the paragraph number the reviewer saw).
+
+Privacy: ``anonymise`` replaces reviewers by "Reviewer 1", "Reviewer 2"… (numbered in
+order of first appearance, not by name, so the numbering gives nothing away), and a
+letter only ever holds its own reviewer's comments.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from report.manuscript import Manuscript
+from report.outputs import write_bytes, write_text
+
+STATUS_WORDS = {
+    "open": "Still under consideration",
+    "accepted": "Accepted: the text has been changed",
+    "accepted-in-principle": "Accepted in principle",
+    "declined": "Not accepted",
+    "noted": "Noted",
+    "out-of-scope": "Outside the scope of this report",
+    "withdrawn": "Withdrawn",
+}
+STATUS_ORDER = tuple(STATUS_WORDS)
+TYPE_WORDS = {"ge": "general", "te": "technical", "ed": "editorial"}
+
+
+@dataclass
+class Entry:
+    """One row of the matrix: one comment or suggested change."""
+
+    number: int
+    id: str
+    round: str
+    reviewer_id: str
+    reviewer: str
+    chapter: str | None
+    paragraph: int | None
+    line: int | None
+    type: str
+    kind: str
+    quote: str
+    comment: str
+    proposed: str
+    status: str
+    response: str
+    anchor: str
+    current_text: str = ""
+
+
+#: Columns of the xlsx, csv and md matrix: (header, Entry attribute).
+COLUMNS = (("No.", "number"), ("Reviewer", "reviewer"), ("Chapter", "chapter"),
+           ("Paragraph", "paragraph"), ("Line", "line"), ("Type", "type"),
+           ("Kind", "kind"), ("Text marked", "quote"), ("Comment", "comment"),
+           ("Proposed change", "proposed"), ("Status", "status"),
+           ("Response", "response"), ("Anchor", "anchor"), ("Id", "id"))
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _details(root: Path, round_name: str | None) -> dict[str, dict]:
+    """What the review files hold beyond the status rows, by comment id."""
+    from report.review import model
+
+    names = [round_name] if round_name else [r.name for r in model.rounds(root)]
+    out: dict[str, dict] = {}
+    for name in names:
+        for review in model.load_round(root, name):
+            reviewer = review.reviewer
+            display = (_attr(reviewer, "name") or _attr(reviewer, "id")
+                       or _text(reviewer))
+            for comment in review.comments:
+                target = _attr(comment, "target") or {}
+                out[_attr(comment, "id")] = {
+                    "reviewer": display,
+                    "type": _attr(comment, "type") or "ge",
+                    "paragraph": _attr(target, "paragraph"),
+                }
+    return out
+
+
+def _attr(obj, name: str):
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def current_paragraphs(manuscript: Manuscript) -> dict[str, list]:
+    """Paragraphs now, by chapter, in order; to show each comment beside its text."""
+    from report.review.paragraphs import number_paragraphs
+
+    by_chapter: dict[str, list] = {}
+    for para in number_paragraphs(manuscript):
+        by_chapter.setdefault(para.chapter, []).append(para)
+    return by_chapter
+
+
+def _paragraph_at(paragraphs: list, line: int | None):
+    if line is None:
+        return None
+    found = None
+    for para in paragraphs:
+        if para.line <= line:
+            found = para
+        else:
+            break
+    return found
+
+
+def entries(manuscript: Manuscript, round_name: str | None = None, *,
+            anonymise: bool = False) -> list[Entry]:
+    """Every comment of the round (or of all rounds), in the order status gives them."""
+    from report.review.status import rows
+
+    details = _details(manuscript.root, round_name)
+    paragraphs = current_paragraphs(manuscript)
+    pseudonyms: dict[str, str] = {}
+    out: list[Entry] = []
+    for number, row in enumerate(rows(manuscript, round=round_name), start=1):
+        extra = details.get(row["id"], {})
+        reviewer_id = _text(row["reviewer"])
+        name = extra.get("reviewer") or reviewer_id
+        if anonymise:
+            name = pseudonyms.setdefault(reviewer_id, f"Reviewer {len(pseudonyms) + 1}")
+        para = _paragraph_at(paragraphs.get(row["chapter"] or "", []), row["line"])
+        out.append(Entry(
+            number=number, id=row["id"], round=_text(row["round"]),
+            reviewer_id=reviewer_id, reviewer=name, chapter=row["chapter"],
+            paragraph=extra.get("paragraph") or (para.number if para else None),
+            line=row["line"], type=_text(extra.get("type") or "ge"), kind=_text(row["kind"]),
+            quote=_text(row["quote"]), comment=_text(row["body"]),
+            proposed=_text(row["proposed"]), status=_text(row["status"]),
+            response=_text(row["response"]), anchor=_text(row["anchor"]),
+            current_text=" ".join(para.text.split()) if para else "",
+        ))
+    return out
+
+
+def _cells(entry: Entry) -> list:
+    return [getattr(entry, attr) for _, attr in COLUMNS]
+
+
+def to_csv(items: list[Entry]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([header for header, _ in COLUMNS])
+    for entry in items:
+        writer.writerow(["" if v is None else v for v in _cells(entry)])
+    return buffer.getvalue()
+
+
+def to_xlsx(items: list[Entry], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Comments"
+    sheet.append([header for header, _ in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for entry in items:
+        sheet.append(_cells(entry))
+    widths = {"Text marked": 40, "Comment": 60, "Proposed change": 40, "Response": 50,
+              "Chapter": 30, "Reviewer": 20, "Id": 14}
+    for index, (header, _) in enumerate(COLUMNS, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = widths.get(header, 11)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    book.properties.title = title
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _md_cell(value) -> str:
+    text = _text(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace(
+        "\n", "<br>")
+
+
+def to_md(items: list[Entry], title: str) -> str:
+    lines = [f"# Comment resolution: {title}", ""]
+    lines.append("| " + " | ".join(h for h, _ in COLUMNS) + " |")
+    lines.append("|" + " --- |" * len(COLUMNS))
+    for entry in items:
+        lines.append("| " + " | ".join(_md_cell(v) for v in _cells(entry)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(counts: list[tuple[str, int]], label: str) -> str:
+    """Horizontal bars as inline SVG: readable without scripts, with a text alternative."""
+    esc = html.escape
+    if not counts:
+        return f"<p>{esc(label)}: no comments.</p>"
+    top = max(n for _, n in counts) or 1
+    ident = "chart-" + re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    bar_h, gap, left, width = 18, 6, 260, 300
+    height = len(counts) * (bar_h + gap) + gap
+    parts = [f'<svg role="img" aria-labelledby="{ident}" width="{left + width + 50}" '
+             f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="{ident}">{esc(label)}: '
+             + esc(", ".join(f"{k} {n}" for k, n in counts)) + "</title>"]
+    for i, (key, n) in enumerate(counts):
+        y = gap + i * (bar_h + gap)
+        w = max(1, round(width * n / top))
+        short = key if len(key) <= 40 else key[:39] + "…"
+        parts.append(f'<text x="{left - 8}" y="{y + 13}" text-anchor="end" '
+                     f'font-size="12">{esc(short)}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{w}" height="{bar_h}" '
+                     'fill="#1d5f8a"/>')
+        parts.append(f'<text x="{left + w + 6}" y="{y + 13}" font-size="12">{n}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _highlight(text: str, quote: str) -> str:
+    esc = html.escape
+    needle = " ".join(quote.split())
+    if needle and needle in text:
+        start = text.index(needle)
+        return (esc(text[:start]) + "<mark>" + esc(needle) + "</mark>"
+                + esc(text[start + len(needle):]))
+    return esc(text)
+
+
+_DASHBOARD_CSS = """
+body { font-family: "Open Sans", system-ui, sans-serif; margin: 2em; color: #1b1b1b; }
+.charts { display: flex; flex-wrap: wrap; gap: 2em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #ccc; padding: .4em .6em; vertical-align: top;
+         text-align: left; }
+td.now { color: #333; background: #f7f7f7; max-width: 40em; }
+mark { background: #ffe58a; }
+.status { font-weight: 600; white-space: nowrap; }
+.orphaned { color: #a40000; }
+"""
+
+
+def to_html(items: list[Entry], title: str, chapter_titles: dict[str, str]) -> str:
+    """The dashboard: charts by chapter and status, each comment beside its text now."""
+    esc = html.escape
+    by_chapter = Counter(chapter_titles.get(e.chapter or "", e.chapter or "(not found)")
+                         for e in items)
+    chapter_order = list(dict.fromkeys(list(chapter_titles.values()) + list(by_chapter)))
+    chapter_counts = [(c, by_chapter[c]) for c in chapter_order if by_chapter[c]]
+    by_status = Counter(e.status for e in items)
+    status_counts = [(s, by_status[s]) for s in
+                     list(STATUS_ORDER) + sorted(set(by_status) - set(STATUS_ORDER))
+                     if by_status[s]]
+    rows = []
+    for e in items:
+        where = esc(chapter_titles.get(e.chapter or "", e.chapter or "not found"))
+        locator = (f"{where}<br>para {e.paragraph if e.paragraph else '–'}, "
+                   f"line {e.line if e.line else '–'}")
+        proposed = f"<p><em>Proposed:</em> {esc(e.proposed)}</p>" if e.proposed else ""
+        quote = f"<blockquote>{esc(e.quote)}</blockquote>" if e.quote else ""
+        rows.append(
+            f'<tr id="{esc(e.id)}"><td>{e.number}</td><td>{esc(e.reviewer)}</td>'
+            f"<td>{locator}</td><td>{esc(e.type)} / {esc(e.kind)}</td>"
+            f"<td>{quote}<p>{esc(e.comment)}</p>{proposed}</td>"
+            f'<td class="now">{_highlight(e.current_text, e.quote)}</td>'
+            f'<td class="anchor {esc(e.anchor)}">{esc(e.anchor)}</td>'
+            f'<td><span class="status">{esc(e.status)}</span><br>{esc(e.response)}</td></tr>')
+    open_count = by_status.get("open", 0)
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta name="robots" content="noindex">
+<title>Review dashboard: {esc(title)}</title><style>{_DASHBOARD_CSS}</style></head>
+<body>
+<h1>Review dashboard: {esc(title)}</h1>
+<p>{len(items)} comments; {open_count} still open.</p>
+<div class="charts">
+<figure><figcaption>Comments by chapter</figcaption>
+{bar_chart(chapter_counts, "Comments by chapter")}</figure>
+<figure><figcaption>Comments by status</figcaption>
+{bar_chart(status_counts, "Comments by status")}</figure>
+</div>
+<table>
+<thead><tr><th>No.</th><th>Reviewer</th><th>Where</th><th>Type / kind</th>
+<th>Comment</th><th>Text now</th><th>Anchor</th><th>Status and response</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+
+def letter_md(reviewer: str, items: list[Entry], title: str, round_name: str) -> str:
+    lines = [f"# Your comments on the draft: {title}", "",
+             f"Dear {reviewer},", "",
+             f"Thank you for your comments on the draft (review round {round_name}). "
+             f"You sent {len(items)}. Here is what we did with each of them.", ""]
+    for i, e in enumerate(items, start=1):
+        where = f"paragraph {e.paragraph}" if e.paragraph else "the draft"
+        lines.append(f"## {i}. On {where}")
+        lines.append("")
+        if e.quote:
+            lines.append("> " + " ".join(e.quote.split()))
+            lines.append("")
+        if e.comment:
+            lines.append(f"You wrote: {' '.join(e.comment.split())}")
+            lines.append("")
+        if e.proposed:
+            lines.append(f"You proposed: {' '.join(e.proposed.split())}")
+            lines.append("")
+        lines.append(f"**{STATUS_WORDS.get(e.status, e.status)}.**"
+                     + (f" {' '.join(e.response.split())}" if e.response else ""))
+        lines.append("")
+    lines.append("With thanks,")
+    lines.append("")
+    lines.append("The report team")
+    return "\n".join(lines) + "\n"
+
+
+def letter_html(reviewer: str, items: list[Entry], title: str, round_name: str) -> str:
+    esc = html.escape
+    parts = []
+    for i, e in enumerate(items, start=1):
+        where = f"paragraph {e.paragraph}" if e.paragraph else "the draft"
+        parts.append(f"<h2>{i}. On {esc(where)}</h2>")
+        if e.quote:
+            parts.append(f"<blockquote>{esc(e.quote)}</blockquote>")
+        if e.comment:
+            parts.append(f"<p>You wrote: {esc(e.comment)}</p>")
+        if e.proposed:
+            parts.append(f"<p>You proposed: {esc(e.proposed)}</p>")
+        parts.append(f"<p><strong>{esc(STATUS_WORDS.get(e.status, e.status))}.</strong> "
+                     f"{esc(e.response)}</p>")
+    return f"""<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>Your comments on the draft: {esc(title)}</title></head>
+<body>
+<h1>Your comments on the draft: {esc(title)}</h1>
+<p>Dear {esc(reviewer)},</p>
+<p>Thank you for your comments on the draft (review round {esc(round_name)}).
+You sent {len(items)}. Here is what we did with each of them.</p>
+{chr(10).join(parts)}
+<p>With thanks,</p><p>The report team</p>
+</body></html>
+"""
+
+
+def _file_stem(entry: Entry, anonymise: bool) -> str:
+    stem = entry.reviewer if anonymise else entry.reviewer_id
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-").lower() or "reviewer"
+
+
+def write_letters(folder: Path, items: list[Entry], *, fmt: str, title: str,
+                  round_name: str | None = None, anonymise: bool = False) -> list[Path]:
+    """One letter per reviewer into ``folder``; other files there are left alone."""
+    by_reviewer: dict[str, list[Entry]] = {}
+    for entry in items:
+        by_reviewer.setdefault(entry.reviewer_id, []).append(entry)
+    written: list[Path] = []
+    for own in by_reviewer.values():
+        name = own[0].reviewer
+        rounds = ", ".join(dict.fromkeys(e.round for e in own))
+        render = letter_html if fmt == "html" else letter_md
+        target = folder / f"{_file_stem(own[0], anonymise)}.{fmt}"
+        write_text(target, render(name, own, title, round_name or rounds))
+        written.append(target)
+    return written
+
+
+def write_matrix(target: Path, items: list[Entry], *, fmt: str, title: str,
+                 chapter_titles: dict[str, str]) -> Path:
+    if fmt == "xlsx":
+        write_bytes(target, to_xlsx(items, title))
+    elif fmt == "csv":
+        write_text(target, to_csv(items))
+    elif fmt == "md":
+        write_text(target, to_md(items, title))
+    else:
+        write_text(target, to_html(items, title, chapter_titles))
+    return target
