@@ -176,7 +176,8 @@ _CSS = """
 body { font-family: "Open Sans", sans-serif; line-height: 1.5; max-width: 46em;
        margin: 2em auto; padding: 0 1em; color: #1b1b1b; }
 ins { background: #dff3e4; color: #0b5a1f; text-decoration: underline; }
-del { background: #fbe3e3; color: #8a1111; text-decoration: line-through; }
+del { background: #fbe3e3; color: #8a1111; text-decoration: line-through;
+      margin-right: .1em; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border-bottom: 1px solid #ccc; padding: .25em .75em; text-align: left; }
 td.n { text-align: right; }

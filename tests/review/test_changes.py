@@ -1,0 +1,106 @@
+"""`report review changes`: the redline since a round marks words, folds the rest."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import git
+import pytest
+from click.testing import CliRunner
+
+from report.cli import main
+from report.review import changes
+
+MKDOCS = """site_name: Redline test
+docs_dir: chapters
+nav:
+  - One: one.md
+  - Two: two.md
+"""
+ONE = """# One
+
+The council should appoint an independent guardian for every child.
+
+A second paragraph that stays as it is.
+"""
+TWO = """# Two
+
+Nothing here changes at all.
+"""
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "report"
+    (root / "chapters").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(MKDOCS)
+    (root / "chapters" / "one.md").write_text(ONE)
+    (root / "chapters" / "two.md").write_text(TWO)
+    (root / ".gitignore").write_text("build/\n")
+    repo = git.Repo.init(root)
+    repo.index.add(["mkdocs.yml", "chapters/one.md", "chapters/two.md", ".gitignore"])
+    repo.index.commit("Draft")
+    repo.create_tag("review/r1", message="round r1")
+    edited = ONE.replace("should appoint", "must appoint").replace("independent ", "")
+    edited = edited.replace("every child.", "every child, without delay.")
+    (root / "chapters" / "one.md").write_text(edited)
+    return root
+
+
+def test_words_inserted_and_deleted(tree: Path) -> None:
+    red = changes.redline(tree, "r1")
+    one, two = red.chapters
+    assert (one.rel, one.state, two.state) == ("chapters/one.md", "changed", "unchanged")
+    inserted = [p.text for p in one.pieces if p.op == "insert"]
+    deleted = [p.text for p in one.pieces if p.op == "delete"]
+    assert "must" in inserted and "should" in deleted
+    assert any("independent" in d for d in deleted)
+    assert any("without delay" in i for i in inserted)
+    assert (one.inserted, one.deleted) == (3, 2)  # must, without, delay; should, independent
+
+
+def test_html_marks_and_folds(tree: Path) -> None:
+    result = CliRunner().invoke(main, ["--root", str(tree), "review", "changes", "r1"])
+    assert result.exit_code == 0, result.output
+    page = (tree / "build" / "review" / "r1" / "changes.html").read_text()
+    assert "<del>should</del><ins>must</ins>" in page
+    assert "<ins>, without delay</ins>" in page
+    assert "A second paragraph that stays as it is." in page
+    folded = page.split('id="ch-chapters-two-md"')[1]
+    assert folded.startswith("><details><summary>Two")
+    assert "<ins>" not in folded and "<del>" not in folded
+
+
+def test_rewrapped_text_is_not_a_change(tree: Path) -> None:
+    (tree / "chapters" / "one.md").write_text(ONE.replace("an independent", "an\nindependent"))
+    red = changes.redline(tree, "r1")
+    assert not red.changed
+
+
+def test_renamed_chapter_followed_by_label(tree: Path) -> None:
+    repo = git.Repo(tree)
+    repo.git.checkout("--", "chapters/one.md")
+    repo.git.mv("chapters/two.md", "chapters/02-two.md")
+    (tree / "mkdocs.yml").write_text(MKDOCS.replace("two.md", "02-two.md"))
+    red = changes.redline(tree, "r1")
+    two = red.chapters[1]
+    assert (two.old_rel, two.rel, two.state) == ("chapters/two.md", "chapters/02-two.md",
+                                                 "renamed")
+
+
+def test_pdf(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "changes.pdf"
+    result = CliRunner().invoke(main, ["--root", str(tree), "review", "changes", "r1",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "must" in text and "should" in text and "Unchanged since the round" in text
+
+
+def test_unknown_round_is_bad_input(tree: Path) -> None:
+    result = CliRunner().invoke(main, ["--root", str(tree), "review", "changes", "nope"])
+    assert result.exit_code == 2
+    assert "no review round 'nope'" in result.output
+    assert not (tree / "build").exists()
