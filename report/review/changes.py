@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from report.manuscript import Chapter, Manuscript, load
+from report.manuscript import Manuscript, load
 from report.manuscript.provenance import provenance
 from report.outputs import atomic_path, write_text
 from report.review import round as rounds
-from report.review.plaintext import project
+from report.review.history import ChapterAt, History
+from report.review.paragraphs import projected
 
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 _WORD = re.compile(r"\w")
@@ -89,9 +90,16 @@ def _words(texts) -> int:
     return sum(len([t for t in _TOKEN.findall(text) if _WORD.search(t)]) for text in texts)
 
 
-def reader_text(chapter: Chapter) -> str:
-    """The words a reader sees, as the review pack shows them."""
-    return project(chapter.body).text
+def reader_text(text: str) -> str:
+    """The words a reader sees in a chapter file, as the review pack shows them."""
+    return projected(text).text
+
+
+def first_heading(text: str, fallback: str) -> str:
+    """A chapter's title from its text (for a chapter that no longer exists)."""
+    projection = projected(text)
+    heading = next((b for b in projection.blocks if b.kind == "heading"), None)
+    return projection.text[heading.start:heading.end] if heading else fallback
 
 
 def tokens(text: str) -> list[str]:
@@ -132,11 +140,10 @@ def diff_words(old: str, new: str) -> list[Piece]:
     return pieces
 
 
-def compare(old: Manuscript | None, new: Manuscript) -> list[ChapterRedline]:
+def compare(old: list[ChapterAt], new: Manuscript) -> list[ChapterRedline]:
     """Pair chapters by path, then by label (a renamed file keeps its label)."""
-    old_chapters = list(old.chapters) if old else []
-    by_rel = {c.rel: c for c in old_chapters}
-    by_label = {c.label: c for c in old_chapters}
+    by_rel = {c.rel: c for c in old}
+    by_label = {c.label: c for c in old}
     used: set[str] = set()
     out: list[ChapterRedline] = []
     for chapter in new.chapters:
@@ -147,13 +154,13 @@ def compare(old: Manuscript | None, new: Manuscript) -> list[ChapterRedline]:
             before = None
         if before is not None:
             used.add(before.rel)
-        old_text = reader_text(before) if before else ""
+        old_text = reader_text(before.text) if before else ""
         out.append(ChapterRedline(chapter.title, chapter.rel, before.rel if before else None,
-                                  diff_words(old_text, reader_text(chapter))))
-    for chapter in old_chapters:
-        if chapter.rel not in used:
-            out.append(ChapterRedline(chapter.title, None, chapter.rel,
-                                      diff_words(reader_text(chapter), "")))
+                                  diff_words(old_text, reader_text(chapter.text))))
+    for before in old:
+        if before.rel not in used:
+            out.append(ChapterRedline(first_heading(before.text, before.rel), None, before.rel,
+                                      diff_words(reader_text(before.text), "")))
     return out
 
 
@@ -163,13 +170,11 @@ def redline(root: Path, round_name: str) -> Redline:
     rounds.check_name(round_name)
     commit = rounds.round_commit(root, round_name)
     now = load(root)
-    with rounds.tree_at(root, commit) as old_root:
-        old = load(old_root) if (old_root / "mkdocs.yml").is_file() else None
-        chapters = compare(old, now)
+    old = History(root).chapters_at(commit, [c.rel for c in now.chapters])
     prov = provenance(root)
     current = prov.short + (" with uncommitted edits" if prov.dirty else "")
     return Redline(title=now.manifest.full_title, round=round_name, commit=commit,
-                   current=current, chapters=chapters)
+                   current=current, chapters=compare(old, now))
 
 
 _CSS = """

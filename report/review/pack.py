@@ -19,8 +19,8 @@ from pathlib import Path
 
 from report.manuscript import Manuscript
 from report.outputs import atomic_path, write_text
+from report.review.model import Round
 from report.review.paragraphs import Paragraph
-from report.review.round import RoundRecord
 from report.review.template import build_template
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
@@ -40,7 +40,7 @@ class Pack:
         return [self.pdf, self.docx, self.template, self.instructions]
 
 
-def stamp(manuscript: Manuscript, record: RoundRecord) -> str:
+def stamp(manuscript: Manuscript, record: Round) -> str:
     return (f"Draft for consultation {manuscript.manifest.version} · {record.commit[:7]} · "
             "not for circulation")
 
@@ -109,7 +109,7 @@ p.para .num { position: absolute; left: -17mm; width: 12mm; text-align: right;
 """
 
 
-def pdf_html(manuscript: Manuscript, record: RoundRecord, paragraphs: list[Paragraph]) -> str:
+def pdf_html(manuscript: Manuscript, record: Round, paragraphs: list[Paragraph]) -> str:
     esc = html.escape
     parts = []
     for block in layout(manuscript, paragraphs):
@@ -146,7 +146,7 @@ it.</p>
 """
 
 
-def write_pdf(target: Path, manuscript: Manuscript, record: RoundRecord,
+def write_pdf(target: Path, manuscript: Manuscript, record: Round,
               paragraphs: list[Paragraph]) -> Path:
     from weasyprint import HTML
 
@@ -170,7 +170,7 @@ def _inlines(text: str) -> list[dict]:
     return out
 
 
-def docx_ast(manuscript: Manuscript, record: RoundRecord,
+def docx_ast(manuscript: Manuscript, record: Round,
              paragraphs: list[Paragraph]) -> dict:
     """A pandoc document built directly (not from Markdown), so no text is re-parsed.
 
@@ -197,7 +197,7 @@ def docx_ast(manuscript: Manuscript, record: RoundRecord,
     return {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
 
 
-def write_docx(target: Path, manuscript: Manuscript, record: RoundRecord,
+def write_docx(target: Path, manuscript: Manuscript, record: Round,
                paragraphs: list[Paragraph]) -> Path:
     """pandoc writes the body; python-docx adds the draft stamp to every page header."""
     import docx
@@ -221,7 +221,7 @@ def write_docx(target: Path, manuscript: Manuscript, record: RoundRecord,
     return target
 
 
-def instructions(manuscript: Manuscript, record: RoundRecord, pdf: str, docx_name: str,
+def instructions(manuscript: Manuscript, record: Round, pdf: str, docx_name: str,
                  template: str, paragraphs: int) -> str:
     site = manuscript.manifest.config.get("site_url")
     web = (f"the web draft at {site}" if site else "the web draft (the link is in the email "
@@ -264,7 +264,7 @@ comment is attributed to you in the report. Please do not circulate or quote the
 """
 
 
-def build_pack(folder: Path, manuscript: Manuscript, record: RoundRecord,
+def build_pack(folder: Path, manuscript: Manuscript, record: Round,
                paragraphs: list[Paragraph]) -> Pack:
     """Write the four files of the pack into ``folder``."""
     slug = manuscript.manifest.slug

@@ -8,52 +8,24 @@ Recording that commit (in ``review/<round>/round.yaml`` and as the tag
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
-import tarfile
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import git
-import yaml
 
 from report.errors import InputError, Problem
+from report.review import model
+from report.review.history import History
+from report.review.model import REVIEW_DIR, ROUND_FILE, Round
 
-REVIEW_DIR = "review"
-ROUND_FILE = "round.yaml"
 _ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class RoundRefused(Exception):
     """The command ran but will not open the round (a dirty tree): exit 1."""
-
-
-@dataclass(frozen=True)
-class RoundRecord:
-    """What ``round.yaml`` holds: the round's name, commit, dates and reviewers."""
-
-    name: str
-    commit: str
-    opened: str
-    deadline: str | None = None
-    reviewers: list[str] = field(default_factory=list)
-
-    def as_yaml(self) -> str:
-        data = {
-            "name": self.name,
-            "commit": self.commit,
-            "opened": self.opened,
-            "deadline": self.deadline,
-            "reviewers": list(self.reviewers),
-        }
-        header = (f"# Consultation round {self.name}: reviewers read the manuscript at this "
-                  "commit (tag review/" f"{self.name}).\n")
-        return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def tag_name(name: str) -> str:
@@ -105,42 +77,11 @@ def round_commit(root: Path, name: str) -> str:
     except (IndexError, ValueError):
         pass
     record = record_path(root, name)
-    rel = f"{REVIEW_DIR}/{name}/{ROUND_FILE}"
     if not record.is_file():
+        rel = record.relative_to(root).as_posix()
         raise InputError(Problem(rel, None, f"no review round {name!r}: no tag "
                                  f"{tag_name(name)} and no {rel}"))
-    try:
-        data = yaml.safe_load(record.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
-        raise InputError(Problem(rel, line, f"malformed YAML: {exc}")) from None
-    sha = str(data.get("commit") or "") if isinstance(data, dict) else ""
-    if not sha:
-        raise InputError(Problem(rel, 1, "round record has no commit"))
-    try:
-        return repo.commit(sha).hexsha
-    except (git.BadName, ValueError):
-        raise InputError(Problem(rel, None, f"commit {sha!r} is not in this repository")) \
-            from None
-
-
-@contextlib.contextmanager
-def tree_at(root: Path, commit: str) -> Iterator[Path]:
-    """The report tree as it was at ``commit``, extracted into a temporary folder.
-
-    Loading the old tree with :func:`report.manuscript.load` gives the old nav order,
-    labels and titles too, so a chapter renamed since the round is still recognised.
-    """
-    repo = repository(root)
-    prefix = tree_prefix(repo, root)
-    archive = io.BytesIO()
-    kwargs = {"path": prefix} if prefix else {}
-    repo.archive(archive, commit, format="tar", **kwargs)
-    archive.seek(0)
-    with tempfile.TemporaryDirectory(prefix="report-round-") as tmp:
-        with tarfile.open(fileobj=archive) as tar:
-            tar.extractall(tmp, filter="data")
-        yield Path(tmp, prefix) if prefix else Path(tmp)
+    return History(root).resolve(model.get_round(root, name, open_only=False).commit)
 
 
 def today() -> str:
@@ -154,7 +95,7 @@ def today() -> str:
 class OpenedRound:
     """A round just opened: its record and the pack built for it."""
 
-    record: RoundRecord
+    record: Round
     folder: Path
     files: list[Path]
 
@@ -181,7 +122,7 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
     round record, no commit and no tag behind.
     """
     from report.manuscript import load
-    from report.outputs import atomic_dir, write_text
+    from report.outputs import atomic_dir
     from report.review.pack import build_pack
     from report.review.paragraphs import number_paragraphs
 
@@ -207,13 +148,13 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
         raise RoundRefused("uncommitted changes; commit them before opening a round: "
                            + ", ".join(dirty))
     commit = repo.head.commit.hexsha
-    record = RoundRecord(name=name, commit=commit, opened=today(), deadline=deadline,
-                         reviewers=list(reviewers))
+    record = Round(name=name, commit=commit, opened=today(), deadline=deadline,
+                   reviewers=list(reviewers))
     paragraphs = number_paragraphs(manuscript)
     folder = root / "build" / "review" / name
     with atomic_dir(folder) as tmp:
         pack = build_pack(tmp, manuscript, record, paragraphs)
-        write_text(record_file, record.as_yaml())
+        model.write_round(root, record)
         try:
             in_repo = f"{prefix}/{rel}" if prefix else rel
             repo.index.add([in_repo])
