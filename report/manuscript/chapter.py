@@ -21,7 +21,8 @@ from report.manuscript import yamlsource
 
 KINDS = ("front", "chapter", "appendix", "back")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*\n", re.S)
-_HEADING = re.compile(r"^#\s+(.+?)\s*(?:\{[^}]*\})?\s*#*\s*$", re.M)
+_HEADING = re.compile(r"^#\s+(.+?)\s*(?:\{([^}]*)\})?\s*#*\s*$", re.M)
+_ID = re.compile(r"#([A-Za-z][\w:.-]*)")
 _STEM_NUMBER = re.compile(r"^\d+[-_.]?")
 
 
@@ -54,6 +55,13 @@ class Chapter:
 def _default_label(path: Path) -> str:
     stem = _STEM_NUMBER.sub("", path.stem) or path.stem
     return "ch-" + re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")
+
+
+def _heading_id(heading: re.Match | None) -> str | None:
+    if heading and heading.group(2):
+        found = _ID.search(heading.group(2))
+        return found.group(1) if found else None
+    return None
 
 
 def load_chapter(path: Path, rel: str, nav_title: str | None) -> Chapter:
@@ -91,7 +99,7 @@ def load_chapter(path: Path, rel: str, nav_title: str | None) -> Chapter:
         body=body,
         body_line=body_line,
         kind=kind,
-        label=str(meta.get("label") or _default_label(path)),
+        label=str(meta.get("label") or _heading_id(heading) or _default_label(path)),
         title=title,
         draft=bool(meta.get("draft", False)),
     )

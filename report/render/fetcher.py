@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from weasyprint import default_url_fetcher
+from weasyprint.urls import URLFetcher
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,18 +21,23 @@ class FetchRefused(ValueError):
     """Raised for any URL outside the allowed folders; WeasyPrint logs and skips it."""
 
 
-def make_fetcher(*allowed: Path):
-    roots = [p.resolve() for p in (*allowed, PACKAGE_DIR)]
+class TreeFetcher(URLFetcher):
+    """A WeasyPrint fetcher that reads only ``file:`` URLs below the allowed folders."""
 
-    def fetch(url: str, *args, **kwargs):
+    def __init__(self, *allowed: Path) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+        self.roots = [p.resolve() for p in (*allowed, PACKAGE_DIR)]
+
+    def fetch(self, url: str, headers=None):
         parsed = urlparse(url)
-        if parsed.scheme == "data":
-            return default_url_fetcher(url, *args, **kwargs)
-        if parsed.scheme != "file":
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if not any(path == root or root in path.parents for root in self.roots):
+                raise FetchRefused(f"refused to read {path}: outside the report tree")
+        elif parsed.scheme != "data":
             raise FetchRefused(f"refused to fetch {url}: builds do not use the network")
-        path = Path(unquote(parsed.path)).resolve()
-        if not any(path == root or root in path.parents for root in roots):
-            raise FetchRefused(f"refused to read {path}: outside the report tree")
-        return default_url_fetcher(url, *args, **kwargs)
+        return super().fetch(url, headers)
 
-    return fetch
+
+def make_fetcher(*allowed: Path) -> TreeFetcher:
+    return TreeFetcher(*allowed)

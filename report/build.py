@@ -1,0 +1,111 @@
+"""``report build``: render once, lay out each edition, record them in the manifest.
+
+The manifest (``build/manifest.json``) is what release, publish and the tests read to
+find the editions; a partial build keeps the entries of an earlier one that are still
+current (same commit and draft state), so building one edition never hides another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from report.editions import EDITION_ORDER, EditionResult, builder
+from report.editions.context import BuildContext
+from report.errors import InputError, Problem
+from report.manuscript import Manuscript
+from report.outputs import write_text
+
+MANIFEST_NAME = "manifest.json"
+
+
+class LeakFound(Exception):
+    """A built file holds a name without consent; the file has been deleted."""
+
+    def __init__(self, leaks: list[str]):
+        self.leaks = leaks
+        super().__init__("\n".join(leaks))
+
+
+def _previous(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _entry(context: BuildContext, result: EditionResult) -> dict:
+    entry: dict = {"path": context.rel(result.path)}
+    if result.sha256:
+        entry["sha256"] = result.sha256
+    if result.pages is not None:
+        entry["pages"] = result.pages
+    entry.update(result.extra)
+    return entry
+
+
+def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
+    """Scan what was just built for names without consent; delete it if any is found."""
+    try:
+        from report.checks.consent import scan_built_files
+    except ImportError:  # pragma: no cover - consent module not present yet
+        return
+    paths = [p for p in ([result.path] if result.path.is_file() else
+                         sorted(result.path.rglob("*"))) if p.is_file()]
+    leaks = scan_built_files(paths, context.manuscript)
+    if leaks:
+        import shutil
+
+        if result.path.is_dir():
+            shutil.rmtree(result.path, ignore_errors=True)
+        else:
+            result.path.unlink(missing_ok=True)
+        raise LeakFound([str(leak) for leak in leaks])
+
+
+def consent_problems(manuscript: Manuscript) -> list[Problem]:
+    """Names without consent in the manuscript stop a build before anything is written."""
+    try:
+        from report.checks.consent import consent_findings
+    except ImportError:  # pragma: no cover
+        return []
+    return [Problem(f.path, f.line, f"{f.code} {f.message}", f.column)
+            for f in consent_findings(manuscript) if f.severity == "error"]
+
+
+def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
+          jobs: int = 1, progress=None, out_dir: Path | None = None,
+          noindex: bool = False) -> dict:
+    """Build the editions named; return the manifest written to ``build/manifest.json``."""
+    editions = [e for e in EDITION_ORDER if e in set(editions)]
+    problems = consent_problems(manuscript)
+    if problems:
+        raise InputError(problems)
+    context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)
+    context.rendered  # render first: bad input stops the build before any edition is laid out
+    manifest_path = context.path(MANIFEST_NAME)
+    previous = _previous(manifest_path)
+    current = (previous.get("commit") == context.provenance.commit
+               and previous.get("draft") == context.draft and not context.provenance.dirty)
+    entries = dict(previous.get("editions", {})) if current else {}
+    entries = {name: entry for name, entry in entries.items()
+               if (manuscript.root / entry.get("path", "")).exists()}
+    for name in editions:
+        if progress:
+            progress(name, "start")
+        result = builder(name)(context)
+        _privacy_gate(context, result)
+        entries[name] = _entry(context, result)
+        if progress:
+            progress(name, "done")
+    manifest = {
+        "title": manuscript.manifest.full_title,
+        "version": manuscript.manifest.version,
+        "commit": context.provenance.commit,
+        "dirty": context.provenance.dirty,
+        "draft": context.draft,
+        "editions": {name: entries[name] for name in EDITION_ORDER if name in entries},
+    }
+    write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    return manifest

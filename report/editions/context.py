@@ -1,0 +1,51 @@
+"""What every edition needs to know about one build: draft or final, and its stamp."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from report.manuscript import Manuscript
+from report.manuscript.provenance import Provenance, provenance
+from report.render import Rendered, render
+
+
+@dataclass
+class BuildContext:
+    manuscript: Manuscript
+    final: bool = False
+    jobs: int = 1
+    noindex: bool = False
+    out_dir: Path | None = None
+    provenance: Provenance = field(init=False)
+    _rendered: Rendered | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.provenance = provenance(self.manuscript.root)
+        if self.out_dir is None:
+            self.out_dir = self.manuscript.build_dir
+
+    @property
+    def draft(self) -> bool:
+        return not self.final
+
+    @property
+    def rendered(self) -> Rendered:
+        if self._rendered is None:
+            self._rendered = render(self.manuscript)
+        return self._rendered
+
+    @property
+    def stamp(self) -> str:
+        """The line every page of a draft carries, so a printout can be traced."""
+        version = self.manuscript.manifest.version
+        day = self.provenance.date.date().isoformat()
+        commit = self.provenance.short + ("+" if self.provenance.dirty else "")
+        return f"Draft {version} · {commit} · {day} · not for circulation"
+
+    def path(self, name: str) -> Path:
+        assert self.out_dir is not None
+        return self.out_dir / name
+
+    def rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.manuscript.root).as_posix()

@@ -1,0 +1,10 @@
+"""The docx edition: not built yet."""
+
+from __future__ import annotations
+
+from report.editions import EditionResult
+from report.editions.context import BuildContext
+
+
+def build(context: BuildContext) -> EditionResult:
+    raise NotImplementedError("the docx edition is not built yet")

@@ -1,0 +1,169 @@
+"""Render the manuscript once: pandoc with the report's Lua filters, then HTML.
+
+Every edition lays out what this produces, which is why they all show the same words,
+recommendation numbers, citations and footnotes. The filtered pandoc document (JSON) is
+kept too: the Word and EPUB editions are written from it by pandoc's own writers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from report import __version__
+from report.errors import InputError, Problem
+from report.manuscript import Manuscript
+from report.render import diagnostics, html, pandoc, source
+from report.render.html import ChapterHTML
+
+FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua")
+DEFAULT_CSL = Path(__file__).resolve().parent.parent / "styles" / "harvard.csl"
+
+
+@dataclass(frozen=True)
+class Label:
+    """Something a reader can be pointed at, with the number every edition prints."""
+
+    id: str
+    kind: str
+    number: str
+    text: str
+    chapter: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    number: int
+    to: str
+    chapter: str
+
+
+@dataclass
+class Rendered:
+    manuscript: Manuscript
+    ast: bytes
+    chapters: list[ChapterHTML]
+    labels: dict[str, Label]
+    recommendations: list[Recommendation]
+    key: str
+    warnings: list[str] = field(default_factory=list)
+
+    def chapter_of(self, label: str) -> str | None:
+        found = self.labels.get(label)
+        return found.chapter if found else None
+
+
+def _contributors_markdown(manuscript: Manuscript) -> str:
+    try:
+        from report.manuscript.contributors import contributors_markdown
+    except ImportError:  # pragma: no cover - the contributors module is optional early on
+        return ""
+    return contributors_markdown(manuscript)
+
+
+def _bibliography_args(manuscript: Manuscript) -> tuple[list[str], list[Problem]]:
+    args: list[str] = []
+    problems: list[Problem] = []
+    for name in manuscript.manifest.bibliography:
+        path = manuscript.root / name
+        if not path.is_file():
+            problems.append(Problem("mkdocs.yml", manuscript.manifest.config["extra"].line_of(
+                "bibliography"), f"bibliography not found: {name}"))
+        else:
+            args += ["--bibliography", str(path)]
+    csl = manuscript.root / manuscript.manifest.csl if manuscript.manifest.csl else DEFAULT_CSL
+    if csl.is_file():
+        args += ["--csl", str(csl)]
+    return args, problems
+
+
+def _cache_key(text: str, contributors: str, args: list[str]) -> str:
+    digest = hashlib.sha256()
+    for part in (text, contributors, __version__, pandoc.version(), *args):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    for name in FILTER_CHAIN + ("diagnostics.lua",):
+        digest.update((pandoc.FILTERS / name).read_bytes())
+    for arg in args:
+        path = Path(arg)
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _labels_from(meta: dict) -> tuple[dict[str, Label], list[Recommendation]]:
+    def text(value) -> str:
+        if value.get("t") == "MetaString":
+            return value["c"]
+        if value.get("t") in ("MetaInlines",):
+            return "".join(_inline_text(i) for i in value["c"])
+        return ""
+
+    labels: dict[str, Label] = {}
+    for key, value in meta.get("report-labels", {}).get("c", {}).items():
+        fields = {k: text(v) for k, v in value["c"].items()}
+        labels[key] = Label(key, fields.get("kind", ""), fields.get("number", ""),
+                            fields.get("text", ""), fields.get("chapter", ""))
+    recs = []
+    for value in meta.get("report-recommendations", {}).get("c", []):
+        fields = value["c"]
+        recs.append(Recommendation(text(fields["id"]), int(text(fields["number"])),
+                                   text(fields["to"]), text(fields["chapter"])))
+    return labels, recs
+
+
+def _inline_text(node: dict) -> str:
+    kind = node.get("t")
+    if kind == "Str":
+        return node["c"]
+    if kind in ("Space", "SoftBreak"):
+        return " "
+    return ""
+
+
+_memo: dict[str, Rendered] = {}
+
+
+def render(manuscript: Manuscript) -> Rendered:
+    """Render the manuscript; raise :class:`InputError` with every problem found."""
+    problems = source.image_problems(manuscript)
+    text, _spans = source.combine(manuscript)
+    contributors = _contributors_markdown(manuscript)
+    bib_args, bib_problems = _bibliography_args(manuscript)
+    problems += bib_problems
+    if problems:
+        raise InputError(problems)
+    key = _cache_key(text, contributors, bib_args)
+    if key in _memo and _memo[key].manuscript.root == manuscript.root:
+        return _memo[key]
+    with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
+        tmpdir = Path(tmp)
+        diag_path = tmpdir / "diagnostics.jsonl"
+        meta_path = tmpdir / "meta.yaml"
+        meta = {"lang": manuscript.manifest.language, "link-citations": True,
+                "report-contributors": contributors or ""}
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        args = ["-f", pandoc.MARKDOWN, "-t", "json", "--metadata-file", str(meta_path),
+                "-M", f"report-diagnostics={diag_path}",
+                "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir)]
+        for name in FILTER_CHAIN:
+            args += ["--lua-filter", pandoc.filter_path(name)]
+        args += ["--citeproc", *bib_args]
+        result = pandoc.run(args, stdin=text.encode("utf-8"))
+        problems += diagnostics.from_filters(manuscript, diag_path)
+        problems += diagnostics.from_pandoc(manuscript, result.warnings)
+    if problems:
+        raise InputError(problems)
+    ast = result.stdout
+    meta_json = json.loads(ast)["meta"]
+    labels, recs = _labels_from(meta_json)
+    html_out = pandoc.run(["-f", "json", "-t", "html5", "--wrap=none"], stdin=ast).stdout
+    chapters = html.split(html_out.decode("utf-8"))
+    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings)
+    _memo.clear()
+    _memo[key] = rendered
+    return rendered

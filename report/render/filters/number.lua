@@ -1,0 +1,235 @@
+-- Numbering, in reading order, of everything a reader can be pointed at: chapters
+-- (1, 2 … or A, B … for appendices), sections (4.2), recommendations (1..N across the
+-- report), figures, tables and case studies. Every label is recorded in the metadata
+-- (`report-labels`) for crossref.lua and for Python (the page/label map). One pass over
+-- the whole report, so numbers are the same in every edition.
+
+local diag_path
+local labels = {}          -- id -> {kind, number, text, chapter}
+local label_order = {}
+local recs = {}            -- list of {id, number, to, chapter, chapter_title, blocks}
+local counters = {chapter = 0, appendix = 0, rec = 0, fig = 0, tbl = 0, box = 0}
+local current = {source = nil, kind = nil, number = nil, title = nil, label = nil, section = 0}
+
+local function problem(code, message, extra)
+  local record = {code = code, message = message, source = current.source}
+  for k, v in pairs(extra or {}) do record[k] = v end
+  local diag = dofile(PANDOC_SCRIPT_FILE:gsub("number%.lua$", "diagnostics.lua"))
+  diag.report(diag_path, record)
+end
+
+local function add_label(id, kind, number, text)
+  if id == nil or id == "" then return end
+  if labels[id] then
+    problem("duplicate-label", "duplicate label '" .. id .. "' (first in " ..
+      (labels[id].chapter or "?") .. ")", {label = id})
+    return
+  end
+  labels[id] = {kind = kind, number = tostring(number), text = text, chapter = current.source,
+    chapter_label = current.label}
+  table.insert(label_order, id)
+end
+
+local function letter(n)
+  return string.char(string.byte("A") + n - 1)
+end
+
+local function prefixed(number, inlines)
+  local out = pandoc.Inlines({pandoc.Span(pandoc.Inlines(number), {class = "number"}), pandoc.Space()})
+  out:extend(inlines)
+  return out
+end
+
+local function handle_chapter(div)
+  current.source = div.attributes["source"]
+  current.kind = div.attributes["kind"] or "chapter"
+  current.label = div.attributes["label"]
+  current.section = 0
+  current.number = nil
+  if current.kind == "chapter" then
+    counters.chapter = counters.chapter + 1
+    current.number = tostring(counters.chapter)
+  elseif current.kind == "appendix" then
+    counters.appendix = counters.appendix + 1
+    current.number = letter(counters.appendix)
+  end
+  -- The chapter's first level-1 heading carries the label; insert one if missing.
+  local first = div.content[1]
+  if not (first and first.t == "Header" and first.level == 1) then
+    div.content:insert(1, pandoc.Header(1, pandoc.Inlines(div.attributes["title"] or "")))
+    first = div.content[1]
+  end
+  first.identifier = current.label
+  current.title = pandoc.utils.stringify(first.content)
+  local text
+  if current.kind == "chapter" then
+    text = "Chapter " .. current.number
+    first.content = prefixed(current.number, first.content)
+  elseif current.kind == "appendix" then
+    text = "Appendix " .. current.number
+    first.content = prefixed("Appendix " .. current.number, first.content)
+  else
+    text = current.title
+    first.classes:insert("unnumbered")
+  end
+  add_label(current.label, "chapter", current.number or "", text)
+  div.attributes["number"] = current.number
+  -- "kind" and "title" are HTML attributes: keep them out of the written HTML.
+  div.attributes["chapter-kind"] = current.kind
+  div.attributes["kind"] = nil
+  div.attributes["title"] = nil
+  return div
+end
+
+local function handle_header(h)
+  if h.level == 1 then
+    if h.identifier ~= current.label then
+      problem("extra-h1", "more than one level-1 heading in a chapter: '" ..
+        pandoc.utils.stringify(h.content) .. "'", {label = h.identifier})
+    end
+    return h
+  end
+  if h.level == 2 and current.number and not h.classes:includes("unnumbered") then
+    current.section = current.section + 1
+    local number = current.number .. "." .. current.section
+    h.content = prefixed(number, h.content)
+    if h.identifier:match("^sec%-") then
+      add_label(h.identifier, "section", number, "Section " .. number)
+    end
+  elseif h.identifier:match("^sec%-") then
+    add_label(h.identifier, "section", "", "‘" .. pandoc.utils.stringify(h.content) .. "’")
+  end
+  return h
+end
+
+local function handle_recommendation(div)
+  counters.rec = counters.rec + 1
+  local n = counters.rec
+  local to = div.attributes["to"]
+  if not to or to == "" then
+    problem("rec-no-addressee", "recommendation " .. (div.identifier ~= "" and div.identifier or tostring(n)) ..
+      " has no addressee (to=\"...\")", {label = div.identifier})
+    to = "?"
+  end
+  if div.identifier == "" then div.identifier = "rec-" .. n end
+  add_label(div.identifier, "recommendation", n, "Recommendation " .. n)
+  table.insert(recs, {id = div.identifier, number = tostring(n), to = to,
+    chapter = current.label or "", chapter_title = current.title or "",
+    blocks = div.content:clone()})
+  local head = pandoc.Para({pandoc.Strong({pandoc.Str("Recommendation " .. n)}), pandoc.Space(),
+    pandoc.Span(pandoc.Inlines("(to: " .. to .. ")"), {class = "rec-to"})})
+  div.content:insert(1, head)
+  div.attributes["number"] = tostring(n)
+  div.attributes["custom-style"] = "Recommendation"
+  return div
+end
+
+local function handle_box(div)
+  counters.box = counters.box + 1
+  local n = counters.box
+  local title = div.attributes["title"]
+  local text = "Case study " .. n
+  add_label(div.identifier, "box", n, text)
+  local head = {pandoc.Str(text .. (title and ":" or ""))}
+  if title then
+    table.insert(head, pandoc.Space())
+    for _, inline in ipairs(pandoc.Inlines(title)) do table.insert(head, inline) end
+  end
+  div.content:insert(1, pandoc.Para({pandoc.Strong(head)}))
+  div.attributes["title"] = nil
+  div.attributes["custom-style"] = "Case Study"
+  return div
+end
+
+local function caption_prefix(caption, text)
+  local long = caption.long
+  if #long == 0 then
+    long:insert(pandoc.Plain({}))
+  end
+  local first = long[1]
+  local lead = pandoc.Inlines({pandoc.Span(pandoc.Inlines(text .. ":"), {class = "caption-number"}), pandoc.Space()})
+  lead:extend(first.content)
+  first.content = lead
+  return caption
+end
+
+local function handle_figure(fig)
+  counters.fig = counters.fig + 1
+  local n = counters.fig
+  local text = "Figure " .. n
+  add_label(fig.identifier, "figure", n, text)
+  -- The alt text of an informative image is required; it comes from fig-alt.
+  fig.content = fig.content:walk({
+    Image = function(img)
+      local alt = img.attributes["fig-alt"]
+      if not alt or alt == "" then
+        problem("image-no-alt", "image without alt text (add fig-alt=\"...\"): " .. img.src,
+          {src = img.src})
+      else
+        img.caption = pandoc.Inlines(alt)
+        img.attributes["fig-alt"] = nil
+      end
+      return img
+    end,
+  })
+  fig.caption = caption_prefix(fig.caption, text)
+  return fig
+end
+
+local function handle_table(tbl)
+  counters.tbl = counters.tbl + 1
+  local n = counters.tbl
+  local text = "Table " .. n
+  add_label(tbl.identifier, "table", n, text)
+  tbl.caption = caption_prefix(tbl.caption, text)
+  return tbl
+end
+
+local function handle_inline_image(img)
+  if #img.caption == 0 and not img.classes:includes("decorative") then
+    problem("image-no-alt", "image without alt text: " .. img.src, {src = img.src})
+  end
+  return img
+end
+
+local function meta_string_map(t)
+  local m = {}
+  for k, v in pairs(t) do m[k] = pandoc.MetaString(v) end
+  return m
+end
+
+function Pandoc(doc)
+  diag_path = doc.meta["report-diagnostics"] and pandoc.utils.stringify(doc.meta["report-diagnostics"])
+  doc = doc:walk({
+    traverse = "topdown",
+    Div = function(div)
+      if div.classes:includes("chapter") then return handle_chapter(div) end
+      if div.classes:includes("recommendation") then return handle_recommendation(div) end
+      if div.classes:includes("case-study") then return handle_box(div) end
+      return nil
+    end,
+    Header = handle_header,
+    Figure = handle_figure,
+    Table = handle_table,
+  })
+  doc = doc:walk({
+    Figure = function(fig) return fig, false end,
+    Image = handle_inline_image,
+  })
+  local meta_labels = {}
+  for _, id in ipairs(label_order) do meta_labels[id] = pandoc.MetaMap(meta_string_map(labels[id])) end
+  doc.meta["report-labels"] = pandoc.MetaMap(meta_labels)
+  local order = {}
+  for _, id in ipairs(label_order) do table.insert(order, pandoc.MetaString(id)) end
+  doc.meta["report-label-order"] = pandoc.MetaList(order)
+  local meta_recs = {}
+  for _, r in ipairs(recs) do
+    table.insert(meta_recs, pandoc.MetaMap({
+      id = pandoc.MetaString(r.id), number = pandoc.MetaString(r.number),
+      to = pandoc.MetaString(r.to), chapter = pandoc.MetaString(r.chapter),
+      chapter_title = pandoc.MetaString(r.chapter_title), blocks = pandoc.MetaBlocks(r.blocks),
+    }))
+  end
+  doc.meta["report-recommendations"] = pandoc.MetaList(meta_recs)
+  return doc
+end

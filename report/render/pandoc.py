@@ -1,0 +1,53 @@
+"""Running the bundled pandoc (from the pypandoc-binary wheel: no system pandoc).
+
+We call the binary directly rather than through ``pypandoc.convert_*`` because the
+renderer needs pandoc's warnings (missing citations) on stderr, and several inputs
+(metadata file, filters, bibliography) on one command line.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypandoc
+
+FILTERS = Path(__file__).resolve().parent / "filters"
+
+# pandoc Markdown as the report writes it: fenced divs, bracketed spans, attributes,
+# footnotes, citations, pipe tables with captions, implicit figures.
+MARKDOWN = "markdown+fenced_divs+bracketed_spans+implicit_figures-auto_identifiers+gfm_auto_identifiers"
+
+
+@functools.cache
+def binary() -> str:
+    return pypandoc.get_pandoc_path()
+
+
+@functools.cache
+def version() -> str:
+    return str(pypandoc.get_pandoc_version())
+
+
+@dataclass
+class PandocResult:
+    stdout: bytes
+    warnings: list[str]
+
+
+class PandocFailed(RuntimeError):
+    """pandoc itself failed: a bug in the toolkit or a filter, not bad input."""
+
+
+def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None) -> PandocResult:
+    proc = subprocess.run([binary(), *args], input=stdin, capture_output=True, cwd=cwd)
+    warnings = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
+    if proc.returncode != 0:
+        raise PandocFailed(f"pandoc {' '.join(args[:3])}… failed: " + "\n".join(warnings))
+    return PandocResult(proc.stdout, warnings)
+
+
+def filter_path(name: str) -> str:
+    return str(FILTERS / name)
