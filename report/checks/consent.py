@@ -1,0 +1,493 @@
+"""The privacy gate: no name without consent, no attribution under the Chatham House Rule.
+
+Two halves. :func:`consent_findings` reads the sources an author edits (every text file
+of the manuscript folder, captions and alt text included, and ``mkdocs.yml``) and points
+at ``path:line:col``. :func:`scan_built_files` reads what a build produced (PDF text and
+metadata, web pages, search index, sitemap, DOCX and EPUB parts), because a name can
+also arrive through a template, a metadata field or a filter; the build deletes any file
+it names.
+
+Names are matched as people write them: any case, across line breaks, with possessives
+and typographic apostrophes, accents or not, as "J. Doe", "Doe, Jane" or "Dr Doe".
+Matching runs on a *folded* copy of the text (accents and invisible characters removed,
+apostrophes made straight) that keeps a map back to the original offsets. Messages name
+the record id, never the person: check output ends up in CI logs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from report.checks.findings import Finding, position
+from report.manuscript.contributors import (
+    CONTRIBUTORS,
+    Contributor,
+    Register,
+    load_contributors,
+    split_name,
+)
+from report.manuscript.manifest import MANIFEST
+
+if TYPE_CHECKING:
+    from report.manuscript import Manuscript
+
+SOURCE_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm", ".txt", ".svg", ".yml",
+                             ".yaml", ".json", ".csv"})
+MARKUP_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".xml", ".svg", ".opf", ".ncx",
+                             ".rels"})
+PLAIN_SUFFIXES = frozenset({".txt", ".md", ".csv", ".yml", ".yaml"})
+ZIP_SUFFIXES = frozenset({".docx", ".epub", ".odt", ".xlsx", ".pptx"})
+# Roles whose holders took part under the Chatham House Rule (as opposed to writing or
+# commissioning the report).
+PARTICIPANT_ROLES = frozenset({"conference-delegate", "speaker", "consultation-reviewer",
+                               "call-for-evidence-respondent", "survivor-adviser",
+                               "youth-advisory-board", "steering-committee"})
+TITLE_WORDS = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "dame", "sir",
+               "lord", "lady", "baroness", "baron", "cllr", "councillor", "rev", "revd",
+               "judge", "justice")
+
+_REASONS = {
+    "withdrawn": "who withdrew consent to be listed",
+    "declined": "who declined to be listed",
+    "no-record": "who has no consent record (no consent, no name)",
+    "listed": "who consented to be listed by affiliation only",
+}
+
+# ------------------------------------------------------------------------- folding
+
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_APOSTROPHES = frozenset("\u2019\u2018\u02bc\u2032`\u00b4")
+_HYPHENS = frozenset("\u2010\u2011")
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Text with accents, invisible characters (soft hyphens) and curly apostrophes
+    normalised, plus the original offset of every folded character (None: identical)."""
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    index: list[int] = []
+    for offset, char in enumerate(text):
+        if char in _INVISIBLE:
+            continue
+        if char in _APOSTROPHES:
+            replacement = "'"
+        elif char in _HYPHENS:
+            replacement = "-"
+        elif ord(char) < 128:
+            replacement = char
+        else:
+            replacement = "".join(c for c in unicodedata.normalize("NFKD", char)
+                                  if not unicodedata.combining(c)) or char
+        for piece in replacement:
+            out.append(piece)
+            index.append(offset)
+    return "".join(out), index
+
+
+def _folded(text: str) -> str:
+    return fold(text)[0]
+
+
+# ----------------------------------------------------------------- name patterns
+
+_INITIAL_END = r"(?:\.\s*|\s+)"
+_SPACE = r"\s+"
+
+
+def _word(word: str) -> str:
+    """A folded word as a pattern: hyphens may break across lines, apostrophes straight
+    or curly."""
+    pieces = []
+    for piece in re.split(r"(['-])", _folded(word)):
+        if piece == "'":
+            pieces.append("['\u2019]")
+        elif piece == "-":
+            pieces.append(r"\s*-\s*")
+        elif piece:
+            pieces.append(re.escape(piece))
+    return "".join(pieces)
+
+
+def name_alternatives(name: str) -> str:
+    """The ways people write one person's name, as a regex alternation (no boundaries).
+
+    Full forms are matched in any case; forms built on an initial are matched only as
+    capitalised, so that "A Smith" does not fire on "a smith".
+    """
+    parts = split_name(name)
+    surname = _word(parts.surname)
+    if parts.particles:
+        particles = r"\s+".join(_word(p) for p in parts.particles)
+        surname = rf"(?:{particles}\s+)?{surname}"
+    if not parts.given:
+        return surname  # a single name (a pseudonym): as written, case and all
+    given = [_word(g) for g in parts.given]
+    initial = re.escape(_folded(parts.given[0])[0])
+    middle = "".join(rf"(?:{re.escape(_folded(g)[0])}{_INITIAL_END})?" for g in parts.given[1:])
+    titles = "|".join(TITLE_WORDS)
+    all_given = _SPACE.join(given)
+    variants = [
+        rf"(?i:{all_given}\s+{surname})",
+        rf"(?i:{given[0]}\s+{surname})",
+        rf"{initial}{_INITIAL_END}{middle}{surname}",
+        rf"(?i:{surname},\s*{given[0]})",
+        rf"{surname},\s*{initial}(?:\.|(?!\w))",
+        rf"(?i:(?:{titles})\.?\s+{surname})",
+    ]
+    return "|".join(dict.fromkeys(variants))
+
+
+def name_pattern(name: str) -> re.Pattern[str]:
+    """A compiled pattern for one name, to run on :func:`fold`-ed text."""
+    return re.compile(rf"(?<!\w)(?:{name_alternatives(name)})(?!\w)")
+
+
+def _affiliation_alternatives(affiliation: str) -> str:
+    words = [_word(w) for w in affiliation.split()]
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    return rf"(?i:(?:the\s+)?{_SPACE.join(words)})"
+
+
+def affiliation_pattern(contributor: Contributor) -> re.Pattern[str]:
+    """A name written next to its affiliation: "Jane Doe (Example Council)", "Jane Doe,
+    Example Council", "Jane Doe of the Example Council", "Example Council's Jane Doe"."""
+    name = name_alternatives(contributor.name)
+    affiliation = _affiliation_alternatives(contributor.affiliation or "")
+    after = r"(?:['\u2019]s)?(?:\s*\(\s*|\s*,\s*|\s*[-\u2013\u2014]\s*|\s+(?i:of|from|at|with)\s+)"
+    before = r"(?:['\u2019]s\s+|\s*[,:(]\s*|\s*[-\u2013\u2014]\s*)"
+    return re.compile(rf"(?<!\w)(?:(?:{name}){after}{affiliation}"
+                      rf"|{affiliation}{before}(?:{name}))(?!\w)")
+
+
+def forbidden_people(register: Register) -> list[Contributor]:
+    """People whose name must not appear: no current consent, or consent to be listed
+    by affiliation only."""
+    return [c for c in register if c.is_person and not c.shows_name]
+
+
+NamePatterns = list[tuple[str, re.Pattern[str]]]
+
+
+def forbidden_names(source: Manuscript | Register | Path | str) -> NamePatterns:
+    """``(record id, pattern)`` for every name that must not appear in a built file.
+
+    Run the patterns on :func:`fold`-ed text (or use :func:`find_names`)."""
+    register = source if isinstance(source, Register) else load_contributors(source)
+    return [(c.id, name_pattern(c.name)) for c in forbidden_people(register)]
+
+
+def find_names(text: str, names: NamePatterns) -> set[str]:
+    """Record ids of the names found in ``text``."""
+    folded = " ".join(_folded(text).split())
+    return {record_id for record_id, pattern in names if pattern.search(folded)}
+
+
+# ---------------------------------------------------------------- source findings
+
+
+def _sources(manuscript: Manuscript) -> Iterator[tuple[str, str]]:
+    """``(path relative to the tree, text)`` of every file an author writes words in."""
+    root = manuscript.root
+    yield MANIFEST, (root / MANIFEST).read_text(encoding="utf-8")
+    docs = root / manuscript.manifest.docs_dir
+    seen: set[Path] = set()
+    for chapter in manuscript.chapters:
+        seen.add(chapter.path.resolve())
+        yield chapter.rel, chapter.text
+    if docs.is_dir():
+        for path in sorted(docs.rglob("*")):
+            if (path.is_file() and path.suffix.lower() in SOURCE_SUFFIXES
+                    and path.resolve() not in seen
+                    and not any(p.startswith(".") for p in path.relative_to(docs).parts)):
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                yield path.relative_to(root).as_posix(), text
+
+
+def _hits(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, int]]:
+    """``(line, column, end offset)`` in the original text of every match."""
+    folded, index = fold(text)
+    for match in pattern.finditer(folded):
+        start = index[match.start()] if index else match.start()
+        end = (index[match.end() - 1] + 1) if index else match.end()
+        line, column = position(text, start)
+        yield line, column, end
+
+
+_QUOTE_OPEN = re.compile(r"^[ \t]*:{3,}[ \t]*\{([^}\n]*)\}", re.M)
+_BY = re.compile(r"""(?<![\w-])by\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'}]+))""")
+
+
+def _quote_attributions(text: str) -> Iterator[tuple[int, str]]:
+    """``(offset, value)`` of the ``by`` attribute of every ``.quote`` block."""
+    for block in _QUOTE_OPEN.finditer(text):
+        attributes = block.group(1)
+        if not re.search(r"(?<![\w-])\.quote(?![\w-])", attributes):
+            continue
+        by = _BY.search(attributes)
+        if by:
+            group = next(g for g in (1, 2, 3) if by.group(g) is not None)
+            yield block.start(1) + by.start(group), by.group(group)
+
+
+def consent_findings(manuscript: Manuscript, register: Register | None = None) -> list[Finding]:
+    """Every place in the sources that names someone it must not (errors), and consent
+    records that are incomplete (warnings)."""
+    register = register if register is not None else load_contributors(manuscript)
+    people = [c for c in register if c.is_person]
+    forbidden = [(c, name_pattern(c.name)) for c in forbidden_people(register)]
+    name_only = [(c, affiliation_pattern(c)) for c in people
+                 if c.is_listed and c.consent is not None and c.consent.show == "name"
+                 and c.affiliation]
+    participants = [(c, name_pattern(c.name)) for c in people if c.shows_name
+                    and c.roles and set(c.roles) <= PARTICIPANT_ROLES]
+    attributable = [(c, name_pattern(c.name)) for c in people]
+    affiliations = [(c, re.compile(rf"(?<!\w){_affiliation_alternatives(c.affiliation)}(?!\w)"))
+                    for c in people if c.affiliation]
+    findings: list[Finding] = []
+    for rel, text in _sources(manuscript):
+        for contributor, pattern in forbidden:
+            for line, column, _ in _hits(pattern, text):
+                findings.append(Finding(
+                    rel, line, column, "CONSENT-NAME", "error",
+                    f"name of contributor {contributor.id!r}, {_REASONS[contributor.status]}",
+                    "remove the name; describe the role without identifying the person"))
+        for contributor, pattern in name_only:
+            for line, column, _ in _hits(pattern, text):
+                findings.append(Finding(
+                    rel, line, column, "CONSENT-AFFILIATION", "error",
+                    f"affiliation shown next to contributor {contributor.id!r}, who "
+                    "consented to be listed by name only",
+                    "remove the affiliation"))
+        if rel == MANIFEST:
+            continue
+        for contributor, pattern in participants:
+            for line, column, _ in _hits(pattern, text):
+                findings.append(Finding(
+                    rel, line, column, "CONSENT-PARTICIPANT", "warning",
+                    f"contributor {contributor.id!r} took part under the Chatham House Rule: "
+                    "naming them in the text may attribute views to them",
+                    "name them only in the contributors list"))
+        findings.extend(_quote_findings(rel, text, attributable, affiliations))
+    findings.extend(_record_findings(register))
+    return sorted(set(findings))
+
+
+def _quote_findings(rel: str, text: str, attributable, affiliations) -> list[Finding]:
+    findings = []
+    for offset, value in _quote_attributions(text):
+        for contributor, pattern in attributable:
+            for line, column, _ in _hits(pattern, value):
+                line, column = position(text, offset + _offset_in(value, line, column))
+                findings.append(Finding(
+                    rel, line, column, "CONSENT-QUOTE", "error",
+                    f"quote attributed to contributor {contributor.id!r}: the conference was "
+                    "held under the Chatham House Rule",
+                    'attribute by role only, e.g. by="practitioner, local authority"'))
+        for contributor, pattern in affiliations:
+            for line, column, _ in _hits(pattern, value):
+                line, column = position(text, offset + _offset_in(value, line, column))
+                findings.append(Finding(
+                    rel, line, column, "CONSENT-QUOTE", "error",
+                    f"quote attributed to the organisation of contributor {contributor.id!r}: "
+                    "the Chatham House Rule protects affiliations too",
+                    'attribute by role only, e.g. by="practitioner, local authority"'))
+    return findings
+
+
+def _offset_in(text: str, line: int, column: int) -> int:
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    return starts[line - 1] + column - 1
+
+
+def _record_findings(register: Register) -> list[Finding]:
+    """A listing without who, how and which wording cannot be shown to the ICO."""
+    findings = []
+    for c in register:
+        if c.is_listed and c.consent is not None:
+            missing = [f for f in ("method", "wording", "recorded_by")
+                       if not getattr(c.consent, f)]
+            if missing:
+                findings.append(Finding(
+                    CONTRIBUTORS, c.line or 1, 1, "CONSENT-RECORD", "warning",
+                    f"consent of contributor {c.id!r} does not record {', '.join(missing)}",
+                    "record how, in which wording and by whom consent was given"))
+    return findings
+
+
+# ---------------------------------------------------------------- built files
+
+
+@dataclass(frozen=True, order=True)
+class Leak:
+    """A forbidden name found in a built file; ``part`` says where inside it."""
+
+    path: Path
+    record_id: str
+    part: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path} ({self.part})" if self.part else str(self.path)
+        return f"{where}: name of contributor {self.record_id!r}"
+
+
+_COMMENT = re.compile(r"<!--(.*?)-->|<!\[CDATA\[(.*?)\]\]>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_ATTRIBUTE = re.compile(r"""[\w:.-]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_PARAGRAPH = re.compile(r"<w:p[\s>].*?</w:p>", re.S)
+_RUN_TEXT = re.compile(r"<w:(?:t|delText)(?:\s[^>]*)?>([^<]*)</w:(?:t|delText)>"
+                       r"|<w:(?:tab|br|cr)\b[^>]*/>")
+
+
+def markup_text(markup: str) -> str:
+    """Text of HTML or XML with tags stripped, attribute values (alt, title, content)
+    and comments kept, entities unescaped, whitespace normalised."""
+    markup = _COMMENT.sub(lambda m: f" {m.group(1) or m.group(2) or ''} ", markup)
+
+    def tag(match: re.Match[str]) -> str:
+        values = [a.group(1) if a.group(1) is not None else a.group(2)
+                  for a in _ATTRIBUTE.finditer(match.group(0))]
+        return " " + " ".join(values) + " " if values else " "
+
+    return " ".join(html.unescape(_TAG.sub(tag, markup)).split())
+
+
+def _ooxml_paragraphs(markup: str) -> str:
+    """Word splits a paragraph into runs, sometimes inside a word: join them first."""
+    paragraphs = []
+    for paragraph in _PARAGRAPH.finditer(markup):
+        pieces = [m.group(1) if m.group(1) is not None else " "
+                  for m in _RUN_TEXT.finditer(paragraph.group(0))]
+        paragraphs.append(html.unescape("".join(pieces)))
+    return "\n".join(paragraphs)
+
+
+def _json_strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def _texts(name: str, data: bytes) -> list[str]:
+    """The words a reader (or a search engine) could get out of one text file."""
+    suffix = Path(name).suffix.lower()
+    text = data.decode("utf-8", errors="replace")
+    if suffix in MARKUP_SUFFIXES:
+        texts = [markup_text(text)]
+        if "<w:t" in text or "<w:delText" in text:
+            texts.append(_ooxml_paragraphs(text))
+        return texts
+    if suffix == ".json":
+        try:
+            strings = list(_json_strings(json.loads(text)))
+        except ValueError:
+            return [markup_text(text)]
+        return ["\n".join(markup_text(s) for s in strings)]
+    return [html.unescape(text)]
+
+
+def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
+    """Page text, and every string in the PDF's objects: document information, XMP
+    metadata, outline, alt text and actual text of the structure tree, annotations."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, TextStringObject
+
+    reader = PdfReader(path)
+    for number, page in enumerate(reader.pages, 1):
+        text = page.extract_text() or ""
+        yield f"page {number}", text
+        yield f"page {number}", re.sub(r"-\s*\n\s*", "", text)
+    strings: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    stack: list[object] = [reader.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                obj = obj.get_object()
+            except Exception:  # a damaged object is not ours to judge here
+                continue
+        if isinstance(obj, DictionaryObject):
+            stack.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+        elif isinstance(obj, TextStringObject):
+            strings.append(str(obj))
+    yield "document strings and metadata", "\n".join(strings)
+    metadata = reader.trailer["/Root"].get("/Metadata")
+    if metadata is not None:
+        try:
+            xmp = metadata.get_object().get_data().decode("utf-8", errors="replace")
+        except Exception:
+            xmp = ""
+        yield "XMP metadata", markup_text(xmp)
+
+
+def _file_texts(path: Path) -> Iterator[tuple[str, str]]:
+    """``(part, text)`` for one built file of any kind the toolkit produces."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        yield from _pdf_texts(path)
+    elif suffix in ZIP_SUFFIXES:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                member_suffix = Path(member).suffix.lower()
+                if member_suffix in MARKUP_SUFFIXES | PLAIN_SUFFIXES | {".json"}:
+                    for text in _texts(member, archive.read(member)):
+                        yield member, text
+    elif suffix == ".gz":
+        inner = path.with_suffix("")
+        for text in _texts(inner.name, gzip.decompress(path.read_bytes())):
+            yield "", text
+    elif suffix in MARKUP_SUFFIXES | PLAIN_SUFFIXES | {".json"}:
+        for text in _texts(path.name, path.read_bytes()):
+            yield "", text
+
+
+def _built_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+        elif path.is_file():
+            yield path
+
+
+def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str) -> list[Leak]:
+    """Every forbidden name in the given built files (folders are walked)."""
+    names = forbidden_names(source)
+    if not names:
+        return []
+    leaks: set[Leak] = set()
+    for path in _built_files(paths):
+        try:
+            for part, text in _file_texts(path):
+                for record_id in find_names(text, names):
+                    leaks.add(Leak(path, record_id, part))
+        except (OSError, zipfile.BadZipFile, ValueError) as exc:
+            # An unreadable output cannot be shown to be clean: treat it as leaking.
+            leaks.add(Leak(path, "?", f"unreadable: {exc}"))
+    return sorted(leaks)
