@@ -283,7 +283,9 @@ def consent_findings(manuscript: Manuscript, register: Register | None = None) -
                     "name them only in the contributors list"))
         findings.extend(_quote_findings(rel, text, attributable, affiliations))
     findings.extend(_record_findings(register))
-    return sorted(set(findings))
+    errors_at = {(f.path, f.line, f.column) for f in findings if f.severity == "error"}
+    return sorted({f for f in findings
+                   if f.severity == "error" or (f.path, f.line, f.column) not in errors_at})
 
 
 def _quote_findings(rel: str, text: str, attributable, affiliations) -> list[Finding]:

@@ -335,9 +335,11 @@ def load_contributors(source: Manuscript | Path | str) -> Register:
     """
     if isinstance(source, str | Path):
         root = Path(source).resolve()
-        extra = load_manifest(root).extra if (root / MANIFEST).is_file() else {}
+        manifest = load_manifest(root) if (root / MANIFEST).is_file() else None
     else:
-        root, extra = source.root, source.manifest.extra
+        root, manifest = source.root, source.manifest
+    # The manifest's ``config`` keeps the line-aware mapping, for errors that point at it.
+    extra = {} if manifest is None else manifest.config.get("extra") or manifest.extra
     organisations_first, count_others = _options(extra)
     path = root / CONTRIBUTORS
     if not path.is_file():
@@ -419,8 +421,9 @@ def _duplicate_keys(text: str, display: str) -> list[Problem]:
             for key, value in current.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
-                        problems.append(Problem(display, key.start_mark.line + 1,
-                                                f"key {key.value!r} written twice in one record"))
+                        problems.append(Problem(
+                            display, key.start_mark.line + 1,
+                            f"key {key.value!r} is written twice (only the last would count)"))
                     seen.add(key.value)
                 stack.append(value)
         elif isinstance(current, yaml.SequenceNode):

@@ -1,0 +1,268 @@
+"""The privacy gate: names without consent in the sources and in built files (issue 5)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pypandoc
+import pytest
+import weasyprint
+
+from report.checks.consent import (
+    Leak,
+    consent_findings,
+    fold,
+    forbidden_names,
+    name_pattern,
+    scan_built_files,
+)
+from report.manuscript import load
+
+TREE = Path(__file__).resolve().parent / "trees" / "consent"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
+                       "hQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "consent"
+    shutil.copytree(TREE, root)
+    return root
+
+
+def add_to_chapter(root: Path, text: str, chapter: str = "01-introduction.md") -> int:
+    """Append text to a chapter; return the file line where it starts."""
+    path = root / "chapters" / chapter
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + "\n" + text + "\n", encoding="utf-8")
+    return before.count("\n") + 2
+
+
+def errors(root: Path) -> list[tuple[str, int, int, str, str]]:
+    return [(f.path, f.line, f.column, f.code, f.message)
+            for f in consent_findings(load(root)) if f.severity == "error"]
+
+
+# ------------------------------------------------------------------- sources
+
+
+def test_clean_tree_has_no_errors(tree: Path) -> None:
+    assert errors(tree) == []
+
+
+def test_withdrawn_name_in_a_chapter_names_file_line_column_and_record(tree: Path) -> None:
+    line = add_to_chapter(tree, "The team of Wren Withdrawn found this.")
+    assert errors(tree) == [(
+        "chapters/01-introduction.md", line, 13, "CONSENT-NAME",
+        "name of contributor 'wwithdrawn', who withdrew consent to be listed")]
+
+
+@pytest.mark.parametrize(("text", "column"), [
+    ("As Wren Withdrawn's team found.", 4),
+    ("As Wren Withdrawn\u2019s team found.", 4),
+    ("As WREN WITHDRAWN said.", 4),
+    ("As wren withdrawn said.", 4),
+    ("As W. Withdrawn said.", 4),
+    ("As W Withdrawn said.", 4),
+    ("As W.Withdrawn said.", 4),
+    ("(Withdrawn, Wren, 2021)", 2),
+    ("(Withdrawn, W., 2021)", 2),
+    ("As Dr Withdrawn said.", 4),
+    ("As Ms. Withdrawn said.", 4),
+    ("As Wren  \t Withdrawn said.", 4),
+    ("As Wren With\u00addrawn said.", 4),
+])
+def test_names_are_matched_as_people_write_them(tree: Path, text: str, column: int) -> None:
+    line = add_to_chapter(tree, text)
+    assert [(f[1], f[2], f[3]) for f in errors(tree)] == [(line, column, "CONSENT-NAME")]
+
+
+def test_a_name_across_a_line_break(tree: Path) -> None:
+    line = add_to_chapter(tree, "We thank Wren\nWithdrawn for the notes.")
+    assert [(f[1], f[2]) for f in errors(tree)] == [(line, 10)]
+
+
+@pytest.mark.parametrize("text", [
+    "A withdrawn note about wren nests.",
+    "Wrenwithdrawn is one word.",
+    "As w withdrawn said.",
+    "Jane Doe was listed by name.",
+    "Example Borough Council took part.",
+])
+def test_no_false_alarms(tree: Path, text: str) -> None:
+    add_to_chapter(tree, text)
+    assert errors(tree) == []
+
+
+@pytest.mark.parametrize(("text", "record", "reason"), [
+    ("Chris Declined spoke.", "cdeclined", "who declined to be listed"),
+    ("Nat Noanswer spoke.", "nnoanswer", "who has no consent record"),
+    ("Sam Sample spoke.", "ssample", "who consented to be listed by affiliation only"),
+])
+def test_every_kind_of_missing_consent(tree: Path, text: str, record: str, reason: str) -> None:
+    add_to_chapter(tree, text)
+    [(_, _, _, code, message)] = errors(tree)
+    assert code == "CONSENT-NAME"
+    assert f"'{record}'" in message and reason in message
+    assert text.split(" spoke")[0] not in message  # the message never repeats the name
+
+
+def test_caption_and_alt_text_are_checked(tree: Path) -> None:
+    line = add_to_chapter(tree, '![Delegates at work.](images/a.svg){#fig-a '
+                                'fig-alt="Chris Declined at a round table."}')
+    assert [(f[1], f[2], f[4].split(",")[0]) for f in errors(tree)] == [
+        (line, 53, "name of contributor 'cdeclined'")]
+
+
+def test_files_outside_nav_are_checked(tree: Path) -> None:
+    (tree / "chapters" / "notes.md").write_text("Notes\n\nFrom Nat Noanswer.\n")
+    assert [(f[0], f[1], f[2]) for f in errors(tree)] == [("chapters/notes.md", 3, 6)]
+
+
+def test_manifest_is_checked(tree: Path) -> None:
+    manifest = tree / "mkdocs.yml"
+    manifest.write_text(manifest.read_text() + "  authors: [Wren Withdrawn]\n")
+    assert [(f[0], f[1], f[2]) for f in errors(tree)] == [("mkdocs.yml", 10, 13)]
+
+
+def test_accents_are_ignored_both_ways() -> None:
+    for written, text in (("Élodie Ångström", "Elodie Angstrom spoke"),
+                          ("Elodie Angstrom", "Élodie Ångström spoke"),
+                          ("Zoë O'Neil", "Zoe O\u2019Neil\u2019s view")):
+        assert name_pattern(written).search(fold(text)[0]), (written, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Jane Doe (Example Council) said",
+    "Jane Doe, Example Council, said",
+    "Jane Doe of Example Council said",
+    "Jane Doe from the Example Council said",
+    "Jane Doe \u2013 Example Council",
+    "Example Council\u2019s Jane Doe said",
+])
+def test_affiliation_next_to_a_name_only_person(tree: Path, text: str) -> None:
+    line = add_to_chapter(tree, text)
+    assert [(f[1], f[2], f[3]) for f in errors(tree)] == [(line, 1, "CONSENT-AFFILIATION")]
+
+
+def test_quote_attributed_to_a_named_delegate(tree: Path) -> None:
+    line = add_to_chapter(tree, '::: {.quote by="Marta van Dijk, delegate"}\nWords.\n:::')
+    assert [(f[1], f[2], f[3]) for f in errors(tree)] == [(line, 17, "CONSENT-QUOTE")]
+
+
+def test_quote_attributed_to_a_delegates_organisation(tree: Path) -> None:
+    line = add_to_chapter(tree, "::: {.quote by='practitioner, Example Police'}\nWords.\n:::")
+    [(_, at_line, column, code, message)] = errors(tree)
+    assert (at_line, column, code) == (line, 31, "CONSENT-QUOTE")
+    assert "organisation of contributor 'marta'" in message
+
+
+def test_quote_attributed_by_role_is_fine(tree: Path) -> None:
+    add_to_chapter(tree, '::: {.quote by="survivor adviser" illustrative=true}\nWords.\n:::')
+    assert errors(tree) == []
+
+
+def test_incomplete_consent_record_is_a_warning(tree: Path) -> None:
+    records = tree / "contributors.yaml"
+    records.write_text(records.read_text().replace("      method: in-person\n", "", 1))
+    warnings = [f for f in consent_findings(load(tree)) if f.code == "CONSENT-RECORD"]
+    assert [(f.path, f.line, f.severity) for f in warnings] == [
+        ("contributors.yaml", 28, "warning")]
+
+
+# --------------------------------------------------------------- built files
+
+
+def leaks(paths: list[Path], root: Path) -> set[tuple[str, str, str]]:
+    return {(leak.path.name, leak.record_id, leak.part) for leak in scan_built_files(paths, root)}
+
+
+def test_forbidden_names_are_the_people_without_current_consent(tree: Path) -> None:
+    assert sorted(record for record, _ in forbidden_names(tree)) == [
+        "cdeclined", "nnoanswer", "ssample", "wwithdrawn"]
+
+
+def test_pdf_text_metadata_and_alt_text(tree: Path, tmp_path: Path) -> None:
+    image = base64.b64encode(PNG).decode()
+    page = ('<html lang="en"><head><title>Report</title>'
+            '<meta name="author" content="Nat Noanswer"></head><body>'
+            '<p>We thank Wren Withdrawn\u2019s team, and Jane Doe.</p>'
+            f'<img alt="Chris Declined at a table" src="data:image/png;base64,{image}">'
+            '</body></html>')
+    pdf = tmp_path / "report.pdf"
+    weasyprint.HTML(string=page).write_pdf(pdf, pdf_variant="pdf/ua-1")
+    assert leaks([pdf], tree) == {
+        ("report.pdf", "wwithdrawn", "page 1"),
+        ("report.pdf", "nnoanswer", "document strings and metadata"),
+        ("report.pdf", "nnoanswer", "XMP metadata"),
+        ("report.pdf", "cdeclined", "document strings and metadata"),
+    }
+    clean = tmp_path / "clean.pdf"
+    weasyprint.HTML(string="<p>Jane Doe and Example Borough Council.</p>").write_pdf(clean)
+    assert leaks([clean], tree) == set()
+
+
+def test_web_pages_search_index_and_sitemap(tree: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "search").mkdir(parents=True)
+    (site / "a").mkdir()
+    (site / "index.html").write_text("<p>Jane Doe, Example Borough Council.</p>")
+    (site / "a" / "index.html").write_text(
+        "<p>Wren <em>With&shy;drawn</em>&rsquo;s team</p>", encoding="utf-8")
+    (site / "b.html").write_text('<img src="x.png" alt="Chris&#32;Declined">')
+    (site / "search" / "search_index.json").write_text(json.dumps(
+        {"docs": [{"location": "c/", "text": "<p>Thanks to Nat\u00a0Noanswer</p>"}]}))
+    (site / "sitemap.xml.gz").write_bytes(gzip.compress(
+        b"<urlset><url><loc>https://x/sam-sample/</loc><!-- Sam Sample --></url></urlset>"))
+    assert {(leak.path.relative_to(site).as_posix(), leak.record_id)
+            for leak in scan_built_files([site], tree)} == {
+        ("a/index.html", "wwithdrawn"), ("b.html", "cdeclined"),
+        ("search/search_index.json", "nnoanswer"), ("sitemap.xml.gz", "ssample"),
+    }
+
+
+def test_docx_body_and_document_properties(tree: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.docx"
+    pypandoc.convert_text("---\ntitle: Report\nauthor: Nat Noanswer\n---\n\n"
+                          "Thanks to W. Withdrawn and to Jane Doe.\n",
+                          "docx", format="markdown", outputfile=str(target))
+    assert leaks([target], tree) == {
+        ("report.docx", "nnoanswer", "docProps/core.xml"),
+        ("report.docx", "nnoanswer", "word/document.xml"),
+        ("report.docx", "wwithdrawn", "word/document.xml"),
+    }
+
+
+def test_docx_runs_split_inside_a_name(tree: Path, tmp_path: Path) -> None:
+    document = docx.Document()
+    paragraph = document.add_paragraph("We thank Chris Dec")
+    paragraph.add_run("lined").bold = True
+    document.add_paragraph("Clean text.")
+    target = tmp_path / "edited.docx"
+    document.save(target)
+    assert leaks([target], tree) == {("edited.docx", "cdeclined", "word/document.xml")}
+
+
+def test_epub_parts(tree: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.epub"
+    pypandoc.convert_text("---\ntitle: Report\nauthor: Research Team\n---\n\n# One\n\n"
+                          "Thanks to Sam Sample.\n", "epub3", format="markdown",
+                          outputfile=str(target))
+    found = leaks([target], tree)
+    assert {record for _, record, _ in found} == {"ssample"}
+    assert any(part.endswith(".xhtml") for _, _, part in found)
+    with zipfile.ZipFile(target) as archive:
+        assert any(n.endswith(".opf") for n in archive.namelist())
+
+
+def test_unreadable_output_counts_as_leaking(tree: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip")
+    [leak] = scan_built_files([broken], tree)
+    assert isinstance(leak, Leak) and leak.record_id == "?"
