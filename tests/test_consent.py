@@ -13,6 +13,7 @@ import docx
 import pypandoc
 import pytest
 import weasyprint
+from click.testing import CliRunner
 
 from report.checks.consent import (
     Leak,
@@ -22,6 +23,7 @@ from report.checks.consent import (
     name_pattern,
     scan_built_files,
 )
+from report.cli import main
 from report.manuscript import load
 
 TREE = Path(__file__).resolve().parent / "trees" / "consent"
@@ -61,6 +63,20 @@ def test_withdrawn_name_in_a_chapter_names_file_line_column_and_record(tree: Pat
     assert errors(tree) == [(
         "chapters/01-introduction.md", line, 13, "CONSENT-NAME",
         "name of contributor 'wwithdrawn', who withdrew consent to be listed")]
+
+
+def test_report_check_exits_1_and_report_build_writes_nothing(tree: Path) -> None:
+    line = add_to_chapter(tree, "The team of Wren Withdrawn found this.")
+    runner = CliRunner()
+    check = runner.invoke(main, ["--root", str(tree), "check"])
+    assert check.exit_code == 1
+    assert (f"chapters/01-introduction.md:{line}:13: CONSENT-NAME name of contributor "
+            "'wwithdrawn'") in check.stdout
+    build = runner.invoke(main, ["--root", str(tree), "build", "digital"])
+    assert build.exit_code != 0
+    built = [p for p in (tree / "build").rglob("*") if p.is_file()] if (
+        tree / "build").exists() else []
+    assert built == []
 
 
 @pytest.mark.parametrize(("text", "column"), [

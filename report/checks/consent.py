@@ -417,7 +417,7 @@ def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
     for number, page in enumerate(reader.pages, 1):
         text = page.extract_text() or ""
         yield f"page {number}", text
-        yield f"page {number}", re.sub(r"-\s*\n\s*", "", text)
+        yield f"page {number}", re.sub(r"[-\u2010\u00ad]\s*\n\s*", "", text)
     strings: list[str] = []
     seen: set[tuple[int, int]] = set()
     stack: list[object] = [reader.trailer]
