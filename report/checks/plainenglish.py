@@ -44,7 +44,7 @@ _NOT_PROSE = [
 ]
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.M)
 _BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)")
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'\u2019-]*")
+_WORD = re.compile(r"\d[\d,.]*\d|\d|[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f'\u2019-]*")
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "cf", "vs", "dr", "mr", "mrs", "ms", "st", "no", "nos",
                   "p", "pp", "vol", "al", "fig", "ch", "sec", "approx", "para", "paras"}
 _IRREGULAR = (
