@@ -1,0 +1,459 @@
+"""Where each comment stands in the manuscript now, however the text has changed.
+
+A comment records what the reviewer marked at the round's commit: a quote with prefix
+and suffix, and source offsets. To find it now, in order (as Gerrit ports comments and
+Hypothesis re-anchors annotations):
+
+1. map the old offsets through the diff between the chapter then and now; if the text
+   there still equals the quote, the anchor is ``exact`` (same offsets) or ``moved``;
+2. else search the quote, scoring each occurrence by how well the prefix and suffix
+   agree, nearest the mapped position; accept only a clear winner (a minimum score and
+   a margin over the runner-up): ``moved`` when the text is the quote itself, ``fuzzy``
+   when it is only close. A short quote found in several places is never given to one
+   of them unless its context decides;
+3. else the section (heading) it was in, if that heading still exists: ``section``;
+4. else ``orphaned``, the quote kept.
+
+The diff of a chapter is computed once per (commit, chapter), not once per comment, and
+lines are diffed before words, so re-anchoring a whole report stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cached_property
+
+from rapidfuzz import fuzz
+
+from report.review.history import ChapterAt, History
+from report.review.model import CONTEXT, Comment
+from report.review.paragraphs import projected
+from report.review.plaintext import Normalised, Projection, fold, normalise
+
+MIN_UNIQUE = 4          # a unique exact occurrence shorter than this needs its context
+MIN_CONTEXT = 50.0      # context score (0-100) that lets prefix/suffix decide
+MARGIN = 15.0           # lead over the runner-up needed to pick one of several places
+MIN_FUZZY_LENGTH = 12   # shorter quotes are never matched approximately
+MIN_FUZZY = 85.0        # rapidfuzz partial ratio needed for a fuzzy match
+FUZZY_MARGIN = 4.0
+MAX_CANDIDATES = 500
+CONTEXT_PROBE = 24      # characters of prefix/suffix that stand in for an empty quote
+
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+# --- the text of a chapter, searchable -----------------------------------------------
+
+@dataclass
+class ChapterText:
+    """A chapter's source, its projection and the projection normalised for matching."""
+
+    rel: str
+    source: str
+    label: str = ""
+
+    @cached_property
+    def projection(self) -> Projection:
+        return projected(self.source)
+
+    @cached_property
+    def norm(self) -> Normalised:
+        return normalise(self.projection.text)
+
+    def source_span(self, norm_start: int, norm_end: int) -> tuple[int, int]:
+        """Source offsets of a normalised range."""
+        proj_start = self.norm.to_original(norm_start)
+        proj_end = self.norm.to_original_end(norm_end) if norm_end > norm_start else proj_start
+        start = self.projection.to_source(proj_start)
+        end = self.projection.to_source_end(proj_end) if proj_end > proj_start else start
+        return start, end
+
+    def norm_span(self, source_start: int, source_end: int) -> tuple[int, int]:
+        """Normalised offsets of a source range."""
+        proj_start = self.projection.from_source(source_start)
+        proj_end = self.projection.from_source(source_end)
+        return self.norm.from_original(proj_start), self.norm.from_original(proj_end)
+
+    def text_of(self, source_start: int, source_end: int) -> str:
+        """The folded text a reader sees between two source offsets."""
+        a, b = self.norm_span(source_start, source_end)
+        return self.norm.text[a:b].strip()
+
+    def context(self, norm_start: int, norm_end: int) -> tuple[str, str]:
+        """Prefix and suffix (projected text, not normalised) around a normalised range."""
+        text = self.projection.text
+        proj_start = self.norm.to_original(norm_start)
+        proj_end = self.norm.to_original_end(norm_end) if norm_end > norm_start else proj_start
+        return text[max(0, proj_start - CONTEXT):proj_start], text[proj_end:proj_end + CONTEXT]
+
+    def headings(self) -> list[tuple[str, int, int]]:
+        """(folded title, source start, source end) of every heading."""
+        out = []
+        for block in self.projection.blocks:
+            if block.kind == "heading":
+                title = fold(self.projection.text[block.start:block.end])
+                out.append((title, block.source_start, block.source_end))
+        return out
+
+    def section_at(self, source_offset: int) -> tuple[str, int, int] | None:
+        found = None
+        for heading in self.headings():
+            if heading[1] <= source_offset:
+                found = heading
+            else:
+                break
+        return found
+
+
+@dataclass(frozen=True)
+class Found:
+    """A quote found in a chapter: normalised offsets, how, and how sure."""
+
+    chapter: ChapterText
+    start: int
+    end: int
+    how: str            # "text": the quote itself; "fuzzy": only close to it
+    score: float
+
+    @property
+    def source_span(self) -> tuple[int, int]:
+        return self.chapter.source_span(self.start, self.end)
+
+
+def _similarity(recorded: str, actual: str) -> float:
+    if not recorded:
+        return 0.0
+    return fuzz.ratio(recorded, actual)
+
+
+class Corpus:
+    """The chapters of the report (at a commit, or now), searched by quote."""
+
+    def __init__(self, chapters: list[ChapterText]):
+        self.chapters = chapters
+        self.by_rel = {c.rel: c for c in chapters}
+
+    @classmethod
+    def at(cls, chapters: list[ChapterAt]) -> Corpus:
+        return cls([ChapterText(c.rel, c.text, c.label) for c in chapters])
+
+    def _context_score(self, chapter: ChapterText, start: int, end: int,
+                       prefix: str, suffix: str) -> float:
+        """How well the text around a candidate agrees with the recorded context."""
+        text = chapter.norm.text
+        scores, weights = [], []
+        if prefix:
+            scores.append(_similarity(prefix, text[max(0, start - len(prefix)):start]))
+            weights.append(len(prefix))
+        if suffix:
+            scores.append(_similarity(suffix, text[end:end + len(suffix)]))
+            weights.append(len(suffix))
+        if not weights:
+            return 0.0
+        return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
+
+    def find(self, exact: str, prefix: str = "", suffix: str = "",
+             rels: list[str] | None = None, region: tuple[str, int, int] | None = None,
+             hint: tuple[str, int] | None = None) -> Found | None:
+        """Find a quote; None when absent or when it cannot be told apart from others.
+
+        ``region`` (rel, normalised start, end) limits the search to a part of one
+        chapter (a numbered paragraph); ``hint`` (rel, normalised offset) breaks ties by
+        nearness when the context scores are level.
+        """
+        quote = normalise(exact).text.strip()
+        prefix_n = normalise(prefix).text.lstrip()[-CONTEXT:]
+        suffix_n = normalise(suffix).text.rstrip()[:CONTEXT]
+        if region is not None:
+            pool = [self.by_rel[region[0]]] if region[0] in self.by_rel else []
+        elif rels is not None:
+            pool = [self.by_rel[r] for r in rels if r in self.by_rel]
+        else:
+            pool = self.chapters
+        if not quote:
+            return self._find_point(prefix_n, suffix_n, pool, region, hint)
+        candidates: list[tuple[float, float, ChapterText, int]] = []
+        for chapter in pool:
+            text = chapter.norm.text
+            lo, hi = (region[1], region[2]) if region is not None else (0, len(text))
+            at = text.find(quote, lo, hi)
+            while at >= 0 and len(candidates) < MAX_CANDIDATES:
+                score = self._context_score(chapter, at, at + len(quote), prefix_n, suffix_n)
+                candidates.append((score, -_distance(hint, chapter, at), chapter, at))
+                at = text.find(quote, at + 1, hi)
+        if candidates:
+            candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+            best = candidates[0]
+            has_context = bool(prefix_n or suffix_n)
+            if len(candidates) == 1:
+                if len(quote) >= MIN_UNIQUE or best[0] >= MIN_CONTEXT or region is not None:
+                    return Found(best[2], best[3], best[3] + len(quote), "text", best[0])
+                return None
+            runner = candidates[1]
+            if has_context and best[0] >= MIN_CONTEXT and best[0] - runner[0] >= MARGIN:
+                return Found(best[2], best[3], best[3] + len(quote), "text", best[0])
+            if (hint is not None and best[0] == runner[0] and best[0] >= MIN_CONTEXT
+                    and best[1] > runner[1]):
+                return Found(best[2], best[3], best[3] + len(quote), "text", best[0])
+            return None
+        return self._find_fuzzy(quote, prefix_n, suffix_n, pool, region)
+
+    def _find_point(self, prefix: str, suffix: str, pool: list[ChapterText],
+                    region: tuple[str, int, int] | None,
+                    hint: tuple[str, int] | None) -> Found | None:
+        """An empty quote (a point comment, an insertion): find its surroundings."""
+        before, after = prefix[-CONTEXT_PROBE:], suffix[:CONTEXT_PROBE]
+        probe = before + after
+        if len(probe.strip()) < MIN_FUZZY_LENGTH:
+            return None
+        found = self.find(probe, rels=[c.rel for c in pool], region=region, hint=hint)
+        if found is None or found.how != "text":
+            return None
+        point = found.start + len(before)
+        return Found(found.chapter, point, point, "text", 100.0)
+
+    def _find_fuzzy(self, quote: str, prefix: str, suffix: str, pool: list[ChapterText],
+                    region: tuple[str, int, int] | None) -> Found | None:
+        if len(quote) < MIN_FUZZY_LENGTH:
+            return None
+        scored: list[tuple[float, ChapterText, int, int]] = []
+        for chapter in pool:
+            text = chapter.norm.text
+            lo, hi = (region[1], region[2]) if region is not None else (0, len(text))
+            window = text[lo:hi]
+            for _ in range(2):
+                hit = fuzz.partial_ratio_alignment(quote, window, score_cutoff=MIN_FUZZY - 10)
+                if hit is None:
+                    break
+                a, b = lo + hit.dest_start, lo + hit.dest_end
+                context = self._context_score(chapter, a, b, prefix, suffix)
+                scored.append((hit.score + context / 20, chapter, a, b))
+                window = window[:hit.dest_start] + "\0" * (b - a) + window[hit.dest_end:]
+        if not scored:
+            return None
+        scored.sort(key=lambda s: s[0], reverse=True)
+        best = scored[0]
+        if best[0] < MIN_FUZZY:
+            return None
+        if len(scored) > 1 and best[0] - scored[1][0] < FUZZY_MARGIN:
+            return None
+        return Found(best[1], best[2], best[3], "fuzzy", best[0])
+
+
+def _distance(hint: tuple[str, int] | None, chapter: ChapterText, at: int) -> int:
+    if hint is None:
+        return 0
+    return abs(at - hint[1]) if hint[0] == chapter.rel else 10**9
+
+
+# --- mapping offsets through the diff --------------------------------------------------
+
+class SourceMap:
+    """Maps offsets in a chapter's old source to its new source, through their diff.
+
+    Lines are diffed first; changed runs of lines are diffed again word by word, so a
+    small edit in a long paragraph keeps the rest of the paragraph mapped.
+    """
+
+    def __init__(self, old: str, new: str):
+        self.old_starts: list[int] = []
+        self.new_starts: list[int] = []
+        self.lengths: list[int] = []
+        if old == new:
+            self._equal(0, 0, len(old))
+            return
+        old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+        old_at, new_at = _offsets(old_lines), _offsets(new_lines)
+        matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                self._equal(old_at[i1], new_at[j1], old_at[i2] - old_at[i1])
+            elif tag == "replace":
+                self._words(old[old_at[i1]:old_at[i2]], old_at[i1],
+                            new[new_at[j1]:new_at[j2]], new_at[j1])
+
+    def _equal(self, old_start: int, new_start: int, length: int) -> None:
+        if length <= 0:
+            return
+        if self.lengths and self.old_starts[-1] + self.lengths[-1] == old_start and \
+                self.new_starts[-1] + self.lengths[-1] == new_start:
+            self.lengths[-1] += length
+            return
+        self.old_starts.append(old_start)
+        self.new_starts.append(new_start)
+        self.lengths.append(length)
+
+    def _words(self, old: str, old_base: int, new: str, new_base: int) -> None:
+        old_tokens = _TOKEN.findall(old)
+        new_tokens = _TOKEN.findall(new)
+        old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
+        matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+        for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+            if tag == "equal":
+                self._equal(old_base + old_at[i1], new_base + new_at[j1],
+                            old_at[i2] - old_at[i1])
+
+    def start(self, offset: int) -> int | None:
+        """New offset of the character at old ``offset``, if it survived."""
+        index = bisect_right(self.old_starts, offset) - 1
+        if index >= 0 and offset < self.old_starts[index] + self.lengths[index]:
+            return self.new_starts[index] + offset - self.old_starts[index]
+        return None
+
+    def end(self, offset: int) -> int | None:
+        """New offset just after the character before old ``offset``, if it survived."""
+        if offset <= 0:
+            return self.start(offset) if offset == 0 else None
+        mapped = self.start(offset - 1)
+        return None if mapped is None else mapped + 1
+
+    def nearest(self, offset: int) -> int:
+        """Best guess for an offset that did not survive: the end of the run before it."""
+        index = bisect_right(self.old_starts, offset) - 1
+        if index < 0:
+            return 0
+        return self.new_starts[index] + min(offset - self.old_starts[index],
+                                            self.lengths[index])
+
+
+def _offsets(pieces: list[str]) -> list[int]:
+    out = [0]
+    for piece in pieces:
+        out.append(out[-1] + len(piece))
+    return out
+
+
+# --- anchors ----------------------------------------------------------------------------
+
+ANCHORS = ("exact", "moved", "fuzzy", "section", "orphaned")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a comment stands now: how it was found, the chapter, source span and line."""
+
+    status: str
+    chapter: str | None = None
+    start: int | None = None
+    end: int | None = None
+    line: int | None = None
+
+
+ORPHANED = Anchor("orphaned")
+
+
+class Anchorer:
+    """Anchors comments against the manuscript now; caches diffs per chapter and commit."""
+
+    def __init__(self, manuscript, history: History | None = None):
+        self.manuscript = manuscript
+        self.history = history or History(manuscript.root)
+        self.now = Corpus([
+            ChapterText(c.rel, c.path.read_text(encoding="utf-8"), c.label)
+            for c in manuscript.chapters])
+        self._maps: dict[tuple[str, str, str], SourceMap] = {}
+        self._then_texts: dict[tuple[str, str], ChapterText | None] = {}
+
+    def _then(self, commit: str, rel: str) -> ChapterText | None:
+        key = (commit, rel)
+        if key not in self._then_texts:
+            found = None
+            for chapter in self.history.chapters_at(commit, [c.rel for c in self.now.chapters]):
+                if chapter.rel == rel:
+                    found = ChapterText(chapter.rel, chapter.text, chapter.label)
+            if found is None:
+                text = self.history.text_at(commit, rel)
+                found = ChapterText(rel, text) if text is not None else None
+            self._then_texts[key] = found
+        return self._then_texts[key]
+
+    def _chapter_now(self, rel: str, then: ChapterText | None) -> ChapterText | None:
+        """The chapter now: same file, else the chapter with the same label (renamed)."""
+        if rel in self.now.by_rel:
+            return self.now.by_rel[rel]
+        if then is not None:
+            label = then.label
+            for chapter in self.now.chapters:
+                if chapter.label == label:
+                    return chapter
+        return None
+
+    def _map(self, commit: str, then: ChapterText, now: ChapterText) -> SourceMap:
+        key = (commit, then.rel, now.rel)
+        if key not in self._maps:
+            self._maps[key] = SourceMap(then.source, now.source)
+        return self._maps[key]
+
+    def _anchor(self, status: str, chapter: ChapterText, start: int, end: int) -> Anchor:
+        return Anchor(status, chapter.rel, start, end, chapter.projection.line_of(start))
+
+    def anchor(self, comment: Comment, default_commit: str | None = None) -> Anchor:
+        target = comment.target
+        commit = target.commit or default_commit
+        then = self._then(commit, target.source) if commit and target.source else None
+        now = self._chapter_now(target.source, then) if target.source else None
+        quote = fold(target.exact)
+        hint: tuple[str, int] | None = None
+
+        if then is not None and now is not None and target.start is not None \
+                and target.end is not None:
+            mapping = self._map(commit, then, now)
+            start, end = mapping.start(target.start), mapping.end(target.end)
+            if target.start == target.end:
+                start = end = mapping.start(target.start) if target.start < len(then.source) \
+                    else mapping.end(target.start)
+            if start is not None and end is not None and end >= start:
+                if self._same_text(then, target.start, target.end, now, start, end, quote):
+                    same = start == target.start and end == target.end and now.rel == then.rel
+                    return self._anchor("exact" if same else "moved", now, start, end)
+            guess = start if start is not None else mapping.nearest(target.start)
+            hint = (now.rel, now.norm_span(guess, guess)[0])
+
+        pool = [now.rel] if now is not None else None
+        found = self.now.find(target.exact, target.prefix, target.suffix, rels=pool, hint=hint)
+        if found is None and pool is not None:
+            found = self.now.find(target.exact, target.prefix, target.suffix)
+        if found is not None:
+            start, end = found.source_span
+            return self._anchor("moved" if found.how == "text" else "fuzzy",
+                                found.chapter, start, end)
+        return self._section(then, now, target.start)
+
+    def _same_text(self, then: ChapterText, old_start: int, old_end: int,
+                   now: ChapterText, start: int, end: int, quote: str) -> bool:
+        if quote:
+            return now.text_of(start, end) == quote
+        # a point: the characters around it must be unchanged
+        a, _ = then.norm_span(old_start, old_start)
+        b, _ = now.norm_span(start, start)
+        width = CONTEXT_PROBE // 2
+        before_then = then.norm.text[max(0, a - width):a]
+        before_now = now.norm.text[max(0, b - width):b]
+        return (before_then == before_now
+                and then.norm.text[a:a + width] == now.norm.text[b:b + width])
+
+    def _section(self, then: ChapterText | None, now: ChapterText | None,
+                 old_start: int | None) -> Anchor:
+        heading = None
+        if then is not None:
+            heading = then.section_at(old_start if old_start is not None else 0)
+        pools = ([now] if now is not None else []) + [
+            c for c in self.now.chapters if c is not now]
+        if heading is not None:
+            for chapter in pools:
+                for title, start, end in chapter.headings():
+                    if title == heading[0]:
+                        return self._anchor("section", chapter, start, end)
+        elif now is not None and old_start is None:
+            headings = now.headings()
+            if headings:
+                return self._anchor("section", now, headings[0][1], headings[0][2])
+            return Anchor("section", now.rel, 0, 0, 1)
+        return ORPHANED
+
+    def anchor_all(self, comments: list[Comment], default_commit: str | None = None
+                   ) -> dict[str, Anchor]:
+        return {c.id: self.anchor(c, default_commit) for c in comments}
