@@ -301,14 +301,18 @@ def split_name(name: str) -> NameParts:
 
 
 def sort_key(contributor: Contributor) -> tuple[str, ...]:
-    """Surname first, ignoring case, accents and particles; ``sort_as`` wins."""
-    if contributor.sort_as:
+    """Surname first, ignoring case, accents and particles; ``sort_as`` wins.
+
+    An entry printed as an affiliation sorts by that affiliation: its place in the list
+    must not hint at the name behind it."""
+    affiliation_only = contributor.consent is not None and contributor.consent.show == "affiliation"
+    if contributor.sort_as and not affiliation_only:
         surname, _, given = contributor.sort_as.partition(",")
         return (fold_key(surname), fold_key(given), fold_key(contributor.name), contributor.id)
     shown = contributor.name
-    if contributor.consent is not None and contributor.consent.show == "affiliation":
+    if affiliation_only:
         shown = contributor.affiliation or contributor.name
-    if not contributor.is_person or shown != contributor.name:
+    if not contributor.is_person or affiliation_only:
         key = fold_key(shown)
         key = key[4:] if key.startswith("the ") else key
         return (key, "", "", contributor.id)
