@@ -76,14 +76,14 @@ def consent_problems(manuscript: Manuscript) -> list[Problem]:
 
 def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
           jobs: int = 1, progress=None, out_dir: Path | None = None,
-          noindex: bool = False) -> dict:
+          noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
     editions = [e for e in EDITION_ORDER if e in set(editions)]
     problems = consent_problems(manuscript)
     if problems:
         raise InputError(problems)
     context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)
-    context.rendered  # render first: bad input stops the build before any edition is laid out
+    _ = context.rendered  # render first: bad input stops the build before any layout
     manifest_path = context.path(MANIFEST_NAME)
     previous = _previous(manifest_path)
     current = (previous.get("commit") == context.provenance.commit
@@ -97,6 +97,10 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         result = builder(name)(context)
         _privacy_gate(context, result)
         entries[name] = _entry(context, result)
+        for message in context.warnings:
+            if warn:
+                warn(f"{name}: {message}")
+        context.warnings.clear()
         if progress:
             progress(name, "done")
     manifest = {

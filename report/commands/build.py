@@ -34,9 +34,13 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
             else:
                 console.print(f"[green]✓[/] {name}")
 
+        def warn(text: str) -> None:
+            console.print(f"[yellow]warning:[/] {text}")
+
         try:
             manifest = pipeline.build(manuscript, names, final=final,
-                                      jobs=jobs or os.cpu_count() or 1, progress=progress)
+                                      jobs=jobs or os.cpu_count() or 1, progress=progress,
+                                      warn=warn)
         except pipeline.LeakFound as exc:
             for leak in exc.leaks:
                 click.echo(leak, err=True)

@@ -17,6 +17,7 @@ class BuildContext:
     jobs: int = 1
     noindex: bool = False
     out_dir: Path | None = None
+    warnings: list[str] = field(default_factory=list)
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from report.editions import EditionResult
 from report.editions.context import BuildContext
-from report.editions.pdf import write_pdf
 from report.editions.paged import document
+from report.editions.pdf import write_pdf
 from report.editions.stamp import draft_css, sha256_of
 
 

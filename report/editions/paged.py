@@ -120,7 +120,8 @@ def document(rendered: Rendered, context: BuildContext, edition: str) -> str:
         draft=context.draft,
         stamp=context.stamp,
         commit=context.provenance.commit,
-        description=(context.stamp if context.draft else (m.config.get("site_description") or m.full_title)),
+        description=(context.stamp if context.draft
+                     else (m.config.get("site_description") or m.full_title)),
         keywords=", ".join(["draft"] if context.draft else ["final"]),
         created=context.provenance.date.isoformat(),
         toolkit_version=__version__,

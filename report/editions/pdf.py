@@ -31,16 +31,20 @@ def write_pdf(document: str, out: Path, base_url: Path, root: Path, stylesheets:
               extra_css: str = "", **options) -> int:
     """Lay out ``document`` and write it atomically to ``out``; return the page count."""
     fonts = FontConfiguration()
-    css = [CSS(filename=str(STYLES / name), font_config=fonts,
-               url_fetcher=make_fetcher(root)) for name in stylesheets]
+    profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
+    fetcher = make_fetcher(root)
+    css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
+               color_profiles=profiles) for name in stylesheets]
     if extra_css:
-        css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/"))
+        css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/",
+                       url_fetcher=fetcher, color_profiles=profiles))
     logger = logging.getLogger("weasyprint")
     refused = _RefusedFetches()
     logger.addHandler(refused)
     try:
-        html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=make_fetcher(root))
-        rendered = html.render(stylesheets=css, font_config=fonts, **options)
+        html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
+        rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
+                               **options)
         with atomic_path(out) as tmp:
             rendered.write_pdf(tmp, **options)
     finally:

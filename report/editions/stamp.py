@@ -14,8 +14,8 @@ def draft_css(context: BuildContext) -> str:
     if not context.draft:
         return ""
     text = json.dumps(context.stamp, ensure_ascii=False)
-    return ("@page { @top-center { content: %s; font: 600 7.5pt 'Report Sans'; color: #8a3b12; "
-            "white-space: nowrap; } }" % text)
+    return (f"@page {{ @top-center {{ content: {text}; font: 600 7.5pt 'Report Sans'; "
+            "color: #8a3b12; white-space: nowrap; } }")
 
 
 def sha256_of(path: Path) -> str:

@@ -51,7 +51,8 @@ def load(root: Path | str) -> Manuscript:
         if not entry.file.endswith(".md"):
             continue
         if entry.file in seen:
-            problems.append(Problem(MANIFEST, entry.line, f"chapter listed twice in nav: {entry.file}"))
+            problems.append(Problem(MANIFEST, entry.line,
+                                    f"chapter listed twice in nav: {entry.file}"))
             continue
         seen.add(entry.file)
         if not path.is_file():

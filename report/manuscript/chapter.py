@@ -87,7 +87,8 @@ def load_chapter(path: Path, rel: str, nav_title: str | None) -> Chapter:
     kind = str(meta.get("kind", "chapter"))
     if kind not in KINDS:
         line = meta.line_of("kind") + 1 if isinstance(meta, yamlsource.LinedDict) else 2
-        raise InputError(Problem(rel, line, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"))
+        raise InputError(Problem(rel, line,
+                                 f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"))
     heading = _HEADING.search(body)
     title = str(meta.get("title") or (heading.group(1) if heading else None) or nav_title
                 or path.stem)

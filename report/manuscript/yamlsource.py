@@ -83,6 +83,8 @@ def parse(text: str, path: str, line_offset: int = 0) -> Any:
         if node is None:
             return None
         return _build(loader, node)
+    except ValueError as exc:  # e.g. an impossible date such as 2021-13-45
+        raise InputError(Problem(path, None, f"malformed YAML: {exc}")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else None

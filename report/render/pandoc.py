@@ -18,7 +18,9 @@ FILTERS = Path(__file__).resolve().parent / "filters"
 
 # pandoc Markdown as the report writes it: fenced divs, bracketed spans, attributes,
 # footnotes, citations, pipe tables with captions, implicit figures.
-MARKDOWN = "markdown+fenced_divs+bracketed_spans+implicit_figures-auto_identifiers+gfm_auto_identifiers"
+# example_lists is off: a line starting "(@rec-x)" or "@rec-x." must stay a cross-reference.
+MARKDOWN = ("markdown+fenced_divs+bracketed_spans+implicit_figures-example_lists"
+            "-auto_identifiers+gfm_auto_identifiers")
 
 
 @functools.cache
