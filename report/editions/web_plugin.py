@@ -1,0 +1,368 @@
+"""The ``report`` MkDocs plugin: chapter pages show the shared render, not Markdown.
+
+MkDocs' own Markdown would read the report's pandoc constructs (citations, numbered
+recommendations, cross-references) differently from the PDFs, so the plugin skips it for
+chapter pages and puts the chapter HTML from :func:`report.render.render` in its place,
+with links between chapters rewritten to page URLs. It also forces the privacy and
+accessibility settings the report needs (no Google Fonts, the report's language, the
+draft stamp, noindex for previews) and adds a downloads page.
+
+Named ``report`` in ``mkdocs.yml`` (``plugins: [search, report]``); registered as an
+entry point in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import copy
+import html as htmllib
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lxml import etree, html
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_relative_url
+
+from report.editions import web
+from report.editions.context import BuildContext
+from report.errors import InputError
+from report.manuscript import Manuscript, load
+from report.render.html import ChapterHTML
+
+THEME_DIR = Path(__file__).resolve().parent / "web_theme"
+FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
+FONTS = ("OpenSans-Regular.ttf", "OpenSans-Italic.ttf", "OpenSans-Semibold.ttf",
+         "OpenSans-Bold.ttf", "OpenSans-BoldItalic.ttf")
+STYLESHEET = "assets/report/report.css"
+DOWNLOADS_PAGE = "downloads.md"
+HOME_PAGE = "index.md"
+TOC_LEVELS = ("h1", "h2", "h3", "h4")
+_URL_ATTRIBUTES = (("a", "href"), ("img", "src"), ("source", "src"), ("object", "data"),
+                   ("link", "href"))
+
+
+@dataclass
+class ChapterPage:
+    """A chapter as the site shows it: its render and the source file MkDocs knows."""
+
+    chapter: ChapterHTML
+    src_uri: str
+
+
+class ReportPlugin(BasePlugin):
+    """Feeds the shared render into mkdocs-material."""
+
+    context: BuildContext | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._build: BuildContext | None = None
+        self._pages: dict[str, ChapterPage] = {}
+        self._anchors: dict[str, str] = {}
+        self._generated: set[str] = set()
+
+    # -- configuration ----------------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        context = self._context(config)
+        manuscript = context.manuscript
+        # Privacy: material loads Google Fonts unless the font is switched off.
+        config.theme["font"] = False
+        dirs = config.theme.dirs
+        if str(THEME_DIR) not in dirs:
+            material = next((i for i, d in enumerate(dirs) if Path(d).name == "templates"
+                             and Path(d).parent.name == "material"), 0)
+            dirs.insert(material, str(THEME_DIR))
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.insert(0, STYLESHEET)
+        if config.nav is not None:
+            if not _nav_has(config.nav, DOWNLOADS_PAGE):
+                config.nav.append({"Downloads": DOWNLOADS_PAGE})
+            docs = Path(config.docs_dir)
+            if not _nav_has(config.nav, HOME_PAGE) and not (docs / HOME_PAGE).exists() \
+                    and not (docs / "README.md").exists():
+                config.nav.insert(0, {"Home": HOME_PAGE})
+        try:
+            rendered = context.rendered
+        except InputError as exc:
+            raise PluginError("\n".join(str(p) for p in exc.problems)) from None
+        self._pages = {}
+        self._anchors = {}
+        for chapter in rendered.chapters:
+            source = manuscript.chapter_by_rel(chapter.source)
+            src_uri = source.page if source else chapter.source.split("/", 1)[-1]
+            self._pages[src_uri] = ChapterPage(chapter, src_uri)
+            for element in chapter.element.iter():
+                anchor = element.get("id") if isinstance(element.tag, str) else None
+                if anchor and anchor not in self._anchors:
+                    self._anchors[anchor] = src_uri
+        return config
+
+    def _context(self, config: MkDocsConfig) -> BuildContext:
+        """This build's context: handed over by ``report build``, else made from the tree."""
+        if self.context is not None:
+            self._build = self.context
+            return self.context
+        root = Path(config.config_file_path or ".").resolve().parent
+        try:
+            self._build = BuildContext(load(root))
+        except InputError as exc:
+            raise PluginError("\n".join(str(p) for p in exc.problems)) from None
+        return self._build
+
+    @property
+    def build_context(self) -> BuildContext:
+        assert self._build is not None, "on_config has not run"
+        return self._build
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        for name in FONTS:
+            target = f"assets/report/fonts/{name}"
+            if files.get_file_from_path(target) is None and (FONTS_DIR / name).is_file():
+                files.append(File.generated(config, target, abs_src_path=str(FONTS_DIR / name)))
+        self._generated = set()
+        if files.get_file_from_path(DOWNLOADS_PAGE) is None:
+            files.append(File.generated(config, DOWNLOADS_PAGE, content="# Downloads\n"))
+            self._generated.add(DOWNLOADS_PAGE)
+        if not any(f.url in ("", "./", "index.html") for f in files.documentation_pages()):
+            files.append(File.generated(config, HOME_PAGE, content="# Home\n"))
+            self._generated.add(HOME_PAGE)
+        return files
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        context = self.build_context
+        manifest = context.manuscript.manifest
+        env.globals["report_web"] = {
+            "stamp": context.stamp if context.draft else None,
+            "noindex": context.noindex,
+            "language": manifest.language,
+            "copyright": manifest.copyright,
+            "licence": manifest.licence,
+        }
+        return env
+
+    # -- pages ------------------------------------------------------------------------
+
+    def _is_ours(self, page: Page) -> bool:
+        return page.file.src_uri in self._pages or page.file.src_uri in self._generated
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        # The render replaces this page's content: spare Python-Markdown the pandoc syntax.
+        return "" if self._is_ours(page) else markdown
+
+    def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        if page.file.src_uri in self._pages:
+            element = chapter_element(self._pages[page.file.src_uri], page, files,
+                                      self._anchors, self._pages)
+        elif page.file.src_uri == DOWNLOADS_PAGE and DOWNLOADS_PAGE in self._generated:
+            element = self._downloads_element(page, files)
+        elif page.file.src_uri == HOME_PAGE and HOME_PAGE in self._generated:
+            element = self._home_element(page, files)
+        else:
+            return html_text
+        heading = element.find(".//h1")
+        if heading is not None:
+            page.title = _text(heading)
+        page.toc = get_toc(_toc_tokens(element))
+        return html.tostring(element, encoding="unicode")
+
+    def _downloads_element(self, page: Page, files: Files) -> html.HtmlElement:
+        context = self.build_context
+        manifest = context.manuscript.manifest
+        assert context.out_dir is not None
+        section = html.Element("section", {"id": "downloads", "class": "report-downloads-page"})
+        title = etree.SubElement(section, "h1")
+        title.text = "Downloads"
+        intro = etree.SubElement(section, "p")
+        intro.text = ("The report is also published in these formats. They have the same "
+                      "text, recommendation numbers, citations and notes as these pages.")
+        items = etree.SubElement(section, "ul", {"class": "report-downloads"})
+        for download in web.downloads(manifest):
+            item = etree.SubElement(items, "li")
+            href = get_relative_url(f"{web.DOWNLOADS}/{download.name}", page.url)
+            link = etree.SubElement(item, "a", {"href": href})
+            link.text = download.label
+            details = [download.format]
+            built = context.out_dir / download.name
+            if built.is_file():
+                details.append(_size(built.stat().st_size))
+            isbn = manifest.isbn.get(download.edition)
+            if isbn:
+                details.append(f"ISBN {isbn}")
+            meta = etree.SubElement(item, "span", {"class": "report-download-meta"})
+            meta.text = "(" + ", ".join(details) + ")"
+            link.tail = " "
+        accessibility = next((p for p in self._pages.values()
+                              if p.chapter.label == "ch-accessibility"), None)
+        if accessibility is not None:
+            note = etree.SubElement(section, "p")
+            note.text = "If you need the report in another format, see the "
+            target = files.get_file_from_path(accessibility.src_uri)
+            href = get_relative_url(target.url, page.url) if target else "#"
+            link = etree.SubElement(note, "a", {"href": href})
+            link.text = "accessibility statement"
+            link.tail = "."
+        return section
+
+    def _home_element(self, page: Page, files: Files) -> html.HtmlElement:
+        """A title page: the report's title, partners and contents, linking every chapter."""
+        manifest = self.build_context.manuscript.manifest
+        section = html.Element("section", {"id": "title-page", "class": "report-title-page"})
+        title = etree.SubElement(section, "h1")
+        title.text = manifest.title
+        if manifest.subtitle:
+            subtitle = etree.SubElement(section, "p", {"class": "report-subtitle"})
+            subtitle.text = manifest.subtitle
+        if manifest.partners:
+            partners = etree.SubElement(section, "p", {"class": "report-partners"})
+            partners.text = "A report of " + _and(manifest.partners) + "."
+        edition = etree.SubElement(section, "p", {"class": "report-edition"})
+        edition.text = f"Version {manifest.version}" + (f", {manifest.date}" if manifest.date
+                                                        else "") + "."
+        heading = etree.SubElement(section, "h2", {"id": "contents"})
+        heading.text = "Contents"
+        items = etree.SubElement(section, "ul", {"class": "report-contents"})
+        for src_uri, chapter_page in self._pages.items():
+            target = files.get_file_from_path(src_uri)
+            if target is None:
+                continue
+            heading_node = chapter_page.chapter.element.find(".//h1")
+            item = etree.SubElement(items, "li")
+            link = etree.SubElement(item, "a", {"href": get_relative_url(target.url, page.url)})
+            link.text = _text(heading_node) if heading_node is not None else src_uri
+        if DOWNLOADS_PAGE in self._generated:
+            item = etree.SubElement(items, "li")
+            target = files.get_file_from_path(DOWNLOADS_PAGE)
+            link = etree.SubElement(item, "a", {"href": get_relative_url(target.url, page.url)})
+            link.text = "Downloads: PDF, Word and EPUB editions"
+        return section
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        context = self.build_context
+        assert context.out_dir is not None
+        web.copy_downloads(context.manuscript.manifest, context.out_dir, Path(config.site_dir))
+
+    def on_serve(self, server, config: MkDocsConfig, builder):
+        """Outside docs_dir, the contributors and the bibliography feed the render too."""
+        manuscript: Manuscript = self.build_context.manuscript
+        for path in [manuscript.root / "contributors.yaml",
+                     *(manuscript.root / name for name in manuscript.manifest.bibliography)]:
+            if path.exists():
+                server.watch(str(path), recursive=False)
+        return server
+
+
+def chapter_element(page_of: ChapterPage, page: Page, files: Files, anchors: dict[str, str],
+                    pages: dict[str, ChapterPage]) -> html.HtmlElement:
+    """A copy of the chapter's render with its links made to work on the site."""
+    element = copy.deepcopy(page_of.chapter.element)
+    labels = {p.chapter.label: uri for uri, p in pages.items()}
+    for tag, attribute in _URL_ATTRIBUTES:
+        for node in element.iter(tag):
+            value = node.get(attribute)
+            if value:
+                node.set(attribute, _site_url(value, page_of.src_uri, page, files, anchors,
+                                              labels))
+    _identify_headings(element)
+    return element
+
+
+def _site_url(value: str, src_uri: str, page: Page, files: Files, anchors: dict[str, str],
+              labels: dict[str, str]) -> str:
+    """Where ``value`` (as pandoc wrote it, relative to the chapter file) points on the site.
+
+    ``#label`` in another chapter becomes that chapter's page URL and the label (the
+    chapter's own label: the page itself); a relative file becomes its URL from this page.
+    """
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("/"):
+        return value
+    if not parts.path:
+        anchor = parts.fragment
+        target = anchors.get(anchor)
+        if target is None or target == src_uri:
+            return value
+        found = files.get_file_from_path(target)
+        if found is None:
+            return value
+        url = get_relative_url(found.url, page.url)
+        return url if labels.get(anchor) == target else f"{url}#{anchor}"
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), parts.path))
+    found = files.get_file_from_path(path)
+    if found is None:
+        return value
+    url = get_relative_url(found.url, page.url)
+    return f"{url}#{parts.fragment}" if parts.fragment else url
+
+
+def _identify_headings(element: html.HtmlElement) -> None:
+    """Give every heading an id, so that the table of contents and search can point at it.
+
+    The h1 takes the chapter's label (its section's id), which is what cross-references
+    to the chapter already use.
+    """
+    used = {node.get("id") for node in element.iter() if isinstance(node.tag, str)
+            and node.get("id")}
+    for heading in element.iter(*TOC_LEVELS):
+        if heading.get("id"):
+            continue
+        if heading.tag == "h1" and element.get("id"):
+            continue
+        base = re.sub(r"[^\w]+", "-", _text(heading).lower()).strip("-") or "section"
+        candidate, count = base, 1
+        while candidate in used:
+            count += 1
+            candidate = f"{base}-{count}"
+        used.add(candidate)
+        heading.set("id", candidate)
+
+
+def _toc_tokens(element: html.HtmlElement) -> list[dict]:
+    """The page's headings as MkDocs' toc tokens (nested by level)."""
+    root: list[dict] = []
+    stack: list[dict] = []
+    for heading in element.iter(*TOC_LEVELS):
+        level = int(heading.tag[1])
+        anchor = heading.get("id") or (element.get("id") if level == 1 else None)
+        if not anchor:
+            continue
+        token = {"level": level, "id": anchor, "name": htmllib.escape(_text(heading)),
+                 "children": []}
+        while stack and stack[-1]["level"] >= level:
+            stack.pop()
+        (stack[-1]["children"] if stack else root).append(token)
+        stack.append(token)
+    return root
+
+
+def _nav_has(nav, src: str) -> bool:
+    if isinstance(nav, str):
+        return nav == src
+    if isinstance(nav, list):
+        return any(_nav_has(item, src) for item in nav)
+    if isinstance(nav, dict):
+        return any(_nav_has(value, src) for value in nav.values())
+    return False
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _text(element: html.HtmlElement) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _size(size: int) -> str:
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
