@@ -110,3 +110,9 @@ def test_any_whitespace_and_emphasis_between_words_matches(first, second, third)
     match = term.regex.search(normal)
     assert match is not None, repr(normal)
     assert offsets[match.start()] == text.index("putting")
+
+
+def test_allow_comment_names_several_codes_including_hyphenated_ones(tmp_path):
+    text = ("# T\n\n<!-- report: allow CONSENT-NAME, TERM016 quoted from a 1980s headline -->\n"
+            "The rent boy headline.\n")
+    assert check(tmp_path, text) == []

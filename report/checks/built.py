@@ -181,9 +181,9 @@ def epub_findings(path: Path | str, display: str | None = None) -> list[Finding]
         if locations:
             first = locations[0]
             where = f" ({first.get('path')}:{first.get('line')})"
-        findings.append(_finding(shown, code, severity,
-                                 f"EPUBCheck {message.get('ID')}: {message.get('message')}{where}",
-                                 message.get("suggestion")))
+        text = " ".join(f"EPUBCheck {message.get('ID')}: {message.get('message')}{where}".split())
+        suggestion = " ".join(str(message.get("suggestion") or "").split()) or None
+        findings.append(_finding(shown, code, severity, text, suggestion))
     return findings
 
 

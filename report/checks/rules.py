@@ -52,6 +52,12 @@ RULES: dict[str, str] = {
     "A11Y021": "EPUBCheck warning",
     "A11Y029": "EPUB not checked",
     "A11Y030": "built edition missing",
+    # Consent and privacy (report.checks.consent, from the contributors work).
+    "CONSENT-NAME": "name of a contributor who has not consented to be named",
+    "CONSENT-AFFILIATION": "affiliation of a contributor listed by name only",
+    "CONSENT-PARTICIPANT": "participant named in the text (Chatham House Rule)",
+    "CONSENT-QUOTE": "quote attributed to a contributor or their organisation",
+    "CONSENT-RECORD": "consent record incomplete",
 }
 
 

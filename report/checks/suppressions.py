@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from report.checks.findings import Finding
 from report.checks.source import ChapterSource
 
+_CODE = r"[A-Z][A-Z0-9-]*[A-Z0-9]"
 _ALLOW = re.compile(
-    r"<!--\s*report:\s*allow\s+([A-Z][A-Z0-9]*\d+(?:\s*,\s*[A-Z][A-Z0-9]*\d+)*)(.*?)-->", re.S)
+    rf"<!--\s*report:\s*allow\s+({_CODE}(?:\s*,\s*{_CODE})*)(?![\w-])(.*?)-->", re.S)
 
 
 @dataclass
