@@ -17,7 +17,7 @@ from pathlib import Path
 
 from report.manuscript import Manuscript, load
 from report.manuscript.provenance import provenance
-from report.outputs import atomic_path, write_text
+from report.outputs import write_text
 from report.review import round as rounds
 from report.review.history import ChapterAt, History
 from report.review.paragraphs import projected
@@ -178,7 +178,8 @@ def redline(root: Path, round_name: str) -> Redline:
 
 
 _CSS = """
-body { font-family: "Open Sans", sans-serif; line-height: 1.5; max-width: 46em;
+body { font-family: "Report Sans", "Open Sans", sans-serif; line-height: 1.5;
+       max-width: 46em;
        margin: 2em auto; padding: 0 1em; color: #1b1b1b; }
 ins { background: #dff3e4; color: #0b5a1f; text-decoration: underline; }
 del { background: #fbe3e3; color: #8a1111; text-decoration: line-through;
@@ -195,7 +196,7 @@ _PRINT_CSS = """
 @page { size: A4; margin: 20mm 18mm 22mm;
         @bottom-center { content: "Changes since review round " string(round)
                          " · page " counter(page) " of " counter(pages);
-                         font: 8pt "Open Sans", sans-serif; color: #555; } }
+                         font: 8pt "Report Sans", "Open Sans", sans-serif; color: #555; } }
 body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
 h1 { string-set: round attr(data-round); }
 h2 { break-before: page; }
@@ -217,7 +218,7 @@ def _paragraphs(pieces: list[Piece]) -> str:
     return "".join(parts).replace("<p></p>", "")
 
 
-def to_html(red: Redline, *, printed: bool = False, font_css: str = "") -> str:
+def to_html(red: Redline, *, printed: bool = False) -> str:
     """A self-contained page (no scripts, no remote files); ``printed`` for the PDF."""
     esc = html.escape
     rows = []
@@ -242,7 +243,7 @@ def to_html(red: Redline, *, printed: bool = False, font_css: str = "") -> str:
             sections.append(f'<section id="{ch.anchor}"><details><summary>{heading}</summary>'
                             f"\n{body}</details></section>")
     changed = len(red.changed)
-    css = font_css + _CSS + (_PRINT_CSS if printed else "")
+    css = _CSS + (_PRINT_CSS if printed else "")
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -278,14 +279,8 @@ def write(red: Redline, target: Path, root: Path) -> Path:
     if target.suffix.lower() != ".pdf":
         write_text(target, to_html(red))
         return target
-    from weasyprint import HTML
+    from report.editions.pdf import write_pdf
 
-    from report.render.fetcher import make_fetcher
-    from report.review.pack import font_css
-
-    document = HTML(string=to_html(red, printed=True, font_css=font_css()),
-                    base_url=str(Path(root).resolve()) + "/",
-                    url_fetcher=make_fetcher(Path(root)))
-    with atomic_path(target) as tmp:
-        document.write_pdf(tmp)
+    root = Path(root).resolve()
+    write_pdf(to_html(red, printed=True), target, root, root, stylesheets=["fonts.css"])
     return target

@@ -23,8 +23,6 @@ from report.review.model import Round
 from report.review.paragraphs import Paragraph
 from report.review.template import build_template
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
-
 
 @dataclass(frozen=True)
 class Pack:
@@ -43,21 +41,6 @@ class Pack:
 def stamp(manuscript: Manuscript, record: Round) -> str:
     return (f"Draft for consultation {manuscript.manifest.version} · {record.commit[:7]} · "
             "not for circulation")
-
-
-def font_css() -> str:
-    """``@font-face`` rules for the bundled Open Sans (read through the fetcher)."""
-    faces = []
-    for file, weight, style in (("OpenSans-Regular.ttf", 400, "normal"),
-                                ("OpenSans-Italic.ttf", 400, "italic"),
-                                ("OpenSans-Semibold.ttf", 600, "normal"),
-                                ("OpenSans-Bold.ttf", 700, "normal"),
-                                ("OpenSans-BoldItalic.ttf", 700, "italic")):
-        path = FONTS_DIR / file
-        if path.is_file():
-            faces.append(f'@font-face {{ font-family: "Open Sans"; src: url("{path.as_uri()}");'
-                         f" font-weight: {weight}; font-style: {style}; }}")
-    return "\n".join(faces) + "\n"
 
 
 @dataclass(frozen=True)
@@ -90,13 +73,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-_PDF_CSS = """
+PDF_CSS = """
 @page { size: A4; margin: 24mm 20mm 22mm 32mm;
-  @top-center { content: string(stamp); font: 600 8pt "Open Sans", sans-serif;
+  @top-center { content: string(stamp); font: 600 8pt "Report Sans", sans-serif;
                 color: #a40000; }
   @bottom-center { content: "Page " counter(page) " of " counter(pages);
-                   font: 8pt "Open Sans", sans-serif; color: #555; } }
-html { font-family: "Open Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
+                   font: 8pt "Report Sans", sans-serif; color: #555; } }
+html { font-family: "Report Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
        color: #1b1b1b; }
 .stamp { string-set: stamp content(); color: #a40000; font-weight: 600; font-size: 9pt; }
 h1 { font-size: 20pt; margin: 0 0 4mm; }
@@ -127,7 +110,7 @@ def pdf_html(manuscript: Manuscript, record: Round, paragraphs: list[Paragraph])
     return f"""<!DOCTYPE html>
 <html lang="{esc(manuscript.manifest.language)}">
 <head><meta charset="utf-8"><title>{esc(title)}: draft for consultation</title>
-<style>{font_css()}{_PDF_CSS}</style></head>
+</head>
 <body>
 <section class="cover">
 <p class="stamp">{esc(stamp(manuscript, record))}</p>
@@ -148,15 +131,11 @@ it.</p>
 
 def write_pdf(target: Path, manuscript: Manuscript, record: Round,
               paragraphs: list[Paragraph]) -> Path:
-    from weasyprint import HTML
+    """Through the one WeasyPrint door (bundled fonts, the tree-only URL fetcher)."""
+    from report.editions.pdf import write_pdf as weasyprint_pdf
 
-    from report.render.fetcher import make_fetcher
-
-    document = HTML(string=pdf_html(manuscript, record, paragraphs),
-                    base_url=str(manuscript.root) + "/",
-                    url_fetcher=make_fetcher(manuscript.root))
-    with atomic_path(target) as tmp:
-        document.write_pdf(tmp)
+    weasyprint_pdf(pdf_html(manuscript, record, paragraphs), target, manuscript.root,
+                   manuscript.root, stylesheets=["fonts.css"], extra_css=PDF_CSS)
     return target
 
 
