@@ -10,7 +10,7 @@ its quote with no position, and shows as orphaned.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from report.review.anchoring import ChapterText, Corpus, Found
@@ -38,7 +38,7 @@ class Marked:
     move: str | None = None
     reviewer: str | None = None          # reviewer id the file names for this item
     reviewer_name: str | None = None
-    extra: dict = field(default_factory=dict)
+    id: str | None = None                # a fixed id (hand-written review files)
 
 
 class RoundText:

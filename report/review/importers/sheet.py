@@ -1,0 +1,193 @@
+"""The comment template, filled in: a spreadsheet (.xlsx) or its CSV.
+
+Columns are those of the ISO/IEC comment form the pack's template carries (reviewer,
+chapter, paragraph, type, comment, proposed change) plus the author's
+observations/response column, which is ignored on import. A column we do not know is
+refused rather than silently dropped: it would be a comment someone expects an answer
+to. Paragraph numbers are the pack's, so they are mapped back through the numbering
+*at the round's commit*, whatever has changed since.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from report.errors import InputError, Problem
+from report.manuscript.manifest import slugify
+from report.review.anchoring import Found
+from report.review.importers import Marked, RoundText
+from report.review.importers.safety import check_size, open_office_zip, refuse
+from report.review.plaintext import fold
+
+COLUMNS = {
+    "reviewer": "reviewer", "name": "reviewer", "reviewer name": "reviewer",
+    "chapter": "chapter", "section": "chapter",
+    "paragraph": "paragraph", "paragraph number": "paragraph", "para": "paragraph",
+    "para no": "paragraph", "paragraph no": "paragraph", "locator": "paragraph",
+    "type": "type", "type of comment": "type", "comment type": "type",
+    "comment": "comment", "comments": "comment",
+    "proposed change": "proposed", "proposed changes": "proposed", "proposal": "proposed",
+    "observations": "response", "response": "response", "observations/response": "response",
+    "observations / response": "response", "author response": "response",
+    "observations of the secretariat": "response",
+}
+TYPES = {"ge": "ge", "general": "ge", "te": "te", "technical": "te", "ed": "ed",
+         "editorial": "ed"}
+
+
+def _header(value: object) -> str:
+    text = re.sub(r"[\s_]+", " ", str(value or "")).strip().lower().rstrip(".:*")
+    return text
+
+
+def _rows_xlsx(path: Path, display: str) -> list[tuple[int, list[object]]]:
+    open_office_zip(path, display, "Excel", "xl/workbook.xml").close()
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise refuse(display, f"not a readable Excel file: {exc}") from None
+    try:
+        sheets = list(workbook.worksheets)
+        chosen = None
+        for sheet in sheets:
+            for row in sheet.iter_rows(min_row=1, max_row=5, values_only=True):
+                if any(COLUMNS.get(_header(cell)) == "comment" for cell in row):
+                    chosen = sheet
+                    break
+            if chosen is not None:
+                break
+        chosen = chosen or (sheets[0] if sheets else None)
+        if chosen is None:
+            return []
+        return [(index, list(row)) for index, row in
+                enumerate(chosen.iter_rows(values_only=True), start=1)]
+    finally:
+        workbook.close()
+
+
+def _rows_csv(path: Path, display: str) -> list[tuple[int, list[object]]]:
+    check_size(path, display)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_bytes().decode("cp1252", errors="replace")
+    if "\0" in text:
+        raise refuse(display, "not a CSV file (binary content)")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [(index, list(row)) for index, row in
+                enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+    except csv.Error as exc:
+        raise refuse(display, f"malformed CSV: {exc}") from None
+
+
+def _cell(row: list[object], index: int | None) -> str:
+    if index is None or index >= len(row) or row[index] is None:
+        return ""
+    value = row[index]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _chapter_rel(value: str, round_text: RoundText) -> str | None:
+    """A chapter named as a file, a page, a title or a nav title."""
+    wanted = fold(value).lower()
+    if not wanted:
+        return None
+    nav_titles = {f"{round_text.manuscript.manifest.docs_dir}/{e.file}": (e.title or "")
+                  for e in round_text.manuscript.manifest.nav}
+    for chapter in round_text.corpus.chapters:
+        stem = Path(chapter.rel).stem
+        titles = [h[0].lower() for h in chapter.headings()[:1]]
+        names = {chapter.rel.lower(), Path(chapter.rel).name.lower(), stem.lower(),
+                 fold(nav_titles.get(chapter.rel, "")).lower(), *titles}
+        if wanted in names or slugify(wanted) == slugify(stem):
+            return chapter.rel
+    return None
+
+
+def read(path: Path, display: str, round_text: RoundText) -> list[Marked]:
+    rows = _rows_xlsx(path, display) if path.suffix.lower() == ".xlsx" else \
+        _rows_csv(path, display)
+    rows = [(line, row) for line, row in rows if any(_cell(row, i) for i in range(len(row)))]
+    if not rows:
+        raise refuse(display, "no rows: the template is empty")
+    header_line, header = rows[0]
+    columns: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, value in enumerate(header):
+        name = _header(value)
+        if not name:
+            continue
+        known = COLUMNS.get(name)
+        if known is None:
+            problems.append(Problem(display, header_line, f"unknown column {str(value)!r}; "
+                                    "expected reviewer, chapter, paragraph, type, comment, "
+                                    "proposed change (and observations/response)"))
+        elif known in columns:
+            problems.append(Problem(display, header_line, f"column {str(value)!r} twice"))
+        else:
+            columns[known] = index
+    if "comment" not in columns and "proposed" not in columns:
+        problems.append(Problem(display, header_line, "no 'comment' column: is this the "
+                                "comment template?"))
+    if problems:
+        raise InputError(problems)
+
+    items: list[Marked] = []
+    count = len(round_text.paragraphs)
+    for line, row in rows[1:]:
+        comment = _cell(row, columns.get("comment"))
+        proposed = _cell(row, columns.get("proposed"))
+        if not comment and not proposed:
+            continue
+        kind_value = _cell(row, columns.get("type")).lower()
+        ctype = TYPES.get(kind_value or "ge")
+        if ctype is None:
+            problems.append(Problem(display, line, f"type {kind_value!r}: use ge, te or ed"))
+            continue
+        chapter_value = _cell(row, columns.get("chapter"))
+        rel = _chapter_rel(chapter_value, round_text) if chapter_value else None
+        if chapter_value and rel is None:
+            problems.append(Problem(display, line, f"no chapter {chapter_value!r} in the "
+                                    "report"))
+            continue
+        number_value = _cell(row, columns.get("paragraph"))
+        paragraph = None
+        if number_value:
+            digits = re.sub(r"^(?:para(?:graph)?\.?\s*|¶\s*|\[)", "", number_value,
+                            flags=re.I).rstrip("]")
+            if not digits.isdigit():
+                problems.append(Problem(display, line, f"paragraph {number_value!r} is not "
+                                        "a number"))
+                continue
+            paragraph = round_text.paragraph(int(digits))
+            if paragraph is None:
+                problems.append(Problem(display, line, f"no paragraph {digits} (the pack "
+                                        f"numbers 1 to {count})"))
+                continue
+        if paragraph is not None:
+            chapter = round_text.chapter(paragraph.chapter)
+            _rel, a, b = round_text.region(paragraph)
+            target = round_text.target(Found(chapter, a, b, "text", 100.0))
+        else:
+            target = round_text.unlocated("", rel=rel)
+        reviewer_value = _cell(row, columns.get("reviewer"))
+        items.append(Marked(
+            native_id=f"row-{line}", kind="comment", target=target, type=ctype,
+            body=comment or None, proposed=proposed or None,
+            author=reviewer_value or None,
+            reviewer=slugify(reviewer_value) or None if reviewer_value else None,
+            reviewer_name=reviewer_value or None))
+    if problems:
+        raise InputError(problems)
+    return items

@@ -1,0 +1,242 @@
+"""Importing a reviewer's file: read, locate, merge into ``review/ROUND/``, commit.
+
+All the checking happens before anything is written: an unreadable, hostile or foreign
+file raises :class:`~report.errors.InputError` with ``review/`` and git untouched. Ids
+are stable (a hash of the file's sha256, the id inside the file and the kind), and a
+comment already on record (same id, or the same words by the same author on the same
+text, as when a reviewer sends an updated copy) is not added again, so importing the
+same file twice adds nothing. One commit per import, holding only the review files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from report.errors import InputError, Problem
+from report.manuscript import load
+from report.manuscript.manifest import slugify
+from report.outputs import write_text
+from report.review import model
+from report.review.history import History
+from report.review.importers import Marked, RoundText
+from report.review.model import Comment, Reviewer, ReviewFile, Source, comment_id
+from report.review.plaintext import fold
+
+FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "hypothesis",
+           ".yaml": "yaml", ".yml": "yaml"}
+
+
+@dataclass
+class Added:
+    """What one import added to one reviewer's file."""
+
+    path: str
+    reviewer: str
+    added: Counter = field(default_factory=Counter)
+    already: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.added.values())
+
+
+@dataclass
+class ImportResult:
+    round: str
+    file: str
+    results: list[Added]
+    commit: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.results)
+
+
+def _reader(fmt: str):
+    if fmt == "docx":
+        from report.review.importers import docx
+
+        return docx.read
+    if fmt in ("xlsx", "csv"):
+        from report.review.importers import sheet
+
+        return sheet.read
+    if fmt == "hypothesis":
+        from report.review.importers import hypothesis
+
+        return hypothesis.read
+    from report.review.importers import reviewfile
+
+    return reviewfile.read
+
+
+def _reviewer_id(value: str, display: str) -> str:
+    ident = slugify(value)
+    if not ident:
+        raise InputError(Problem(display, None, f"cannot make a reviewer id from {value!r}"))
+    return ident
+
+
+def _content_key(comment: Comment) -> tuple:
+    """What makes two records the same comment, whatever file they came from."""
+    return (comment.kind, comment.author or "", comment.created or "",
+            fold(comment.body or ""), fold(comment.proposed or ""), fold(comment.quote),
+            comment.target.source or "")
+
+
+def to_comments(items: list[Marked], fmt: str, file_name: str, sha256: str,
+                reviewer: str | None, fallback: str) -> list[tuple[str, str | None, Comment]]:
+    """Model comments from read items: (reviewer id, reviewer name, comment)."""
+    ids = {item.native_id: item.id or comment_id(sha256, item.native_id, item.kind)
+           for item in items}
+    out = []
+    for item in items:
+        if reviewer is not None:
+            owner, name = reviewer, None
+        elif item.reviewer:
+            owner, name = item.reviewer, item.reviewer_name
+        elif item.author and slugify(item.author):
+            owner, name = slugify(item.author), item.author
+        else:
+            owner, name = fallback, None
+        parent = ids.get(item.parent_native) if item.parent_native else None
+        if item.parent_native and parent is None:
+            parent = item.parent_native  # a reply to a comment in another file: keep the id
+        out.append((owner, name, Comment(
+            id=ids[item.native_id], kind=item.kind, type=item.type, body=item.body,
+            proposed=item.proposed, author=item.author, initials=item.initials,
+            created=item.created, parent=parent, resolved=item.resolved,
+            source=Source(fmt if fmt != "csv" else "csv", file_name, sha256, item.native_id),
+            target=item.target, move=item.move)))
+    return out
+
+
+def _git_identity(repo: git.Repo) -> list[str]:
+    """``-c`` options for a commit when no identity is configured (a fresh machine)."""
+    try:
+        repo.git.config("user.name")
+        repo.git.config("user.email")
+        return []
+    except git.GitCommandError:
+        return ["user.name=report toolkit", "user.email=report@localhost"]
+
+
+def commit_paths(history: History, paths: list[Path], message: str) -> str:
+    """Commit exactly ``paths`` (nothing else the author may have staged)."""
+    repo = history.repo
+    work = Path(repo.working_tree_dir or ".").resolve()
+    rels = [p.resolve().relative_to(work).as_posix() for p in paths]
+    identity = _git_identity(repo)
+
+    def run(command: str, *args: str) -> None:
+        runner = repo.git(c=identity) if identity else repo.git
+        getattr(runner, command)(*args)
+
+    run("add", "--", *rels)
+    run("commit", "-m", message, "--only", "--", *rels)
+    return repo.head.commit.hexsha
+
+
+def import_file(root: Path, file: Path, round_name: str | None = None,
+                reviewer: str | None = None, commit: bool = True) -> ImportResult:
+    """Import a reviewer's file into the round; see the module docstring."""
+    root = Path(root).resolve()
+    display = str(file)
+    fmt = FORMATS.get(file.suffix.lower())
+    if fmt is None:
+        raise InputError(Problem(display, None, "unsupported file type: import a .docx, "
+                                 ".xlsx, .csv, Hypothesis .json or review .yaml file"))
+    if not file.is_file():
+        raise InputError(Problem(display, None, "file not found"))
+    if reviewer is not None:
+        reviewer = _reviewer_id(reviewer, "--reviewer")
+    manuscript = load(root)
+    history = History(root)
+    if fmt == "yaml" and round_name is None:
+        from report.review.importers.reviewfile import round_named
+
+        round_name = round_named(file, display)
+    record = model.get_round(root, round_name)
+    round_text = RoundText(manuscript, record, history)
+    data = file.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    items = _reader(fmt)(file, display, round_text)
+    fallback = slugify(file.stem) or "reviewer"
+    comments = to_comments(items, fmt, file.name, sha256, reviewer, fallback)
+
+    folder = model.round_dir(root, record.name)
+    existing: dict[str, ReviewFile] = {}
+    for review in model.load_round(root, record):
+        existing[review.reviewer.id] = review
+    known_ids = {c.id for r in existing.values() for c in r.comments}
+    known_keys = {_content_key(c) for r in existing.values() for c in r.comments}
+
+    results: dict[str, Added] = {}
+    changed: dict[str, ReviewFile] = {}
+    for owner, name, comment in comments:
+        review = existing.get(owner)
+        if review is None:
+            review = ReviewFile(path=folder / f"{owner}.yaml", round=record.name,
+                                reviewer=Reviewer(owner, name))
+            existing[owner] = review
+        result = results.setdefault(owner, Added(
+            review.path.relative_to(root).as_posix(), owner))
+        key = _content_key(comment)
+        if comment.id in known_ids or key in known_keys:
+            result.already += 1
+            continue
+        known_ids.add(comment.id)
+        known_keys.add(key)
+        review.comments.append(comment)
+        if review.reviewer.name is None and name:
+            review.reviewer.name = name
+        changed[owner] = review
+        result.added["change" if comment.kind in ("insertion", "deletion", "replacement")
+                     else comment.kind] += 1
+
+    outcome = ImportResult(record.name, file.name, list(results.values()))
+    if not changed:
+        return outcome
+    before = {owner: (r.path.read_text(encoding="utf-8") if r.path.exists() else None)
+              for owner, r in changed.items()}
+    try:
+        for review in changed.values():
+            model.save(review)
+        if commit:
+            outcome.commit = commit_paths(history, [r.path for r in changed.values()],
+                                          commit_message(outcome))
+    except Exception:
+        for owner, review in changed.items():
+            if before[owner] is None:
+                review.path.unlink(missing_ok=True)
+            else:
+                write_text(review.path, before[owner])
+        raise
+    return outcome
+
+
+def _counts(added: Counter) -> str:
+    words = {"comment": ("comment", "comments"), "reply": ("reply", "replies"),
+             "change": ("suggested change", "suggested changes")}
+    parts = []
+    for key in ("comment", "reply", "change"):
+        if added[key]:
+            singular, plural = words[key]
+            parts.append(f"{added[key]} {singular if added[key] == 1 else plural}")
+    return ", ".join(parts) or "nothing"
+
+
+def commit_message(outcome: ImportResult) -> str:
+    """Names the round, the reviewers and the counts, as ``git log`` readers need."""
+    added = [r for r in outcome.results if r.total]
+    who = ", ".join(r.reviewer for r in added)
+    lines = [f"Review {outcome.round}: import {outcome.file} for {who} "
+             f"({_counts(sum((r.added for r in added), Counter()))})", ""]
+    for result in added:
+        lines.append(f"- {result.path}: {_counts(result.added)}")
+    return "\n".join(lines)
