@@ -14,7 +14,7 @@ def draft_css(context: BuildContext) -> str:
     if not context.draft:
         return ""
     text = json.dumps(context.stamp, ensure_ascii=False)
-    return (f"@page {{ @top-center {{ content: {text}; font: 600 7.5pt 'Report Sans'; "
+    return (f"@page {{ @bottom-center {{ content: {text}; font: 600 7.5pt 'Report Sans'; "
             "color: #8a3b12; white-space: nowrap; } }")
 
 

@@ -18,7 +18,7 @@ _CITEPROC_MISSING = re.compile(r"Citeproc: citation (\S+) not found")
 
 def _locate(manuscript: Manuscript, needles: list[str], prefer: str | None,
             message: str, nth: int = 1) -> Problem:
-    chapters = sorted(manuscript.chapters, key=lambda c: c.rel != prefer)
+    chapters = sorted(manuscript.chapters, key=lambda c: c.rel != prefer)  # stable: nav order
     for needle in needles:
         seen = 0
         for chapter in chapters:
@@ -47,13 +47,17 @@ def from_filters(manuscript: Manuscript, path: Path) -> list[Problem]:
         code, message, source = record.get("code"), record["message"], record.get("source")
         if code == "duplicate-label":
             label = record["label"]
-            problems.append(_locate(manuscript, [rf"#{re.escape(label)}(?![\w-])"], source,
+            # The second place the label is defined, in reading order, is the duplicate.
+            problems.append(_locate(manuscript, [rf"#{re.escape(label)}(?![\w-])"], None,
                                     message, nth=2))
         elif code == "unknown-label" or code == "mixed-cite":
             problems.append(_locate(manuscript, [rf"@{re.escape(record['label'])}(?![\w-])"],
                                     source, message))
         elif code == "image-no-alt":
-            problems.append(_locate(manuscript, [re.escape(record["src"])], source, message))
+            needles = [re.escape(record["src"])]
+            if record.get("label"):
+                needles.insert(0, rf"#{re.escape(record['label'])}(?![\w-])")
+            problems.append(_locate(manuscript, needles, source, message))
         elif code in ("rec-no-addressee", "extra-h1") and record.get("label"):
             problems.append(_locate(manuscript, _label_needles(record["label"]), source, message))
         else:

@@ -164,7 +164,7 @@ local function handle_figure(fig)
       local alt = img.attributes["fig-alt"]
       if not alt or alt == "" then
         problem("image-no-alt", "image without alt text (add fig-alt=\"...\"): " .. img.src,
-          {src = img.src})
+          {src = img.src, label = fig.identifier ~= "" and fig.identifier or nil})
       else
         img.caption = pandoc.Inlines(alt)
         img.attributes["fig-alt"] = nil
