@@ -1,4 +1,4 @@
-"""One line per finding code, for SARIF's rule list and for ``report check --list-codes``.
+"""One line per finding code, for the rule list of SARIF output (code-scanning views).
 
 Codes are stable: a CI configuration, an allow comment or a code-scanning alert refers to
 them, so a code is never reused for a different check. Terminology codes come from the
