@@ -1,9 +1,10 @@
 """The comment resolution matrix, the dashboard and the letters back to reviewers.
 
 Consultees expect to hear what became of each comment; the author needs one table of
-every comment with its answer. Both come from the same rows (``status.rows``: anchors
-computed now, never stored by hand), enriched with what the review files hold (the
-reviewer's name, the ISO type, the paragraph number the reviewer saw).
+every comment with its answer. Both come from ``status.entries`` (the records behind
+the contract's status rows: anchors computed now, never stored by hand), which also
+carry what the review files hold (the reviewer's name, the ISO type, the paragraph
+number the reviewer saw).
 
 Privacy: ``anonymise`` replaces reviewers by "Reviewer 1", "Reviewer 2"… (numbered in
 order of first appearance, not by name, so the numbering gives nothing away), and a
@@ -71,35 +72,6 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _details(root: Path, round_name: str | None) -> dict[str, dict]:
-    """What the review files hold beyond the status rows, by comment id."""
-    from report.review import model
-
-    names = [round_name] if round_name else [r.name for r in model.rounds(root)]
-    out: dict[str, dict] = {}
-    for name in names:
-        for review in model.load_round(root, name):
-            reviewer = review.reviewer
-            display = (_attr(reviewer, "name") or _attr(reviewer, "id")
-                       or _text(reviewer))
-            for comment in review.comments:
-                target = _attr(comment, "target") or {}
-                out[_attr(comment, "id")] = {
-                    "reviewer": display,
-                    "type": _attr(comment, "type") or "ge",
-                    "paragraph": _attr(target, "paragraph"),
-                }
-    return out
-
-
-def _attr(obj, name: str):
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
 def current_paragraphs(manuscript: Manuscript) -> dict[str, list]:
     """Paragraphs now, by chapter, in order; to show each comment beside its text."""
     from report.review.paragraphs import number_paragraphs
@@ -110,42 +82,47 @@ def current_paragraphs(manuscript: Manuscript) -> dict[str, list]:
     return by_chapter
 
 
-def _paragraph_at(paragraphs: list, line: int | None):
-    if line is None:
+def paragraph_at(paragraphs: list, offset: int | None):
+    """The paragraph holding a source offset (or the last one starting before it)."""
+    if offset is None:
         return None
     found = None
     for para in paragraphs:
-        if para.line <= line:
-            found = para
-        else:
+        if para.start > offset:
             break
+        found = para
     return found
 
 
 def entries(manuscript: Manuscript, round_name: str | None = None, *,
             anonymise: bool = False) -> list[Entry]:
-    """Every comment of the round (or of all rounds), in the order status gives them."""
-    from report.review.status import rows
+    """Every comment of the round (default: as ``status``), in reading order.
 
-    details = _details(manuscript.root, round_name)
+    ``paragraph`` is the number the reviewer saw in the round's pack when the comment
+    records it, else the number of the paragraph it is anchored to now.
+    """
+    from report.review import status
+
     paragraphs = current_paragraphs(manuscript)
     pseudonyms: dict[str, str] = {}
     out: list[Entry] = []
-    for number, row in enumerate(rows(manuscript, round=round_name), start=1):
-        extra = details.get(row["id"], {})
-        reviewer_id = _text(row["reviewer"])
-        name = extra.get("reviewer") or reviewer_id
+    for number, found in enumerate(status.entries(manuscript, round_name), start=1):
+        row = found.row()
+        reviewer = found.review.reviewer
+        name = reviewer.name or reviewer.id
         if anonymise:
-            name = pseudonyms.setdefault(reviewer_id, f"Reviewer {len(pseudonyms) + 1}")
-        para = _paragraph_at(paragraphs.get(row["chapter"] or "", []), row["line"])
+            name = pseudonyms.setdefault(reviewer.id, f"Reviewer {len(pseudonyms) + 1}")
+        anchor = found.anchor
+        para = (paragraph_at(paragraphs.get(row["chapter"], []), anchor.start)
+                if row["chapter"] else None)
         out.append(Entry(
-            number=number, id=row["id"], round=_text(row["round"]),
-            reviewer_id=reviewer_id, reviewer=name, chapter=row["chapter"],
-            paragraph=extra.get("paragraph") or (para.number if para else None),
-            line=row["line"], type=_text(extra.get("type") or "ge"), kind=_text(row["kind"]),
+            number=number, id=row["id"], round=row["round"], reviewer_id=reviewer.id,
+            reviewer=name, chapter=row["chapter"],
+            paragraph=found.comment.target.paragraph or (para.number if para else None),
+            line=row["line"], type=found.comment.type or "ge", kind=row["kind"],
             quote=_text(row["quote"]), comment=_text(row["body"]),
-            proposed=_text(row["proposed"]), status=_text(row["status"]),
-            response=_text(row["response"]), anchor=_text(row["anchor"]),
+            proposed=_text(row["proposed"]), status=row["status"],
+            response=_text(row["response"]), anchor=row["anchor"],
             current_text=" ".join(para.text.split()) if para else "",
         ))
     return out

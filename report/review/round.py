@@ -158,8 +158,9 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
         try:
             in_repo = f"{prefix}/{rel}" if prefix else rel
             repo.index.add([in_repo])
-            repo.index.commit(f"Open review round {name} at {commit[:7]}"
-                              + (f" ({len(reviewers)} reviewers)" if reviewers else ""))
+            count = len(reviewers)
+            repo.index.commit(f"Open review round {name} at {commit[:7]}" + (
+                f" ({count} reviewer{'s' if count != 1 else ''})" if count else ""))
             repo.create_tag(tag_name(name), ref=commit, message=f"Review round {name}")
         except Exception:
             if repo.head.commit.hexsha == commit:
