@@ -1,0 +1,151 @@
+"""Editions that pandoc's own writers produce from the filtered document: Word and EPUB.
+
+Both start from ``Rendered.ast``, the one filtered pandoc document every edition shares,
+so their words, numbers, citations and footnotes are the render's. What they add is only
+layout: document metadata, a few attributes for the writer (a paragraph style, a draft
+stamp), the writer's options. The render's own bookkeeping metadata (labels, temporary
+paths, the bibliography's absolute path) is dropped here: pandoc would otherwise copy
+it into the Word file's custom properties, leaking paths and breaking reproducibility.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from report.editions.context import BuildContext
+from report.outputs import atomic_path
+from report.render import pandoc
+
+Node = dict[str, Any]
+
+
+def inlines(text: str) -> list[Node]:
+    """Plain words as pandoc inlines (no Markdown parsing)."""
+    out: list[Node] = []
+    for index, word in enumerate(text.split()):
+        if index:
+            out.append({"t": "Space"})
+        out.append({"t": "Str", "c": word})
+    return out
+
+
+def meta_value(value: Any) -> Node:
+    """A Python value as pandoc metadata.
+
+    Strings become inlines, not ``MetaString``: some writers read a field through
+    ``stringify``, which finds no text in a ``MetaString`` (the docx keywords did).
+    """
+    if isinstance(value, bool):
+        return {"t": "MetaBool", "c": value}
+    if isinstance(value, dict):
+        return {"t": "MetaMap", "c": {k: meta_value(v) for k, v in value.items()}}
+    if isinstance(value, list | tuple):
+        return {"t": "MetaList", "c": [meta_value(v) for v in value]}
+    return {"t": "MetaInlines", "c": inlines(str(value))}
+
+
+def walk(node: Any, visit: Callable[[Node], None]) -> None:
+    """Call ``visit`` on every element (a dict with ``t``) of a pandoc JSON tree."""
+    if isinstance(node, dict):
+        if "t" in node:
+            visit(node)
+        for value in node.values():
+            walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            walk(value, visit)
+
+
+def div_attr(div: Node) -> tuple[str, list[str], list[list[str]]]:
+    identifier, classes, attributes = div["c"][0]
+    return identifier, classes, attributes
+
+
+def chapters(blocks: list[Node]) -> Iterator[Node]:
+    """The top-level ``.chapter`` Divs the render wraps each chapter in."""
+    for block in blocks:
+        if block.get("t") == "Div" and "chapter" in div_attr(block)[1]:
+            yield block
+
+
+def para(text: str, emphasis: bool = False) -> Node:
+    """A paragraph of plain words (no Markdown), optionally emphasised."""
+    content = inlines(text)
+    if emphasis:
+        content = [{"t": "Emph", "c": content}]
+    return {"t": "Para", "c": content}
+
+
+def div(blocks: list[Node], classes: list[str], attributes: dict[str, str] | None = None) -> Node:
+    return {"t": "Div", "c": [["", classes, [[k, v] for k, v in (attributes or {}).items()]],
+                              blocks]}
+
+
+def document(context: BuildContext, meta: dict[str, Any]) -> dict[str, Any]:
+    """A fresh copy of the rendered document, with only the metadata given here."""
+    doc = json.loads(context.rendered.ast)
+    doc["meta"] = {key: meta_value(value) for key, value in meta.items() if value is not None}
+    return doc
+
+
+def common_meta(context: BuildContext) -> dict[str, Any]:
+    """Title, authors, date and language, as both writers name them."""
+    m = context.manuscript.manifest
+    return {
+        "title": m.title,
+        "subtitle": m.subtitle,
+        "author": list(m.authors) or None,
+        "date": m.date or context.provenance.date.date().isoformat(),
+        "lang": m.language,
+    }
+
+
+def source_date_epoch(context: BuildContext) -> str:
+    """The build's date for pandoc's timestamps (zip entries, core properties, OPF)."""
+    return str(int(context.provenance.date.timestamp()))
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a child process, restoring them afterwards.
+
+    ``pandoc.run`` passes the process environment to pandoc, which reads
+    ``SOURCE_DATE_EPOCH`` from it; builds run their editions one after another.
+    """
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def write(context: BuildContext, doc: dict[str, Any], out: Path, writer: str,
+          args: list[str]) -> None:
+    """Run pandoc's ``writer`` on ``doc`` and put the result at ``out`` atomically.
+
+    Images resolve against the tree's docs_dir only (the render has already refused
+    remote images and images outside the tree). pandoc's warnings go to the build's
+    warnings, not to the terminal.
+    """
+    manuscript = context.manuscript
+    resources = manuscript.root / manuscript.manifest.docs_dir
+    with tempfile.TemporaryDirectory(prefix="report-writer-") as tmp, atomic_path(out) as target:
+        source = Path(tmp) / "document.json"
+        source.write_text(json.dumps(doc), encoding="utf-8")
+        with _environment({"SOURCE_DATE_EPOCH": source_date_epoch(context)}):
+            result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(resources),
+                                 *args, "-o", str(target), str(source)])
+    warnings = getattr(context, "warnings", None)  # the build reports them per edition
+    if warnings is not None:
+        warnings.extend(result.warnings)
