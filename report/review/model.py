@@ -280,14 +280,49 @@ def reviewer_of(data: Any, fallback: str) -> Reviewer:
     return Reviewer(fallback)
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _plausible(data: Any) -> bool:
+    """A quick check of a stored file; anything odd gets the full, line-precise one."""
+    if not isinstance(data, dict) or not isinstance(data.get("comments", []), list):
+        return False
+    for item in data.get("comments") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            return False
+        if item.get("kind", "comment") not in KINDS or item.get("type", "ge") not in TYPES:
+            return False
+        disposition = item.get("disposition") or {}
+        if not isinstance(disposition, dict) or \
+                disposition.get("status", "open") not in STATUSES:
+            return False
+        target = item.get("target") or {}
+        if not isinstance(target, dict) or not isinstance(target.get("selector", []), list):
+            return False
+        for key in ("body", "proposed", "author", "created", "parent"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                return False
+    return True
+
+
 def load_review_file(path: Path, root: Path) -> ReviewFile:
-    """Read one stored review file (validated)."""
+    """Read one stored review file.
+
+    Files the toolkit wrote are read with libyaml and a quick plausibility check (a
+    round may hold thousands of comments); a file that fails it, e.g. after a careless
+    hand edit, is parsed again and checked against the schema, line by line.
+    """
     rel = path.resolve().relative_to(Path(root).resolve()).as_posix()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(rel, None, f"cannot read: {exc}")) from None
-    data = parse_review(text, rel)
+    try:
+        data = _stringify_dates(yaml.load(text, Loader=_Loader))
+    except yaml.YAMLError:
+        data = None
+    if not _plausible(data):
+        data = parse_review(text, rel)
     comments = [Comment.from_dict(item, f"{path.stem}-{index + 1}")
                 for index, item in enumerate(data.get("comments") or [])]
     return ReviewFile(path=path, round=str(data.get("round") or path.parent.name),
@@ -360,7 +395,7 @@ def find_comment(root: Path, comment_id: str) -> tuple[ReviewFile, Comment]:
 
 # --- writing ------------------------------------------------------------------------
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     """Block style, multi-line text as ``|`` blocks: review files are read by people."""
 
 
