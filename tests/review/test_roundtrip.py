@@ -159,3 +159,25 @@ def test_anchors_follow_an_edit_above(imported) -> None:
     for kind, row in after.items():
         assert row["anchor"] in ("exact", "moved"), row
         assert row["line"] == before[kind]["line"] + 2
+
+
+def test_template_filled_in_comes_back_to_its_paragraph(imported, tmp_path: Path) -> None:
+    """The pack's comment form, filled in as a reviewer would, imports onto its paragraph."""
+    import openpyxl
+
+    from report.manuscript import load
+    from report.review.paragraphs import number_paragraphs
+
+    root, _ = imported
+    para = next(p for p in number_paragraphs(load(root)) if "Exclusion from school" in p.text)
+    template = root / "build" / "review" / "consultation-1" / "comments-consultation-1.xlsx"
+    book = openpyxl.load_workbook(template)
+    book["Comments"].append(["Asha Patel", "Structural factors", para.number, "te",
+                             "Exclusion includes informal exclusion (off-rolling).", None])
+    filled = tmp_path / "apatel.xlsx"
+    book.save(filled)
+    cli(root, "review", "import", str(filled), "--reviewer", "apatel")
+    rows = json.loads(cli(root, "review", "status", "--format", "json"))
+    row = next(r for r in rows if r["reviewer"] == "apatel")
+    assert (row["chapter"], row["anchor"], row["line"]) == (CHAPTER, "exact", para.line)
+    assert row["body"] == "Exclusion includes informal exclusion (off-rolling)."
