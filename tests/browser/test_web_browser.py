@@ -1,0 +1,182 @@
+"""The web edition in a real browser: WCAG 2.2 AA (axe-core), privacy, keyboard, language.
+
+Debian's Chromium, driven by Playwright, loads every page of a built site served from
+127.0.0.1. The constructs tree has every construct of a chapter once; the bundled report
+is checked too when its session build is available.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import git
+import pytest
+from click.testing import CliRunner
+from site_server import (
+    LOCAL_HOSTS,
+    chromium,
+    html_pages,
+    need_chromium,
+    run_axe,
+    serve_site,
+)
+
+from report.cli import main
+
+TREES = Path(__file__).resolve().parents[1] / "trees"
+
+pytestmark = pytest.mark.browser
+
+
+def _built_site(root: Path) -> Path:
+    repo = git.Repo.init(root)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test Author")
+        config.set_value("user", "email", "author@example.org")
+    repo.git.add(A=True)
+    repo.git.commit(m="tree")
+    result = CliRunner().invoke(main, ["--root", str(root), "build", "web"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root / "build" / "site"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("web-browser") / "constructs"
+    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
+    return _built_site(root)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    need_chromium()
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def served(site: Path):
+    with serve_site(site) as base:
+        yield base
+
+
+def _hosts(urls: list[str]) -> set[str]:
+    return {urlsplit(url).hostname or "" for url in urls if urlsplit(url).scheme in
+            ("http", "https", "ws", "wss")}
+
+
+def _check_every_page(browser, base: str, site: Path) -> tuple[dict[str, list], list[str]]:
+    """axe violations per page, and every URL any page requested."""
+    violations: dict[str, list] = {}
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        for rel in html_pages(site):
+            page.goto(base + rel, wait_until="load")
+            found = run_axe(page)
+            if found:
+                violations[rel] = found
+    finally:
+        page.close()
+    return violations, requests
+
+
+def test_axe_finds_no_violation_on_any_page(browser, served, site):
+    pages = html_pages(site)
+    assert len(pages) >= 8, pages  # six chapters, the title page, downloads, 404
+    violations, requests = _check_every_page(browser, served, site)
+    assert violations == {}
+    assert _hosts(requests) <= LOCAL_HOSTS, sorted(u for u in requests
+                                                   if urlsplit(u).hostname not in LOCAL_HOSTS)
+
+
+def test_search_and_every_page_request_only_the_local_host(browser, served, site):
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(served + "02-practice/", wait_until="load")
+        page.locator(".md-search__input").first.click()
+        page.keyboard.type("guardian")  # material searches on key events, not on fill()
+        page.wait_for_selector(".md-search-result__item", timeout=15000)
+        results = page.inner_text(".md-search-result")
+    finally:
+        page.close()
+    assert "guardian" in results.lower()
+    assert any("search_index.json" in url for url in requests)  # the search did run
+    assert any("/assets/report/fonts/" in url for url in requests)  # self-hosted font
+    assert _hosts(requests) == {"127.0.0.1"}, requests
+
+
+def test_keyboard_focus_is_visible(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "01-introduction/", wait_until="load")
+        seen = []
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            state = page.evaluate(
+                """() => { const e = document.activeElement; const s = getComputedStyle(e);
+                   return {tag: e.tagName, inContent: !!e.closest('article'),
+                           text: e.textContent.trim().slice(0, 40),
+                           style: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }""")
+            seen.append(state)
+            if state["tag"] == "A" and state["inContent"]:
+                break
+    finally:
+        page.close()
+    links = [s for s in seen if s["tag"] == "A"]
+    assert links, seen
+    assert links[-1]["inContent"], "Tab never reached a link in the chapter"
+    for state in links:
+        assert state["style"] not in ("none", "") and state["width"] >= 2, state
+
+
+def test_language_alt_text_and_draft_stamp_on_every_page(browser, served, site):
+    page = browser.new_page()
+    try:
+        for rel in html_pages(site):
+            page.goto(served + rel, wait_until="load")
+            assert page.evaluate("document.documentElement.lang") == "en-GB", rel
+            missing = page.evaluate(
+                "[...document.images].filter(i => !(i.getAttribute('alt') || '').trim())"
+                ".map(i => i.src)")
+            assert missing == [], (rel, missing)
+            stamp = page.locator(".report-stamp")
+            assert stamp.is_visible(), rel
+            assert "Draft 1.2.0" in stamp.inner_text()
+        page.goto(served + "02-practice/", wait_until="load")
+        figure = page.locator("figure#fig-referrals img")
+        assert figure.get_attribute("alt").startswith("Bar chart")
+        assert page.evaluate("document.querySelector('figure#fig-referrals img').naturalWidth") > 0
+    finally:
+        page.close()
+
+
+def test_cross_page_links_land_on_their_target(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "01-introduction/", wait_until="load")
+        page.click("a.xref-recommendation")
+        page.wait_for_url("**/02-practice/#rec-guardians")
+        assert page.locator("#rec-guardians").is_visible()
+        page.goto(served + "01-introduction/", wait_until="load")
+        page.click("a[role=doc-biblioref] >> nth=0")
+        page.wait_for_url("**/references/#ref-ilo2017global")
+        assert "International Labour Organization" in page.inner_text("#ref-ilo2017global")
+    finally:
+        page.close()
+
+
+@pytest.mark.bundled
+def test_bundled_report_site_passes_axe_and_stays_local(browser, bundled_build):
+    site = bundled_build / "build" / "site"
+    assert site.is_dir()
+    with serve_site(site) as base:
+        violations, requests = _check_every_page(browser, base, site)
+    assert violations == {}
+    assert _hosts(requests) <= LOCAL_HOSTS
