@@ -25,6 +25,7 @@ from report.review.paragraphs import projected
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 _WORD = re.compile(r"\w")
 PARAGRAPH_BREAK = "\n\n"
+HEADING = "\ue000"  # private use: cannot occur in a chapter's text
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,17 @@ def _words(texts) -> int:
 
 
 def reader_text(text: str) -> str:
-    """The words a reader sees in a chapter file, as the review pack shows them."""
-    return projected(text).text
+    """The words a reader sees in a chapter file, as the review pack shows them.
+
+    Blocks are separated by a blank line; a heading starts with :data:`HEADING` so that
+    the redline can show it as a heading (the mark is a token of its own, never a word).
+    """
+    projection = projected(text)
+    blocks = []
+    for block in projection.blocks:
+        words = projection.text[block.start:block.end]
+        blocks.append(f"{HEADING} {words}" if block.kind == "heading" else words)
+    return PARAGRAPH_BREAK.join(blocks)
 
 
 def first_heading(text: str, fallback: str) -> str:
@@ -203,19 +213,31 @@ h2 { break-before: page; }
 """
 
 
+_TAGS = {"insert": "ins", "delete": "del"}
+
+
 def _paragraphs(pieces: list[Piece]) -> str:
-    """Pieces to ``<p>`` elements; a marked run that crosses a paragraph is split."""
-    parts = ["<p>"]
+    """Pieces to ``<p>`` (or heading) elements; a marked run across paragraphs is split."""
+    paragraphs: list[list[tuple[str, str]]] = [[]]
     for piece in pieces:
-        tag = {"insert": "ins", "delete": "del"}.get(piece.op)
         for i, chunk in enumerate(piece.text.split(PARAGRAPH_BREAK)):
             if i:
-                parts.append("</p>\n<p>")
+                paragraphs.append([])
             if chunk:
-                text = html.escape(chunk)
-                parts.append(f"<{tag}>{text}</{tag}>" if tag else text)
-    parts.append("</p>")
-    return "".join(parts).replace("<p></p>", "")
+                paragraphs[-1].append((piece.op, chunk))
+    out = []
+    for runs in paragraphs:
+        element = "p"
+        if runs and runs[0][1].startswith(HEADING):
+            element = "h3"
+            op, first = runs[0]
+            runs[0] = (op, first[len(HEADING):].lstrip(" "))
+        inner = "".join(
+            f"<{tag}>{html.escape(text)}</{tag}>" if (tag := _TAGS.get(op)) else html.escape(text)
+            for op, text in runs if text)
+        if inner:
+            out.append(f"<{element}>{inner}</{element}>")
+    return "\n".join(out)
 
 
 def to_html(red: Redline, *, printed: bool = False) -> str:

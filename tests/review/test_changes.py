@@ -104,3 +104,11 @@ def test_unknown_round_is_bad_input(tree: Path) -> None:
     assert result.exit_code == 2
     assert "no review round 'nope'" in result.output
     assert not (tree / "build").exists()
+
+
+def test_headings_stay_headings(tree: Path) -> None:
+    path = tree / "chapters" / "one.md"
+    path.write_text(path.read_text().replace("# One", "# One and only"))
+    page = changes.to_html(changes.redline(tree, "r1"))
+    assert "<h3>One<ins> and only</ins></h3>" in page
+    assert "\ue000" not in page
