@@ -50,8 +50,8 @@ def check_date(value: str | None, what: str) -> str | None:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise InputError(Problem(REVIEW_DIR, None,
-                                 f"{what} {value!r} is not a date (YYYY-MM-DD)")) from None
+        raise InputError(Problem(f"--{what}", None,
+                                 f"{value!r} is not a date (YYYY-MM-DD)")) from None
 
 
 def repository(root: Path) -> git.Repo:
