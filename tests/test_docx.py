@@ -1,0 +1,201 @@
+"""The Word edition of the constructs tree, read back from its XML parts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+
+from report.editions.context import BuildContext
+from report.manuscript import load
+from tests.conftest import TREES, build_tree, commit_all
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+def _tree(tmp_path_factory, name: str) -> Path:
+    root = tmp_path_factory.mktemp(name) / "constructs"
+    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
+    (root / ".gitignore").write_text("build/\n")
+    commit_all(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory) -> Path:
+    root = _tree(tmp_path_factory, "docx-draft")
+    build_tree(root, "docx")
+    return root
+
+
+@pytest.fixture(scope="module")
+def final(tmp_path_factory) -> Path:
+    root = _tree(tmp_path_factory, "docx-final")
+    build_tree(root, "docx", "--final")
+    return root
+
+
+def docx_path(root: Path) -> Path:
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    return root / manifest["editions"]["docx"]["path"]
+
+
+def part(root: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(docx_path(root)) as package:
+        return etree.fromstring(package.read(name))
+
+
+def parts(root: Path, pattern: str) -> dict[str, etree._Element]:
+    with zipfile.ZipFile(docx_path(root)) as package:
+        return {name: etree.fromstring(package.read(name)) for name in package.namelist()
+                if re.fullmatch(pattern, name)}
+
+
+def text(element: etree._Element) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{W}t"))
+
+
+def styled(root: Path, style_id: str) -> list[str]:
+    body = part(root, "word/document.xml")
+    return [text(p) for p in body.iter(f"{W}p")
+            if p.find(f"{W}pPr/{W}pStyle[@{W}val='{style_id}']") is not None]
+
+
+def stamp_of(root: Path) -> str:
+    return BuildContext(load(root)).stamp
+
+
+def test_manifest_entry_and_checksum(draft: Path) -> None:
+    manifest = json.loads((draft / "build" / "manifest.json").read_text())
+    entry = manifest["editions"]["docx"]
+    assert entry["path"] == "build/constructs-report.docx"
+    assert entry["sha256"] == hashlib.sha256(docx_path(draft).read_bytes()).hexdigest()
+    assert not list((draft / "build").glob(".*.tmp")), "a temporary file was left behind"
+
+
+def test_opens_in_python_docx_with_title(draft: Path) -> None:
+    document = docx.Document(str(docx_path(draft)))
+    assert document.core_properties.title == "Constructs Report"
+    assert document.core_properties.language == "en-GB"
+    core = part(draft, "docProps/core.xml")
+    assert core.findtext(f"{DC}title") == "Constructs Report"
+    assert core.findtext(f"{DC}creator") == "Research Associate"
+
+
+def test_real_word_footnotes(draft: Path) -> None:
+    notes = part(draft, "word/footnotes.xml")
+    real = [n for n in notes.iter(f"{W}footnote") if n.get(f"{W}type") is None]
+    assert [text(n).strip() for n in real] == ["A footnote in the introduction.",
+                                              "A footnote inside a recommendation."]
+    body = part(draft, "word/document.xml")
+    calls = [r.get(f"{W}id") for r in body.iter(f"{W}footnoteReference")]
+    assert calls == [n.get(f"{W}id") for n in real]
+
+
+def test_custom_styles_defined_and_applied(draft: Path) -> None:
+    styles = part(draft, "word/styles.xml")
+    names = {s.find(f"{W}name").get(f"{W}val"): s.get(f"{W}styleId")
+             for s in styles.iter(f"{W}style") if s.find(f"{W}name") is not None}
+    for name in ("Recommendation", "Case Study", "Key Findings", "Draft"):
+        assert name in names, f"style {name} missing"
+        style = styles.find(f"{W}style[@{W}styleId='{names[name]}']")
+        assert style.find(f"{W}pPr/{W}pBdr") is not None, f"{name} is not boxed"
+    assert "Recommendation 1 (to: Home Office)" in styled(draft, names["Recommendation"])
+    assert "Recommendation 2 (to: Department for Education)" in styled(
+        draft, names["Recommendation"])
+    assert "Case study 1: A composite case" in styled(draft, names["Case Study"])
+    assert "Key findings" in styled(draft, names["Key Findings"])
+    drafts = styled(draft, names["Draft"])
+    assert "Delegates said this; to be confirmed." in drafts
+    assert any(line.startswith("Draft text to be confirmed: this chapter") for line in drafts)
+
+
+def test_headings_in_report_blue_and_open_sans(draft: Path) -> None:
+    styles = part(draft, "word/styles.xml")
+    heading = styles.find(f"{W}style[@{W}styleId='Heading1']")
+    assert heading.find(f"{W}rPr/{W}color").get(f"{W}val").upper() == "1D4E89"
+    assert heading.find(f"{W}pPr/{W}pageBreakBefore") is not None
+    fonts = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
+    assert fonts.get(f"{W}ascii") == "Open Sans"
+    table = part(draft, "word/fontTable.xml")
+    declared = table.find(f"{W}font[@{W}name='Open Sans']")
+    assert declared.find(f"{W}altName").get(f"{W}val") == "Arial"
+
+
+def test_language_en_gb(draft: Path) -> None:
+    styles = part(draft, "word/styles.xml")
+    lang = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang")
+    assert lang.get(f"{W}val") == "en-GB"
+    assert part(draft, "docProps/core.xml").findtext(f"{DC}language") == "en-GB"
+
+
+def test_internal_links_have_bookmarks(draft: Path) -> None:
+    body = part(draft, "word/document.xml")
+    bookmarks = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}
+    anchors = [h.get(f"{W}anchor") for h in body.iter(f"{W}hyperlink") if h.get(f"{W}anchor")]
+    for label in ("rec-data", "rec-guardians", "ch-practice", "sec-scope", "fig-referrals",
+                  "tbl-referrals", "ref-homeoffice2021nrm", "ref-ilo2017global"):
+        assert label in anchors, f"no link to {label}"
+    missing = set(anchors) - bookmarks
+    assert not missing, f"links without a bookmark: {missing}"
+
+
+def test_image_has_alt_text(draft: Path) -> None:
+    body = part(draft, "word/document.xml")
+    descriptions = [d.get("descr") for d in body.iter(f"{WP}docPr")]
+    assert descriptions == ["Bar chart: 10,613 referrals in 2020, 4,946 of them for "
+                            "exploitation as children."]
+
+
+def test_draft_stamp_in_header_of_draft(draft: Path) -> None:
+    stamp = stamp_of(draft)
+    assert re.fullmatch(r"Draft 1\.2\.0 · [0-9a-f]{7} · \d{4}-\d{2}-\d{2} · not for circulation",
+                        stamp)
+    headers = parts(draft, r"word/header\d*\.xml")
+    assert headers and any(stamp in text(h) for h in headers.values())
+    settings = part(draft, "word/document.xml").find(f"{W}body/{W}sectPr")
+    assert settings.find(f"{W}headerReference") is not None
+    assert "draft" in (docx.Document(str(docx_path(draft))).core_properties.keywords or "")
+
+
+def test_no_draft_stamp_in_final(final: Path) -> None:
+    headers = parts(final, r"word/header\d*\.xml")
+    assert headers
+    for header in headers.values():
+        assert "Draft" not in text(header) and "circulation" not in text(header)
+        assert "Constructs Report" in text(header)
+    assert "not for circulation" not in text(part(final, "word/document.xml"))
+    with zipfile.ZipFile(docx_path(final)) as package:
+        assert b"not for circulation" not in package.read("docProps/core.xml")
+
+
+def test_partners_and_page_number_in_footer(draft: Path) -> None:
+    footers = parts(draft, r"word/footer\d*\.xml")
+    assert any("Example Lodge · Example Commissioner" in text(f) for f in footers.values())
+    assert any(f.find(f".//{W}fldSimple[@{W}instr='PAGE']") is not None
+               for f in footers.values())
+
+
+def test_no_private_metadata_or_paths(draft: Path) -> None:
+    """The render's bookkeeping (labels, temporary and bibliography paths) stays out."""
+    with zipfile.ZipFile(docx_path(draft)) as package:
+        for name in package.namelist():
+            if name.endswith(".xml"):
+                content = package.read(name).decode("utf-8")
+                assert "report-labels" not in content and "report-diagnostics" not in content
+                assert str(draft) not in content and "/tmp" not in content, name
+
+
+def test_rebuild_gives_the_same_bytes(draft: Path) -> None:
+    before = docx_path(draft).read_bytes()
+    build_tree(draft, "docx")
+    assert docx_path(draft).read_bytes() == before

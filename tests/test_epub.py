@@ -1,0 +1,199 @@
+"""The EPUB edition of the constructs tree: epubcheck, package metadata, chapters, cover."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from PIL import Image
+
+from report.editions.context import BuildContext
+from report.manuscript import load
+from tests.conftest import TREES, build_tree, commit_all
+
+OPF = "{http://www.idpf.org/2007/opf}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "{http://www.idpf.org/2007/ops}"
+CHAPTERS = ["ch-foreword", "ch-summary", "ch-introduction", "ch-practice", "ch-contributors",
+            "ch-references"]
+
+
+def _tree(tmp_path_factory, name: str) -> Path:
+    root = tmp_path_factory.mktemp(name) / "constructs"
+    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
+    (root / ".gitignore").write_text("build/\n")
+    commit_all(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory) -> Path:
+    root = _tree(tmp_path_factory, "epub-draft")
+    build_tree(root, "epub")
+    return root
+
+
+@pytest.fixture(scope="module")
+def final(tmp_path_factory) -> Path:
+    root = _tree(tmp_path_factory, "epub-final")
+    build_tree(root, "epub", "--final")
+    return root
+
+
+def epub_path(root: Path) -> Path:
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    return root / manifest["editions"]["epub"]["path"]
+
+
+def read(root: Path, name: str) -> bytes:
+    with zipfile.ZipFile(epub_path(root)) as package:
+        return package.read(name)
+
+
+def package_document(root: Path) -> tuple[str, etree._Element]:
+    container = etree.fromstring(read(root, "META-INF/container.xml"))
+    path = container.find(".//{*}rootfile").get("full-path")
+    return path, etree.fromstring(read(root, path))
+
+
+def chapter_files(root: Path) -> dict[str, etree._Element]:
+    """Each spine document that holds a chapter, by the chapter's label."""
+    opf_path, opf = package_document(root)
+    base = opf_path.rsplit("/", 1)[0] + "/"
+    items = {i.get("id"): i.get("href") for i in opf.iter(f"{OPF}item")}
+    found: dict[str, etree._Element] = {}
+    for ref in opf.iter(f"{OPF}itemref"):
+        page = etree.fromstring(read(root, base + items[ref.get("idref")]))
+        for section in page.iter(f"{XHTML}section"):
+            if "chapter" in (section.get("class") or "").split():
+                found[section.get("id")] = page
+    return found
+
+
+def epubcheck_command() -> list[str] | None:
+    """epubcheck as Debian installs it: /usr/bin/epubcheck is the jar itself, which needs
+    binfmt support to run directly, so it is run with java when that is missing."""
+    found = shutil.which("epubcheck")
+    if not found:
+        return None
+    resolved = Path(found).resolve()
+    if resolved.suffix == ".jar":
+        return [shutil.which("java") or "java", "-jar", str(resolved)] if shutil.which(
+            "java") else None
+    return [found]
+
+
+def test_passes_epubcheck(draft: Path, tmp_path: Path) -> None:
+    command = epubcheck_command()
+    if command is None:
+        pytest.skip("epubcheck is not installed (Debian package epubcheck; `make system`)")
+    report = tmp_path / "epubcheck.json"
+    proc = subprocess.run([*command, str(epub_path(draft)), "--json", str(report)],
+                          capture_output=True, text=True, timeout=300)
+    result = json.loads(report.read_text())
+    problems = [m for m in result["messages"] if m["severity"] in ("FATAL", "ERROR")]
+    assert not problems, json.dumps(problems, indent=1)
+    assert result["checker"]["nFatal"] == 0 and result["checker"]["nError"] == 0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_manifest_entry(draft: Path) -> None:
+    manifest = json.loads((draft / "build" / "manifest.json").read_text())
+    entry = manifest["editions"]["epub"]
+    assert entry["path"] == "build/constructs-report.epub"
+    assert entry["sha256"] == hashlib.sha256(epub_path(draft).read_bytes()).hexdigest()
+
+
+def test_isbn_is_the_unique_identifier(draft: Path) -> None:
+    _path, opf = package_document(draft)
+    unique = opf.get("unique-identifier")
+    identifier = opf.find(f".//{DC}identifier[@id='{unique}']")
+    assert identifier.text == "urn:isbn:978-1-0000-0000-3"
+
+
+def test_metadata(draft: Path) -> None:
+    _path, opf = package_document(draft)
+    assert opf.get("version") == "3.0"
+    meta = opf.find(f"{OPF}metadata")
+    assert meta.findtext(f"{DC}title") == "Constructs Report"
+    assert meta.findtext(f"{DC}language") == "en-GB"
+    assert [c.text for c in meta.iter(f"{DC}creator")] == ["Research Associate"]
+    assert meta.findtext(f"{DC}publisher") == "Example Lodge and Example Commissioner"
+    assert meta.findtext(f"{DC}rights") == "Open Government Licence v3.0"
+    assert meta.findtext(f"{DC}date")
+    modified = meta.find(f"{OPF}meta[@property='dcterms:modified']")
+    assert modified is not None and modified.text.endswith("Z")
+
+
+def test_every_page_declares_the_language(draft: Path) -> None:
+    for label, page in chapter_files(draft).items():
+        assert page.get("lang") == "en-GB", label
+        assert page.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB", label
+
+
+def test_split_by_chapter_with_navigation(draft: Path) -> None:
+    pages = chapter_files(draft)
+    assert list(pages) == CHAPTERS
+    assert len({id(page) for page in pages.values()}) == len(CHAPTERS), "one file per chapter"
+    _path, opf = package_document(draft)
+    nav_item = opf.find(f".//{OPF}item[@properties='nav']")
+    nav = etree.fromstring(read(draft, "EPUB/" + nav_item.get("href")))
+    toc = nav.find(f".//{XHTML}nav[@{EPUB_NS}type='toc']")
+    entries = [" ".join("".join(a.itertext()).split()) for a in toc.iter(f"{XHTML}a")]
+    for title in ("Foreword", "1 Introduction", "1.1 Scope", "2 Practice",
+                  "Appendix A Contributors", "References"):
+        assert title in entries, entries
+
+
+def test_cover_image(draft: Path, final: Path) -> None:
+    _path, opf = package_document(draft)
+    item = opf.find(f".//{OPF}item[@properties='cover-image']")
+    assert item is not None and item.get("media-type") == "image/png"
+    image = Image.open(io.BytesIO(read(draft, "EPUB/" + item.get("href")))).convert("RGB")
+    assert image.size == (1600, 2400)
+    assert image.getpixel((5, 5)) == (0x1D, 0x4E, 0x89)
+    _path, final_opf = package_document(final)
+    final_item = final_opf.find(f".//{OPF}item[@properties='cover-image']")
+    final_image = Image.open(io.BytesIO(read(final, "EPUB/" + final_item.get("href"))))
+    stamp_colour = (0x8A, 0x3B, 0x12)
+    assert stamp_colour in {c for _n, c in image.getcolors(1 << 16)}, "draft cover unstamped"
+    assert stamp_colour not in {c for _n, c in final_image.convert("RGB").getcolors(1 << 16)}
+
+
+def test_alt_text_on_images(draft: Path) -> None:
+    images = [img for page in chapter_files(draft).values() for img in page.iter(f"{XHTML}img")]
+    assert [img.get("alt") for img in images] == [
+        "Bar chart: 10,613 referrals in 2020, 4,946 of them for exploitation as children."]
+
+
+def test_draft_stamp_at_start_of_each_chapter(draft: Path, final: Path) -> None:
+    stamp = BuildContext(load(draft)).stamp
+    for label, page in chapter_files(draft).items():
+        section = page.find(f".//{XHTML}section[@id='{label}']")
+        first = [el for el in section if el.tag != f"{XHTML}h1"][0]
+        assert "draft-stamp" in first.get("class", ""), label
+        assert " ".join("".join(first.itertext()).split()) == stamp
+    for label, page in chapter_files(final).items():
+        assert "not for circulation" not in "".join(page.itertext()), label
+
+
+def test_stylesheet_and_fonts_inside(draft: Path) -> None:
+    with zipfile.ZipFile(epub_path(draft)) as package:
+        names = package.namelist()
+    assert any(name.endswith("OpenSans-Regular.ttf") for name in names)
+    css = [name for name in names if name.endswith(".css")]
+    assert css and b".recommendation" in read(draft, css[0])
+
+
+def test_rebuild_gives_the_same_bytes(draft: Path) -> None:
+    before = epub_path(draft).read_bytes()
+    build_tree(draft, "epub")
+    assert epub_path(draft).read_bytes() == before
