@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
+from report.checks.built import epubcheck_command
 from report.editions.context import BuildContext
 from report.manuscript import load
 from tests.conftest import TREES, build_tree, commit_all
@@ -76,19 +77,6 @@ def chapter_files(root: Path) -> dict[str, etree._Element]:
             if "chapter" in (section.get("class") or "").split():
                 found[section.get("id")] = page
     return found
-
-
-def epubcheck_command() -> list[str] | None:
-    """epubcheck as Debian installs it: /usr/bin/epubcheck is the jar itself, which needs
-    binfmt support to run directly, so it is run with java when that is missing."""
-    found = shutil.which("epubcheck")
-    if not found:
-        return None
-    resolved = Path(found).resolve()
-    if resolved.suffix == ".jar":
-        return [shutil.which("java") or "java", "-jar", str(resolved)] if shutil.which(
-            "java") else None
-    return [found]
 
 
 def test_passes_epubcheck(draft: Path, tmp_path: Path) -> None:
