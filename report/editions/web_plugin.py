@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jinja2
 from lxml import etree, html
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -46,6 +47,29 @@ HOME_PAGE = "index.md"
 TOC_LEVELS = ("h1", "h2", "h3", "h4")
 _URL_ATTRIBUTES = (("a", "href"), ("img", "src"), ("source", "src"), ("object", "data"),
                    ("link", "href"))
+
+
+class _TemplateBytecode(jinja2.BytecodeCache):
+    """Compiled theme templates kept in memory between builds of one process.
+
+    MkDocs makes a fresh Jinja environment for every build, so ``report serve`` would
+    otherwise recompile material's templates (a quarter of a second) on every save.
+    Buckets are checked against the template source, so an edited template is recompiled.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _TemplateBytecode()
 
 
 @dataclass
@@ -139,6 +163,7 @@ class ReportPlugin(BasePlugin):
     def on_env(self, env, config: MkDocsConfig, files: Files):
         context = self.build_context
         manifest = context.manuscript.manifest
+        env.bytecode_cache = _BYTECODE
         env.globals["report_web"] = {
             "stamp": context.stamp if context.draft else None,
             "noindex": context.noindex,

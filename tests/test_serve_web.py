@@ -1,0 +1,73 @@
+"""``report serve``: the live preview shows a saved chapter, and refuses bad input."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPORT = Path(sys.executable).parent / "report"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def _poll(url: str, wanted: str, timeout: float) -> str | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = _get(url)
+        if text is not None and wanted in text:
+            return text
+        time.sleep(0.1)
+    return None
+
+
+def test_a_saved_chapter_shows_in_the_served_site(make_tree):
+    root = make_tree("constructs")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        page = _poll(base + "01-introduction/", "modern slavery", timeout=60)
+        assert page is not None, "report serve never served the chapter"
+        assert 'lang="en-GB"' in page
+        assert "Draft 1.2.0" in page  # the draft stamp, as in the built site
+        assert "livereload" in page  # the page reloads itself on a rebuild
+        assert "Marmalade sandwiches" not in page
+
+        chapter = root / "chapters" / "01-introduction.md"
+        chapter.write_text(chapter.read_text(encoding="utf-8")
+                           + "\nMarmalade sandwiches were served.\n", encoding="utf-8")
+        updated = _poll(base + "01-introduction/", "Marmalade sandwiches", timeout=20)
+        assert updated is not None, "the edit never showed"
+        # The rest of the report is still rendered through the shared render.
+        assert "Recommendation 1" in updated
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=30)
+    assert server.returncode in (0, -15), log
+    assert f"Serving the web edition on {base}" in log
+    assert not (root / "build" / "site").exists()  # the preview never writes build/
+
+
+def test_serve_refuses_bad_input_before_serving(make_tree, run_report):
+    root = make_tree("constructs")
+    (root / "chapters" / "02-practice.md").unlink()
+    result = run_report(root, "serve", "--port", str(_free_port()))
+    assert result.exit_code == 2
+    assert "mkdocs.yml:" in result.output and "02-practice.md" in result.output
