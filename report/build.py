@@ -103,6 +103,11 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         context.warnings.clear()
         if progress:
             progress(name, "done")
+    if "web" in editions:
+        # The site links every edition under downloads/; those built after it are copied now.
+        from report.editions.web import add_downloads
+
+        add_downloads(context)
     manifest = {
         "title": manuscript.manifest.full_title,
         "version": manuscript.manifest.version,
