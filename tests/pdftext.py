@@ -18,7 +18,8 @@ class Page:
 
     @property
     def folio(self) -> str | None:
-        lines = [line.strip() for line in self.text.splitlines() if line.strip()]
+        text = STAMP.sub("", self.text)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         if not lines:
             return None
         last = lines[-1].split()[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report.editions import EditionResult
 from report.editions.context import BuildContext
-from report.editions.paged import document
+from report.editions.paged import document, running_heads_css
 from report.editions.pdf import write_pdf
 from report.editions.stamp import draft_css, sha256_of
 
@@ -18,7 +18,7 @@ def build(context: BuildContext) -> EditionResult:
         base_url=manuscript.root / manuscript.manifest.docs_dir,
         root=manuscript.root,
         stylesheets=["paged.css", "digital.css"],
-        extra_css=draft_css(context),
+        extra_css=running_heads_css(context.rendered) + draft_css(context),
         pdf_variant="pdf/ua-1",
     )
     return EditionResult("digital", out, pages=pages, sha256=sha256_of(out))

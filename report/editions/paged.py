@@ -8,6 +8,7 @@ is assembled here once.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,32 +89,48 @@ def contents(rendered: Rendered) -> list[ContentsEntry]:
     return entries
 
 
-def chapters_html(rendered: Rendered) -> list[str]:
+def chapters_html(rendered: Rendered, chapters=None,
+                  page_numbers: dict[str, str] | None = None) -> list[str]:
+    """The chapters as paged HTML; ``page_numbers`` gives literal folios for page
+    references to labels laid out in another part (see ``report.editions.chaptered``)."""
     out = []
-    for chapter in rendered.chapters:
+    for chapter in rendered.chapters if chapters is None else chapters:
         element = copy.deepcopy(chapter.element)
         _inline_footnotes(element)
         classes = (element.get("class") or "").split()
         classes.append(f"kind-{chapter.kind}")
+        if chapter is _first_main(rendered):
+            classes.insert(0, "main-start")
         element.set("class", " ".join(classes))
+        if page_numbers:
+            for ref in element.xpath(".//a[contains(concat(' ', @class, ' '), ' rec-ref ')]"):
+                folio = page_numbers.get(ref.get("href", "").lstrip("#"))
+                if folio:
+                    ref.set("data-page", folio)
         out.append(html.tostring(element, encoding="unicode"))
-    _mark_main_start(rendered, out)
     return out
 
 
-def _mark_main_start(rendered: Rendered, out: list[str]) -> None:
+def _first_main(rendered: Rendered):
     """The first non-front chapter starts the arabic page numbers."""
-    for index, chapter in enumerate(rendered.chapters):
-        if chapter.kind != "front":
-            out[index] = out[index].replace('class="', 'class="main-start ', 1)
-            return
+    return next((c for c in rendered.chapters if c.kind != "front"), None)
 
 
-def document(rendered: Rendered, context: BuildContext, edition: str) -> str:
+def running_heads_css(rendered: Rendered) -> str:
+    """The report's title on left pages: literal, so every separately laid-out part has it."""
+    title = json.dumps(rendered.manuscript.manifest.title, ensure_ascii=False)
+    return f"@page :left {{ @top-left {{ content: {title}; }} }}"
+
+
+def document(rendered: Rendered, context: BuildContext, edition: str, *, chapters=None,
+             front_pages: bool = True, page_numbers: dict[str, str] | None = None) -> str:
+    """The book as one HTML document, or one part of it (``chapters``, ``front_pages``)."""
     m = rendered.manuscript.manifest
     isbn_edition = "print" if edition == "print" else "digital"
     labels = {"print": "print", "digital": "PDF"}
     template = _env.get_template("paged.html")
+    entries = contents(rendered) if front_pages else []
+    numbers = page_numbers or {}
     return template.render(
         m=m,
         edition=edition,
@@ -127,6 +144,7 @@ def document(rendered: Rendered, context: BuildContext, edition: str) -> str:
         toolkit_version=__version__,
         isbn=m.isbn.get(isbn_edition),
         isbn_label=labels[edition],
-        contents=contents(rendered),
-        chapters=chapters_html(rendered),
+        front_pages=front_pages,
+        contents=[(entry, numbers.get(entry.id)) for entry in entries],
+        chapters=chapters_html(rendered, chapters, page_numbers),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -14,22 +13,13 @@ from report.render.fetcher import make_fetcher
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
-class _RefusedFetches(logging.Handler):
-    """Collects the URLs the fetcher refused, so the build can report them."""
+def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
+           extra_css: str = "", **options) -> tuple[int, dict[str, int]]:
+    """Lay out ``document`` and write it atomically to ``out``.
 
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if "refused" in message:
-            self.messages.append(message)
-
-
-def write_pdf(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
-              extra_css: str = "", **options) -> int:
-    """Lay out ``document`` and write it atomically to ``out``; return the page count."""
+    Returns the page count and the 0-based page of every anchor (id), which the
+    chapter-level layout uses as its page map.
+    """
     fonts = FontConfiguration()
     profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
     fetcher = make_fetcher(root)
@@ -38,15 +28,19 @@ def write_pdf(document: str, out: Path, base_url: Path, root: Path, stylesheets:
     if extra_css:
         css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/",
                        url_fetcher=fetcher, color_profiles=profiles))
-    logger = logging.getLogger("weasyprint")
-    refused = _RefusedFetches()
-    logger.addHandler(refused)
-    try:
-        html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
-        rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
-                               **options)
-        with atomic_path(out) as tmp:
-            rendered.write_pdf(tmp, **options)
-    finally:
-        logger.removeHandler(refused)
-    return len(rendered.pages)
+    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
+    rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
+                           **options)
+    with atomic_path(out) as tmp:
+        rendered.write_pdf(tmp, **options)
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(rendered.pages):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, index)
+    return len(rendered.pages), anchors
+
+
+def write_pdf(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
+              extra_css: str = "", **options) -> int:
+    """Lay out ``document`` into ``out`` in one pass; return the page count."""
+    return layout(document, out, base_url, root, stylesheets, extra_css, **options)[0]

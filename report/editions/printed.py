@@ -13,9 +13,9 @@ says so.
 from __future__ import annotations
 
 from report.editions import EditionResult
+from report.editions.chaptered import build_chaptered
 from report.editions.context import BuildContext
-from report.editions.paged import document
-from report.editions.pdf import write_pdf
+from report.editions.paged import running_heads_css
 from report.editions.stamp import draft_css, sha256_of
 from report.errors import InputError, Problem
 
@@ -41,13 +41,6 @@ def build(context: BuildContext) -> EditionResult:
     manuscript = context.manuscript
     out = context.path(f"{manuscript.manifest.slug}-print.pdf")
     profile_css, options = _profile_css(context)
-    pages = write_pdf(
-        document(context.rendered, context, "print"),
-        out,
-        base_url=manuscript.root / manuscript.manifest.docs_dir,
-        root=manuscript.root,
-        stylesheets=["paged.css", "print.css"],
-        extra_css=profile_css + draft_css(context),
-        **options,
-    )
+    extra_css = profile_css + running_heads_css(context.rendered) + draft_css(context)
+    pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options)
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out))

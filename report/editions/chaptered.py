@@ -1,0 +1,265 @@
+"""Chapter-level, cached and parallel layout of a PDF edition.
+
+WeasyPrint lays out a whole document in one pass, on one core, holding every page in
+memory: a 470-page book takes about a minute and 600 MB, and a one-word edit costs all of
+it again. Here each part of the book (the front matter, then each chapter) is laid out on
+its own, in parallel, and cached by a hash of its HTML, the CSS, the fonts and the
+toolkit version. The parts are then assembled with pikepdf.
+
+What makes the cache sound is that a part's layout never depends on where it lands:
+
+- every chapter starts on a right-hand page (a blank page is inserted where needed), so
+  its left/right pages, running heads and margins are the same wherever it falls;
+- footnotes are numbered from 1 in each chapter;
+- folios, the only thing that depends on position, are laid out in a separate one-line
+  layer (one page per book page) and stamped onto the pages at assembly;
+- the front matter, whose contents and summary of recommendations print the pages of
+  labels in later parts, gets those numbers as literal text from the page map and is laid
+  out last; its own length changes nothing after it, because the main matter restarts at
+  page 1 on a right-hand page.
+
+So the page map is stable after one pass, and a chapter is laid out again only when its
+own HTML changes. Cross-references between parts carry no page numbers and no links (the
+printer's file needs neither); the digital edition, which needs working links and one
+structure tree, stays single-pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import lxml.html
+import pikepdf
+
+from report import __version__
+from report.editions.context import BuildContext
+from report.editions.pdf import STYLES, layout
+from report.outputs import atomic_path
+
+CACHE_VERSION = "1"
+_NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
+              "@page :right { @bottom-right { content: none; } }")
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """One part of the book to lay out: everything the layout depends on is here."""
+
+    key: str
+    document: str
+    out: str
+    base_url: str
+    root: str
+    stylesheets: tuple[str, ...]
+    extra_css: str
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    pages: int
+    anchors: dict[str, int]
+
+
+def _fingerprint(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in (CACHE_VERSION, __version__, *parts):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _styles_fingerprint(stylesheets: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((STYLES).rglob("*")):
+        if path.is_file() and (path.suffix in (".css", ".ttf")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    digest.update("|".join(stylesheets).encode())
+    return digest.hexdigest()
+
+
+def _lay_out(job: LayoutJob) -> LaidOut:
+    """Lay out one part into the cache (run in a worker process)."""
+    pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
+                            list(job.stylesheets), job.extra_css, **dict(job.options))
+    result = LaidOut(pages, anchors)
+    Path(job.out).with_suffix(".json").write_text(json.dumps(asdict(result)))
+    return result
+
+
+def _cached(job: LayoutJob) -> LaidOut | None:
+    meta = Path(job.out).with_suffix(".json")
+    if Path(job.out).is_file() and meta.is_file():
+        data = json.loads(meta.read_text())
+        return LaidOut(data["pages"], data["anchors"])
+    return None
+
+
+def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
+    """Lay out what the cache does not hold yet; in parallel when ``workers`` > 1."""
+    results: dict[str, LaidOut] = {}
+    todo = []
+    for job in jobs:
+        cached = _cached(job)
+        if cached is None:
+            todo.append(job)
+        else:
+            results[job.key] = cached
+    if len(todo) > 1 and workers > 1:
+        # Largest parts first, so one long chapter does not finish last on its own.
+        todo.sort(key=lambda job: len(job.document), reverse=True)
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            for job, result in zip(todo, pool.map(_lay_out, todo), strict=True):
+                results[job.key] = result
+    else:
+        for job in todo:
+            results[job.key] = _lay_out(job)
+    return results
+
+
+def _folio_layer(context: BuildContext, blanks: list[bool]) -> str:
+    """One page per main-matter page, carrying nothing but its arabic folio (none on a
+    blank page, as in a single-pass layout)."""
+    body = "".join(f'<div class="folio-page{" blank" if blank else ""}"></div>'
+                   for blank in blanks)
+    return (f'<!DOCTYPE html><html lang="{context.manuscript.manifest.language}"><head>'
+            '<meta charset="utf-8"><title>folios</title><style>'
+            ".folio-page { break-after: page; height: 1px; } .blank { page: blank; } "
+            "@page blank { @bottom-left { content: none; } @bottom-right { content: none; } } "
+            "@page { marks: none; @top-left { content: none; } @top-right { content: none; } "
+            "@bottom-center { content: none; } }"
+            f"</style></head><body>{body}</body></html>")
+
+
+def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
+                    extra_css: str, options: dict) -> int:
+    """Lay out the book part by part, assemble it into ``out``; return its page count."""
+    from report.editions.paged import document  # the HTML of each part
+
+    manuscript = context.manuscript
+    rendered = context.rendered
+    cache = context.path(".cache") / "layout"
+    cache.mkdir(parents=True, exist_ok=True)
+    styles = tuple(stylesheets)
+    styles_key = _styles_fingerprint(styles)
+    option_items = tuple(sorted((k, str(v)) for k, v in options.items()))
+    base_url = str(manuscript.root / manuscript.manifest.docs_dir)
+    root = str(manuscript.root)
+
+    def job(name: str, html: str, css: str) -> LayoutJob:
+        html = _local_links_only(html)
+        key = _fingerprint(styles_key, css, repr(option_items), html)
+        return LayoutJob(name, html, str(cache / f"{key}.pdf"), base_url, root, styles, css,
+                         option_items)
+
+    front = [c for c in rendered.chapters if c.kind == "front"]
+    main = [c for c in rendered.chapters if c.kind != "front"]
+    part_css = extra_css + _NO_FOLIOS
+    main_jobs = [job(c.label, document(rendered, context, "print", chapters=[c],
+                                       front_pages=False), part_css) for c in main]
+    laid = run_jobs(main_jobs, context.jobs)
+
+    # The page map: every main chapter starts on a right-hand (odd) page.
+    plan: list[tuple[str, int]] = []  # (job key or "" for a blank page, page count)
+    page_numbers: dict[str, str] = {}
+    next_page = 1
+    for main_job in main_jobs:
+        if next_page % 2 == 0:
+            plan.append(("", 1))
+            next_page += 1
+        result = laid[main_job.key]
+        for anchor, index in result.anchors.items():
+            page_numbers.setdefault(anchor, str(next_page + index))
+        plan.append((main_job.key, result.pages))
+        next_page += result.pages
+    main_pages = next_page - 1
+
+    front_job = job("front", document(rendered, context, "print", chapters=front,
+                                      page_numbers=page_numbers), extra_css)
+    blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+                    '<body></body></html>', part_css)
+    blanks = [key == "" for key, count in plan for _ in range(count)]
+    folio_job = job("folios", _folio_layer(context, blanks), "")
+    laid.update(run_jobs([front_job, blank_job, folio_job], context.jobs))
+    paths = {j.key: Path(j.out) for j in (*main_jobs, front_job, blank_job, folio_job)}
+
+    with pikepdf.open(paths["front"]) as book:
+        if len(book.pages) % 2 == 1:
+            plan.insert(0, ("", 1))
+        sources = {key: pikepdf.open(path) for key, path in paths.items()
+                   if key not in ("front",)}
+        try:
+            first_part = len(book.pages)
+            for key, count in plan:
+                source = sources["blank"] if key == "" else sources[key]
+                for index in range(count):
+                    book.pages.append(source.pages[0 if key == "" else index])
+            folios = sources["folios"]
+            start = len(book.pages) - main_pages
+            for index in range(main_pages):
+                book.pages[start + index].add_overlay(folios.pages[index])
+            _outline(book, rendered, laid, plan, first_part)
+            with atomic_path(out) as tmp:
+                book.save(tmp, deterministic_id=True, compress_streams=True,
+                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            total = len(book.pages)
+        finally:
+            for source in sources.values():
+                source.close()
+    _prune(cache, {Path(j.out).stem for j in (*main_jobs, front_job, blank_job, folio_job)})
+    return total
+
+
+def _local_links_only(document: str) -> str:
+    """Drop links to anchors laid out in another part: they cannot work in the part, and
+    the printer's file needs none (its page numbers come from the page map)."""
+    tree = lxml.html.document_fromstring(document)
+    ids = set(tree.xpath("//@id"))
+    for link in tree.xpath("//a[starts-with(@href, '#')]"):
+        if link.get("href")[1:] not in ids:
+            del link.attrib["href"]
+    return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def _outline(book: pikepdf.Pdf, rendered, laid: dict[str, LaidOut],
+             plan: list[tuple[str, int]], first_part: int) -> None:
+    """Bookmarks for every chapter and numbered section, from the parts' anchors."""
+    from report.editions.paged import contents
+
+    page_of: dict[str, int] = dict(laid["front"].anchors)
+    index = first_part
+    for key, count in plan:
+        if key:
+            for anchor, offset in laid[key].anchors.items():
+                page_of.setdefault(anchor, index + offset)
+        index += count
+    with book.open_outline() as outline:
+        outline.root.clear()
+        current = None
+        for entry in contents(rendered):
+            if entry.id not in page_of:
+                continue
+            title = f"{entry.number} {entry.title}" if entry.number else entry.title
+            item = pikepdf.OutlineItem(title, page_of[entry.id])
+            if entry.level == 1 or current is None:
+                outline.root.append(item)
+                current = item
+            else:
+                current.children.append(item)
+
+
+def _prune(cache: Path, keep: set[str]) -> None:
+    """Keep the cache to what the latest build used, plus a little history."""
+    entries = sorted(cache.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[len(keep) * 3:]:
+        if stale.stem not in keep:
+            stale.unlink(missing_ok=True)
+            stale.with_suffix(".json").unlink(missing_ok=True)
+    for path in cache.glob(f"*{os.extsep}tmp"):
+        path.unlink(missing_ok=True)

@@ -1,0 +1,55 @@
+"""The chapter-level layout cache: a rebuild after an edit is the same as a cold build."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from tests.conftest import build_tree
+from tests.pdftext import normalise, pages
+
+PRINT = "build/constructs-report-print.pdf"
+
+
+def _page_texts(root: Path) -> list[str]:
+    return [normalise(page.text) for page in pages(root / PRINT)]
+
+
+def _cache_files(root: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns for p in (root / "build/.cache/layout").glob("*.pdf")}
+
+
+def test_cached_rebuild_after_an_edit_equals_a_cold_build(make_tree) -> None:
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "2")
+    before = _page_texts(root)
+    cached_before = _cache_files(root)
+
+    # Two pages more in the introduction: every later chapter moves.
+    intro = root / "chapters/01-introduction.md"
+    filler = "\n\n".join(f"An added paragraph {n} that lengthens the introduction by a good "
+                         "many lines, so that the chapters after it start on later pages."
+                         for n in range(40))
+    intro.write_text(intro.read_text() + "\n\n" + filler + "\n")
+    build_tree(root, "print", "--jobs", "2")
+    cached = _page_texts(root)
+    cached_after = _cache_files(root)
+
+    # Only the edited chapter and the parts that print page numbers were laid out again.
+    reused = set(cached_before) & set(cached_after)
+    assert len(reused) >= 3, "unchanged chapters were not reused from the cache"
+    assert all(cached_before[name] == cached_after[name] for name in reused)
+
+    shutil.rmtree(root / "build")
+    build_tree(root, "print", "--jobs", "1")
+    cold = _page_texts(root)
+
+    assert cached == cold
+    assert len(cold) > len(before)
+    practice_before = next(i for i, text in enumerate(before) if text.startswith("2Practice"))
+    practice_after = next(i for i, text in enumerate(cold) if text.startswith("2Practice"))
+    assert practice_after > practice_before
+    contents = next(text for text in cold if text.startswith("Contents"))
+    folio = cold[practice_after].split()[-1]
+    assert re.search(r"2 Practice\s*\.+\s*(\d+)", contents).group(1) == folio
