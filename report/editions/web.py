@@ -10,6 +10,7 @@ site atomically.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,13 +106,30 @@ def site_config(root: Path, site_dir: Path | str | None = None,
     return config
 
 
+class _Warnings(logging.Handler):
+    """MkDocs' warnings, handed to the build's own list instead of bare stderr lines."""
+
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(f"mkdocs: {record.getMessage()}")
+
+
 def build(context: BuildContext) -> EditionResult:
     """Build ``build/site``: into a temporary folder first, swapped in when complete."""
     out = context.path(SITE)
-    with atomic_dir(out) as tmp:
-        config = site_config(context.manuscript.root, tmp, context=context)
-        try:
-            mkdocs_build(config)
-        except MkDocsException as exc:
-            raise InputError(Problem(MANIFEST, None, f"web edition: {exc}")) from None
+    logger = logging.getLogger("mkdocs")
+    warnings = _Warnings(context.warnings)
+    logger.addHandler(warnings)
+    try:
+        with atomic_dir(out) as tmp:
+            config = site_config(context.manuscript.root, tmp, context=context)
+            try:
+                mkdocs_build(config)
+            except MkDocsException as exc:
+                raise InputError(Problem(MANIFEST, None, f"web edition: {exc}")) from None
+    finally:
+        logger.removeHandler(warnings)
     return EditionResult("web", out, pages=len(context.rendered.chapters))
