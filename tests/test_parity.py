@@ -10,7 +10,8 @@ What differs legitimately is layout, and is taken out before comparing:
 
 - white space, soft hyphens, WeasyPrint's hyphenation at line ends (U+2010 HYPHEN then a
   line break: "recom‐\\nmendation"), and a real hyphen that ends a line;
-- in the PDFs: the page margins (running heads, folios, the draft stamp), footnote calls
+- in the PDFs: the page margins (running heads, folios, the draft stamp), ordered-list
+  markers (drawn as text, after the page's other text), footnote calls
   (raised, smaller digits), footnotes at the foot of the page rather than at the end of
   the chapter (each note is found in the page text, with its marker, and moved to the
   end), the text drawn inside SVG figures, and the generated page references "(page N)";
@@ -46,6 +47,9 @@ from tests.conftest import TREES, build_tree, commit_all
 EDITIONS = ("print", "digital", "web", "docx", "epub")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\u2063[^\W\d_]+)*")
 PAGE_REFERENCE = re.compile(r"\s*\(page [0-9ivxlcdm]+\)")
+# The PDFs draw an ordered list's markers ("1.") after the page's other text, one a line;
+# the other editions number lists without text. A line that is only a marker is dropped.
+LIST_MARKER_LINE = re.compile(r"(?m)^[ \t]*(?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,6})\.[ \t]*\r?$\n?")
 # paged.css sets margins of 22 mm (top) and 24 mm (bottom): running heads, folios and the
 # draft stamp sit in them. Text whose baseline lies within 18 mm of the trim edge is margin.
 MARGIN_PT = 18 / 25.4 * 72
@@ -313,7 +317,8 @@ def pdf_chapters(root: Path, edition: str, labels: list[str],
         found: dict[str, ChapterText] = {}
         for index, label in enumerate(ordered):
             end = starts[ordered[index + 1]] if index + 1 < len(ordered) else len(document)
-            text = "\n".join(page_text(document[n]) for n in range(starts[label], end))
+            text = "\n".join(LIST_MARKER_LINE.sub("", page_text(document[n]))
+                             for n in range(starts[label], end))
             found[label] = ChapterText(PAGE_REFERENCE.sub("", text))
         return found
     finally:
