@@ -199,3 +199,26 @@ def test_rebuild_gives_the_same_bytes(draft: Path) -> None:
     before = docx_path(draft).read_bytes()
     build_tree(draft, "docx")
     assert docx_path(draft).read_bytes() == before
+
+
+def test_every_paragraph_style_used_is_defined(draft: Path) -> None:
+    styles = {s.get(f"{W}styleId") for s in part(draft, "word/styles.xml").iter(f"{W}style")}
+    used: set[str] = set()
+    pattern = r"word/(document|header\d*|footer\d*|footnotes)\.xml"
+    for element in parts(draft, pattern).values():
+        used |= {p.get(f"{W}val") for p in element.iter(f"{W}pStyle")}
+    assert used - styles == set()
+
+
+@pytest.mark.skipif(not shutil.which("rsvg-convert"),
+                    reason="rsvg-convert (Debian librsvg2-bin) absent: pandoc embeds SVG only")
+def test_svg_figure_has_png_fallback(draft: Path) -> None:
+    """Word before 2016 and other readers need a PNG beside the SVG; pandoc makes it with
+    rsvg-convert."""
+    with zipfile.ZipFile(docx_path(draft)) as package:
+        media = [n for n in package.namelist() if n.startswith("word/media/")]
+    assert any(n.endswith(".svg") for n in media) and any(n.endswith(".png") for n in media)
+    body = part(draft, "word/document.xml")
+    blips = list(body.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip"))
+    embed = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+    assert blips and all(b.get(embed) for b in blips)

@@ -202,6 +202,7 @@ def _page_styles(styles) -> None:
             styles[name]
         except KeyError:
             style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.style_id = name  # python-docx's header paragraphs name "Header", not "header"
             style.base_style = styles["Normal"]
             style.paragraph_format.space_after = Pt(0)
 
