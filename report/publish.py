@@ -53,9 +53,12 @@ class Published:
 def embargo_refusal(root: Path) -> str | None:
     """Why publishing now would break the embargo, or None when it may go ahead.
 
-    Hook for the release work (launch time of the release); nothing is embargoed yet.
+    The launch times of the releases (their tags and bundles) decide:
+    :func:`report.release.embargo.embargo_refusal`.
     """
-    return None
+    from report.release.embargo import embargo_refusal as refusal
+
+    return refusal(root)
 
 
 def mark_noindex(page: bytes) -> bytes:
