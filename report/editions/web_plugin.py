@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import html as htmllib
+import logging
 import posixpath
 import re
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ STYLESHEET = "assets/report/report.css"
 DOWNLOADS_PAGE = "downloads.md"
 HOME_PAGE = "index.md"
 TOC_LEVELS = ("h1", "h2", "h3", "h4")
+log = logging.getLogger("mkdocs.plugins.report")
 _URL_ATTRIBUTES = (("a", "href"), ("img", "src"), ("source", "src"), ("object", "data"),
                    ("link", "href"))
 
@@ -91,6 +93,7 @@ class ReportPlugin(BasePlugin):
         self._pages: dict[str, ChapterPage] = {}
         self._anchors: dict[str, str] = {}
         self._generated: set[str] = set()
+        self._unrendered: dict[str, str] = {}
 
     # -- configuration ----------------------------------------------------------------
 
@@ -119,10 +122,12 @@ class ReportPlugin(BasePlugin):
             raise PluginError("\n".join(str(p) for p in exc.problems)) from None
         self._pages = {}
         self._anchors = {}
+        self._unrendered = {c.page: c.rel for c in manuscript.chapters}
         for chapter in rendered.chapters:
             source = manuscript.chapter_by_rel(chapter.source)
             src_uri = source.page if source else chapter.source.split("/", 1)[-1]
             self._pages[src_uri] = ChapterPage(chapter, src_uri)
+            self._unrendered.pop(src_uri, None)
             for element in chapter.element.iter():
                 anchor = element.get("id") if isinstance(element.tag, str) else None
                 if anchor and anchor not in self._anchors:
@@ -193,6 +198,10 @@ class ReportPlugin(BasePlugin):
         elif page.file.src_uri == HOME_PAGE and HOME_PAGE in self._generated:
             element = self._home_element(page, files)
         else:
+            if page.file.src_uri in self._unrendered:
+                log.warning(f"{self._unrendered[page.file.src_uri]}: not found in the render, "
+                            "so shown as plain Markdown (a ::: block left open in an earlier "
+                            "chapter?)")
             return html_text
         heading = element.find(".//h1")
         if heading is not None:

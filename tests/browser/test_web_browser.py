@@ -94,6 +94,17 @@ def test_axe_finds_no_violation_on_any_page(browser, served, site):
                                                    if urlsplit(u).hostname not in LOCAL_HOSTS)
 
 
+def test_axe_on_a_phone_sized_screen(browser, served):
+    """Material moves the navigation into a drawer on small screens: check that layout too."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    try:
+        for rel in ("", "01-introduction/", "02-practice/", "summary/"):
+            page.goto(served + rel, wait_until="load")
+            assert run_axe(page) == [], rel
+    finally:
+        page.close()
+
+
 def test_search_and_every_page_request_only_the_local_host(browser, served, site):
     requests: list[str] = []
     page = browser.new_page()
