@@ -58,7 +58,11 @@ def from_filters(manuscript: Manuscript, path: Path) -> list[Problem]:
             if record.get("label"):
                 needles.insert(0, rf"#{re.escape(record['label'])}(?![\w-])")
             problems.append(_locate(manuscript, needles, source, message))
-        elif code in ("rec-no-addressee", "extra-h1") and record.get("label"):
+        elif code == "extra-h1":
+            title = record.get("title", "")
+            problems.append(_locate(manuscript, [rf"(?m)^#\s+{re.escape(title)}"], source,
+                                    message))
+        elif code == "rec-no-addressee" and record.get("label"):
             problems.append(_locate(manuscript, _label_needles(record["label"]), source, message))
         else:
             problems.append(Problem(source or "chapters", None, message))

@@ -54,8 +54,11 @@ local function handle_chapter(div)
     current.number = letter(counters.appendix)
   end
   -- The chapter's first level-1 heading carries the label; insert one if missing.
-  local first = div.content[1]
-  if not (first and first.t == "Header" and first.level == 1) then
+  local first
+  for _, block in ipairs(div.content) do
+    if block.t == "Header" and block.level == 1 then first = block; break end
+  end
+  if not first then
     div.content:insert(1, pandoc.Header(1, pandoc.Inlines(div.attributes["title"] or "")))
     first = div.content[1]
   end
@@ -85,7 +88,7 @@ local function handle_header(h)
   if h.level == 1 then
     if h.identifier ~= current.label then
       problem("extra-h1", "more than one level-1 heading in a chapter: '" ..
-        pandoc.utils.stringify(h.content) .. "'", {label = h.identifier})
+        pandoc.utils.stringify(h.content) .. "'", {title = pandoc.utils.stringify(h.content)})
     end
     return h
   end
