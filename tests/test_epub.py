@@ -185,3 +185,16 @@ def test_rebuild_gives_the_same_bytes(draft: Path) -> None:
     before = epub_path(draft).read_bytes()
     build_tree(draft, "epub")
     assert epub_path(draft).read_bytes() == before
+
+
+def test_identifier_without_isbn_is_a_stable_uuid() -> None:
+    from report.editions.epub import identifier
+    from report.manuscript.manifest import Manifest
+
+    bare = Manifest(root=Path("."), title="A Minimal Report", version="0.1.0")
+    first, again = identifier(bare), identifier(bare)
+    assert first == again and first["text"].startswith("urn:uuid:")
+    later = Manifest(root=Path("."), title="A Minimal Report", version="0.2.0")
+    assert identifier(later) != first
+    with_isbn = Manifest(root=Path("."), title="T", isbn={"epub": "978-0-00-000002-4"})
+    assert identifier(with_isbn) == {"scheme": "ISBN-13", "text": "urn:isbn:978-0-00-000002-4"}

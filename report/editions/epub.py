@@ -45,7 +45,7 @@ def identifier(manifest: Manifest) -> dict[str, str]:
     if isbn:
         return {"scheme": "ISBN-13", "text": f"urn:isbn:{isbn.strip()}"}
     name = f"{manifest.slug}/{manifest.version}"
-    return {"scheme": "UUID", "text": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"}
+    return {"text": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"}
 
 
 def _stamp_chapters(blocks: list[dict], stamp: str) -> None:
