@@ -100,6 +100,9 @@ class ReportPlugin(BasePlugin):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         context = self._context(config)
         manuscript = context.manuscript
+        if config.theme.name != "material":
+            log.warning(f"theme {config.theme.name!r}: the web edition is laid out for "
+                        "'material'; the draft stamp and the report's styles need it")
         # Privacy: material loads Google Fonts unless the font is switched off.
         config.theme["font"] = False
         dirs = config.theme.dirs

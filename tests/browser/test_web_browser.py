@@ -7,6 +7,7 @@ is checked too when its session build is available.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -187,6 +188,12 @@ def test_cross_page_links_land_on_their_target(browser, served):
 def test_bundled_report_site_passes_axe_and_stays_local(browser, bundled_build):
     site = bundled_build / "build" / "site"
     assert site.is_dir()
+    # every edition built after the web one is in its downloads too
+    editions = json.loads((bundled_build / "build" / "manifest.json").read_text())["editions"]
+    for name in ("digital", "docx", "epub"):
+        built = bundled_build / editions[name]["path"]
+        copy = site / "downloads" / built.name
+        assert copy.read_bytes() == built.read_bytes(), copy
     with serve_site(site) as base:
         violations, requests = _check_every_page(browser, base, site)
     assert violations == {}
