@@ -203,7 +203,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
             folios = sources["folios"]
             start = len(book.pages) - main_pages
             for index in range(main_pages):
-                book.pages[start + index].add_overlay(folios.pages[index])
+                _stamp_folio(book.pages[start + index], folios.pages[index], index + 1)
             _outline(book, rendered, laid, plan, first_part)
             with atomic_path(out) as tmp:
                 book.save(tmp, deterministic_id=True, compress_streams=True,
@@ -225,6 +225,21 @@ def _local_links_only(document: str) -> str:
         if link.get("href")[1:] not in ids:
             del link.attrib["href"]
     return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def _stamp_folio(page: pikepdf.Page, folio: pikepdf.Page, number: int) -> None:
+    """Draw the folio layer's page over a book page, as ``Page.add_overlay`` does, but
+    under a fixed resource name: add_overlay draws a random one, and the same commit
+    must give the same bytes. Names are unique per folio because blank pages appended
+    from one source share their resources."""
+    name = pikepdf.Name(f"/Folio{number}")
+    form = folio.as_form_xobject()
+    page.add_resource(form, pikepdf.Name.XObject, name=name)
+    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n")
+    page.contents_add(placement)
+    page.contents_coalesce()
 
 
 def _outline(book: pikepdf.Pdf, rendered, laid: dict[str, LaidOut],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -11,6 +13,25 @@ from report.outputs import atomic_path
 from report.render.fetcher import make_fetcher
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
+_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def stable_document_id(document, pdf) -> None:
+    """A WeasyPrint finisher: PDF/X-4's ``xmpMM:DocumentID`` from the document, not random.
+
+    WeasyPrint draws it with ``uuid4()``, so two builds of one commit would differ; a
+    UUID derived from the title, dates and page count keeps the PDF reproducible.
+    """
+    reference = pdf.catalog.get("Metadata")
+    if reference is None:
+        return
+    stream = pdf.objects[int(bytes(reference).split()[0])]
+    metadata = document.metadata
+    seed = "|".join(str(value) for value in (metadata.title, metadata.created,
+                                             metadata.modified, len(document.pages)))
+    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}".encode()
+    stream.stream = [_DOCUMENT_ID.sub(stable, part if isinstance(part, bytes)
+                                      else str(part).encode()) for part in stream.stream]
 
 
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
@@ -32,7 +53,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                            **options)
     with atomic_path(out) as tmp:
-        rendered.write_pdf(tmp, **options)
+        rendered.write_pdf(tmp, finisher=stable_document_id, **options)
     anchors: dict[str, int] = {}
     for index, page in enumerate(rendered.pages):
         for anchor in page.anchors:
