@@ -71,3 +71,13 @@ def test_serve_refuses_bad_input_before_serving(make_tree, run_report):
     result = run_report(root, "serve", "--port", str(_free_port()))
     assert result.exit_code == 2
     assert "mkdocs.yml:" in result.output and "02-practice.md" in result.output
+
+
+def test_serve_says_so_when_the_port_is_taken(make_tree, run_report):
+    root = make_tree("constructs")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_report(root, "serve", "--port", str(taken.getsockname()[1]))
+    assert result.exit_code == 1
+    assert "cannot serve on http://127.0.0.1:" in result.output

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -57,8 +58,9 @@ def _say(message: str) -> None:
 def preview(root: Path, port: int, host: str = HOST) -> None:
     """Serve the tree's web edition until interrupted, rebuilding on every saved change."""
     render(load(root))  # bad input stops here, with path:line, before anything is served
-    site_dir = tempfile.mkdtemp(prefix="report-serve-")
     url = f"http://{host}:{port}/"
+    _check_port(host, port, url)
+    site_dir = tempfile.mkdtemp(prefix="report-serve-")
 
     def config_for_build():
         config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}")
@@ -105,6 +107,17 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
         signal.signal(signal.SIGTERM, previous)
         config.plugins.on_shutdown()
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _check_port(host: str, port: int, url: str) -> None:
+    """Fail before building when the port is taken, rather than after."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve on {url}: {exc.strerror or exc}") \
+                from None
 
 
 def _error_page(site_dir: Path, code: int) -> bytes | None:
