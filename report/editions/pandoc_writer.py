@@ -10,9 +10,7 @@ it into the Word file's custom properties, leaking paths and breaking reproducib
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -111,25 +109,6 @@ def source_date_epoch(context: BuildContext) -> str:
     return str(int(context.provenance.date.timestamp()))
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for a child process, restoring them afterwards.
-
-    ``pandoc.run`` passes the process environment to pandoc, which reads
-    ``SOURCE_DATE_EPOCH`` from it; builds run their editions one after another.
-    """
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def write(context: BuildContext, doc: dict[str, Any], out: Path, writer: str,
           args: list[str]) -> None:
     """Run pandoc's ``writer`` on ``doc`` and put the result at ``out`` atomically.
@@ -143,9 +122,7 @@ def write(context: BuildContext, doc: dict[str, Any], out: Path, writer: str,
     with tempfile.TemporaryDirectory(prefix="report-writer-") as tmp, atomic_path(out) as target:
         source = Path(tmp) / "document.json"
         source.write_text(json.dumps(doc), encoding="utf-8")
-        with _environment({"SOURCE_DATE_EPOCH": source_date_epoch(context)}):
-            result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(resources),
-                                 *args, "-o", str(target), str(source)])
-    warnings = getattr(context, "warnings", None)  # the build reports them per edition
-    if warnings is not None:
-        warnings.extend(result.warnings)
+        result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(resources),
+                             *args, "-o", str(target), str(source)],
+                            env={"SOURCE_DATE_EPOCH": source_date_epoch(context)})
+    context.warnings.extend(result.warnings)  # the build reports them per edition

@@ -8,6 +8,7 @@ renderer needs pandoc's warnings (missing citations) on stderr, and several inpu
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,12 @@ class PandocFailed(RuntimeError):
     """pandoc itself failed: a bug in the toolkit or a filter, not bad input."""
 
 
-def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None) -> PandocResult:
-    proc = subprocess.run([binary(), *args], input=stdin, capture_output=True, cwd=cwd)
+def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
+        env: dict[str, str] | None = None) -> PandocResult:
+    """Run pandoc; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call only."""
+    environment = {**os.environ, **env} if env else None
+    proc = subprocess.run([binary(), *args], input=stdin, capture_output=True, cwd=cwd,
+                          env=environment)
     warnings = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
     if proc.returncode != 0:
         raise PandocFailed(f"pandoc {' '.join(args[:3])}… failed: " + "\n".join(warnings))
