@@ -52,6 +52,7 @@ def bare_pipeline(root: Path, work: Path) -> tuple[list[str], list[str]]:
             for arg in ("--bibliography", str(root / name))]
     html = work / "bare.html"
     pandoc_cmd = [pandoc.binary(), "-s", "--citeproc", *bibs, "-M", "title=Bare",
+                  "-M", f"lang={manuscript.manifest.language}",  # hyphenation, as ours
                   "--resource-path", str(root / manuscript.manifest.docs_dir), *chapters,
                   "-o", str(html)]
     css = HERE / "report" / "styles" / "paged.css"
