@@ -62,28 +62,42 @@ def default_title(target: Path) -> str:
 def toolkit_requirement() -> tuple[str, bool]:
     """How the new tree installs this toolkit (a pip requirement), and whether it is known.
 
-    pip records where a distribution came from (PEP 610 ``direct_url.json``): a git
-    install gives its URL and commit; an editable install from a git checkout gives the
-    checkout's ``origin`` and HEAD. Anything else gives :data:`PLACEHOLDER_TOOLKIT`.
+    pip records where a distribution came from (PEP 610 ``direct_url.json``); see
+    :func:`requirement_from`.
     """
     try:
         raw = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
     except metadata.PackageNotFoundError:
         raw = None
-    data = json.loads(raw) if raw else {}
-    url = str(data.get("url", ""))
-    vcs = data.get("vcs_info") or {}
-    if vcs.get("vcs") == "git" and vcs.get("commit_id"):
+    return requirement_from(json.loads(raw) if raw else {})
+
+
+def requirement_from(direct_url: dict) -> tuple[str, bool]:
+    """A pip requirement from a PEP 610 record: a git install gives its URL and commit; an
+    editable install from a git checkout gives the checkout's ``origin`` (https, without
+    credentials) and HEAD. Anything else gives :data:`PLACEHOLDER_TOOLKIT`.
+    """
+    url = str(direct_url.get("url", ""))
+    vcs = direct_url.get("vcs_info") or {}
+    if vcs.get("vcs") == "git" and vcs.get("commit_id") and _shareable(url):
         return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}", True
-    if url.startswith("file://") and "dir_info" in data:
+    if url.startswith("file://") and "dir_info" in direct_url:
         try:
             checkout = git.Repo(url.removeprefix("file://"), search_parent_directories=True)
             origin = checkout.remote("origin").url
-            if "://" in origin and "@" not in origin.split("://", 1)[1].split("/", 1)[0]:
+            if _shareable(origin):
                 return f"{DISTRIBUTION} @ git+{origin}@{checkout.head.commit.hexsha}", True
         except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
             pass
     return PLACEHOLDER_TOOLKIT, False
+
+
+def _shareable(url: str) -> bool:
+    """An https URL with no user or token in it: safe to commit, usable by CI."""
+    if not url.startswith("https://"):
+        return False
+    host = url.removeprefix("https://").split("/", 1)[0]
+    return "@" not in host
 
 
 def _target_name(relative: Path) -> Path:
@@ -159,4 +173,5 @@ def create(target: Path, title: str | None = None, toolkit: str | None = None,
     return NewTree(target, title, toolkit, known, commit)
 
 
-__all__ = ["NewTree", "create", "default_title", "lay_out", "toolkit_requirement"]
+__all__ = ["NewTree", "create", "default_title", "lay_out", "requirement_from",
+           "toolkit_requirement"]
