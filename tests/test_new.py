@@ -7,6 +7,8 @@ Acceptance (issue 9): `report new` + `report build` + `report check` on the new 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import git
@@ -187,3 +189,42 @@ def test_unknown_toolkit_location_is_a_placeholder_that_never_resolves(tmp_path:
     assert requirement_from(editable) == (
         "report-toolkit @ git+https://git.example.org/lodge/report-toolkit.git@"
         + repo.head.commit.hexsha, True)
+
+
+# Editors: this repository's own mapping of the JSON Schemas (.vscode/settings.json).
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _mapped_files(patterns: list[str]) -> list[Path]:
+    included = {p for pattern in patterns if not pattern.startswith("!")
+                for p in PROJECT.glob(pattern)}
+    excluded = [pattern[1:].removeprefix("**/") for pattern in patterns
+                if pattern.startswith("!")]
+    return sorted(p for p in included
+                  if not any(p.relative_to(PROJECT).match(e) for e in excluded))
+
+
+def test_editor_schemas_map_to_files_they_accept() -> None:
+    """Each schema is mapped to files that validate against it (not a round.yaml)."""
+    settings = json.loads((PROJECT / ".vscode" / "settings.json").read_text(encoding="utf-8"))
+    checker = str(Path(sys.executable).parent / "check-jsonschema")
+    for schema, patterns in settings["yaml.schemas"].items():
+        files = _mapped_files(patterns)
+        assert files, schema
+        assert not any(f.name == "round.yaml" for f in files)
+        result = subprocess.run([checker, "--schemafile", str(PROJECT / schema),
+                                 *map(str, files)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+    rounds = sorted(PROJECT.glob("tests/trees/**/review/*/round.yaml"))
+    assert rounds, "a round file to show why the mapping excludes them"
+    result = subprocess.run([checker, "--schemafile",
+                             str(PROJECT / "report/schemas/review.schema.json"),
+                             str(rounds[0])], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+
+
+def test_contributors_modeline_of_this_repository_points_at_the_schema() -> None:
+    first = (PROJECT / "contributors.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    assert (PROJECT / first.split("$schema=")[1]).is_file()
