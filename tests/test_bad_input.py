@@ -102,3 +102,12 @@ def test_unknown_option_is_a_usage_error(make_tree, run_report) -> None:
     result = run_report(root, "build", "--no-such-option")
     assert result.exit_code == 2
     assert not (root / "build").exists()
+
+
+def test_an_unclosed_fenced_div_is_an_error_at_its_line(make_tree, run_report) -> None:
+    root = make_tree("constructs", commit=False)
+    line = _append(root / "chapters/01-introduction.md", "::: {.draft}\nNever closed.\n")
+    result = run_report(root, "build", "print")
+    assert result.exit_code == 2
+    assert f"chapters/01-introduction.md:{line}: fenced div (:::) is never closed" in result.stderr
+    assert not (root / "build").exists()

@@ -131,7 +131,7 @@ _memo: dict[str, Rendered] = {}
 def render(manuscript: Manuscript) -> Rendered:
     """Render the manuscript; raise :class:`InputError` with every problem found."""
     problems = source.image_problems(manuscript)
-    text, _spans = source.combine(manuscript)
+    text, spans = source.combine(manuscript)
     contributors = _contributors_markdown(manuscript)
     bib_args, bib_problems = _bibliography_args(manuscript)
     problems += bib_problems
@@ -155,7 +155,7 @@ def render(manuscript: Manuscript) -> Rendered:
         args += ["--citeproc", *bib_args]
         result = pandoc.run(args, stdin=text.encode("utf-8"))
         problems += diagnostics.from_filters(manuscript, diag_path)
-        problems += diagnostics.from_pandoc(manuscript, result.warnings)
+        problems += diagnostics.from_pandoc(manuscript, result.warnings, spans)
     if problems:
         raise InputError(problems)
     ast = result.stdout

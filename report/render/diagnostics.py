@@ -14,6 +14,10 @@ from report.errors import Problem
 from report.manuscript import Manuscript
 
 _CITEPROC_MISSING = re.compile(r"Citeproc: citation (\S+) not found")
+_UNCLOSED_DIV = re.compile(r"Div at line (\d+) column \d+ unclosed")
+_FENCE_OPEN = re.compile(r"^:{3,}\s*\S")
+_FENCE_CLOSE = re.compile(r"^:{3,}\s*$")
+_CODE_FENCE = re.compile(r"^(```|~~~)")
 
 
 def _locate(manuscript: Manuscript, needles: list[str], prefer: str | None,
@@ -69,9 +73,36 @@ def from_filters(manuscript: Manuscript, path: Path) -> list[Problem]:
     return problems
 
 
-def from_pandoc(manuscript: Manuscript, warnings: list[str]) -> list[Problem]:
+def unclosed_div(chapter) -> int | None:
+    """The line of the last fenced div (``:::``) a chapter opens and never closes."""
+    stack: list[int] = []
+    in_code = False
+    for number, line in enumerate(chapter.text.splitlines(), 1):
+        if _CODE_FENCE.match(line):
+            in_code = not in_code
+        elif in_code:
+            continue
+        elif _FENCE_CLOSE.match(line):
+            if stack:
+                stack.pop()
+        elif _FENCE_OPEN.match(line):
+            stack.append(number)
+    return stack[-1] if stack else None
+
+
+def from_pandoc(manuscript: Manuscript, warnings: list[str], spans=()) -> list[Problem]:
     problems: list[Problem] = []
     for warning in warnings:
+        unclosed = _UNCLOSED_DIV.search(warning)
+        if unclosed:
+            # Each chapter is wrapped in a Div; whichever div pandoc names, the chapter
+            # around that line is the one whose fences do not balance.
+            line = int(unclosed.group(1))
+            span = next((s for s in spans if s.first_line - 2 <= line <= s.last_line), None)
+            if span is not None:
+                problems.append(Problem(span.chapter.rel, unclosed_div(span.chapter),
+                                        "fenced div (:::) is never closed"))
+            continue
         missing = _CITEPROC_MISSING.search(warning)
         if missing:
             key = missing.group(1)
