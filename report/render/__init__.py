@@ -86,7 +86,7 @@ def _cache_key(text: str, contributors: str, args: list[str]) -> str:
     for part in (text, contributors, __version__, pandoc.version(), *args):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
-    for name in FILTER_CHAIN + ("diagnostics.lua",):
+    for name in FILTER_CHAIN + ("diagnostics.lua", "emit.lua"):
         digest.update((pandoc.FILTERS / name).read_bytes())
     for arg in args:
         path = Path(arg)
@@ -152,8 +152,11 @@ def render(manuscript: Manuscript) -> Rendered:
                 "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir)]
         for name in FILTER_CHAIN:
             args += ["--lua-filter", pandoc.filter_path(name)]
-        args += ["--citeproc", *bib_args]
+        html_path = tmpdir / "document.html"
+        args += ["--citeproc", *bib_args, "-M", f"report-html-out={html_path}",
+                 "--lua-filter", pandoc.filter_path("emit.lua")]
         result = pandoc.run(args, stdin=text.encode("utf-8"))
+        html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
         problems += diagnostics.from_filters(manuscript, diag_path)
         problems += diagnostics.from_pandoc(manuscript, result.warnings, spans)
     if problems:
@@ -161,8 +164,7 @@ def render(manuscript: Manuscript) -> Rendered:
     ast = result.stdout
     meta_json = json.loads(ast)["meta"]
     labels, recs = _labels_from(meta_json)
-    html_out = pandoc.run(["-f", "json", "-t", "html5", "--wrap=none"], stdin=ast).stdout
-    chapters = html.split(html_out.decode("utf-8"))
+    chapters = html.split(html_out)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings)
     _memo.clear()
     _memo[key] = rendered
