@@ -10,11 +10,14 @@ also run on a deliberately bad workflow, so a tool that silently checks nothing 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import git
 import pytest
 import yaml
 
@@ -221,3 +224,98 @@ def test_scaffold_workflows_differ_only_in_the_set_up() -> None:
                         "          .venv/bin/pip install -q -r pyproject.toml",
                         "run: make venv"))
         assert new == own, name
+
+
+# The workflows' own shell steps, run as the runner runs them (bash -eo pipefail) on a
+# small report repository: `gh` is replaced by a recorder, everything else is real.
+
+VENV = Path(sys.executable).parent.parent
+
+
+def step(path: Path, name: str) -> dict:
+    return next(s for s in steps(path) if s.get("name", "").startswith(name))
+
+
+def run_step(found: dict, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    plain = {k: str(v) for k, v in (found.get("env") or {}).items() if "${{" not in str(v)}
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                           found["run"]], cwd=cwd, env={**os.environ, **plain, **env},
+                          capture_output=True, text=True, timeout=300)
+
+
+def repository(source: Path, target: Path) -> git.Repo:
+    """A report repository as CI checks it out: the venv beside it, ignored."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("build"))
+    (target / ".gitignore").write_text("/.venv\n/build/\n", encoding="utf-8")
+    repo = git.Repo.init(target, initial_branch="main")
+    repo.git.add(A=True)
+    repo.git(c=["user.name=Comms", "user.email=comms@example.org"]).commit(m="report")
+    (target / ".venv").symlink_to(VENV)
+    return repo
+
+
+def test_release_workflow_releases_a_pushed_tag(tmp_path: Path) -> None:
+    """A tag pushed by `report release --launch` keeps its launch through CI's rebuild."""
+    origin = repository(PROJECT / "tests" / "trees" / "release", tmp_path / "origin")
+    launch = "2099-03-01T00:01:00+00:00"
+    origin.git(c=["user.name=Comms", "user.email=comms@example.org"]).tag(
+        "-a", "v1.0.0", "-m", f"Release 1.0.0\n\nLaunch: {launch} (in the future)\n")
+    ci = tmp_path / "ci"
+    clone = git.Repo.clone_from(origin.working_tree_dir, ci)
+    clone.git.tag("-f", "v1.0.0", "HEAD")  # what actions/checkout does to the pushed tag
+    (ci / ".venv").symlink_to(VENV)
+    recorder = tmp_path / "bin"
+    recorder.mkdir()
+    (recorder / "gh").write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done > "$GH_ARGS"\n')
+    (recorder / "gh").chmod(0o755)
+    outputs = tmp_path / "github-output"
+    env = {"TAG": "v1.0.0", "GITHUB_TOKEN": "token", "GH_TOKEN": "token", "GH_REPO": "o/r",
+           "SERVER_URL": "https://github.invalid", "REPORT_LAUNCH": "",
+           "GITHUB_OUTPUT": str(outputs), "RUNNER_TEMP": str(tmp_path),
+           "GH_ARGS": str(tmp_path / "gh-args"),
+           "PATH": f"{recorder}{os.pathsep}{os.environ['PATH']}"}
+
+    for directory in (OWN, SCAFFOLD):  # the same script in both sets
+        assert step(directory / "release.yml", "Read the launch")["run"] == step(
+            OWN / "release.yml", "Read the launch")["run"]
+    result = run_step(step(OWN / "release.yml", "Read the launch"), ci, env)
+    assert result.returncode == 0, result.stderr
+    assert outputs.read_text(encoding="utf-8").strip() == f"launch={launch}"
+
+    result = run_step(step(OWN / "release.yml", "Run the release gates"), ci,
+                      {**env, "LAUNCH": launch})
+    assert result.returncode == 0, result.stdout + result.stderr
+    message = clone.tags["v1.0.0"].tag.message  # made again by `report release`
+    assert "Launch: 2099-03-01T00:01:00+00:00" in message and "SHA256SUMS: " in message
+
+    result = run_step(step(OWN / "release.yml", "Attach the bundle"), ci, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    args = (tmp_path / "gh-args").read_text(encoding="utf-8").splitlines()
+    assert args[:4] == ["release", "create", "v1.0.0", "--draft"]
+    attached = sorted(Path(a).name for a in args if a.startswith("build/release/1.0.0/"))
+    bundle = ci / "build" / "release" / "1.0.0"
+    files = sorted(p.name for p in bundle.iterdir() if p.is_file())
+    assert attached == files and "site.zip" in files and "SHA256SUMS" in files
+    assert len([f for f in files if f.endswith(".pdf")]) >= 2
+    notes = (tmp_path / "notes.md").read_text(encoding="utf-8")
+    assert "manifest.json" in notes and "  site/" not in notes
+
+
+def test_preview_workflow_publishes_noindex_pages(tmp_path: Path) -> None:
+    """The preview step pushes the built site to gh-pages of the remote it is given."""
+    tree = tmp_path / "report"
+    repository(PROJECT / "tests" / "trees" / "constructs", tree)
+    build = subprocess.run([str(BIN / "report"), "build", "web"], cwd=tree,
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    remote = tmp_path / "server" / "lodge" / "report.git"
+    git.Repo.init(remote, bare=True)
+    env = {"GITHUB_TOKEN": "token", "SERVER_URL": (tmp_path / "server").as_uri(),
+           "REPOSITORY": "lodge/report"}
+    result = run_step(step(OWN / "preview.yml", "Publish the preview"), tree, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    published = git.Repo(remote)
+    index = published.git.show("gh-pages:index.html")
+    assert '<meta name="robots" content="noindex">' in index
+    assert step(SCAFFOLD / "preview.yml", "Publish the preview")["run"] == step(
+        OWN / "preview.yml", "Publish the preview")["run"]
