@@ -33,13 +33,15 @@ from report.review.model import CONTEXT, Comment
 from report.review.paragraphs import projected
 from report.review.plaintext import Normalised, Projection, fold, normalise
 
-MIN_UNIQUE = 4          # a unique exact occurrence shorter than this needs its context
+MIN_UNIQUE = 4          # a unique quote shorter than this needs its context
+LONG_QUOTE = 24         # with a recorded context, a shorter unique quote must agree with it
 MIN_CONTEXT = 50.0      # context score (0-100) that lets prefix/suffix decide
 MARGIN = 15.0           # lead over the runner-up needed to pick one of several places
 MIN_FUZZY_LENGTH = 12   # shorter quotes are never matched approximately
 MIN_FUZZY = 85.0        # rapidfuzz partial ratio needed for a fuzzy match
 FUZZY_MARGIN = 4.0
 MAX_CANDIDATES = 500
+MIN_REWRITE_SIMILARITY = 0.5  # changed lines are mapped word by word only if this alike
 CONTEXT_PROBE = 24      # characters of prefix/suffix that stand in for an empty quote
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
@@ -153,7 +155,17 @@ class Corpus:
             weights.append(len(suffix))
         if not weights:
             return 0.0
-        return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
+        # one side intact is strong evidence (the other may border an edit, or the end
+        # of the chapter); both sides count for breaking ties
+        mean = sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
+        return 0.6 * max(scores) + 0.4 * mean
+
+    def agreement(self, chapter: ChapterText, start: int, end: int, prefix: str,
+                  suffix: str) -> float:
+        """How well the text around a normalised range fits a recorded prefix and suffix."""
+        return self._context_score(chapter, start, end,
+                                   normalise(prefix).text.lstrip()[-CONTEXT:],
+                                   normalise(suffix).text.rstrip()[:CONTEXT])
 
     def find(self, exact: str, prefix: str = "", suffix: str = "",
              rels: list[str] | None = None, region: tuple[str, int, int] | None = None,
@@ -189,7 +201,9 @@ class Corpus:
             best = candidates[0]
             has_context = bool(prefix_n or suffix_n)
             if len(candidates) == 1:
-                if len(quote) >= MIN_UNIQUE or best[0] >= MIN_CONTEXT or region is not None:
+                # unique: enough when the quote is distinctive, or its context agrees
+                distinctive = len(quote) >= (LONG_QUOTE if has_context else MIN_UNIQUE)
+                if distinctive or best[0] >= MIN_CONTEXT or region is not None:
                     return Found(best[2], best[3], best[3] + len(quote), "text", best[0])
                 return None
             runner = candidates[1]
@@ -291,6 +305,8 @@ class SourceMap:
         new_tokens = _TOKEN.findall(new)
         old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
         matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+        if matcher.ratio() < MIN_REWRITE_SIMILARITY:
+            return  # different text, not an edit of it: a few shared words mean nothing
         for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
             if tag == "equal":
                 self._equal(old_base + old_at[i1], new_base + new_at[j1],

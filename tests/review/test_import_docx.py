@@ -109,7 +109,7 @@ def test_fixture_imports_every_comment_and_change(imported: Path, name: str) -> 
     got = sorted(((c.kind, c.quote, c.author, c.created) for c in comments), key=repr)
     want = sorted(((k, q, a, d) for k, q, a, d, *_ in EXPECTED[name]), key=repr)
     assert got == want
-    for kind, quote, author, created, body, proposed, parent in EXPECTED[name]:
+    for kind, quote, _author, created, body, proposed, parent in EXPECTED[name]:
         match = [c for c in comments if (c.kind, c.quote, c.created) == (kind, quote, created)]
         assert len(match) == 1
         comment = match[0]
