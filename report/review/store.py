@@ -90,8 +90,8 @@ def _content_key(comment: Comment) -> tuple:
 
 
 def to_comments(items: list[Marked], fmt: str, file_name: str, sha256: str,
-                reviewer: str | None, fallback: str) -> list[tuple[str, str | None, Comment]]:
-    """Model comments from read items: (reviewer id, reviewer name, comment)."""
+                reviewer: str | None, fallback: str) -> list[tuple[Reviewer, Comment]]:
+    """Model comments from read items, each with the reviewer it is filed under."""
     ids = {item.native_id: item.id or comment_id(sha256, item.native_id, item.kind)
            for item in items}
     out = []
@@ -107,7 +107,8 @@ def to_comments(items: list[Marked], fmt: str, file_name: str, sha256: str,
         parent = ids.get(item.parent_native) if item.parent_native else None
         if item.parent_native and parent is None:
             parent = item.parent_native  # a reply to a comment in another file: keep the id
-        out.append((owner, name, Comment(
+        organisation = item.reviewer_organisation if item.reviewer == owner else None
+        out.append((Reviewer(owner, name, organisation), Comment(
             id=ids[item.native_id], kind=item.kind, type=item.type, body=item.body,
             proposed=item.proposed, author=item.author, initials=item.initials,
             created=item.created, parent=parent, resolved=item.resolved,
@@ -178,11 +179,12 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
 
     results: dict[str, Added] = {}
     changed: dict[str, ReviewFile] = {}
-    for owner, name, comment in comments:
+    for who, comment in comments:
+        owner = who.id
         review = existing.get(owner)
         if review is None:
             review = ReviewFile(path=folder / f"{owner}.yaml", round=record.name,
-                                reviewer=Reviewer(owner, name))
+                                reviewer=who)
             existing[owner] = review
         result = results.setdefault(owner, Added(
             review.path.relative_to(root).as_posix(), owner))
@@ -193,8 +195,10 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
         known_ids.add(comment.id)
         known_keys.add(key)
         review.comments.append(comment)
-        if review.reviewer.name is None and name:
-            review.reviewer.name = name
+        if review.reviewer.name is None and who.name:
+            review.reviewer.name = who.name
+        if review.reviewer.organisation is None and who.organisation:
+            review.reviewer.organisation = who.organisation
         changed[owner] = review
         result.added["change" if comment.kind in ("insertion", "deletion", "replacement")
                      else comment.kind] += 1

@@ -38,6 +38,7 @@ class Marked:
     move: str | None = None
     reviewer: str | None = None          # reviewer id the file names for this item
     reviewer_name: str | None = None
+    reviewer_organisation: str | None = None
     id: str | None = None                # a fixed id (hand-written review files)
 
 

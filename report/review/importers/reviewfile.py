@@ -60,5 +60,6 @@ def read(path: Path, display: str, round_text: RoundText) -> list[Marked]:
             author=comment.author or reviewer.name, initials=comment.initials,
             created=comment.created, resolved=comment.resolved,
             parent_native=comment.parent, move=comment.move,
-            reviewer=reviewer.id, reviewer_name=reviewer.name))
+            reviewer=reviewer.id, reviewer_name=reviewer.name,
+            reviewer_organisation=reviewer.organisation))
     return items
