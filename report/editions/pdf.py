@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -14,13 +15,17 @@ from report.render.fetcher import make_fetcher
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+_RDF_END = b"</rdf:RDF>"
 
 
-def stable_document_id(document, pdf) -> None:
-    """A WeasyPrint finisher: PDF/X-4's ``xmpMM:DocumentID`` from the document, not random.
+def finish_metadata(document, pdf) -> None:
+    """A WeasyPrint finisher for the XMP metadata WeasyPrint writes itself.
 
-    WeasyPrint draws it with ``uuid4()``, so two builds of one commit would differ; a
-    UUID derived from the title, dates and page count keeps the PDF reproducible.
+    - PDF/X-4's ``xmpMM:DocumentID``: WeasyPrint draws it with ``uuid4()``, so two builds
+      of one commit would differ; a UUID derived from the title, dates and page count
+      keeps the PDF reproducible.
+    - ``dc:identifier`` from ``<meta name="dcterms.identifier">`` (the edition's ISBN as
+      ``urn:isbn:…``): WeasyPrint keeps unknown meta names out of the XMP.
     """
     reference = pdf.catalog.get("Metadata")
     if reference is None:
@@ -30,8 +35,15 @@ def stable_document_id(document, pdf) -> None:
     seed = "|".join(str(value) for value in (metadata.title, metadata.created,
                                              metadata.modified, len(document.pages)))
     stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}".encode()
-    stream.stream = [_DOCUMENT_ID.sub(stable, part if isinstance(part, bytes)
-                                      else str(part).encode()) for part in stream.stream]
+    parts = [_DOCUMENT_ID.sub(stable, part if isinstance(part, bytes) else str(part).encode())
+             for part in stream.stream]
+    identifier = metadata.custom.get("dcterms.identifier")
+    if identifier:
+        description = ('<rdf:Description rdf:about="" '
+                       'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier>'
+                       f"{escape(identifier)}</dc:identifier></rdf:Description>").encode()
+        parts = [part.replace(_RDF_END, description + _RDF_END, 1) for part in parts]
+    stream.stream = parts
 
 
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
@@ -53,7 +65,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                            **options)
     with atomic_path(out) as tmp:
-        rendered.write_pdf(tmp, finisher=stable_document_id, **options)
+        rendered.write_pdf(tmp, finisher=finish_metadata, **options)
     anchors: dict[str, int] = {}
     for index, page in enumerate(rendered.pages):
         for anchor in page.anchors:
