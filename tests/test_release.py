@@ -37,6 +37,7 @@ FAR_LAUNCH = "2999-01-01T00:01"
 FAR_LAUNCH_SHOWN = "Tuesday 1 January 2999, 00:01 GMT"
 VERSION = "1.0.0"
 SLUG = "release-report"
+DC = "http://purl.org/dc/elements/1.1/"
 
 
 def run(root: Path, *args: str):
@@ -309,9 +310,13 @@ def test_pdfs_print_the_version_and_their_own_isbn(released: Path) -> None:
         assert isbn in text, name
         assert "Version 1.0.0" in text, name
         assert "not for circulation" not in text, name  # final: no draft stamp
-    with pikepdf.open(bundle / f"{SLUG}-print.pdf") as pdf:
-        if PROFILE.is_file():
-            assert "GTS_PDFXVersion" in str(pdf.open_metadata())
+    for name, isbn in ((f"{SLUG}-print.pdf", "978-1-0000-0000-1"),
+                       (f"{SLUG}.pdf", "978-1-0000-0000-2")):
+        with pikepdf.open(bundle / name) as pdf:
+            metadata = pdf.open_metadata()
+            assert metadata.get(f"{{{DC}}}identifier") == f"urn:isbn:{isbn}", name
+            if name.endswith("-print.pdf") and PROFILE.is_file():
+                assert "GTS_PDFXVersion" in str(metadata)
 
 
 def test_epub_carries_its_isbn(released: Path) -> None:
