@@ -1,0 +1,123 @@
+"""The shared contracts: projected text, paragraph numbers, review files and rounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reviewcore import commit, review_tree
+
+from report.errors import InputError
+from report.manuscript import load
+from report.review import model
+from report.review.paragraphs import number_paragraphs, number_paragraphs_at
+from report.review.plaintext import fold, normalise, project
+
+SOURCE = """---
+kind: chapter
+---
+
+# Structural *factors* {#sec-x}
+
+Some **bold** text, a [link](https://example.org){.c}, a citation [@ilo2017global, p. 9]
+and @homeoffice2021nrm says -- that's it... A note.[^n1] snake_case &amp; more.
+
+::: {.recommendation #rec-a to="Home Office"}
+Every child should have a *guardian*.
+:::
+
+- item one
+  continues here
+- item two
+
+> quoted text
+
+| A | B |
+|---|---|
+| 1 | 2 |
+
+: Caption here {#tbl-x}
+
+[^n1]: The note.
+"""
+
+
+def test_projection_is_what_a_reader_sees() -> None:
+    projection = project(SOURCE)
+    assert projection.text.split("\n\n") == [
+        "Structural factors",
+        "Some bold text, a link, a citation [ilo2017global, p. 9] and homeoffice2021nrm "
+        "says \u2013 that's it\u2026 A note. snake_case & more.",
+        "Every child should have a guardian.",
+        "item one continues here", "item two", "quoted text", "A B", "1 2", "Caption here",
+        "The note."]
+    kinds = [b.kind for b in projection.blocks]
+    assert kinds == ["heading", "paragraph", "paragraph", "item", "item", "quote", "row",
+                     "row", "caption", "footnote"]
+    assert projection.blocks[0].ident == "sec-x"
+    assert projection.blocks[2].div == "recommendation"
+
+
+def test_projection_maps_back_to_source_offsets_and_lines() -> None:
+    projection = project(SOURCE)
+    for word in ("guardian", "link", "ilo2017global", "continues", "The note"):
+        at = projection.text.index(word)
+        start, end = projection.to_source(at), projection.to_source_end(at + len(word))
+        assert SOURCE[start:end] == word
+        assert projection.from_source(start) == at
+    at = projection.text.index("guardian")
+    assert projection.line_of(projection.to_source(at)) == 11
+    assert projection.offsets == sorted(projection.offsets)
+
+
+def test_normalise_folds_typography() -> None:
+    word = "\u201cChild\u2011centred\u201d\u00a0work \u2013 isn\u2019t it\u2026 co\u00adop"
+    assert fold(word) == '"Child-centred" work - isn\'t it... coop'
+    folded = normalise("a\u00a0\u00a0b")
+    assert folded.text == "a b" and folded.to_original(2) == 3
+
+
+def test_paragraph_numbers_now_and_at_a_commit(tmp_path: Path) -> None:
+    root = review_tree(tmp_path)
+    repo_commit = model.get_round(root, "r1").commit
+    now = number_paragraphs(load(root))
+    assert [p.number for p in now] == list(range(1, len(now) + 1))
+    first = now[0]
+    assert (first.chapter, first.index, first.line, first.section) == (
+        "chapters/01-introduction.md", 1, 7, "Introduction")
+    text = (root / first.chapter).read_text()
+    assert text[first.start:first.end].startswith("This report draws")
+    items = [p for p in now if p.chapter == "chapters/01-introduction.md"]
+    assert items[2].text.startswith("Which interventions")  # list items count, headings not
+    intro = root / "chapters/01-introduction.md"
+    intro.write_text(intro.read_text().replace("# Introduction\n",
+                                               "# Introduction\n\nNew first paragraph.\n"))
+    commit(root, "edit")
+    shifted = number_paragraphs(load(root))
+    then = number_paragraphs_at(root, repo_commit, load(root))
+    assert len(shifted) == len(now) + 1 and shifted[0].text == "New first paragraph."
+    assert [p.text for p in then] == [p.text for p in now]
+
+
+def test_review_file_round_trip_and_schema_errors(tmp_path: Path) -> None:
+    root = tmp_path
+    path = root / "review" / "r1" / "jsmith.yaml"
+    comment = model.Comment(
+        id=model.comment_id("a" * 64, "3", "comment"), body="One.\n\nTwo.",
+        author="Jane Smith", created="2021-11-02T10:00:00Z",
+        source=model.Source("docx", "jsmith.docx", "a" * 64, "3"),
+        target=model.Target("chapters/x.md", "f" * 40, 3, "quote", "pre ", " suf", 10, 15))
+    review = model.ReviewFile(path, "r1", model.Reviewer("jsmith", "Jane Smith"), [comment])
+    model.save(review)
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    loaded = model.load_review_file(path, root)
+    assert loaded.comments == [comment] and loaded.reviewer == review.reviewer
+    assert model.comment_id("a" * 64, "3", "comment") == comment.id  # stable
+    path.write_text(text.replace("status: open", "status: pending"))
+    with pytest.raises(InputError) as caught:
+        model.load_review_file(path, root)
+    problem = caught.value.problems[0]
+    assert problem.path == "review/r1/jsmith.yaml"
+    assert problem.line == text.splitlines().index("    status: open") + 1
+    assert "pending" in problem.message
