@@ -158,16 +158,20 @@ def test_allowing_open_comments_drops_only_that_reason(tmp_path: Path) -> None:
     assert "DRAFT001" in result.output and "CONSENT-NAME" in result.output
 
 
-def test_draft_passage_and_resolved_comment(tmp_path: Path) -> None:
-    """A draft div fails the final check; an answered comment (accepted) does not."""
+def test_draft_passage_and_language_to_avoid(tmp_path: Path) -> None:
+    """A draft div and a terminology error fail the final check; an answered comment
+    (accepted) does not hold the release."""
     def draft(root: Path) -> None:
         chapter = root / "chapters" / "01-introduction.md"
-        chapter.write_text(chapter.read_text() + "\n::: {.draft}\nTo be confirmed.\n:::\n")
+        chapter.write_text(chapter.read_text() + "\n::: {.draft}\nTo be confirmed.\n:::\n"
+                           "\nSome reports still speak of child prostitution.\n")
 
     root = make_tree(tmp_path / "draft", draft)
     result = run(root, "release", VERSION)
     assert result.exit_code == 1
-    assert "DRAFT003" in result.output
+    assert "check: chapters/01-introduction.md:13:1: DRAFT003" in result.output
+    assert "check: chapters/01-introduction.md:17:" in result.output
+    assert "TERM001 avoid “child prostitution”" in result.output
     assert "review:" not in result.output
 
 
