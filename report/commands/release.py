@@ -53,7 +53,12 @@ def _launch(ctx: click.Context, param: click.Parameter, value: str | None) -> da
 def command(root: Path, version: str, launch: datetime | None, allow_open_comments: bool,
             jobs: int | None) -> None:
     """Check every release gate, build all editions final into build/release/VERSION/
-    and tag the commit vVERSION."""
+    and tag the commit vVERSION.
+
+    VERSION must equal extra.version in mkdocs.yml (committed), so the tag rebuilds the
+    same files. The launch time is kept in the tag's message and the bundle's
+    manifest.json, where `report publish web` reads it.
+    """
     manuscript = load(root)
     console = Console(stderr=True)
     with console.status("checking the release gates…") as status:
