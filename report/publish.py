@@ -132,13 +132,15 @@ def _describe(root: Path) -> str:
 
 
 def publish_web(manuscript: Manuscript, remote: str, branch: str = "gh-pages",
-                preview: bool = False) -> Published:
-    """Push ``build/site`` to ``branch`` of ``remote``; a preview carries noindex."""
+                preview: bool = False, site: Path | None = None) -> Published:
+    """Push the built site (``build/site``, or a release's own ``site``) to ``branch`` of
+    ``remote``; a preview carries noindex."""
     root = manuscript.root
-    site = root / SITE
+    site = (site or root / SITE).resolve()
+    shown = site.relative_to(root).as_posix() if root in site.parents else str(site)
     if not (site / "index.html").is_file() and not any(site.glob("*/index.html")):
-        raise InputError(Problem(SITE, None, "no built web edition: run `report build web` "
-                                             "first"))
+        raise InputError(Problem(shown, None, "no built web edition: run `report build web` "
+                                              "first"))
     if not preview:
         reason = embargo_refusal(root)
         if reason:

@@ -113,3 +113,15 @@ def test_mark_noindex_is_idempotent():
     marked = publish.mark_noindex(page)
     assert marked.count(b'<meta name="robots" content="noindex">') == 1
     assert publish.mark_noindex(marked) == marked
+
+
+def test_publish_a_release_site_with_site_option(tree, remote, run_report):
+    import shutil
+
+    release_site = tree / "build" / "release" / "1.2.0" / "site"
+    shutil.copytree(tree / "build" / "site", release_site)
+    (release_site / "marker.txt").write_text("from the release bundle")
+    result = run_report(tree, "publish", "web", "--remote", remote.git_dir,
+                        "--site", "build/release/1.2.0/site")
+    assert result.exit_code == 0, result.output
+    assert "marker.txt" in files_on(remote, "gh-pages")

@@ -24,12 +24,17 @@ def command() -> None:
               help="The branch that holds the published site.")
 @click.option("--preview", is_flag=True,
               help="Publish before the launch, with noindex on every page.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The site to push (default build/site; e.g. build/release/1.0.0/site).")
 @click.pass_obj
-def web(root: Path, remote: str, branch: str, preview: bool) -> None:
+def web(root: Path, remote: str, branch: str, preview: bool, site: Path | None) -> None:
     """Push build/site as a commit on BRANCH of the remote (as mkdocs gh-deploy does)."""
     manuscript = load(root)
+    if site is not None and not site.is_absolute():
+        site = root / site
     try:
-        done = publish.publish_web(manuscript, publish.remote_url(remote), branch, preview)
+        done = publish.publish_web(manuscript, publish.remote_url(remote), branch, preview,
+                                   site=site)
     except publish.PublishRefused as exc:
         click.echo(f"publish refused: {exc}", err=True)
         sys.exit(EXIT_FINDINGS)

@@ -10,8 +10,11 @@ site atomically.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +120,19 @@ class _Warnings(logging.Handler):
         self.sink.append(f"mkdocs: {record.getMessage()}")
 
 
+@contextlib.contextmanager
+def _source_date(context: BuildContext) -> Iterator[None]:
+    """MkDocs dates the sitemap from SOURCE_DATE_EPOCH, else today: give it the commit's
+    date, so the same commit builds the same site on any day."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = saved or str(int(context.provenance.date.timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
 def build(context: BuildContext) -> EditionResult:
     """Build ``build/site``: into a temporary folder first, swapped in when complete."""
     out = context.path(SITE)
@@ -124,7 +140,7 @@ def build(context: BuildContext) -> EditionResult:
     warnings = _Warnings(context.warnings)
     logger.addHandler(warnings)
     try:
-        with atomic_dir(out) as tmp:
+        with atomic_dir(out) as tmp, _source_date(context):
             config = site_config(context.manuscript.root, tmp, context=context)
             try:
                 mkdocs_build(config)
