@@ -209,6 +209,8 @@ class Round:
 
 # --- reading ------------------------------------------------------------------------
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -260,7 +262,17 @@ def validate(data: Any, rel: str) -> None:
 
 
 def parse_review(text: str, rel: str) -> Any:
-    """Parse and validate the YAML text of a review file; return its (lined) data."""
+    """Parse and validate the YAML text of a review file; return its data.
+
+    libyaml and one schema pass first (a file may hold thousands of comments); only a
+    file with a problem is parsed again, slowly, to report each problem with its line.
+    """
+    try:
+        quick = _stringify_dates(yaml.load(text, Loader=_Loader))
+    except yaml.YAMLError:
+        quick = None
+    if isinstance(quick, dict) and jsonschema.Draft202012Validator(schema()).is_valid(quick):
+        return quick
     data = yamlsource.parse(text, rel)
     if not isinstance(data, dict):
         raise InputError(Problem(rel, 1, "a review file is a mapping with a 'comments' list"))
@@ -278,9 +290,6 @@ def reviewer_of(data: Any, fallback: str) -> Reviewer:
 
         return Reviewer(slugify(value) or fallback, value)
     return Reviewer(fallback)
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _plausible(data: Any) -> bool:

@@ -37,6 +37,7 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>"
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _CITATION = re.compile(r"(?:^|[\s;\[(-])-?@[\w]")
+_INLINE_SPECIAL = re.compile(r"[\\`<!\[@*_~.&\n-]")
 _PUNCT = set("\\`*_{}[]()#+-.!|:;<>\"'~^@$%&=/,?")
 
 #: Block kinds that are numbered paragraphs in the reviewer pack (headings are not).
@@ -173,6 +174,14 @@ def _inline(s: str, m: list[int], lo: int, hi: int, out: _Out) -> None:
     """Project inline Markdown ``s[lo:hi]`` (offsets ``m``) into ``out``."""
     i = lo
     while i < hi:
+        plain = _INLINE_SPECIAL.search(s, i, hi)
+        j = plain.start() if plain else hi
+        if j > i:  # ordinary text: copied in bulk
+            out.chars.extend(s[i:j])
+            out.starts.extend(m[i:j])
+            out.ends.extend([offset + 1 for offset in m[i:j]])
+            i = j
+            continue
         c = s[i]
         if c == "\\" and i + 1 < hi:
             nxt = s[i + 1]
@@ -543,33 +552,54 @@ class Normalised:
         return bisect_left(self.index, offset, hi=len(self.index) - 1)
 
 
+_SPECIAL = re.compile(r"[^\x21-\x7e ]|  +")
+
+
 def normalise(text: str) -> Normalised:
     """Fold typography so that Word's, the PDF's and the Markdown's text compare equal.
 
     Curly quotes become straight, dashes become ``-``, the ellipsis three dots; soft
     hyphens and zero-width characters vanish; any run of whitespace (non-breaking
     spaces, tabs, line breaks) becomes one space; compatibility characters (ligatures,
-    full-width forms) are decomposed.
+    full-width forms) are decomposed. Plain ASCII runs are copied in bulk: this runs
+    over whole chapters at every status.
     """
     chars: list[str] = []
     index: list[int] = []
-    space = False
-    for position, ch in enumerate(text):
-        if ch in _DROP:
-            continue
-        if ch.isspace():
-            if not space:
-                chars.append(" ")
-                index.append(position)
-                space = True
-            continue
-        space = False
-        folded = _FOLD.get(ch)
-        if folded is None:
-            folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
-        for out in folded:
-            chars.append(out)
-            index.append(position)
+    at = 0
+    last_space = False
+
+    for match in _SPECIAL.finditer(text):
+        a, b = at, match.start()
+        if a < b and text[a] == " " and last_space:
+            a += 1
+        if a < b:
+            chars.append(text[a:b])
+            index.extend(range(a, b))
+            last_space = text[b - 1] == " "
+        at = match.end()
+        for position in range(match.start(), match.end()):
+            ch = text[position]
+            if ch in _DROP:
+                continue
+            if ch.isspace():
+                if not last_space:
+                    chars.append(" ")
+                    index.append(position)
+                    last_space = True
+                continue
+            last_space = False
+            folded = _FOLD.get(ch)
+            if folded is None:
+                folded = unicodedata.normalize("NFKC", ch)
+            chars.append(folded)
+            index.extend([position] * len(folded))
+    a, b = at, len(text)
+    if a < b and text[a] == " " and last_space:
+        a += 1
+    if a < b:
+        chars.append(text[a:b])
+        index.extend(range(a, b))
     index.append(len(text))
     return Normalised("".join(chars), index)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,9 +89,12 @@ class WordText:
         return self.text[max(0, start - CONTEXT):start], self.text[end:end + CONTEXT]
 
     def paragraph_index(self, offset: int) -> int | None:
-        for index, (a, b) in enumerate(self.paragraphs):
-            if a <= offset <= b:
-                return index
+        """The paragraph holding ``offset`` (its end included), by bisection."""
+        if not hasattr(self, "_starts"):
+            self._starts = [a for a, _ in self.paragraphs]
+        index = bisect_right(self._starts, offset) - 1
+        if index >= 0 and offset <= self.paragraphs[index][1]:
+            return index
         return None
 
 
@@ -370,35 +374,64 @@ class _Mapper:
     def __init__(self, word: WordText, round_text: RoundText):
         self.word = word
         self.round = round_text
+        marks = []
+        for name, (a, b) in word.bookmarks.items():
+            match = PACK_BOOKMARK.match(name)
+            if match:
+                marks.append((a, b, int(match.group(1))))
+        self.marks = sorted(marks)
+        self.mark_starts = [m[0] for m in self.marks]
+        self.blocks = self._block_texts()
         self.regions: list[_Region | None] = []
         for index in range(len(word.paragraphs)):
             self.regions.append(self._region(index))
 
+    def _block_texts(self) -> dict[str, list[tuple[str, int]]]:
+        """Folded text of every block at the round -> where it is (most Word paragraphs
+        are exactly one block, so this finds them without searching)."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        for chapter in self.round.corpus.chapters:
+            for block in chapter.projection.blocks:
+                start = chapter.norm.from_original(block.start)
+                end = chapter.norm.from_original(block.end)
+                text = chapter.norm.text[start:end].strip()
+                if text:
+                    found.setdefault(text, []).append((chapter.rel, start))
+        return found
+
+    def _marks_over(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        index = max(0, bisect_right(self.mark_starts, start) - 1)
+        out = []
+        while index < len(self.marks) and self.marks[index][0] < end:
+            if self.marks[index][1] > start:
+                out.append(self.marks[index])
+            index += 1
+        return out
+
     def _region(self, index: int) -> _Region | None:
         start, end = self.word.trim(*self.word.paragraphs[index])
-        for name, (a, b) in self.word.bookmarks.items():
-            match = PACK_BOOKMARK.match(name)
-            if match and a < end and b > start:
-                paragraph = self.round.paragraph(int(match.group(1)))
-                if paragraph is None:
-                    continue
-                a, b = self.word.trim(max(a, start), min(b, end))
-                rel, n0, n1 = self.round.region(paragraph)
-                chapter = self.round.chapter(rel)
-                same = chapter is not None and normalise(self.word.text[a:b]).text.strip() \
-                    == chapter.norm.text[n0:n1].strip()
-                return _Region(a, rel, n0, n1, same, paragraph.number)
+        for a, b, number in self._marks_over(start, end):
+            paragraph = self.round.paragraph(number)
+            if paragraph is None:
+                continue
+            a, b = self.word.trim(max(a, start), min(b, end))
+            rel, n0, n1 = self.round.region(paragraph)
+            chapter = self.round.chapter(rel)
+            same = chapter is not None and normalise(self.word.text[a:b]).text.strip() \
+                == chapter.norm.text[n0:n1].strip()
+            return _Region(a, rel, n0, n1, same, paragraph.number)
         text = normalise(PACK_NUMBER.sub("", self.word.text[start:end])).text.strip()
         if not text:
             return None
         skipped = len(self.word.text[start:end]) - len(PACK_NUMBER.sub("",
                                                                     self.word.text[start:end]))
-        hits = []
-        for chapter in self.round.corpus.chapters:
-            at = chapter.norm.text.find(text)
-            while at >= 0 and len(hits) < 3:
-                hits.append((chapter, at))
-                at = chapter.norm.text.find(text, at + 1)
+        hits = [(self.round.corpus.by_rel[rel], at) for rel, at in self.blocks.get(text, [])]
+        if not hits:
+            for chapter in self.round.corpus.chapters:
+                at = chapter.norm.text.find(text)
+                while at >= 0 and len(hits) < 3:
+                    hits.append((chapter, at))
+                    at = chapter.norm.text.find(text, at + 1)
         if not hits:
             return None
         previous = next((r for r in reversed(self.regions) if r is not None), None)
@@ -426,9 +459,11 @@ class _Mapper:
 
     def locate(self, start: int, end: int) -> Target:
         start, end = self.word.trim(start, end) if end > start else (start, end)
+        first = self._region_of(start)
+        if first is not None and start < first.base:
+            start = min(first.base, end) if end > start else first.base  # not the "[12] "
         marked = self.word.text[start:end]
         prefix, suffix = self.word.context(start, end)
-        first = self._region_of(start)
         last = self._region_of(max(start, end - 1)) if end > start else first
         if first is None and end == start:
             # a point between paragraphs: take the paragraph that follows or precedes it
