@@ -14,6 +14,7 @@ from pathlib import Path
 import git
 
 from report.errors import InputError, Problem
+from report.outputs import write_text
 from report.review import model
 from report.review.history import History
 from report.review.model import STATUSES, Comment, ReviewFile
@@ -71,6 +72,6 @@ def respond(root: Path, comment_id: str, status: str, response: str | None = Non
                          f"Review {review.round}: {comment.id} {status} "
                          f"({review.reviewer.id})")
         except Exception:
-            review.path.write_text(before, encoding="utf-8")
+            write_text(review.path, before)
             raise
     return review, comment

@@ -139,7 +139,13 @@ def commit_paths(history: History, paths: list[Path], message: str) -> str:
         getattr(runner, command)(*args)
 
     run("add", "--", *rels)
-    run("commit", "-m", message, "--only", "--", *rels)
+    try:
+        run("commit", "-m", message, "--only", "--", *rels)
+    except git.GitCommandError as exc:
+        run("reset", "-q", "--", *rels)  # leave the index as it was
+        detail = (exc.stderr or str(exc)).strip().splitlines()
+        raise InputError(Problem(rels[0], None, "git commit failed, nothing recorded: "
+                                 + (detail[-1] if detail else "unknown error"))) from None
     return repo.head.commit.hexsha
 
 

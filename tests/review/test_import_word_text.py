@@ -145,3 +145,38 @@ def test_pack_bookmarks_map_numbers_exactly(tmp_path: Path) -> None:
     assert whole["quote"].startswith("A child-centred approach") and "[" not in whole["quote"]
     stored = {c.body: c for c in model.load_round(root, "r2")[0].comments}
     assert stored["Also here?"].target.paragraph == repeated[1]
+
+
+def test_resolved_state_from_comments_extended(tmp_path: Path) -> None:
+    import zipfile
+
+    from reviewcore import FIXTURES
+
+    root = review_tree(tmp_path)
+    source = FIXTURES / "pandoc-comments.docx"
+    path = tmp_path / "resolved.docx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "word/commentsExtended.xml":
+                data = data.replace(b'w15:paraId="49E49F95" w15:done="0"',
+                                    b'w15:paraId="49E49F95" w15:done="1"')
+            new.writestr(info, data)
+    assert run(root, "import", str(path)).exit_code == 0
+    resolved = {c.body: c.resolved for c in model.load_round(root, "r1")[0].comments}
+    assert resolved["I left a comment."] is True
+    assert sum(resolved.values()) == 1
+
+
+def test_a_refused_commit_leaves_nothing_behind(tmp_path: Path) -> None:
+    from reviewcore import FIXTURES, snapshot
+
+    root = review_tree(tmp_path)
+    hook = root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'refused by policy' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = snapshot(root)
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    assert result.exit_code == 2
+    assert "git commit failed" in result.stderr
+    assert snapshot(root) == before
