@@ -323,19 +323,62 @@ def load_review_file(path: Path, root: Path) -> ReviewFile:
     """
     rel = path.resolve().relative_to(Path(root).resolve()).as_posix()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(rel, None, f"cannot read: {exc}")) from None
-    try:
-        data = _stringify_dates(yaml.load(text, Loader=_Loader))
-    except yaml.YAMLError:
-        data = None
-    if not _plausible(data):
-        data = parse_review(text, rel)
+    cache = _cache_path(Path(root), raw)
+    data = _cached(cache)
+    if data is None:
+        try:
+            data = _stringify_dates(yaml.load(text, Loader=_Loader))
+        except yaml.YAMLError:
+            data = None
+        if not _plausible(data):
+            data = parse_review(text, rel)
+        _remember(cache, data)
     comments = [Comment.from_dict(item, f"{path.stem}-{index + 1}")
                 for index, item in enumerate(data.get("comments") or [])]
     return ReviewFile(path=path, round=str(data.get("round") or path.parent.name),
                       reviewer=reviewer_of(data, path.stem), comments=comments)
+
+
+CACHE_FROM = 64 * 1024  # bytes: smaller review files are read directly
+
+
+def _cache_path(root: Path, raw: bytes) -> Path | None:
+    """Where the parsed form of a large review file is kept: inside the repository's
+    ``.git`` (never in the working tree), named by the file's content hash, so an edited
+    file is simply a new entry and nothing can go stale. YAML parsing is the slow part
+    of ``status`` for a round of thousands of comments."""
+    if len(raw) < CACHE_FROM:
+        return None
+    for folder in (root, *root.resolve().parents):
+        git_dir = folder / ".git"
+        if git_dir.is_dir():
+            digest = hashlib.sha256(raw).hexdigest()
+            return git_dir / "report-cache" / "review" / f"{digest}.json"
+        if git_dir.exists():
+            return None
+    return None
+
+
+def _cached(cache: Path | None) -> Any:
+    if cache is None:
+        return None
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _remember(cache: Path | None, data: Any) -> None:
+    if cache is None:
+        return
+    try:
+        write_text(cache, json.dumps(data, ensure_ascii=False))
+    except OSError:
+        pass  # a read-only repository: no cache, just slower
 
 
 def round_dir(root: Path, name: str) -> Path:
@@ -437,18 +480,25 @@ def modeline(path: Path) -> str:
     return f"# yaml-language-server: $schema={target}\n"
 
 
-def render(review: ReviewFile) -> str:
-    data = {
+def _data(review: ReviewFile) -> dict[str, Any]:
+    return {
         "round": review.round,
         "reviewer": dict(vars(review.reviewer)),
         "comments": [c.as_dict() for c in review.comments],
     }
-    return modeline(review.path) + dump_yaml(data)
+
+
+def render(review: ReviewFile) -> str:
+    return modeline(review.path) + dump_yaml(_data(review))
 
 
 def save(review: ReviewFile) -> None:
     """Write the review file atomically (never half a file in ``review/``)."""
-    write_text(review.path, render(review))
+    data = _data(review)
+    text = modeline(review.path) + dump_yaml(data)
+    write_text(review.path, text)
+    root = review.path.parent.parent.parent
+    _remember(_cache_path(root, text.encode("utf-8")), data)
 
 
 def write_round(root: Path, record: Round) -> Path:

@@ -121,3 +121,22 @@ def test_review_file_round_trip_and_schema_errors(tmp_path: Path) -> None:
     assert problem.path == "review/r1/jsmith.yaml"
     assert problem.line == text.splitlines().index("    status: open") + 1
     assert "pending" in problem.message
+
+
+def test_large_review_files_are_cached_in_git_dir_by_content(tmp_path: Path) -> None:
+    root = review_tree(tmp_path)
+    path = root / "review" / "r1" / "big.yaml"
+    comments = [model.Comment(id=model.comment_id("c" * 64, str(i), "comment"),
+                              body=f"Comment number {i}, " + "long words " * 20,
+                              target=model.Target("chapters/x.md", "f" * 40, i + 1, "q"))
+                for i in range(300)]
+    model.save(model.ReviewFile(path, "r1", model.Reviewer("big"), comments))
+    assert path.stat().st_size > model.CACHE_FROM
+    cached = list((root / ".git" / "report-cache" / "review").glob("*.json"))
+    assert len(cached) == 1
+    assert model.load_review_file(path, root).comments == comments
+    # an edit by hand is a new content hash: read afresh, never stale
+    path.write_text(path.read_text().replace("Comment number 7,", "Comment number seven,"))
+    loaded = model.load_review_file(path, root)
+    assert loaded.comments[7].body.startswith("Comment number seven,")
+    assert len(list(cached[0].parent.glob("*.json"))) == 2
