@@ -13,6 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
+from report.errors import InputError, Problem
 from report.review.anchoring import ChapterText, Corpus, Found
 from report.review.history import History
 from report.review.model import Round, Target
@@ -49,7 +50,12 @@ class RoundText:
         self.manuscript = manuscript
         self.round = record
         self.history = history or History(manuscript.root)
-        self.commit = self.history.resolve(record.commit)
+        try:
+            self.commit = self.history.resolve(record.commit)
+        except InputError:
+            raise InputError(Problem(f"review/{record.name}/round.yaml", None,
+                                     f"the round's commit {record.commit} is not in this "
+                                     "repository")) from None
         chapters = self.history.chapters_at(self.commit, [c.rel for c in manuscript.chapters])
         self.corpus = Corpus.at(chapters)
         self.paragraphs: list[Paragraph] = []
