@@ -52,6 +52,14 @@ _Loader.add_multi_constructor("!", _unknown_tag)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
 
 
+class BadValue(ValueError):
+    """A scalar YAML resolves to a type it cannot hold (say, the 45th of the 13th month)."""
+
+    def __init__(self, line: int, value: str, reason: str):
+        super().__init__(reason)
+        self.line, self.value, self.reason = line, value, reason
+
+
 def _build(loader: _Loader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -72,7 +80,10 @@ def _build(loader: _Loader, node: yaml.Node) -> Any:
         seq.line = node.start_mark.line + 1
         seq.item_lines = [item.start_mark.line + 1 for item in node.value]
         return seq
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:
+        raise BadValue(node.start_mark.line + 1, str(node.value), str(exc)) from None
 
 
 def parse(text: str, path: str, line_offset: int = 0) -> Any:
@@ -83,8 +94,9 @@ def parse(text: str, path: str, line_offset: int = 0) -> Any:
         if node is None:
             return None
         return _build(loader, node)
-    except ValueError as exc:  # e.g. an impossible date such as 2021-13-45
-        raise InputError(Problem(path, None, f"malformed YAML: {exc}")) from None
+    except BadValue as exc:  # e.g. an impossible date such as 2021-13-45
+        raise InputError(Problem(path, exc.line + line_offset,
+                                 f"not a real date: {exc.value} ({exc.reason})")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else None
