@@ -5,6 +5,7 @@ Exit codes follow the contract: 0 success, 1 findings or a refused gate, 2 bad i
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -12,9 +13,32 @@ import click
 
 from report.errors import EXIT_BAD_INPUT, InputError
 
+# One module per verb, imported only when that verb runs: ``report serve`` or
+# ``report review status`` should not pay for importing WeasyPrint and MkDocs.
+COMMANDS = {
+    "build": "report.commands.build",
+    "check": "report.commands.check",
+    "contributors": "report.commands.contributors",
+    "new": "report.commands.new",
+    "publish": "report.commands.publish",
+    "release": "report.commands.release",
+    "review": "report.commands.review",
+    "serve": "report.commands.serve",
+}
+
 
 class ReportGroup(click.Group):
-    """Turns :class:`InputError` into ``path:line: message`` lines and exit 2."""
+    """Turns :class:`InputError` into ``path:line: message`` lines and exit 2, and loads
+    each sub-command's module lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        return importlib.import_module(module).command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -38,15 +62,6 @@ def main(ctx: click.Context, root: Path) -> None:
     """Write, review and publish a report from Markdown chapters in git."""
     ctx.obj = root.resolve()
 
-
-def _register() -> None:
-    from report.commands import build, check, contributors, new, publish, release, review, serve
-
-    for module in (build, check, contributors, new, publish, release, review, serve):
-        main.add_command(module.command)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -206,7 +206,7 @@ def test_preview_and_release_call_the_report_commands() -> None:
     for path in WORKFLOWS:
         called |= set(re.findall(r"\.venv/bin/report (\w+)", path.read_text(encoding="utf-8")))
     assert called == {"check", "build", "publish", "release"}
-    assert called <= set(main.commands)
+    assert called <= set(main.list_commands(None))
 
 
 def test_scaffold_workflows_differ_only_in_the_set_up() -> None:
