@@ -54,6 +54,15 @@ def run_report() -> Callable[..., object]:
     return run
 
 
+def committed_copy(tmp_path_factory: pytest.TempPathFactory, tree: str, name: str) -> Path:
+    """A committed copy of ``tests/trees/<tree>`` for a module-scoped fixture."""
+    root = tmp_path_factory.mktemp(name) / tree
+    shutil.copytree(TREES / tree, root, ignore=shutil.ignore_patterns("build"))
+    (root / ".gitignore").write_text("build/\n")
+    commit_all(root)
+    return root
+
+
 def build_tree(root: Path, *args: str) -> None:
     result = CliRunner().invoke(main, ["--root", str(root), "build", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output

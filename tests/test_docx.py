@@ -15,7 +15,7 @@ from lxml import etree
 
 from report.editions.context import BuildContext
 from report.manuscript import load
-from tests.conftest import TREES, build_tree, commit_all
+from tests.conftest import build_tree, committed_copy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -23,11 +23,7 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 def _tree(tmp_path_factory, name: str) -> Path:
-    root = tmp_path_factory.mktemp(name) / "constructs"
-    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
-    (root / ".gitignore").write_text("build/\n")
-    commit_all(root)
-    return root
+    return committed_copy(tmp_path_factory, "constructs", name)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,7 +16,7 @@ from PIL import Image
 from report.checks.built import epubcheck_command
 from report.editions.context import BuildContext
 from report.manuscript import load
-from tests.conftest import TREES, build_tree, commit_all
+from tests.conftest import build_tree, committed_copy
 
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -28,11 +27,7 @@ CHAPTERS = ["ch-foreword", "ch-summary", "ch-introduction", "ch-practice", "ch-c
 
 
 def _tree(tmp_path_factory, name: str) -> Path:
-    root = tmp_path_factory.mktemp(name) / "constructs"
-    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
-    (root / ".gitignore").write_text("build/\n")
-    commit_all(root)
-    return root
+    return committed_copy(tmp_path_factory, "constructs", name)
 
 
 @pytest.fixture(scope="module")

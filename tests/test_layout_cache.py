@@ -51,5 +51,22 @@ def test_cached_rebuild_after_an_edit_equals_a_cold_build(make_tree) -> None:
     practice_after = next(i for i, text in enumerate(cold) if text.startswith("2Practice"))
     assert practice_after > practice_before
     contents = next(text for text in cold if text.startswith("Contents"))
-    folio = cold[practice_after].split()[-1]
+    folio = pages(root / PRINT)[practice_after].folio
     assert re.search(r"2 Practice\s*\.+\s*(\d+)", contents).group(1) == folio
+
+
+def test_a_new_commit_changes_the_stamp_without_laying_chapters_out_again(make_tree) -> None:
+    import git
+
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "1")
+    first = _cache_files(root)
+    stamp_before = pages(root / PRINT)[-1].text
+    git.Repo(root).git.commit(allow_empty=True, m="another commit")
+    build_tree(root, "print", "--jobs", "1")
+    after = _cache_files(root)
+    reused = {name for name in first if after.get(name) == first[name]}
+    # Every chapter part is reused: only the front matter and the folio layer carry the
+    # commit, so only they are laid out again.
+    assert len(after) - len(reused) == 2, (len(first), len(after), len(reused))
+    assert pages(root / PRINT)[-1].text != stamp_before

@@ -123,23 +123,29 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     return results
 
 
-def _folio_layer(context: BuildContext, blanks: list[bool]) -> str:
-    """One page per main-matter page, carrying nothing but its arabic folio (none on a
-    blank page, as in a single-pass layout)."""
-    body = "".join(f'<div class="folio-page{" blank" if blank else ""}"></div>'
-                   for blank in blanks)
+def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
+    """One page per page after the front matter, carrying nothing but its arabic folio
+    (none on a blank page, as in a single-pass layout) and the commit's stamp. A ``lead``
+    page (the blank before page 1) is not counted."""
+    body = "".join(f'<div class="folio-page {kind}"></div>' for kind in kinds)
     return (f'<!DOCTYPE html><html lang="{context.manuscript.manifest.language}"><head>'
             '<meta charset="utf-8"><title>folios</title><style>'
             ".folio-page { break-after: page; height: 1px; } .blank { page: blank; } "
+            ".lead { page: lead; } @page lead { counter-increment: page 0; "
+            "@bottom-left { content: none; } @bottom-right { content: none; } } "
             "@page blank { @bottom-left { content: none; } @bottom-right { content: none; } } "
-            "@page { marks: none; @top-left { content: none; } @top-right { content: none; } "
-            "@bottom-center { content: none; } }"
+            "@page { marks: none; @top-left { content: none; } @top-right { content: none; } }"
             f"</style></head><body>{body}</body></html>")
 
 
 def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
-                    extra_css: str, options: dict) -> int:
-    """Lay out the book part by part, assemble it into ``out``; return its page count."""
+                    extra_css: str, options: dict, layer_css: str = "") -> int:
+    """Lay out the book part by part, assemble it into ``out``; return its page count.
+
+    ``layer_css`` holds what depends on the commit rather than the text (the draft
+    stamp): it goes on the folio layer and the front matter only, so committing does not
+    invalidate the layout of every chapter.
+    """
     from report.editions.paged import document  # the HTML of each part
 
     manuscript = context.manuscript
@@ -152,8 +158,8 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     base_url = str(manuscript.root / manuscript.manifest.docs_dir)
     root = str(manuscript.root)
 
-    def job(name: str, html: str, css: str) -> LayoutJob:
-        html = _local_links_only(html)
+    def job(name: str, html: str, css: str, metadata: bool = False) -> LayoutJob:
+        html = _part_document(html, metadata)
         key = _fingerprint(styles_key, css, repr(option_items), html)
         return LayoutJob(name, html, str(cache / f"{key}.pdf"), base_url, root, styles, css,
                          option_items)
@@ -166,7 +172,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     laid = run_jobs(main_jobs, context.jobs)
 
     # The page map: every main chapter starts on a right-hand (odd) page.
-    plan: list[tuple[str, int]] = []  # (job key or "" for a blank page, page count)
+    plan: list[tuple[str, int]] = []  # (chapter job key, "" blank or "lead", page count)
     page_numbers: dict[str, str] = {}
     next_page = 1
     for main_job in main_jobs:
@@ -178,32 +184,34 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
             page_numbers.setdefault(anchor, str(next_page + index))
         plan.append((main_job.key, result.pages))
         next_page += result.pages
-    main_pages = next_page - 1
 
     front_job = job("front", document(rendered, context, "print", chapters=front,
-                                      page_numbers=page_numbers), extra_css)
+                                      page_numbers=page_numbers), extra_css + layer_css,
+                    metadata=True)
     blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
                     '<body></body></html>', part_css)
-    blanks = [key == "" for key, count in plan for _ in range(count)]
-    folio_job = job("folios", _folio_layer(context, blanks), "")
-    laid.update(run_jobs([front_job, blank_job, folio_job], context.jobs))
+    laid.update(run_jobs([front_job, blank_job], context.jobs))
+    if laid["front"].pages % 2 == 1:
+        plan.insert(0, ("lead", 1))  # a blank left page before page 1, unnumbered
+    kinds = ["lead" if key == "lead" else "blank" if key == "" else "page"
+             for key, count in plan for _ in range(count)]
+    folio_job = job("folios", _folio_layer(context, kinds), layer_css)
+    laid.update(run_jobs([folio_job], context.jobs))
     paths = {j.key: Path(j.out) for j in (*main_jobs, front_job, blank_job, folio_job)}
 
     with pikepdf.open(paths["front"]) as book:
-        if len(book.pages) % 2 == 1:
-            plan.insert(0, ("", 1))
         sources = {key: pikepdf.open(path) for key, path in paths.items()
                    if key not in ("front",)}
         try:
             first_part = len(book.pages)
             for key, count in plan:
-                source = sources["blank"] if key == "" else sources[key]
+                source = sources[key] if key not in ("", "lead") else sources["blank"]
                 for index in range(count):
-                    book.pages.append(source.pages[0 if key == "" else index])
+                    book.pages.append(source.pages[index if source is not sources["blank"]
+                                                   else 0])
             folios = sources["folios"]
-            start = len(book.pages) - main_pages
-            for index in range(main_pages):
-                _stamp_folio(book.pages[start + index], folios.pages[index], index + 1)
+            for index in range(len(kinds)):
+                _stamp_folio(book.pages[first_part + index], folios.pages[index], index + 1)
             _outline(book, rendered, laid, plan, first_part)
             with atomic_path(out) as tmp:
                 book.save(tmp, deterministic_id=True, compress_streams=True,
@@ -216,10 +224,15 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     return total
 
 
-def _local_links_only(document: str) -> str:
-    """Drop links to anchors laid out in another part: they cannot work in the part, and
-    the printer's file needs none (its page numbers come from the page map)."""
+def _part_document(document: str, metadata: bool) -> str:
+    """A part as laid out on its own: links to anchors in another part are dropped (they
+    cannot work in the part, and the printer's file needs none: its page numbers come
+    from the page map); without ``metadata``, so is the document metadata (commit, date,
+    stamp), which only the front matter's PDF, the base of the book, carries."""
     tree = lxml.html.document_fromstring(document)
+    if not metadata:
+        for meta in tree.xpath("//head/meta[@name]"):
+            meta.getparent().remove(meta)
     ids = set(tree.xpath("//@id"))
     for link in tree.xpath("//a[starts-with(@href, '#')]"):
         if link.get("href")[1:] not in ids:
@@ -250,7 +263,7 @@ def _outline(book: pikepdf.Pdf, rendered, laid: dict[str, LaidOut],
     page_of: dict[str, int] = dict(laid["front"].anchors)
     index = first_part
     for key, count in plan:
-        if key:
+        if key in laid:  # a chapter; not a blank page
             for anchor, offset in laid[key].anchors.items():
                 page_of.setdefault(anchor, index + offset)
         index += count

@@ -41,6 +41,7 @@ def build(context: BuildContext) -> EditionResult:
     manuscript = context.manuscript
     out = context.path(f"{manuscript.manifest.slug}-print.pdf")
     profile_css, options = _profile_css(context)
-    extra_css = profile_css + running_heads_css(context.rendered) + draft_css(context)
-    pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options)
+    extra_css = profile_css + running_heads_css(context.rendered)
+    pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options,
+                            layer_css=draft_css(context))
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out))

@@ -31,6 +31,7 @@ from report.build import LeakFound, build
 from report.editions import EDITION_ORDER
 from report.editions.context import BuildContext
 from report.editions.cover import SOCIAL_SIZE, cover_png
+from report.editions.stamp import sha256_of
 from report.manuscript import Manuscript
 from report.outputs import atomic_dir, write_bytes, write_text
 from report.release.embargo import RELEASE_DIR, describe_launch, iso
@@ -63,14 +64,6 @@ class Released:
     warnings: list[str]
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _sums_line(digest: str, name: str) -> str:
     """One line as GNU ``sha256sum`` writes it (text mode), escaping what it escapes."""
     if "\\" in name or "\n" in name:
@@ -83,7 +76,7 @@ def sha256sums(folder: Path) -> str:
     ``sha256sum -c SHA256SUMS`` in the bundle checks the whole release."""
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.relative_to(folder).as_posix() != SUMS)
-    return "".join(_sums_line(sha256_file(folder / name), name) + "\n" for name in names)
+    return "".join(_sums_line(sha256_of(folder / name), name) + "\n" for name in names)
 
 
 @contextlib.contextmanager
@@ -237,10 +230,10 @@ def _extras(manuscript: Manuscript, folder: Path, warnings: list[str]) -> dict:
         warnings.append("no executive summary: label a front chapter ch-executive-summary "
                         "or name it as extra.executive_summary in mkdocs.yml")
     else:
-        extras["summary"] = {"path": summary.name, "sha256": sha256_file(summary),
+        extras["summary"] = {"path": summary.name, "sha256": sha256_of(summary),
                              "pages": pages}
     cover = folder / f"{slug}-cover.png"
     write_bytes(cover, cover_png(manuscript.manifest, None, SOCIAL_SIZE))
-    extras["cover"] = {"path": cover.name, "sha256": sha256_file(cover),
+    extras["cover"] = {"path": cover.name, "sha256": sha256_of(cover),
                        "width": SOCIAL_SIZE[0], "height": SOCIAL_SIZE[1]}
     return extras
