@@ -44,12 +44,18 @@ class PandocFailed(RuntimeError):
     """pandoc itself failed: a bug in the toolkit or a filter, not bad input."""
 
 
+# A 1 MB allocation area for pandoc's garbage collector: on the 470-page scale corpus the
+# render's peak memory falls from 428 MiB to 387 MiB for about 10% more time, which keeps
+# the render below the layout in a book-length build's peak memory.
+RTS_OPTIONS = ["+RTS", "-A1m", "-RTS"]
+
+
 def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
         env: dict[str, str] | None = None) -> PandocResult:
     """Run pandoc; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call only."""
     environment = {**os.environ, **env} if env else None
-    proc = subprocess.run([binary(), *args], input=stdin, capture_output=True, cwd=cwd,
-                          env=environment)
+    proc = subprocess.run([binary(), *RTS_OPTIONS, *args], input=stdin, capture_output=True,
+                          cwd=cwd, env=environment)
     warnings = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
     if proc.returncode != 0:
         raise PandocFailed(f"pandoc {' '.join(args[:3])}… failed: " + "\n".join(warnings))
