@@ -88,11 +88,16 @@ def test_bad_input_is_reported_with_path_and_line(make_tree, run_report, spoil) 
 def test_bad_input_leaves_an_earlier_build_untouched(make_tree, run_report) -> None:
     root = make_tree("minimal")
     assert run_report(root, "build", "digital").exit_code == 0
-    before = {p.name: p.read_bytes() for p in (root / "build").iterdir()}
+    def outputs() -> dict[str, bytes]:
+        build = root / "build"
+        return {p.relative_to(build).as_posix(): p.read_bytes()
+                for p in build.rglob("*") if p.is_file()}
+
+    before = outputs()
     _append(root / "chapters/intro.md", "![no alt](missing.png)\n")
     result = run_report(root, "build", "digital")
     assert result.exit_code == 2
-    after = {p.name: p.read_bytes() for p in (root / "build").iterdir()}
+    after = outputs()
     assert after == before
     assert json.loads(after["manifest.json"])["editions"]["digital"]["pages"] >= 1
 

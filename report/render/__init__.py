@@ -16,7 +16,7 @@ from pathlib import Path
 from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
-from report.render import diagnostics, html, pandoc, source
+from report.render import diagnostics, html, pandoc, parse, source
 from report.render.html import ChapterHTML
 
 FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua")
@@ -116,6 +116,17 @@ def _labels_from(meta: dict) -> tuple[dict[str, Label], list[Recommendation]]:
     return labels, recs
 
 
+def _meta_of(ast: bytes) -> dict:
+    """The metadata of a pandoc JSON document without decoding its (large) body: pandoc
+    writes ``meta`` before ``blocks``, so decoding stops where the metadata ends."""
+    text = ast.decode("utf-8")
+    start = text.find('"meta":')
+    if start < 0:
+        return json.loads(text)["meta"]
+    meta, _ = json.JSONDecoder().raw_decode(text, start + len('"meta":'))
+    return meta
+
+
 def _inline_text(node: dict) -> str:
     kind = node.get("t")
     if kind == "Str":
@@ -131,7 +142,8 @@ _memo: dict[str, Rendered] = {}
 def render(manuscript: Manuscript) -> Rendered:
     """Render the manuscript; raise :class:`InputError` with every problem found."""
     problems = source.image_problems(manuscript)
-    text, spans = source.combine(manuscript)
+    text = "\0".join(f"{c.rel}\0{c.kind}\0{c.label}\0{c.title}\0{c.draft}\0{c.body}"
+                     for c in manuscript.chapters)
     contributors = _contributors_markdown(manuscript)
     bib_args, bib_problems = _bibliography_args(manuscript)
     problems += bib_problems
@@ -140,6 +152,10 @@ def render(manuscript: Manuscript) -> Rendered:
     key = _cache_key(text, contributors, bib_args)
     if key in _memo and _memo[key].manuscript.root == manuscript.root:
         return _memo[key]
+    cache = parse.ParseCache(manuscript.build_dir / ".cache" / "parse")
+    document, parse_problems = parse.parse_document(manuscript, cache)
+    if parse_problems:
+        raise InputError(parse_problems)
     with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
         tmpdir = Path(tmp)
         diag_path = tmpdir / "diagnostics.jsonl"
@@ -147,7 +163,7 @@ def render(manuscript: Manuscript) -> Rendered:
         meta = {"lang": manuscript.manifest.language, "link-citations": True,
                 "report-contributors": contributors or ""}
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
-        args = ["-f", pandoc.MARKDOWN, "-t", "json", "--metadata-file", str(meta_path),
+        args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
                 "-M", f"report-diagnostics={diag_path}",
                 "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir)]
         for name in FILTER_CHAIN:
@@ -155,14 +171,15 @@ def render(manuscript: Manuscript) -> Rendered:
         html_path = tmpdir / "document.html"
         args += ["--citeproc", *bib_args, "-M", f"report-html-out={html_path}",
                  "--lua-filter", pandoc.filter_path("emit.lua")]
-        result = pandoc.run(args, stdin=text.encode("utf-8"))
+        result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
         html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
         problems += diagnostics.from_filters(manuscript, diag_path)
-        problems += diagnostics.from_pandoc(manuscript, result.warnings, spans)
+        problems += diagnostics.from_pandoc(manuscript, result.warnings)
     if problems:
         raise InputError(problems)
+    cache.save()
     ast = result.stdout
-    meta_json = json.loads(ast)["meta"]
+    meta_json = _meta_of(ast)
     labels, recs = _labels_from(meta_json)
     chapters = html.split(html_out)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings)

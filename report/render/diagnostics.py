@@ -14,7 +14,6 @@ from report.errors import Problem
 from report.manuscript import Manuscript
 
 _CITEPROC_MISSING = re.compile(r"Citeproc: citation (\S+) not found")
-_UNCLOSED_DIV = re.compile(r"Div at line (\d+) column \d+ unclosed")
 _FENCE_OPEN = re.compile(r"^:{3,}\s*\S")
 _FENCE_CLOSE = re.compile(r"^:{3,}\s*$")
 _CODE_FENCE = re.compile(r"^(```|~~~)")
@@ -90,19 +89,9 @@ def unclosed_div(chapter) -> int | None:
     return stack[-1] if stack else None
 
 
-def from_pandoc(manuscript: Manuscript, warnings: list[str], spans=()) -> list[Problem]:
+def from_pandoc(manuscript: Manuscript, warnings: list[str]) -> list[Problem]:
     problems: list[Problem] = []
     for warning in warnings:
-        unclosed = _UNCLOSED_DIV.search(warning)
-        if unclosed:
-            # Each chapter is wrapped in a Div; whichever div pandoc names, the chapter
-            # around that line is the one whose fences do not balance.
-            line = int(unclosed.group(1))
-            span = next((s for s in spans if s.first_line - 2 <= line <= s.last_line), None)
-            if span is not None:
-                problems.append(Problem(span.chapter.rel, unclosed_div(span.chapter),
-                                        "fenced div (:::) is never closed"))
-            continue
         missing = _CITEPROC_MISSING.search(warning)
         if missing:
             key = missing.group(1)

@@ -20,8 +20,9 @@ FILTERS = Path(__file__).resolve().parent / "filters"
 # pandoc Markdown as the report writes it: fenced divs, bracketed spans, attributes,
 # footnotes, citations, pipe tables with captions, implicit figures.
 # example_lists is off: a line starting "(@rec-x)" or "@rec-x." must stay a cross-reference.
+# tex_math_dollars is off: "$5" or "$HOME" in a report is money or a name, not maths.
 MARKDOWN = ("markdown+fenced_divs+bracketed_spans+implicit_figures-example_lists"
-            "-auto_identifiers+gfm_auto_identifiers")
+            "-tex_math_dollars-auto_identifiers+gfm_auto_identifiers")
 
 
 @functools.cache

@@ -1,56 +1,14 @@
-"""The report as one pandoc document: every chapter wrapped in a ``.chapter`` Div.
-
-Parsing the whole report in one pandoc run is what makes numbers, citations and
-footnotes identical in every edition; the wrapper Divs carry each chapter's file, kind
-and label so the filters and the editions can tell chapters apart again.
-"""
+"""Checks on the Markdown source that pandoc cannot make: images the build may read."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from report.errors import Problem
 from report.manuscript import Manuscript
-from report.manuscript.chapter import Chapter
 
 _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _FENCE = re.compile(r"^(```|~~~)", re.M)
-
-
-@dataclass(frozen=True)
-class Span:
-    """Where a chapter's body sits in the combined document (1-based lines)."""
-
-    chapter: Chapter
-    first_line: int
-    last_line: int
-
-
-def _attr(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def combine(manuscript: Manuscript) -> tuple[str, list[Span]]:
-    parts: list[str] = []
-    spans: list[Span] = []
-    line = 1
-    for chapter in manuscript.chapters:
-        attrs = (f'source="{_attr(chapter.rel)}" kind="{chapter.kind}" '
-                 f'label="{_attr(chapter.label)}" title="{_attr(chapter.title)}"')
-        if chapter.draft:
-            attrs += ' draft="true"'
-        head = f"::: {{.chapter {attrs}}}\n\n"
-        body = chapter.body.rstrip("\n") + "\n"
-        parts.append(head)
-        line += head.count("\n")
-        spans.append(Span(chapter, line, line + body.count("\n") - 1))
-        parts.append(body)
-        line += body.count("\n")
-        tail = "\n:::\n\n"
-        parts.append(tail)
-        line += tail.count("\n")
-    return "".join(parts), spans
 
 
 def _outside_code(text: str) -> list[tuple[int, int]]:

@@ -201,9 +201,32 @@ local function meta_string_map(t)
   return m
 end
 
-function Pandoc(doc)
-  diag_path = doc.meta["report-diagnostics"] and pandoc.utils.stringify(doc.meta["report-diagnostics"])
-  doc = doc:walk({
+-- Element filters, not one Pandoc function: pandoc then hands Lua only the elements
+-- these functions name, instead of converting the whole book to Lua and back.
+local function write_meta(meta)
+  local meta_labels = {}
+  for _, id in ipairs(label_order) do meta_labels[id] = pandoc.MetaMap(meta_string_map(labels[id])) end
+  meta["report-labels"] = pandoc.MetaMap(meta_labels)
+  local order = {}
+  for _, id in ipairs(label_order) do table.insert(order, pandoc.MetaString(id)) end
+  meta["report-label-order"] = pandoc.MetaList(order)
+  local meta_recs = {}
+  for _, r in ipairs(recs) do
+    table.insert(meta_recs, pandoc.MetaMap({
+      id = pandoc.MetaString(r.id), number = pandoc.MetaString(r.number),
+      to = pandoc.MetaString(r.to), chapter = pandoc.MetaString(r.chapter),
+      chapter_title = pandoc.MetaString(r.chapter_title), blocks = pandoc.MetaBlocks(r.blocks),
+    }))
+  end
+  meta["report-recommendations"] = pandoc.MetaList(meta_recs)
+  return meta
+end
+
+return {
+  {Meta = function(meta)
+    diag_path = meta["report-diagnostics"] and pandoc.utils.stringify(meta["report-diagnostics"])
+  end},
+  {
     traverse = "topdown",
     Div = function(div)
       if div.classes:includes("chapter") then return handle_chapter(div) end
@@ -214,25 +237,11 @@ function Pandoc(doc)
     Header = handle_header,
     Figure = handle_figure,
     Table = handle_table,
-  })
-  doc = doc:walk({
+  },
+  {
+    traverse = "topdown",
     Figure = function(fig) return fig, false end,
     Image = handle_inline_image,
-  })
-  local meta_labels = {}
-  for _, id in ipairs(label_order) do meta_labels[id] = pandoc.MetaMap(meta_string_map(labels[id])) end
-  doc.meta["report-labels"] = pandoc.MetaMap(meta_labels)
-  local order = {}
-  for _, id in ipairs(label_order) do table.insert(order, pandoc.MetaString(id)) end
-  doc.meta["report-label-order"] = pandoc.MetaList(order)
-  local meta_recs = {}
-  for _, r in ipairs(recs) do
-    table.insert(meta_recs, pandoc.MetaMap({
-      id = pandoc.MetaString(r.id), number = pandoc.MetaString(r.number),
-      to = pandoc.MetaString(r.to), chapter = pandoc.MetaString(r.chapter),
-      chapter_title = pandoc.MetaString(r.chapter_title), blocks = pandoc.MetaBlocks(r.blocks),
-    }))
-  end
-  doc.meta["report-recommendations"] = pandoc.MetaList(meta_recs)
-  return doc
-end
+  },
+  {Meta = write_meta},
+}

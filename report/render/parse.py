@@ -1,0 +1,97 @@
+"""Each chapter parsed on its own, in parallel, and cached by its text.
+
+A chapter is a Markdown document of its own: its footnote labels (``[^1]``) and link
+reference definitions belong to it alone, so two chapters may both have a ``[^1]``.
+Parsing chapter by chapter gives exactly that, lets several pandoc processes share the
+cores, and, with the parse of each chapter cached by a hash of its text, means an edit
+re-parses one chapter, not the book. The parsed chapters are then wrapped in ``.chapter``
+Divs and filtered, cited and written as one document (see ``report.render``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from report import __version__
+from report.errors import Problem
+from report.manuscript import Manuscript
+from report.manuscript.chapter import Chapter
+from report.render import pandoc
+from report.render.diagnostics import unclosed_div
+
+_UNCLOSED_DIV = re.compile(r"Div at line \d+ column \d+ unclosed")
+
+
+def _key(chapter: Chapter) -> str:
+    digest = hashlib.sha256()
+    for part in (__version__, pandoc.version(), pandoc.MARKDOWN, chapter.body):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class ParseCache:
+    """Parsed chapters by the hash of their text, kept in ``build/.cache/parse``.
+
+    New entries are held back until :meth:`save`, which the render calls only once the
+    whole report has rendered without a problem: bad input writes nothing in ``build/``.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending: dict[Path, dict] = {}
+
+    def parse(self, chapter: Chapter) -> dict:
+        path = self.folder / f"{_key(chapter)}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+            pass
+        result = pandoc.run(["-f", pandoc.MARKDOWN, "-t", "json"],
+                            stdin=chapter.body.encode("utf-8"))
+        document = json.loads(result.stdout)
+        parsed = {"api": document["pandoc-api-version"], "blocks": document["blocks"],
+                  "warnings": result.warnings}
+        self.pending[path] = parsed
+        return parsed
+
+    def save(self) -> None:
+        if not self.pending:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for path, parsed in self.pending.items():
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(parsed), encoding="utf-8")
+            os.replace(tmp, path)
+        self.pending.clear()
+
+
+def _wrapper(chapter: Chapter, blocks: list) -> dict:
+    attributes = [["source", chapter.rel], ["kind", chapter.kind], ["label", chapter.label],
+                  ["title", chapter.title]]
+    if chapter.draft:
+        attributes.append(["draft", "true"])
+    return {"t": "Div", "c": [["", ["chapter"], attributes], blocks]}
+
+
+def parse_document(manuscript: Manuscript,
+                   cache: ParseCache) -> tuple[dict, list[Problem]]:
+    """The whole report as one pandoc document (JSON), each chapter in its wrapper Div."""
+    workers = max(1, min(len(manuscript.chapters), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parsed = list(pool.map(cache.parse, manuscript.chapters))
+    problems: list[Problem] = []
+    for chapter, result in zip(manuscript.chapters, parsed, strict=True):
+        if any(_UNCLOSED_DIV.search(warning) for warning in result["warnings"]):
+            problems.append(Problem(chapter.rel, unclosed_div(chapter),
+                                    "fenced div (:::) is never closed"))
+    api = parsed[0]["api"] if parsed else [1, 23, 1]
+    document = {"pandoc-api-version": api, "meta": {},
+                "blocks": [_wrapper(c, r["blocks"]) for c, r in
+                           zip(manuscript.chapters, parsed, strict=True)]}
+    return document, problems
