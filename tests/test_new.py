@@ -98,7 +98,7 @@ def test_contributors_empty_with_modeline_and_review_folder(new_tree: Path) -> N
 
 
 def test_every_construct_reaches_the_editions(new_tree: Path, built: dict) -> None:
-    """The example chapter shows each construct of docs-constructs.md, as a reader sees it."""
+    """The example chapter shows each construct of the README's table, as a reader sees it."""
     pdf = new_tree / built["editions"]["digital"]["path"]
     text = normalise(" ".join(page.text for page in pages(pdf)))
     for shown in ("1.1 Why this report",                      # numbered, labelled section
