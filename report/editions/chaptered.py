@@ -125,8 +125,9 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
 
 def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
     """One page per page after the front matter, carrying nothing but its arabic folio
-    (none on a blank page, as in a single-pass layout) and the commit's stamp. A ``lead``
-    page (the blank before page 1) is not counted."""
+    (none on a blank page, as in a single-pass layout). A ``lead`` page (the blank before
+    page 1) is not counted. The draft stamp is a layer of its own, so a new commit does
+    not lay out the folios again."""
     body = "".join(f'<div class="folio-page {kind}"></div>' for kind in kinds)
     return (f'<!DOCTYPE html><html lang="{context.manuscript.manifest.language}"><head>'
             '<meta charset="utf-8"><title>folios</title><style>'
@@ -134,7 +135,8 @@ def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
             ".lead { page: lead; } @page lead { counter-increment: page 0; "
             "@bottom-left { content: none; } @bottom-right { content: none; } } "
             "@page blank { @bottom-left { content: none; } @bottom-right { content: none; } } "
-            "@page { marks: none; @top-left { content: none; } @top-right { content: none; } }"
+            "@page { marks: none; @top-left { content: none; } @top-right { content: none; } "
+            "@bottom-center { content: none; } }"
             f"</style></head><body>{body}</body></html>")
 
 
@@ -195,9 +197,16 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
         plan.insert(0, ("lead", 1))  # a blank left page before page 1, unnumbered
     kinds = ["lead" if key == "lead" else "blank" if key == "" else "page"
              for key, count in plan for _ in range(count)]
-    folio_job = job("folios", _folio_layer(context, kinds), layer_css)
-    laid.update(run_jobs([folio_job], context.jobs))
-    paths = {j.key: Path(j.out) for j in (*main_jobs, front_job, blank_job, folio_job)}
+    folio_job = job("folios", _folio_layer(context, kinds), "")
+    layers = [folio_job]
+    if layer_css:  # one page, the same on every page: the draft stamp
+        layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+                          "@page { marks: none; @top-left { content: none; } @top-right "
+                          "{ content: none; } @bottom-left { content: none; } @bottom-right"
+                          " { content: none; } }</style></head><body></body></html>",
+                          layer_css))
+    laid.update(run_jobs(layers, context.jobs))
+    paths = {j.key: Path(j.out) for j in (*main_jobs, front_job, blank_job, *layers)}
 
     with pikepdf.open(paths["front"]) as book:
         sources = {key: pikepdf.open(path) for key, path in paths.items()
@@ -210,8 +219,12 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                     book.pages.append(source.pages[index if source is not sources["blank"]
                                                    else 0])
             folios = sources["folios"]
+            stamp = sources.get("stamp")
             for index in range(len(kinds)):
-                _stamp_folio(book.pages[first_part + index], folios.pages[index], index + 1)
+                page = book.pages[first_part + index]
+                _overlay(page, folios.pages[index], f"Folio{index + 1}")
+                if stamp is not None:
+                    _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, laid, plan, first_part)
             with atomic_path(out) as tmp:
                 book.save(tmp, deterministic_id=True, compress_streams=True,
@@ -220,7 +233,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
         finally:
             for source in sources.values():
                 source.close()
-    _prune(cache, {Path(j.out).stem for j in (*main_jobs, front_job, blank_job, folio_job)})
+    _prune(cache, {Path(j.out).stem for j in (*main_jobs, front_job, blank_job, *layers)})
     return total
 
 
@@ -240,13 +253,13 @@ def _part_document(document: str, metadata: bool) -> str:
     return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
-def _stamp_folio(page: pikepdf.Page, folio: pikepdf.Page, number: int) -> None:
-    """Draw the folio layer's page over a book page, as ``Page.add_overlay`` does, but
-    under a fixed resource name: add_overlay draws a random one, and the same commit
-    must give the same bytes. Names are unique per folio because blank pages appended
+def _overlay(page: pikepdf.Page, layer: pikepdf.Page, name: str) -> None:
+    """Draw a layer's page over a book page, as ``Page.add_overlay`` does, but under a
+    fixed resource name: add_overlay draws a random one, and the same commit must give
+    the same bytes. Names are unique per page (``Folio12``) because blank pages appended
     from one source share their resources."""
-    name = pikepdf.Name(f"/Folio{number}")
-    form = folio.as_form_xobject()
+    name = pikepdf.Name(f"/{name}")
+    form = layer.as_form_xobject()
     page.add_resource(form, pikepdf.Name.XObject, name=name)
     placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
     page.contents_add(b"q\n", prepend=True)
