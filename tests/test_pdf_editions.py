@@ -219,3 +219,10 @@ def test_print_without_profile_claims_no_pdfx(built: Path) -> None:
         assert "/OutputIntents" not in pdf.Root
         if "/Metadata" in pdf.Root:
             assert "PDF/X" not in pdf.Root.Metadata.read_bytes().decode()
+
+
+def test_title_page_names_both_partners(built: Path) -> None:
+    title_page = next(p for p in pages(edition(built, "print")) if "A joint report of" in p.text)
+    assert "<br>" not in title_page.text
+    assert "A joint report of Example Lodge and Example Commissioner" in normalise(
+        title_page.text)
