@@ -367,3 +367,18 @@ def test_release_of_the_same_version_again_is_refused(released: Path) -> None:
     assert result.exit_code == 1
     assert "tag: tag v1.0.0 already exists" in result.output
     assert load(released).manifest.version == VERSION
+
+
+def test_a_placeholder_contributor_record_is_refused(tmp_path: Path) -> None:
+    def mark(root: Path) -> None:
+        register = root / "contributors.yaml"
+        text = register.read_text()
+        first = text.index("  - id: ")
+        end = text.index("\n", first) + 1
+        register.write_text(text[:end] + "    placeholder: true\n" + text[end:])
+
+    root = make_tree(tmp_path / "placeholder", mark)
+    result = run(root, "release", VERSION, "--allow-open-comments")
+    assert result.exit_code == 1, result.output
+    assert "is marked placeholder: confirm its consent record" in result.output
+    assert not (root / "build" / "release").exists()

@@ -122,6 +122,7 @@ class Contributor:
     affiliation: str | None = None
     sort_as: str | None = None
     pseudonym: bool = False
+    placeholder: bool = False
     consent: Consent | None = None
     line: int = 0
 
@@ -589,6 +590,7 @@ def _contributor(record: dict[str, Any], line: int) -> Contributor:
         affiliation=(record.get("affiliation") or "").strip() or None,
         sort_as=record.get("sort_as"),
         pseudonym=bool(record.get("pseudonym", False)),
+        placeholder=bool(record.get("placeholder", False)),
         consent=None if consent is None else Consent(
             listed=consent["listed"],
             show=consent.get("show"),

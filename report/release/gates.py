@@ -155,6 +155,17 @@ def review_gate(manuscript: Manuscript, allow_open: bool) -> list[Failure]:
     return failures
 
 
+def placeholder_gate(manuscript: Manuscript) -> list[Failure]:
+    """Example records and unconfirmed consent details may be drafted with, never
+    released: a name goes to print only on a consent record someone has confirmed."""
+    from report.manuscript.contributors import load_contributors
+
+    return [Failure("consent", f"contributors.yaml:{record.line}: record {record.id!r} is "
+                    "marked placeholder: confirm its consent record (or delete an example), "
+                    "then remove `placeholder: true`")
+            for record in load_contributors(manuscript) if record.placeholder]
+
+
 def source_gates(manuscript: Manuscript, version: str, allow_open_comments: bool
                  ) -> list[Failure]:
     """Every gate that reads the source and the repository, in the order printed."""
@@ -167,6 +178,7 @@ def source_gates(manuscript: Manuscript, version: str, allow_open_comments: bool
         *checks,
         *review_gate(manuscript, allow_open_comments),
         *consent,
+        *placeholder_gate(manuscript),
     ]
 
 
