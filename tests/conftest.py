@@ -20,13 +20,17 @@ TREES = Path(__file__).resolve().parent / "trees"
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def commit_all(root: Path, message: str = "test tree") -> git.Repo:
+def commit_all(root: Path, message: str = "test tree", *, author: str = "Test Author",
+               email: str = "author@example.org", date: str | None = None) -> git.Repo:
+    """Commit everything in ``root`` (a new repository if needed), at ``date`` if given."""
     repo = git.Repo.init(root) if not (root / ".git").exists() else git.Repo(root)
     with repo.config_writer() as config:
-        config.set_value("user", "name", "Test Author")
-        config.set_value("user", "email", "author@example.org")
+        config.set_value("user", "name", author)
+        config.set_value("user", "email", email)
     repo.git.add(A=True)
-    repo.git.commit(m=message, allow_empty=True)
+    dates = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}
+    with repo.git.custom_environment(**dates):
+        repo.git.commit(m=message, allow_empty=True)
     return repo
 
 

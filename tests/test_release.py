@@ -26,6 +26,7 @@ from report.checks.built import pdf_accessibility_findings
 from report.cli import main
 from report.manuscript import load
 from report.release import gates
+from tests.conftest import commit_all
 from tests.pdftext import pages
 
 TREE = Path(__file__).resolve().parent / "trees" / "release"
@@ -46,14 +47,8 @@ def run(root: Path, *args: str):
 
 def commit(root: Path, message: str = "release tree") -> git.Repo:
     """Commit everything in ``root`` (a new repository if needed) at :data:`COMMIT_DATE`."""
-    repo = git.Repo.init(root) if not (root / ".git").exists() else git.Repo(root)
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "Comms Officer")
-        config.set_value("user", "email", "comms@example.org")
-    repo.git.add(A=True)
-    with repo.git.custom_environment(GIT_AUTHOR_DATE=COMMIT_DATE, GIT_COMMITTER_DATE=COMMIT_DATE):
-        repo.git.commit(m=message, allow_empty=True)
-    return repo
+    return commit_all(root, message, author="Comms Officer", email="comms@example.org",
+                      date=COMMIT_DATE)
 
 
 def make_tree(dest: Path, edit: Callable[[Path], None] | None = None) -> Path:
