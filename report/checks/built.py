@@ -1,4 +1,5 @@
-"""Accessibility of built files (A11Y codes): the digital PDF and the EPUB.
+"""Accessibility of built files (A11Y codes): the digital PDF, the EPUB, and the web
+edition (axe-core in Chromium: ``report.checks.web``, A11Y040-049).
 
 The Public Sector Bodies Accessibility Regulations 2018 cover the IASC's documents: the
 digital PDF must be tagged, with real headings, alt text on informative images, the
@@ -204,7 +205,7 @@ def built_editions(manuscript: Manuscript) -> dict[str, Path]:
         except json.JSONDecodeError as exc:
             raise InputError(Problem("build/manifest.json", exc.lineno,
                                      f"malformed JSON: {exc.msg}")) from None
-        for name in ("digital", "epub"):
+        for name in ("digital", "epub", "web"):
             entry = (manifest.get("editions") or {}).get(name)
             if isinstance(entry, dict) and entry.get("path"):
                 editions[name] = manuscript.root / entry["path"]
@@ -224,12 +225,16 @@ def built_findings(manuscript: Manuscript) -> list[Finding]:
     for name, path in built_editions(manuscript).items():
         shown = manuscript.rel(path) if path.resolve().is_relative_to(manuscript.root) \
             else str(path)
-        if not path.is_file():
+        if not path.exists():
             findings.append(_finding(shown, "A11Y030", "error",
                                      f"the {name} edition is in build/manifest.json but missing",
                                      f"run `report build {name}`"))
         elif name == "digital":
             findings += pdf_accessibility_findings(path, shown)
+        elif name == "web":
+            from report.checks.web import web_findings  # Chromium only when asked
+
+            findings += web_findings(path, shown)
         else:
             findings += epub_findings(path, shown)
     return findings

@@ -52,6 +52,9 @@ RULES: dict[str, str] = {
     "A11Y021": "EPUBCheck warning",
     "A11Y029": "EPUB not checked",
     "A11Y030": "built edition missing",
+    "A11Y040": "web page fails a WCAG 2.x A/AA rule (axe-core)",
+    "A11Y041": "web page requests another host",
+    "A11Y049": "web edition not checked",
     # Consent and privacy (report.checks.consent, from the contributors work).
     "CONSENT-NAME": "name of a contributor who has not consented to be named",
     "CONSENT-AFFILIATION": "affiliation of a contributor listed by name only",

@@ -188,10 +188,11 @@ def release(manuscript: Manuscript, version: str, launch: datetime | None = None
             if "summary" in extras:
                 pdfs.append(tmp / extras["summary"]["path"])
             epub = root / built["editions"]["epub"]["path"]
-            shown = {path: f"{folder_rel}/{path.name}" for path in (*pdfs, epub)}
+            site = root / built["editions"]["web"]["path"]
+            shown = {path: f"{folder_rel}/{path.name}" for path in (*pdfs, epub, site)}
             if progress:
                 progress("accessibility", "start")
-            failures = accessibility_gate(pdfs, epub, shown)
+            failures = accessibility_gate(pdfs, epub, shown, site)
             if failures:
                 raise ReleaseRefused(failures)
             if progress:

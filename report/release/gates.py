@@ -182,19 +182,24 @@ def source_gates(manuscript: Manuscript, version: str, allow_open_comments: bool
     ]
 
 
-def accessibility_gate(pdfs: list[Path], epub: Path, shown: dict[Path, str]) -> list[Failure]:
-    """The final digital PDFs (the report, its summary) and the EPUB as readers get them:
-    tagged PDF/UA, valid EPUB.
+def accessibility_gate(pdfs: list[Path], epub: Path, shown: dict[Path, str],
+                       site: Path | None = None) -> list[Failure]:
+    """The final digital PDFs (the report, its summary), the EPUB and the web edition as
+    readers get them: tagged PDF/UA, valid EPUB, WCAG 2.2 AA pages that call no other host.
 
-    An EPUB that could not be checked (no EPUBCheck) fails too: the gate cannot vouch
-    for it.
+    An EPUB or a site that could not be checked (no EPUBCheck, no Chromium or axe-core)
+    fails too: the gate cannot vouch for it.
     """
+    from report.checks.web import web_findings
+
     findings: list[Finding] = []
     for pdf in pdfs:
         findings += pdf_accessibility_findings(pdf, shown.get(pdf))
     findings += epub_findings(epub, shown.get(epub))
+    if site is not None:
+        findings += web_findings(site, shown.get(site, str(site)))
     return [Failure("accessibility", str(f)) for f in findings
-            if f.severity == "error" or f.code == "A11Y029"]
+            if f.severity == "error" or f.code in ("A11Y029", "A11Y049")]
 
 
 def _short(text: str, width: int) -> str:
