@@ -86,11 +86,15 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     _ = context.rendered  # render first: bad input stops the build before any layout
     manifest_path = context.path(MANIFEST_NAME)
     previous = _previous(manifest_path)
-    current = (previous.get("commit") == context.provenance.commit
-               and previous.get("draft") == context.draft and not context.provenance.dirty)
-    entries = dict(previous.get("editions", {})) if current else {}
-    entries = {name: entry for name, entry in entries.items()
-               if (manuscript.root / entry.get("path", "")).exists()}
+    # An earlier entry is still current when it was built from the same sources (the
+    # render's key: chapters, bibliography, contributors, toolkit), the same commit and
+    # the same draft state; the keys are kept beside the manifest, not in it.
+    state_path = context.path(".cache") / "editions.json"
+    state = _previous(state_path)
+    source = f"{context.rendered.key}:{context.provenance.commit}:{context.draft}"
+    entries = {name: entry for name, entry in previous.get("editions", {}).items()
+               if state.get(name) == source
+               and (manuscript.root / entry.get("path", "")).exists()}
     for name in editions:
         if progress:
             progress(name, "start")
@@ -117,4 +121,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         "editions": {name: entries[name] for name in EDITION_ORDER if name in entries},
     }
     write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    state = {name: key for name, key in state.items() if name in entries}
+    state.update({name: source for name in editions})
+    write_text(state_path, json.dumps(state, indent=2) + "\n")
     return manifest

@@ -226,3 +226,16 @@ def test_title_page_names_both_partners(built: Path) -> None:
     assert "<br>" not in title_page.text
     assert "A joint report of Example Lodge and Example Commissioner" in normalise(
         title_page.text)
+
+
+def test_a_partial_build_keeps_entries_that_are_still_current(make_tree, run_report) -> None:
+    root = make_tree("minimal")
+    assert run_report(root, "build", "digital").exit_code == 0
+    assert run_report(root, "build", "docx").exit_code == 0
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    assert set(manifest["editions"]) == {"digital", "docx"}
+    chapter = root / "chapters" / "intro.md"
+    chapter.write_text(chapter.read_text() + "\nA new sentence.\n")
+    assert run_report(root, "build", "docx").exit_code == 0
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    assert set(manifest["editions"]) == {"docx"}  # the PDF no longer shows the sources

@@ -35,8 +35,13 @@ def provenance(root: Path) -> Provenance:
             commit = head.hexsha
             date = head.committed_datetime.astimezone(UTC)
         rel = os.path.relpath(root, repo.working_tree_dir)
-        paths = [] if rel == "." else [rel]
-        dirty = repo.is_dirty(untracked_files=True, path=paths[0] if paths else None)
+        path = None if rel == "." else rel
+        # The tree's own build/ folder is output, never a change to the sources, even in
+        # a tree without a .gitignore.
+        build = "build/" if path is None else f"{path}/build/"
+        dirty = repo.is_dirty(untracked_files=False, path=path) or any(
+            not name.startswith(build) for name in repo.untracked_files
+            if path is None or name.startswith(f"{path}/"))
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         pass
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
