@@ -124,16 +124,13 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
 
 
 def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
-    """One page per page after the front matter, carrying nothing but its arabic folio
-    (none on a blank page, as in a single-pass layout). A ``lead`` page (the blank before
-    page 1) is not counted. The draft stamp is a layer of its own, so a new commit does
-    not lay out the folios again."""
+    """One page per page of the main matter, carrying nothing but its arabic folio (none
+    on a blank page, as in a single-pass layout). The draft stamp is a layer of its own,
+    so a new commit does not lay out the folios again."""
     body = "".join(f'<div class="folio-page {kind}"></div>' for kind in kinds)
     return (f'<!DOCTYPE html><html lang="{context.manuscript.manifest.language}"><head>'
             '<meta charset="utf-8"><title>folios</title><style>'
             ".folio-page { break-after: page; height: 1px; } .blank { page: blank; } "
-            ".lead { page: lead; } @page lead { counter-increment: page 0; "
-            "@bottom-left { content: none; } @bottom-right { content: none; } } "
             "@page blank { @bottom-left { content: none; } @bottom-right { content: none; } } "
             "@page { marks: none; @top-left { content: none; } @top-right { content: none; } "
             "@bottom-center { content: none; } }"
@@ -174,7 +171,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     laid = run_jobs(main_jobs, context.jobs)
 
     # The page map: every main chapter starts on a right-hand (odd) page.
-    plan: list[tuple[str, int]] = []  # (chapter job key, "" blank or "lead", page count)
+    plan: list[tuple[str, int]] = []  # (chapter job key, or "" for a blank page; pages)
     page_numbers: dict[str, str] = {}
     next_page = 1
     for main_job in main_jobs:
@@ -192,34 +189,32 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                     metadata=True)
     blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
                     '<body></body></html>', part_css)
-    laid.update(run_jobs([front_job, blank_job], context.jobs))
-    if laid["front"].pages % 2 == 1:
-        plan.insert(0, ("lead", 1))  # a blank left page before page 1, unnumbered
-    kinds = ["lead" if key == "lead" else "blank" if key == "" else "page"
-             for key, count in plan for _ in range(count)]
-    folio_job = job("folios", _folio_layer(context, kinds), "")
-    layers = [folio_job]
+    kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
+    layers = [job("folios", _folio_layer(context, kinds), "")]
     if layer_css:  # one page, the same on every page: the draft stamp
         layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
                           "@page { marks: none; @top-left { content: none; } @top-right "
                           "{ content: none; } @bottom-left { content: none; } @bottom-right"
                           " { content: none; } }</style></head><body></body></html>",
                           layer_css))
-    laid.update(run_jobs(layers, context.jobs))
+    # The front matter and the layers depend only on the page map: one parallel round.
+    laid.update(run_jobs([front_job, blank_job, *layers], context.jobs))
     paths = {j.key: Path(j.out) for j in (*main_jobs, front_job, blank_job, *layers)}
 
     with pikepdf.open(paths["front"]) as book:
-        sources = {key: pikepdf.open(path) for key, path in paths.items()
-                   if key not in ("front",)}
+        sources = {key: pikepdf.open(path) for key, path in paths.items() if key != "front"}
+        stamp = sources.get("stamp")
         try:
+            if len(book.pages) % 2 == 1:  # a blank left page before page 1, unnumbered
+                book.pages.append(sources["blank"].pages[0])
+                if stamp is not None:
+                    _overlay(book.pages[-1], stamp.pages[0], "StampLead")
             first_part = len(book.pages)
             for key, count in plan:
-                source = sources[key] if key not in ("", "lead") else sources["blank"]
+                source = sources[key or "blank"]
                 for index in range(count):
-                    book.pages.append(source.pages[index if source is not sources["blank"]
-                                                   else 0])
+                    book.pages.append(source.pages[index if key else 0])
             folios = sources["folios"]
-            stamp = sources.get("stamp")
             for index in range(len(kinds)):
                 page = book.pages[first_part + index]
                 _overlay(page, folios.pages[index], f"Folio{index + 1}")
