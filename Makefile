@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 APT_PACKAGES := chromium epubcheck poppler-utils libgs-common librsvg2-bin shellcheck
 
-.PHONY: report test lint system venv clean bench
+.PHONY: report test lint system venv clean bench bench-scale
 
 venv: $(STAMP)
 
@@ -37,6 +37,9 @@ test: $(STAMP) system $(NODE_STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python scripts/bench_scale.py
 
 clean:
 	rm -rf build $(VENV) node_modules
