@@ -116,3 +116,13 @@ def test_an_unclosed_fenced_div_is_an_error_at_its_line(make_tree, run_report) -
     assert result.exit_code == 2
     assert f"chapters/01-introduction.md:{line}: fenced div (:::) is never closed" in result.stderr
     assert not (root / "build").exists()
+
+
+def test_a_word_target_that_is_not_a_number(make_tree, run_report) -> None:
+    root = make_tree("constructs", commit=False)
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text().replace(
+        "extra:\n", "extra:\n  word_targets:\n    01-introduction.md: lots\n"))
+    result = run_report(root, "check")
+    assert result.exit_code == 2
+    assert "mkdocs.yml:11: word target for 01-introduction.md is not a number" in result.stderr

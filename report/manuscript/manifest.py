@@ -128,6 +128,16 @@ def load_manifest(root: Path) -> Manifest:
             problems.append(Problem(MANIFEST, isbn.line_of(edition),
                                     f"isbn for unknown edition {edition!r}"))
     targets = extra.get("word_targets") or {}
+    if not isinstance(targets, dict):
+        problems.append(Problem(MANIFEST, extra.line_of("word_targets"),
+                                "word_targets must map chapter files to numbers of words"))
+        targets = {}
+    for name, value in list(targets.items()):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(Problem(MANIFEST, targets.line_of(name),
+                                    f"word target for {name} is not a number of words: "
+                                    f"{value!r}"))
+            del targets[name]
     if problems:
         raise InputError(problems)
     return Manifest(
