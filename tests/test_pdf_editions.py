@@ -239,3 +239,16 @@ def test_a_partial_build_keeps_entries_that_are_still_current(make_tree, run_rep
     assert run_report(root, "build", "docx").exit_code == 0
     manifest = json.loads((root / "build" / "manifest.json").read_text())
     assert set(manifest["editions"]) == {"docx"}  # the PDF no longer shows the sources
+
+
+def test_the_plainest_tree_builds_every_edition(make_tree, run_report) -> None:
+    """site_name, docs_dir, nav and theme only; no contributors, no special constructs."""
+    root = make_tree("minimal")
+    result = run_report(root, "build")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    assert set(manifest["editions"]) == {"print", "digital", "web", "docx", "epub"}
+    assert manifest["title"] == "A Minimal Report"
+    text = normalise(" ".join(p.text for p in pages(root / manifest["editions"]["print"]["path"])))
+    assert "1 Introduction" in text or "1Introduction" in text
+    assert "Plain paragraphs only." in text
