@@ -22,10 +22,10 @@ from report.manuscript.contributors import (
     Contributor,
     contributors_markdown,
     load_contributors,
-    parse_contributors,
     sort_key,
     split_name,
 )
+from report.manuscript.contributors_file import parse_contributors
 
 TREE = Path(__file__).resolve().parent / "trees" / "consent"
 PROJECT = Path(__file__).resolve().parent.parent
