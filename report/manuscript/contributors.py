@@ -6,10 +6,8 @@ affiliation, name only, affiliation only), and never after they withdrew. Everyt
 that prints the list (every edition, ``report contributors``) goes through
 :class:`Register`, so that there is one rule for who is listed and one order.
 
-The file is validated twice: by the JSON Schema shipped in ``report/schemas`` (the same
-one an editor uses for completion, through the modeline on the file's first line) and by
-the rules a schema cannot say (unique ids, withdrawn not before given, a shown
-affiliation that exists). Every problem becomes ``contributors.yaml:line: message``.
+Reading and validating the file, with ``contributors.yaml:line: message`` for every
+problem, is :mod:`report.manuscript.contributors_file`.
 """
 
 from __future__ import annotations
