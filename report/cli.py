@@ -16,14 +16,15 @@ from report.errors import EXIT_BAD_INPUT, InputError
 # One module per verb, imported only when that verb runs: ``report serve`` or
 # ``report review status`` should not pay for importing WeasyPrint and MkDocs.
 COMMANDS = {
-    "build": "report.commands.build",
-    "check": "report.commands.check",
-    "contributors": "report.commands.contributors",
-    "new": "report.commands.new",
-    "publish": "report.commands.publish",
-    "release": "report.commands.release",
-    "review": "report.commands.review",
-    "serve": "report.commands.serve",
+    "build": ("report.commands.build", "Build the editions into build/ (all five by default)."),
+    "check": ("report.commands.check", "Check the manuscript, as a linter (and built files)."),
+    "contributors": ("report.commands.contributors",
+                     "The contributors list exactly as the editions print it."),
+    "new": ("report.commands.new", "Create a new report tree that builds at once."),
+    "publish": ("report.commands.publish", "Publish a built edition (the web edition)."),
+    "release": ("report.commands.release", "Run the release gates, build final, tag."),
+    "review": ("report.commands.review", "Consultation rounds: packs, comments, answers."),
+    "serve": ("report.commands.serve", "Live preview of the web edition on 127.0.0.1."),
 }
 
 
@@ -35,10 +36,14 @@ class ReportGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        module = COMMANDS.get(name)
-        if module is None:
+        if name not in COMMANDS:
             return None
-        return importlib.import_module(module).command
+        return importlib.import_module(COMMANDS[name][0]).command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The verbs' one-line help without importing them (``report --help`` stays fast)."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in sorted(COMMANDS.items())])
 
     def invoke(self, ctx: click.Context):
         try:
