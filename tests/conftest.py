@@ -67,6 +67,13 @@ def committed_copy(tmp_path_factory: pytest.TempPathFactory, tree: str, name: st
     return root
 
 
+def built_copy(tmp_path_factory: pytest.TempPathFactory, name: str, *args: str) -> Path:
+    """A committed copy of the constructs tree, built with ``report build ARGS``."""
+    root = committed_copy(tmp_path_factory, "constructs", name)
+    build_tree(root, *args)
+    return root
+
+
 def build_tree(root: Path, *args: str) -> None:
     result = CliRunner().invoke(main, ["--root", str(root), "build", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -15,29 +15,21 @@ from lxml import etree
 
 from report.editions.context import BuildContext
 from report.manuscript import load
-from tests.conftest import build_tree, committed_copy
+from tests.conftest import build_tree, built_copy
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
 
-def _tree(tmp_path_factory, name: str) -> Path:
-    return committed_copy(tmp_path_factory, "constructs", name)
-
-
 @pytest.fixture(scope="module")
 def draft(tmp_path_factory) -> Path:
-    root = _tree(tmp_path_factory, "docx-draft")
-    build_tree(root, "docx")
-    return root
+    return built_copy(tmp_path_factory, "docx-draft", "docx")
 
 
 @pytest.fixture(scope="module")
 def final(tmp_path_factory) -> Path:
-    root = _tree(tmp_path_factory, "docx-final")
-    build_tree(root, "docx", "--final")
-    return root
+    return built_copy(tmp_path_factory, "docx-final", "docx", "--final")
 
 
 def docx_path(root: Path) -> Path:

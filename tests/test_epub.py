@@ -16,7 +16,7 @@ from PIL import Image
 from report.checks.built import epubcheck_command
 from report.editions.context import BuildContext
 from report.manuscript import load
-from tests.conftest import build_tree, committed_copy
+from tests.conftest import build_tree, built_copy
 
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -26,22 +26,14 @@ CHAPTERS = ["ch-foreword", "ch-summary", "ch-introduction", "ch-practice", "ch-c
             "ch-references"]
 
 
-def _tree(tmp_path_factory, name: str) -> Path:
-    return committed_copy(tmp_path_factory, "constructs", name)
-
-
 @pytest.fixture(scope="module")
 def draft(tmp_path_factory) -> Path:
-    root = _tree(tmp_path_factory, "epub-draft")
-    build_tree(root, "epub")
-    return root
+    return built_copy(tmp_path_factory, "epub-draft", "epub")
 
 
 @pytest.fixture(scope="module")
 def final(tmp_path_factory) -> Path:
-    root = _tree(tmp_path_factory, "epub-final")
-    build_tree(root, "epub", "--final")
-    return root
+    return built_copy(tmp_path_factory, "epub-final", "epub", "--final")
 
 
 def epub_path(root: Path) -> Path:
