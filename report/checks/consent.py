@@ -290,23 +290,21 @@ def consent_findings(manuscript: Manuscript, register: Register | None = None) -
 
 def _quote_findings(rel: str, text: str, attributable, affiliations) -> list[Finding]:
     findings = []
+    kinds = (
+        (attributable, "quote attributed to contributor {id!r}: the conference was held "
+                       "under the Chatham House Rule"),
+        (affiliations, "quote attributed to the organisation of contributor {id!r}: the "
+                       "Chatham House Rule protects affiliations too"),
+    )
     for offset, value in _quote_attributions(text):
-        for contributor, pattern in attributable:
-            for line, column, _ in _hits(pattern, value):
-                line, column = position(text, offset + _offset_in(value, line, column))
-                findings.append(Finding(
-                    rel, line, column, "CONSENT-QUOTE", "error",
-                    f"quote attributed to contributor {contributor.id!r}: the conference was "
-                    "held under the Chatham House Rule",
-                    'attribute by role only, e.g. by="practitioner, local authority"'))
-        for contributor, pattern in affiliations:
-            for line, column, _ in _hits(pattern, value):
-                line, column = position(text, offset + _offset_in(value, line, column))
-                findings.append(Finding(
-                    rel, line, column, "CONSENT-QUOTE", "error",
-                    f"quote attributed to the organisation of contributor {contributor.id!r}: "
-                    "the Chatham House Rule protects affiliations too",
-                    'attribute by role only, e.g. by="practitioner, local authority"'))
+        for patterns, message in kinds:
+            for contributor, pattern in patterns:
+                for line, column, _ in _hits(pattern, value):
+                    line, column = position(text, offset + _offset_in(value, line, column))
+                    findings.append(Finding(
+                        rel, line, column, "CONSENT-QUOTE", "error",
+                        message.format(id=contributor.id),
+                        'attribute by role only, e.g. by="practitioner, local authority"'))
     return findings
 
 
