@@ -156,11 +156,17 @@ local function caption_prefix(caption, text)
   return caption
 end
 
+-- The next number of a figure or table, its label recorded, its caption prefixed.
+local function number_captioned(element, counter, kind, word)
+  counters[counter] = counters[counter] + 1
+  local text = word .. " " .. counters[counter]
+  add_label(element.identifier, kind, counters[counter], text)
+  element.caption = caption_prefix(element.caption, text)
+  return element
+end
+
 local function handle_figure(fig)
-  counters.fig = counters.fig + 1
-  local n = counters.fig
-  local text = "Figure " .. n
-  add_label(fig.identifier, "figure", n, text)
+  fig = number_captioned(fig, "fig", "figure", "Figure")
   -- The alt text of an informative image is required; it comes from fig-alt.
   fig.content = fig.content:walk({
     Image = function(img)
@@ -175,17 +181,11 @@ local function handle_figure(fig)
       return img
     end,
   })
-  fig.caption = caption_prefix(fig.caption, text)
   return fig
 end
 
 local function handle_table(tbl)
-  counters.tbl = counters.tbl + 1
-  local n = counters.tbl
-  local text = "Table " .. n
-  add_label(tbl.identifier, "table", n, text)
-  tbl.caption = caption_prefix(tbl.caption, text)
-  return tbl
+  return number_captioned(tbl, "tbl", "table", "Table")
 end
 
 local function handle_inline_image(img)
