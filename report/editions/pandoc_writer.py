@@ -11,6 +11,7 @@ it into the Word file's custom properties, leaking paths and breaking reproducib
 from __future__ import annotations
 
 import json
+import mimetypes
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from report.editions.context import BuildContext
 from report.outputs import atomic_path
 from report.render import pandoc
+from report.render.media import read_stripped
 
 Node = dict[str, Any]
 
@@ -109,20 +111,40 @@ def source_date_epoch(context: BuildContext) -> str:
     return str(int(context.provenance.date.timestamp()))
 
 
+def media_list(context: BuildContext, folder: Path) -> Path:
+    """The media bag's list for ``filters/mediabag.lua``: the images the resource gate
+    allowed, copied into ``folder`` without their metadata."""
+    lines = []
+    for number, (reference, path) in enumerate(sorted(context.rendered.resources.media.items())):
+        if "\t" in reference or "\n" in reference:
+            continue
+        copy = folder / f"{number}{path.suffix.lower()}"
+        copy.write_bytes(read_stripped(path))
+        mime = mimetypes.guess_type(path.name)[0] or ""
+        lines.append(f"{mime}\t{copy}\t{reference}\n")
+    listing = folder / "media.tsv"
+    listing.write_text("".join(lines), encoding="utf-8")
+    return listing
+
+
 def write(context: BuildContext, doc: dict[str, Any], out: Path, writer: str,
           args: list[str]) -> None:
     """Run pandoc's ``writer`` on ``doc`` and put the result at ``out`` atomically.
 
-    Images resolve against the tree's docs_dir only (the render has already refused
-    remote images and images outside the tree). pandoc's warnings go to the build's
-    warnings, not to the terminal.
+    The writer runs sandboxed in an empty folder: it reads only the files on its command
+    line and the media bag, which holds the images the resource gate allowed (stripped
+    of their metadata). pandoc's warnings go to the build's warnings, not the terminal.
     """
-    manuscript = context.manuscript
-    resources = manuscript.root / manuscript.manifest.docs_dir
     with tempfile.TemporaryDirectory(prefix="report-writer-") as tmp, atomic_path(out) as target:
-        source = Path(tmp) / "document.json"
+        folder = Path(tmp)
+        source = folder / "document.json"
         source.write_text(json.dumps(doc), encoding="utf-8")
-        result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(resources),
-                             *args, "-o", str(target), str(source)],
-                            env={"SOURCE_DATE_EPOCH": source_date_epoch(context)})
+        media = folder / "media"
+        media.mkdir()
+        listing = media_list(context, media)
+        result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(media),
+                             "--lua-filter", pandoc.filter_path("mediabag.lua"),
+                             *args, "-o", str(target), str(source)], cwd=media,
+                            env={"SOURCE_DATE_EPOCH": source_date_epoch(context),
+                                 "REPORT_MEDIA": str(listing)})
     context.warnings.extend(result.warnings)  # the build reports them per edition
