@@ -20,7 +20,14 @@ from tempfile import TemporaryDirectory
 
 from report.editions import EditionResult
 from report.editions.context import BuildContext
-from report.editions.pandoc_writer import common_meta, div_attr, document, walk, write
+from report.editions.pandoc_writer import (
+    common_meta,
+    div_attr,
+    document,
+    repack,
+    walk,
+    write,
+)
 from report.editions.reference_doc import reference_docx
 from report.editions.stamp import sha256_of
 from report.outputs import atomic_path
@@ -77,25 +84,15 @@ def png_fallbacks(package: bytes) -> bytes:
                             '.org/officeDocument/2006/relationships/image" '
                             f'Id="{svg_id}png" Target="media/{svg_id}.png" /></Relationships>')
     document = _SVG_BLIP.sub(lambda m: f'<a:blip r:embed="{m.group(1)}png">', document)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "word/document.xml":
-                data = document.encode("utf-8")
-            elif info.filename == rels_name:
-                data = rels.encode("utf-8")
-            elif info.filename == "[Content_Types].xml":
-                overrides = "".join(f'<Override PartName="/word/media/{i}.png" '
-                                    'ContentType="image/png" />' for i in added)
-                data = data.replace(b"</Types>", overrides.encode() + b"</Types>")
-            target.writestr(info, data)
-            if info.filename == "word/document.xml":
-                for svg_id, png in added.items():
-                    member = zipfile.ZipInfo(f"word/media/{svg_id}.png", info.date_time)
-                    member.compress_type = zipfile.ZIP_DEFLATED
-                    target.writestr(member, png)
-    return out.getvalue()
+    overrides = "".join(f'<Override PartName="/word/media/{i}.png" ContentType="image/png" />'
+                        for i in added)
+    types = source.read("[Content_Types].xml").replace(b"</Types>",
+                                                       overrides.encode() + b"</Types>")
+    return repack(package, changed={"word/document.xml": document.encode("utf-8"),
+                                    rels_name: rels.encode("utf-8"),
+                                    "[Content_Types].xml": types},
+                  added={"word/document.xml": [(f"word/media/{i}.png", png)
+                                               for i, png in added.items()]})
 
 
 def build(context: BuildContext) -> EditionResult:

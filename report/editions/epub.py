@@ -29,6 +29,7 @@ from report.editions.pandoc_writer import (
     div_attr,
     document,
     para,
+    repack,
     write,
 )
 from report.editions.stamp import sha256_of
@@ -110,26 +111,15 @@ def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str) -> b
     page = _COVER_PAGE.format(lang=html.escape(lang), title=html.escape(title),
                               width=width, height=height).encode("utf-8")
     source = zipfile.ZipFile(io.BytesIO(package))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "EPUB/styles/stylesheet1.css":
-                data = css
-            elif info.filename == "EPUB/content.opf":
-                data = _with_cover(data.decode("utf-8")).encode("utf-8")
-            elif info.filename == "EPUB/nav.xhtml":
-                data = data.replace(b"<ol>\n", b'<ol>\n    <li>\n      <a href="text/cover.xhtml" '
-                                    b'epub:type="cover">Cover</a>\n    </li>\n', 1) \
-                    if b'id="landmarks"' in data else data
-            target.writestr(info, data)
-            if info.filename == "EPUB/styles/stylesheet1.css":
-                for name, extra in (("EPUB/text/cover.xhtml", page),
-                                    ("EPUB/media/cover.png", cover)):
-                    added = zipfile.ZipInfo(name, info.date_time)
-                    added.compress_type = zipfile.ZIP_DEFLATED
-                    target.writestr(added, extra)
-    return out.getvalue()
+    nav = source.read("EPUB/nav.xhtml")
+    if b'id="landmarks"' in nav:
+        nav = nav.replace(b"<ol>\n", b'<ol>\n    <li>\n      <a href="text/cover.xhtml" '
+                          b'epub:type="cover">Cover</a>\n    </li>\n', 1)
+    opf = _with_cover(source.read("EPUB/content.opf").decode("utf-8")).encode("utf-8")
+    return repack(package, changed={"EPUB/styles/stylesheet1.css": css,
+                                    "EPUB/content.opf": opf, "EPUB/nav.xhtml": nav},
+                  added={"EPUB/styles/stylesheet1.css": [("EPUB/text/cover.xhtml", page),
+                                                         ("EPUB/media/cover.png", cover)]})
 
 
 def _with_cover(opf: str) -> str:
