@@ -65,6 +65,26 @@ def _raw_references(text: str) -> Iterator[_Reference]:
         yield _Reference(target, "media", "CSS url()")
 
 
+_ATTR_AT = {"Div": 0, "Span": 0, "Header": 1, "Image": 0, "Link": 0, "CodeBlock": 0,
+            "Code": 0, "Figure": 0, "Table": 0}
+_MEDIA_KEYS = frozenset({"src", "poster", "data", "background", "xlink:href", "srcset"})
+
+
+def _attribute_references(kind: str, content: list) -> Iterator[_Reference]:
+    """URLs in an element's attributes (``{style="background: url(…)"}``, ``poster=``)."""
+    try:
+        attributes = content[_ATTR_AT[kind]][2]
+    except (KeyError, IndexError, TypeError):
+        return
+    for key, value in attributes:
+        if key.lower() == "style":
+            for found in _CSS_URL.finditer(value):
+                yield _Reference(next(v for v in found.groups() if v is not None), "media",
+                                 "CSS url()")
+        elif key.lower() in _MEDIA_KEYS:
+            yield _Reference(value, "media", f"{kind} {key}")
+
+
 def _references(node: object) -> Iterator[_Reference]:
     """Every reference in a pandoc JSON tree, with what kind of element holds it."""
     stack = [node]
@@ -77,6 +97,8 @@ def _references(node: object) -> Iterator[_Reference]:
             continue
         kind = item.get("t")
         content = item.get("c")
+        if kind in _ATTR_AT:
+            yield from _attribute_references(kind, content)
         if kind == "Image":
             yield _Reference(content[2][0], "media", "image")
         elif kind == "Link":
