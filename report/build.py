@@ -51,9 +51,8 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         from report.checks.consent import scan_built_files
     except ImportError:  # pragma: no cover - consent module not present yet
         return
-    paths = [p for p in ([result.path] if result.path.is_file() else
-                         sorted(result.path.rglob("*"))) if p.is_file()]
-    leaks = scan_built_files(paths, context.manuscript)
+    # The folder itself (not its files): a page's path is its URL, scanned as well.
+    leaks = scan_built_files([result.path], context.manuscript)
     if leaks:
         import shutil
 
