@@ -172,7 +172,11 @@ def parse(text: str, path: str, line_offset: int = 0,
     ``tags`` (and then read as its plain string), every other tag is bad input.
     """
     check_limits(text, path, line_offset)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # refuses non-printable characters already
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(path, None, "malformed YAML: "
+                                 + str(exc).splitlines()[0])) from None
     loader.allowed_tags = tags
     try:
         node = loader.get_single_node()
