@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import errno
 import importlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -67,8 +69,16 @@ class ReportGroup(click.Group):
             ctx.exit(EXIT_FINDINGS)
 
     def main(self, *args, **kwargs):
-        # Click's own usage errors exit 2 already, as the contract wants.
+        # Click's own usage errors exit 2 already, as the contract wants. A terminated
+        # command (SIGTERM: a cancelled CI job) unwinds like Ctrl-C, so that every
+        # temporary file and folder is removed on the way out.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminated)
         return super().main(*args, **kwargs)
+
+
+def _terminated(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 @click.group(cls=ReportGroup)

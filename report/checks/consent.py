@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from report.checks.findings import Finding, position
+from report.manuscript import tree
 from report.manuscript.contributors import (
     CONTRIBUTORS,
     Contributor,
@@ -221,6 +222,13 @@ def _sources(manuscript: Manuscript) -> Iterator[tuple[str, str]]:
                 except (OSError, UnicodeDecodeError):
                     continue
                 yield path.relative_to(root).as_posix(), text
+    # The bibliography reaches every edition (the references): scanned as the build is.
+    for name in manuscript.manifest.bibliography:
+        try:
+            path = tree.resolve(root, name)
+            yield path.relative_to(root).as_posix(), path.read_text(encoding="utf-8")
+        except (tree.Refused, OSError, UnicodeDecodeError, ValueError):
+            continue
 
 
 def _hits(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, int]]:
