@@ -186,7 +186,8 @@ def write_docx(target: Path, manuscript: Manuscript, record: Round,
     with atomic_path(target) as tmp:
         out = tmp.with_suffix(".docx")
         try:
-            pypandoc.convert_text(ast, "docx", format="json", outputfile=str(out))
+            pypandoc.convert_text(ast, "docx", format="json", outputfile=str(out),
+                                  extra_args=["--sandbox"])  # reads nothing but its input
             document = docx.Document(str(out))
             for section in document.sections:
                 section.header.is_linked_to_previous = False

@@ -173,3 +173,24 @@ def test_layout_workers_are_set_to_die_with_their_parent() -> None:
         assert pool.submit(_death_signal).result() == 0
     with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent) as pool:
         assert pool.submit(_death_signal).result() == signal.SIGKILL
+
+
+def test_read_only_review_folder_is_one_line(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.review.reviewcore import FIXTURES, review_tree, run, snapshot
+
+    root = review_tree(tmp_path)
+    review = root / "review"
+    saved = tmp_path / "review-saved"
+    shutil.copytree(review, saved)
+    with small_disk(review, "4m"):
+        shutil.copytree(saved, review, dirs_exist_ok=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(review)], check=True)
+        before = snapshot(root)
+        result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+        assert result.exit_code == 1, result.output
+        assert "Read-only file system" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), \
+            result.exception
+        assert snapshot(root) == before
