@@ -15,7 +15,7 @@ from report.editions import EDITION_ORDER, EditionResult, builder
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
-from report.outputs import write_text
+from report.outputs import remove_stale_temporaries, write_text
 
 MANIFEST_NAME = "manifest.json"
 
@@ -83,6 +83,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     if problems:
         raise InputError(problems)
     context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)
+    remove_stale_temporaries(context.path("."))  # what a killed build left behind
     _ = context.rendered  # render first: bad input stops the build before any layout
     manifest_path = context.path(MANIFEST_NAME)
     previous = _previous(manifest_path)

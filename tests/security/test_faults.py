@@ -194,3 +194,22 @@ def test_read_only_review_folder_is_one_line(tmp_path: Path) -> None:
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             result.exception
         assert snapshot(root) == before
+
+
+def test_a_killed_builds_temporaries_are_removed_by_the_next(make_tree, run_report) -> None:
+    root = make_tree("minimal")
+    build = root / "build"
+    (build / ".cache").mkdir(parents=True)
+    stale = [build / ".a-minimal-report.docx.x1y2.tmp", build / ".cache" / ".parse.z9.tmp"]
+    (build / ".site.k3j4").mkdir()
+    (build / ".site.k3j4" / "index.html").write_text("half a site")
+    fresh = build / ".a-minimal-report.epub.q8.tmp"  # another build may be writing it
+    for path in (*stale, fresh):
+        path.write_bytes(b"partial")
+    old = time.time() - 2 * 3600
+    for path in (*stale, build / ".site.k3j4"):
+        os.utime(path, (old, old))
+    result = run_report(root, "build", "docx")
+    assert result.exit_code == 0, result.output
+    assert not any(p.exists() for p in stale) and not (build / ".site.k3j4").exists()
+    assert fresh.exists()
