@@ -297,6 +297,7 @@ def consent_findings(manuscript: Manuscript, register: Register | None = None) -
                     "name them only in the contributors list"))
         findings.extend(_quote_findings(rel, text, attributable, affiliations))
     findings.extend(_record_findings(register))
+    findings.extend(_listing_findings(register, forbidden))
     errors_at = {(f.path, f.line, f.column) for f in findings if f.severity == "error"}
     return sorted({f for f in findings
                    if f.severity == "error" or (f.path, f.line, f.column) not in errors_at})
@@ -325,6 +326,25 @@ def _quote_findings(rel: str, text: str, attributable, affiliations) -> list[Fin
 def _offset_in(text: str, line: int, column: int) -> int:
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     return starts[line - 1] + column - 1
+
+
+def _listing_findings(register: Register, forbidden) -> list[Finding]:
+    """Names without consent inside what the contributors list prints (an affiliation
+    such as "Wren Withdrawn Associates"): the build's scan finds them in every edition,
+    so ``report check`` says so first, at the record that prints them."""
+    findings = []
+    for c in register:
+        if not c.is_listed:
+            continue
+        shown = " ".join(part for part in c.display() if part)
+        for other, pattern in forbidden:
+            if other.id != c.id and find_names(shown, [(other.id, pattern)]):
+                findings.append(Finding(
+                    CONTRIBUTORS, c.line or 1, 1, "CONSENT-NAME", "error",
+                    f"name of contributor {other.id!r}, {_REASONS[other.status]}, in the "
+                    f"contributors list entry of {c.id!r}",
+                    "change the entry's name or affiliation"))
+    return findings
 
 
 def _record_findings(register: Register) -> list[Finding]:
