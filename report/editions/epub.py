@@ -112,9 +112,12 @@ def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str) -> b
                               width=width, height=height).encode("utf-8")
     source = zipfile.ZipFile(io.BytesIO(package))
     nav = source.read("EPUB/nav.xhtml")
-    if b'id="landmarks"' in nav:
-        nav = nav.replace(b"<ol>\n", b'<ol>\n    <li>\n      <a href="text/cover.xhtml" '
-                          b'epub:type="cover">Cover</a>\n    </li>\n', 1)
+    landmarks = nav.find(b'id="landmarks"')
+    at = nav.find(b"<ol>", landmarks) if landmarks >= 0 else -1
+    if at >= 0:
+        at += len(b"<ol>")
+        nav = nav[:at] + (b'\n    <li>\n      <a href="text/cover.xhtml" epub:type="cover">'
+                          b"Cover</a>\n    </li>") + nav[at:]
     opf = _with_cover(source.read("EPUB/content.opf").decode("utf-8")).encode("utf-8")
     return repack(package, changed={"EPUB/styles/stylesheet1.css": css,
                                     "EPUB/content.opf": opf, "EPUB/nav.xhtml": nav},
