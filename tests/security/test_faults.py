@@ -213,3 +213,20 @@ def test_a_killed_builds_temporaries_are_removed_by_the_next(make_tree, run_repo
     assert result.exit_code == 0, result.output
     assert not any(p.exists() for p in stale) and not (build / ".site.k3j4").exists()
     assert fresh.exists()
+
+
+def test_a_terminated_build_leaves_no_temporary_files(make_tree) -> None:
+    root = make_tree("constructs")
+    build = root / "build"
+    report = Path(sys.executable).parent / "report"
+    process = subprocess.Popen([str(report), "--root", str(root), "build", "web", "docx",
+                                "epub"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None and not (
+            build.is_dir() and _leftovers(build)):
+        time.sleep(0.01)
+    if process.poll() is not None:
+        pytest.skip("the build finished before a temporary file could be seen")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert _leftovers(build) == []
