@@ -181,7 +181,8 @@ class ReportPlugin(BasePlugin):
         resources = self.build_context.rendered.resources
         used = {p.resolve() for p in (*resources.media.values(), *resources.linked)}
         pages = set(self._pages) | set(self._unrendered) | {HOME_PAGE}
-        listed = {str(u) for u in (*config.extra_css, *config.extra_javascript)}
+        listed = {str(u) for u in (*config.extra_css, *config.extra_javascript,
+                                   config.theme.get("logo"), config.theme.get("favicon")) if u}
         for file in list(files):
             if file.generated_by or not file.abs_src_path:
                 continue
@@ -191,9 +192,8 @@ class ReportPlugin(BasePlugin):
             if file.is_documentation_page():
                 if file.src_uri not in pages:
                     files.remove(file)
-            elif file.src_uri in listed and not source.is_symlink():
-                continue
-            elif source.resolve() in used:
+            elif source.resolve() in used or (file.src_uri in listed
+                                              and source.resolve().is_relative_to(docs)):
                 files.remove(file)
                 files.append(File.generated(config, file.src_uri,
                                             content=read_stripped(source.resolve())))
