@@ -64,14 +64,16 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         raise LeakFound([str(leak) for leak in leaks])
 
 
-def consent_problems(manuscript: Manuscript) -> list[Problem]:
-    """Names without consent in the manuscript stop a build before anything is written."""
-    try:
-        from report.checks.consent import consent_findings
-    except ImportError:  # pragma: no cover
-        return []
-    return [Problem(f.path, f.line, f"{f.code} {f.message}", f.column)
-            for f in consent_findings(manuscript) if f.severity == "error"]
+def manuscript_problems(manuscript: Manuscript) -> list[Problem]:
+    """Every error ``report check`` finds in the sources, sorted by file and line: names
+    without consent, personal names in attributions, error-level terms not kept with a
+    reason, unknown labels and citations, missing images. A build stops on all of them
+    at once, before anything is written, so that one run shows the author every fix."""
+    from report.checks.runner import manuscript_findings
+
+    errors = sorted({f for f in manuscript_findings(manuscript) if f.severity == "error"},
+                    key=lambda f: (f.path, f.line, f.column, f.code))
+    return [Problem(f.path, f.line, f"{f.code} {f.message}", f.column) for f in errors]
 
 
 def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
@@ -79,7 +81,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
     editions = [e for e in EDITION_ORDER if e in set(editions)]
-    problems = consent_problems(manuscript)
+    problems = manuscript_problems(manuscript)
     if problems:
         raise InputError(problems)
     context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)

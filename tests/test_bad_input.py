@@ -29,25 +29,25 @@ def nav_missing(root: Path) -> tuple[str, int, str]:
 
 def citation_missing(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/01-introduction.md", "As shown before [@nosuchkey2020].\n")
-    message = "citation key not in the bibliography: nosuchkey2020"
+    message = "STRUCT020 citation @nosuchkey2020 is not in the bibliography"
     return "chapters/01-introduction.md", line, message
 
 
 def duplicate_label(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/02-practice.md",
                    '::: {.recommendation #rec-data to="Ofsted"}\nA second one.\n:::\n')
-    return "chapters/02-practice.md", line, "duplicate label 'rec-data'"
+    return "chapters/02-practice.md", line, "STRUCT010 duplicate label #rec-data"
 
 
 def unknown_label(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/02-practice.md", "See also @rec-nowhere for more.\n")
-    return "chapters/02-practice.md", line, "unknown label 'rec-nowhere'"
+    return "chapters/02-practice.md", line, "unknown label @rec-nowhere"
 
 
 def image_without_alt(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/02-practice.md",
                    "![A second chart.](images/referrals.svg){#fig-second}\n")
-    return "chapters/02-practice.md", line, "image without alt text"
+    return "chapters/02-practice.md", line, "figure without alt text"
 
 
 def image_missing(root: Path) -> tuple[str, int, str]:
@@ -114,7 +114,31 @@ def test_an_unclosed_fenced_div_is_an_error_at_its_line(make_tree, run_report) -
     line = _append(root / "chapters/01-introduction.md", "::: {.draft}\nNever closed.\n")
     result = run_report(root, "build", "print")
     assert result.exit_code == 2
-    assert f"chapters/01-introduction.md:{line}: fenced div (:::) is never closed" in result.stderr
+    assert f"chapters/01-introduction.md:{line}:1: STRUCT060 div opened here is never closed" \
+        in result.stderr
+    assert not (root / "build").exists()
+
+
+def test_build_reports_every_problem_at_once_sorted_by_file_and_line(make_tree,
+                                                                     run_report) -> None:
+    """Issue 17: four problems in one chapter, a name in an attribution and an error-level
+    term in another, all in one run, before anything is built."""
+    root = make_tree("constructs", commit=False)
+    practice = "chapters/02-practice.md"
+    first = _append(root / practice, "See also @rec-nowhere for more.\n")
+    _append(root / practice, "As shown before [@nosuchkey2020].\n")
+    _append(root / practice, '![A chart.](images/missing.png){#fig-missing fig-alt="A chart."}\n')
+    _append(root / practice, "![Another chart.](images/referrals.svg){#fig-second}\n")
+    intro = "chapters/01-introduction.md"
+    quote = _append(root / intro, '::: {.quote by="Sarah Johnson, personal adviser"}\n'
+                                  "Words.\n:::\n\nNo child sex workers, only children.\n")
+    result = run_report(root, "build", "print")
+    assert result.exit_code == 2, result.output
+    lines = [entry for entry in result.stderr.splitlines() if entry.strip()]
+    where = [(path, int(line)) for path, line, *_ in (entry.split(":") for entry in lines)]
+    assert where == [(intro, quote), (intro, quote + 4), (practice, first),
+                     (practice, first + 2), (practice, first + 4), (practice, first + 6)]
+    assert "NAME-ATTRIBUTION" in lines[0] and "TERM019" in lines[1]
     assert not (root / "build").exists()
 
 

@@ -36,17 +36,21 @@ def _join(prefix: str, path: str) -> str:
 
 
 def text(findings: list[Finding]) -> str:
-    return "".join(f"{finding}\n" for finding in findings)
+    """``path:line:col: severity: CODE message``, as compilers print (editors link it)."""
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.code} {_message(f)}\n"
+                   for f in findings)
 
 
-def summary(findings: list[Finding]) -> str:
-    """The closing line, for stderr: counts by severity."""
-    if not findings:
-        return "No findings."
+def summary(findings: list[Finding], hidden: int = 0) -> str:
+    """The closing line, for stderr: counts by severity, and how many were not shown."""
     counts = Counter(finding.severity for finding in findings)
-    parts = [f"{counts[s]} {s if counts[s] == 1 else s + 's'}" if s != "info"
-             else f"{counts[s]} info" for s in ("error", "warning", "info") if counts[s]]
-    return f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {', '.join(parts)}."
+    parts = [f"{counts[s]} {s if counts[s] == 1 or s == 'info' else s + 's'}"
+             for s in ("error", "warning", "info") if counts[s] or s != "info"]
+    total = len(findings)
+    line = f"{total} finding{'s' if total != 1 else ''}: {', '.join(parts)}"
+    if hidden:
+        line += f" ({hidden} more at info level: --severity info)"
+    return line + "."
 
 
 def as_json(findings: list[Finding]) -> str:
