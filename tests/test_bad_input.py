@@ -142,6 +142,22 @@ def test_build_reports_every_problem_at_once_sorted_by_file_and_line(make_tree,
     assert not (root / "build").exists()
 
 
+def test_an_error_level_term_stops_the_build_unless_kept_with_a_reason(make_tree,
+                                                                        run_report) -> None:
+    root = make_tree("constructs", commit=False)
+    chapter = root / "chapters/01-introduction.md"
+    original = chapter.read_text()
+    line = _append(chapter, "The Home Office called them illegal immigrants.\n")
+    result = run_report(root, "build", "docx")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"chapters/01-introduction.md:{line}:29: TERM022 avoid")
+    assert not (root / "build").exists()
+    chapter.write_text(original + "\n<!-- report: allow TERM022 the Home Office's words, "
+                       "quoted to show them -->\nThe Home Office called them illegal immigrants.\n")
+    kept = run_report(root, "build", "docx")
+    assert kept.exit_code == 0, kept.output
+
+
 def test_a_word_target_that_is_not_a_number(make_tree, run_report) -> None:
     root = make_tree("constructs", commit=False)
     manifest = root / "mkdocs.yml"
