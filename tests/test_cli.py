@@ -1,0 +1,42 @@
+"""The command line itself (issue 17's small frictions): ``--root`` before or after the
+verb, help texts shown whole, the metavar the help names."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from report.cli import hoist_root, main
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--root", "{root}", "--severity", "error"],
+    ["check", "--root={root}", "--severity", "error"],
+    ["--root", "{root}", "check", "--severity", "error"],
+    ["check", "--severity", "error", "--root", "{root}"],
+])
+def test_root_before_or_after_the_verb(make_tree, args):
+    root = make_tree("minimal")
+    result = CliRunner().invoke(main, [a.format(root=root) for a in args])
+    assert result.exit_code == 0, result.output
+    assert "0 findings" in result.stderr
+
+
+def test_root_is_moved_only_when_it_is_an_option():
+    assert hoist_root(["review", "status", "--root", "t"]) == ["--root", "t", "review", "status"]
+    assert hoist_root(["--root", "build", "check"]) == ["--root", "build", "check"]
+    assert hoist_root(["check", "--", "--root"]) == ["check", "--", "--root"]
+
+
+@pytest.mark.parametrize("verb", ["review", "publish"])
+def test_group_help_is_whole(verb):
+    result = CliRunner().invoke(main, [verb, "--help"], terminal_width=80)
+    assert result.exit_code == 0
+    assert "..." not in result.output.split("Commands:")[1]
+    if verb == "review":
+        assert "(a word-by-word\n" in result.output and "redline)." in result.output
+
+
+def test_new_help_names_dir_as_its_text_does():
+    result = CliRunner().invoke(main, ["new", "--help"], prog_name="report")
+    assert "Usage: report new [OPTIONS] DIR\n" in result.output
