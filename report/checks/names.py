@@ -66,6 +66,8 @@ _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.M)
 
 def fold(word: str) -> str:
     """A word as the gazetteer keeps it: accents removed, lower case."""
+    if word.isascii():
+        return word.lower()
     return "".join(c for c in unicodedata.normalize("NFKD", word)
                    if not unicodedata.combining(c)).lower()
 
@@ -85,6 +87,8 @@ class Lexicon:
 
 
 def _latin(word: str) -> bool:
+    if word.isascii():
+        return bool(word)
     return bool(word) and all(ord(c) < 0x250 or unicodedata.combining(c) for c in word)
 
 
