@@ -1,4 +1,9 @@
-"""Precision and recall of the name check on tests/names/labelled.txt (also a script)."""
+"""Precision and recall of the name check on tests/names/labelled.txt and heldout.txt.
+
+Run as a script to print the figures: ``.venv/bin/python tests/names/measure.py``. A
+found span counts when it overlaps a marked name; precision is found spans that are names
+over all found, recall marked names found over all marked.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ from pathlib import Path
 from report.checks.names import find_names
 
 LABELLED = Path(__file__).with_name("labelled.txt")
+HELDOUT = Path(__file__).with_name("heldout.txt")
 _MARK = re.compile(r"\[\[(.+?)\]\]")
 
 
-def labelled() -> tuple[str, list[tuple[int, int]]]:
+def labelled(path: Path = LABELLED) -> tuple[str, list[tuple[int, int]]]:
     """The sentences as one text (a paragraph each) and the offsets of the marked names."""
     text, gold = "", []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         position = len(text)
@@ -31,8 +37,8 @@ def labelled() -> tuple[str, list[tuple[int, int]]]:
     return text, gold
 
 
-def measure() -> dict:
-    text, gold = labelled()
+def measure(path: Path = LABELLED) -> dict:
+    text, gold = labelled(path)
     found = find_names(text)
     hit = [f for f in found if any(f[0] < g[1] and g[0] < f[1] for g in gold)]
     caught = [g for g in gold if any(f[0] < g[1] and g[0] < f[1] for f in found)]
@@ -49,6 +55,7 @@ def measure() -> dict:
 
 
 if __name__ == "__main__":
-    result = measure()
-    for key, value in result.items():
-        print(f"{key}: {value}")
+    for path in (LABELLED, HELDOUT):
+        print(f"== {path.name}")
+        for key, value in measure(path).items():
+            print(f"{key}: {value}")
