@@ -1,6 +1,7 @@
 """Findings written for people (text), programs (JSON), GitHub Actions and code scanning.
 
-- ``text``: ``path:line:col: CODE message``, what editors and CI logs turn into links;
+- ``text``: ``path:line:col: CODE severity: message``, what editors and CI logs turn into
+  links;
 - ``json``: the contract's list of objects, one document;
 - ``github``: workflow commands, which GitHub shows as annotations on the lines of a pull
   request (escaping as the Actions toolkit does it);
@@ -36,8 +37,9 @@ def _join(prefix: str, path: str) -> str:
 
 
 def text(findings: list[Finding]) -> str:
-    """``path:line:col: severity: CODE message``, as compilers print (editors link it)."""
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.code} {_message(f)}\n"
+    """``path:line:col: CODE severity: message``: the contract's ``path:line:col: CODE
+    message`` (editors and CI logs link it), the message led by its severity."""
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.severity}: {_message(f)}\n"
                    for f in findings)
 
 

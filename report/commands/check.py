@@ -4,10 +4,11 @@ Exit 1 when any finding shown is an error, 0 otherwise, 2 on bad input (raised a
 ``InputError`` and printed by the CLI group). Findings go to stdout in the chosen format;
 the one-line summary goes to stderr, so that JSON and SARIF on stdout stay one document.
 
-What an author acts on comes first: info findings (long sentences, reading age, external
-links to look at) are shown only with ``--severity info``, and paths narrow the findings
-to one chapter or folder. Every check still runs on the whole tree, since a label or a
-name is judged against the others.
+What an author acts on comes first: in the text format, info findings (long sentences,
+reading age, external links to look at) are shown only with ``--severity info``; the
+formats for tools keep every finding unless ``--severity`` says otherwise (the contract's
+JSON is the whole list). Paths narrow the findings to one chapter or folder; every check
+still runs on the whole tree, since a label or a name is judged against the others.
 """
 
 from __future__ import annotations
@@ -70,22 +71,22 @@ def shown(findings: list[Finding], severity: str, paths: list[str]) -> list[Find
               help="Check for a final edition: draft marks are errors.")
 @click.option("--format", "fmt", type=click.Choice(formats.FORMATS), default="text",
               show_default=True, help="How to print the findings.")
-@click.option("--severity", type=click.Choice(SEVERITIES), default="warning",
-              show_default=True,
-              help="The least severe findings shown (info: also long sentences, reading age "
-                   "and external links to look at).")
+@click.option("--severity", type=click.Choice(SEVERITIES), default=None,
+              help="The least severe findings shown. Default: warning in text (info adds "
+                   "long sentences, reading age, draft passages, external links to look "
+                   "at); every finding in json, github and sarif, as tools expect.")
 @click.option("--built", is_flag=True,
               help="Also check the accessibility of the built digital PDF, EPUB and web "
                    "edition.")
 @click.pass_obj
-def command(root: Path, paths: tuple[Path, ...], final: bool, fmt: str, severity: str,
-            built: bool) -> None:
+def command(root: Path, paths: tuple[Path, ...], final: bool, fmt: str,
+            severity: str | None, built: bool) -> None:
     """Check the manuscript: terminology, consent and personal names, structure, draft
     marks, plain English. PATHS narrow the findings to these files or folders."""
     manuscript = load(root)
     selected = tree_paths(manuscript.root, paths)
     every = run_checks(manuscript, final=final, built=built)
-    findings = shown(every, severity, selected)
+    findings = shown(every, severity or ("warning" if fmt == "text" else "info"), selected)
     prefix = repository_prefix(manuscript.root) if fmt in ("github", "sarif") else ""
     descriptions = rule_descriptions(manuscript) if fmt == "sarif" else None
     click.echo(formats.render(findings, fmt, descriptions, prefix), nl=False)
