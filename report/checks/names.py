@@ -158,11 +158,10 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
                      if m.group(0)[0].islower())
 
 
-def _runs(text: str, lex: Lexicon) -> Iterator[tuple[list[Token], Token | None]]:
-    """Runs of capitalised words on one line of prose (particles and initials inside),
-    each with the word just before it."""
+def _runs(text: str, lex: Lexicon) -> Iterator[list[Token]]:
+    """Runs of capitalised words within a paragraph, one space or line break apart
+    (particles and initials inside)."""
     run: list[Token] = []
-    before: Token | None = None
     previous: Token | None = None
     pending: list[Token] = []  # particles waiting for a capitalised word
     for match in _WORD.finditer(text):
@@ -177,19 +176,18 @@ def _runs(text: str, lex: Lexicon) -> Iterator[tuple[list[Token], Token | None]]
                 run.append(token)
             else:
                 if run:
-                    yield run, before
-                before = previous
+                    yield run
                 run = [token]
             pending = []
         elif run and joined and token.key in lex.particles and not pending[3:]:
             pending.append(token)
         else:
             if run:
-                yield run, before
+                yield run
             run, pending = [], []
         previous = token
     if run:
-        yield run, before
+        yield run
 
 
 class _Judge:
@@ -232,8 +230,7 @@ class _Judge:
         return token.capitalised and token.key.rstrip(".") in self.lex.titles
 
 
-def _name_spans(run: list[Token], before: Token | None, judge: _Judge,
-                lenient: bool) -> Iterator[tuple[int, int]]:
+def _name_spans(run: list[Token], judge: _Judge, lenient: bool) -> Iterator[tuple[int, int]]:
     """``(first, last)`` token indexes of the names in one run."""
     lex = judge.lex
     i = 0
@@ -265,7 +262,7 @@ def _name_spans(run: list[Token], before: Token | None, judge: _Judge,
             found, j = True, i + 1
         if found:
             after = run[j] if j < len(run) else None
-            prefix = run[i - 1] if i > 0 else before
+            prefix = run[i - 1] if i > 0 else None
             organisation = after is not None and after.key in lex.not_person
             place = prefix is not None and prefix.capitalised and \
                 prefix.key.rstrip(".") in lex.place_prefixes
@@ -287,8 +284,8 @@ def find_names(text: str, common: frozenset[str] | None = None,
     lex = lexicon()
     judge = _Judge(lex, vocabulary([text]) if common is None else common)
     spans = []
-    for run, before in _runs(text, lex):
-        for first, last in _name_spans(run, before, judge, lenient):
+    for run in _runs(text, lex):
+        for first, last in _name_spans(run, judge, lenient):
             end = run[last].end
             word = run[last].text
             possessive = _POSSESSIVE.search(word) if len(word) > 2 else None
