@@ -348,12 +348,18 @@ def _in_office(text: str, start: int, end: int) -> bool:
         rf"(?:{offices.pattern})", after))
 
 
-def _registered(name: str, register: Register) -> bool:
-    from report.checks.consent import fold as consent_fold
+def register_patterns(register: Register) -> list[re.Pattern[str]]:
+    """The consent checks' patterns for every person in the register (they judge those)."""
     from report.checks.consent import name_pattern
 
+    return [name_pattern(c.name) for c in register if c.is_person]
+
+
+def _registered(name: str, patterns: list[re.Pattern[str]]) -> bool:
+    from report.checks.consent import fold as consent_fold
+
     folded = consent_fold(" ".join(name.split()))[0]
-    return any(name_pattern(c.name).search(folded) for c in register if c.is_person)
+    return any(pattern.search(folded) for pattern in patterns)
 
 
 # -------------------------------------------------------------------------- findings
@@ -382,7 +388,7 @@ def name_findings(manuscript: Manuscript, sources: list[ChapterSource]) -> list[
     """NAME-ATTRIBUTION errors and NAME-TEXT warnings for every chapter and the manifest."""
     from report.manuscript.contributors import load_contributors
 
-    register = load_contributors(manuscript)
+    register = register_patterns(load_contributors(manuscript))
     authors = cited_authors(manuscript)
     metadata = _metadata_text(manuscript)
     documents = [(s.rel, s.text, s.prose_masked) for s in sources]
