@@ -29,25 +29,25 @@ def nav_missing(root: Path) -> tuple[str, int, str]:
 
 def citation_missing(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/01-introduction.md", "As shown before [@nosuchkey2020].\n")
-    message = "STRUCT020 citation @nosuchkey2020 is not in the bibliography"
+    message = "citation key not in the bibliography: nosuchkey2020"
     return "chapters/01-introduction.md", line, message
 
 
 def duplicate_label(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/02-practice.md",
                    '::: {.recommendation #rec-data to="Ofsted"}\nA second one.\n:::\n')
-    return "chapters/02-practice.md", line, "STRUCT010 duplicate label #rec-data"
+    return "chapters/02-practice.md", line, "duplicate label 'rec-data'"
 
 
 def unknown_label(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/02-practice.md", "See also @rec-nowhere for more.\n")
-    return "chapters/02-practice.md", line, "unknown label @rec-nowhere"
+    return "chapters/02-practice.md", line, "unknown label 'rec-nowhere'"
 
 
 def image_without_alt(root: Path) -> tuple[str, int, str]:
     line = _append(root / "chapters/02-practice.md",
                    "![A second chart.](images/referrals.svg){#fig-second}\n")
-    return "chapters/02-practice.md", line, "figure without alt text"
+    return "chapters/02-practice.md", line, "image without alt text"
 
 
 def image_missing(root: Path) -> tuple[str, int, str]:
@@ -114,8 +114,7 @@ def test_an_unclosed_fenced_div_is_an_error_at_its_line(make_tree, run_report) -
     line = _append(root / "chapters/01-introduction.md", "::: {.draft}\nNever closed.\n")
     result = run_report(root, "build", "print")
     assert result.exit_code == 2
-    assert f"chapters/01-introduction.md:{line}:1: STRUCT060 div opened here is never closed" \
-        in result.stderr
+    assert f"chapters/01-introduction.md:{line}: fenced div (:::) is never closed" in result.stderr
     assert not (root / "build").exists()
 
 
