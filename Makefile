@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-# Debian packages for the browser and EPUB tests (Chromium for axe-core, epubcheck).
+# Debian packages for the accessibility checks and their tests (Chromium for axe-core,
+# epubcheck, poppler-utils): `report check --built` and `report release` need them, so
+# `make report` installs them too.
 system:
 	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v rsvg-convert >/dev/null && command -v shellcheck >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ]; then :; \
 	else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; fi
@@ -27,7 +29,8 @@ $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-report: $(STAMP)
+# Every user's set-up: the toolkit, Chromium, epubcheck and axe-core, then every edition.
+report: $(STAMP) system $(NODE_STAMP)
 	$(BIN)/report build
 
 lint: $(STAMP)

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from report import build as pipeline
 from report.editions import EDITION_ORDER
+from report.editions.printed import NO_PROFILE
 from report.errors import EXIT_FINDINGS
 from report.manuscript import load
 
@@ -35,6 +36,10 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
                 console.print(f"[green]✓[/] {name}")
 
         def warn(text: str) -> None:
+            # A draft has no printer yet: the missing print profile is said once by
+            # `report check`, and by the final build, where it matters.
+            if not final and text.endswith(NO_PROFILE):
+                return
             console.print(f"[yellow]warning:[/] {text}")
 
         try:

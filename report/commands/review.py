@@ -11,10 +11,11 @@ from pathlib import Path
 
 import click
 
+from report.cli import WholeHelpGroup
 from report.review.model import STATUSES
 
 
-@click.group("review")
+@click.group("review", cls=WholeHelpGroup)
 def command() -> None:
     """Consultation review: open a round, import comments, see and answer them."""
 
