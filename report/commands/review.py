@@ -30,6 +30,8 @@ def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | N
     from report.review.store import _counts, import_file
 
     outcome = import_file(root, file, round_name, reviewer)
+    for warning in outcome.warnings:
+        click.echo(str(warning), err=True)
     for result in outcome.results:
         note = f", {result.already} already recorded" if result.already else ""
         click.echo(f"{result.path}: {_counts(result.added)} added{note}")

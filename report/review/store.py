@@ -11,6 +11,7 @@ same file twice adds nothing. One commit per import, holding only the review fil
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class ImportResult:
     file: str
     results: list[Added]
     commit: str | None = None
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -82,8 +84,59 @@ def _reviewer_id(value: str, display: str) -> str:
     return ident
 
 
+def person_id(name: str) -> str:
+    """A reviewer id for a name as written, in any script.
+
+    A name in Latin letters reads as its slug (``Jane Smith`` is ``jane-smith``); a name
+    with letters of any other script (``Иван Петров``, ``李小龍``) gets a hash of the exact
+    name after whatever slug it has, so people are never merged because their names
+    share no ASCII letters.
+    """
+    ident = slugify(name)
+    letters = [c for c in name if c.isalpha()]
+    if ident and all(unicodedata.name(c, "").startswith("LATIN") for c in letters):
+        return ident
+    digest = hashlib.sha256(name.strip().encode("utf-8")).hexdigest()[:8]
+    return f"{ident}-{digest}" if ident else f"reviewer-{digest}"
+
+
+def _unclash(comments: list[tuple[Reviewer, Comment]], owner_of: dict[str, str],
+              sha256: str) -> dict[str, str]:
+    """New ids for comments whose id another reviewer's file already holds.
+
+    Ids hash the file's bytes, so the same file (a blank form, a forwarded copy) sent
+    for two reviewers gives the same ids; the second reviewer's comments are theirs
+    all the same. Returns old id -> new id, for replies to follow their parents.
+    """
+    renamed: dict[str, str] = {}
+    for who, comment in comments:
+        holder = owner_of.get(comment.id)
+        if holder is not None and holder != who.id:
+            native = comment.source.native_id if comment.source else None
+            new = comment_id(sha256, f"{who.id}\0{native}", comment.kind)
+            renamed[comment.id] = new
+            comment.id = new
+    return renamed
+
+
+def file_reviewer(file: Path, record: model.Round) -> str:
+    """Whose file this is when neither ``--reviewer`` nor the file itself says.
+
+    An invited reviewer whose id the file name carries (the pack copy sent to them,
+    ``…-pat.docx``, or a reviewer's own ``pat-comments.docx``), else the file name
+    itself: one file is one reviewer's, whoever typed each comment in it.
+    """
+    stem = slugify(file.stem) or "reviewer"
+    words = stem.split("-")
+    for invited in sorted(record.reviewers, key=len, reverse=True):
+        parts = invited.lower().split("-")
+        if any(words[i:i + len(parts)] == parts for i in range(len(words))):
+            return invited
+    return stem
+
+
 def _content_key(comment: Comment) -> tuple:
-    """What makes two records the same comment, whatever file they came from."""
+    """What makes two records the same comment within one reviewer's file."""
     return (comment.kind, comment.author or "", comment.created or "",
             fold(comment.body or ""), fold(comment.proposed or ""), fold(comment.quote),
             comment.target.source or "")
@@ -91,7 +144,14 @@ def _content_key(comment: Comment) -> tuple:
 
 def to_comments(items: list[Marked], fmt: str, file_name: str, sha256: str,
                 reviewer: str | None, fallback: str) -> list[tuple[Reviewer, Comment]]:
-    """Model comments from read items, each with the reviewer it is filed under."""
+    """Model comments from read items, each with the reviewer it is filed under.
+
+    The reviewer is the one invited (``reviewer``: from ``--reviewer`` or the pack copy),
+    else the reviewer the file itself names for the item (a review file's ``reviewer``,
+    a template's Reviewer column, a Hypothesis account), else the file's own reviewer
+    (``fallback``). Never whoever typed a comment: a colleague's reply stays in the
+    thread of the file it came in, with its own ``author``.
+    """
     ids = {item.native_id: item.id or comment_id(sha256, item.native_id, item.kind)
            for item in items}
     out = []
@@ -100,8 +160,8 @@ def to_comments(items: list[Marked], fmt: str, file_name: str, sha256: str,
             owner, name = reviewer, None
         elif item.reviewer:
             owner, name = item.reviewer, item.reviewer_name
-        elif item.author and slugify(item.author):
-            owner, name = slugify(item.author), item.author
+        elif item.reviewer_name:
+            owner, name = person_id(item.reviewer_name), item.reviewer_name
         else:
             owner, name = fallback, None
         parent = ids.get(item.parent_native) if item.parent_native else None
@@ -173,15 +233,16 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     items = _reader(fmt)(file, display, round_text)
-    fallback = slugify(file.stem) or "reviewer"
-    comments = to_comments(items, fmt, file.name, sha256, reviewer, fallback)
+    comments = to_comments(items, fmt, file.name, sha256, reviewer,
+                           file_reviewer(file, record))
 
     folder = model.round_dir(root, record.name)
     existing: dict[str, ReviewFile] = {}
     for review in model.load_round(root, record):
         existing[review.reviewer.id] = review
-    known_ids = {c.id for r in existing.values() for c in r.comments}
-    known_keys = {_content_key(c) for r in existing.values() for c in r.comments}
+    owner_of = {c.id: owner for owner, r in existing.items() for c in r.comments}
+    keys = {owner: {_content_key(c) for c in r.comments} for owner, r in existing.items()}
+    renamed = _unclash(comments, owner_of, sha256)
 
     results: dict[str, Added] = {}
     changed: dict[str, ReviewFile] = {}
@@ -195,11 +256,14 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
         result = results.setdefault(owner, Added(
             review.path.relative_to(root).as_posix(), owner))
         key = _content_key(comment)
-        if comment.id in known_ids or key in known_keys:
+        own_keys = keys.setdefault(owner, set())
+        if owner_of.get(comment.id) == owner or key in own_keys:
             result.already += 1
             continue
-        known_ids.add(comment.id)
-        known_keys.add(key)
+        owner_of[comment.id] = owner
+        own_keys.add(key)
+        if comment.parent in renamed:
+            comment.parent = renamed[comment.parent]
         review.comments.append(comment)
         if review.reviewer.name is None and who.name:
             review.reviewer.name = who.name
@@ -209,7 +273,9 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
         result.added["change" if comment.kind in ("insertion", "deletion", "replacement")
                      else comment.kind] += 1
 
-    outcome = ImportResult(record.name, file.name, list(results.values()))
+    outcome = ImportResult(record.name, file.name, list(results.values()),
+                           warnings=[Problem(display, item.line, f"warning: {item.warning}")
+                                     for item in items if item.warning])
     if not changed:
         return outcome
     before = {owner: (r.path.read_text(encoding="utf-8") if r.path.exists() else None)

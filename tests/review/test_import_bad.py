@@ -104,12 +104,6 @@ def test_template_with_unknown_columns(tree: Path, tmp_path: Path) -> None:
     _refused(tree, csv_path, "unknown column 'Priority'")
 
 
-def test_template_with_a_paragraph_that_does_not_exist(tree: Path, tmp_path: Path) -> None:
-    path = tmp_path / "template.csv"
-    path.write_text("reviewer,paragraph,comment\nJane,3,Fine\nJane,9999,Where?\n")
-    _refused(tree, path, "no paragraph 9999")
-
-
 def test_excel_file_that_is_not_a_workbook(tree: Path, tmp_path: Path) -> None:
     bad = _zip(tmp_path / "sheet.xlsx", {"xl/workbook.xml": b"<nonsense/>"})
     _refused(tree, bad, "not a readable Excel file")

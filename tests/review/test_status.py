@@ -32,7 +32,7 @@ def test_status_json_and_table(tmp_path: Path) -> None:
         "chapters/fixture-pandoc-track-changes-scrubbed-metadata.md")
     table = run(root, "status")
     assert table.exit_code == 0
-    for word in ("Review round r1: 7 comments", "jesse-rosenthal", "replacement", "exact",
+    for word in ("Review round r1: 7 comments", "pandoc-comments", "replacement", "exact",
                  "Counts"):
         assert word in table.output
 

@@ -98,6 +98,38 @@ class WordText:
         return None
 
 
+def _run_text(element) -> str:
+    """The text of a ``w:t``, entity references included.
+
+    The parser never expands entities (a hostile file could declare a billion laughs),
+    so an ``&name;`` stays a node of its own that ``.text`` leaves out: a comment of one
+    such word would be stored empty. A plain entity the file declares is read as its
+    declared text, an HTML one by its usual meaning, and any other kept as written.
+    """
+    if len(element) == 0:
+        return element.text or ""
+    from lxml import etree
+
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child, etree._Entity):
+            parts.append(_entity_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _entity_text(entity) -> str:
+    import html
+
+    name = entity.text  # "&name;"
+    dtd = entity.getroottree().docinfo.internalDTD
+    for declared in (dtd.iterentities() if dtd is not None else ()):
+        content = declared.content or ""
+        if f"&{declared.name};" == name and "&" not in content and "<" not in content:
+            return content[:10_000]
+    return html.unescape(name)
+
+
 class _Walker:
     """Walks ``w:body`` in document order, building :class:`WordText`."""
 
@@ -179,7 +211,7 @@ class _Walker:
         for child in element:
             name = _local(child.tag)
             if name in ("t", "delText"):
-                self.emit(child.text or "")
+                self.emit(_run_text(child))
             elif name == "tab" or name == "ptab":
                 self.emit("\t")
             elif name in ("br", "cr"):
