@@ -22,14 +22,17 @@ def command() -> None:
 @command.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--round", "round_name", help="The round (default: the newest open round).")
-@click.option("--reviewer", help="File every comment under this reviewer id "
-              "(default: the authors named in the file).")
+@click.option("--reviewer", help="The invited reviewer whose file this is (default: the "
+              "reviewer the pack copy names, else the file's name).")
+@click.option("--not-pack", is_flag=True, help="Import a Word file that is not this "
+              "round's pack (its comments are placed by their text alone).")
 @click.pass_obj
-def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | None) -> None:
+def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | None,
+               not_pack: bool) -> None:
     """Import a reviewer's .docx, .xlsx/.csv template, Hypothesis .json or review .yaml."""
     from report.review.store import _counts, import_file
 
-    outcome = import_file(root, file, round_name, reviewer)
+    outcome = import_file(root, file, round_name, reviewer, not_pack=not_pack)
     for warning in outcome.warnings:
         click.echo(str(warning), err=True)
     for result in outcome.results:

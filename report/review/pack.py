@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from report.manuscript import Manuscript
@@ -32,10 +32,28 @@ class Pack:
     docx: Path
     template: Path
     instructions: Path
+    copies: tuple[Path, ...] = ()
 
     @property
     def files(self) -> list[Path]:
-        return [self.pdf, self.docx, self.template, self.instructions]
+        return [self.pdf, self.docx, *self.copies, self.template, self.instructions]
+
+
+def pack_mark(round_name: str, reviewer: str | None = None) -> str:
+    """The words a pack's Word file carries in its document properties (Comments).
+
+    Word and LibreOffice keep them when a reviewer saves the file, so an import can
+    tell this round's pack (and whose copy it is) from any other Word file.
+    """
+    return f"review round {round_name}" + (f"; reviewer {reviewer}" if reviewer else "")
+
+
+def read_mark(text: str | None) -> tuple[str | None, str | None]:
+    """(round, reviewer) from :func:`pack_mark`'s words; (None, None) if absent."""
+    import re
+
+    found = re.fullmatch(r"\s*review round (\S+?)(?:; reviewer (\S+))?\s*", text or "")
+    return (found.group(1), found.group(2)) if found else (None, None)
 
 
 def stamp(manuscript: Manuscript, record: Round) -> str:
@@ -193,7 +211,7 @@ def write_docx(target: Path, manuscript: Manuscript, record: Round,
                 section.header.paragraphs[0].text = stamp(manuscript, record)
             document.core_properties.title = manuscript.manifest.full_title
             document.core_properties.author = ""
-            document.core_properties.comments = f"review round {record.name}"
+            document.core_properties.comments = pack_mark(record.name)
             document.save(str(tmp))
         finally:
             out.unlink(missing_ok=True)
@@ -243,6 +261,21 @@ comment is attributed to you in the report. Please do not circulate or quote the
 """
 
 
+def reviewer_copy(docx_path: Path, record: Round, reviewer: str) -> Path:
+    """The Word pack for one invited reviewer: named, and marked, as theirs.
+
+    Returned by that reviewer, it is filed under them whoever typed the comments.
+    """
+    import docx
+
+    target = docx_path.with_name(f"{docx_path.stem}-{reviewer}.docx")
+    document = docx.Document(str(docx_path))
+    document.core_properties.comments = pack_mark(record.name, reviewer)
+    with atomic_path(target) as tmp:
+        document.save(str(tmp))
+    return target
+
+
 def build_pack(folder: Path, manuscript: Manuscript, record: Round,
                paragraphs: list[Paragraph]) -> Pack:
     """Write the four files of the pack into ``folder``."""
@@ -253,6 +286,8 @@ def build_pack(folder: Path, manuscript: Manuscript, record: Round,
                 instructions=folder / "instructions.md")
     write_pdf(pack.pdf, manuscript, record, paragraphs)
     write_docx(pack.docx, manuscript, record, paragraphs)
+    copies = tuple(reviewer_copy(pack.docx, record, reviewer) for reviewer in record.reviewers)
+    pack = replace(pack, copies=copies)
     build_template(pack.template, round_name=record.name, paragraphs=len(paragraphs),
                    chapters=[c.title for c in manuscript.chapters], deadline=record.deadline)
     write_text(pack.instructions, instructions(manuscript, record, pack.pdf.name,

@@ -16,8 +16,9 @@ from report.review import model
 from report.review.anchoring import Anchor, Anchorer
 from report.review.model import Comment, ReviewFile, Round
 
-ROW_FIELDS = ("id", "round", "reviewer", "kind", "chapter", "quote", "body", "proposed",
-              "anchor", "line", "status", "response")
+ROW_FIELDS = ("id", "round", "reviewer", "author", "kind", "chapter", "paragraph", "quote",
+              "body", "proposed", "anchor", "line", "status", "response", "resolved",
+              "parent", "created")
 
 
 @dataclass
@@ -35,8 +36,10 @@ class Entry:
             "id": comment.id,
             "round": self.round.name,
             "reviewer": self.review.reviewer.id,
+            "author": comment.author,
             "kind": comment.kind,
             "chapter": self.anchor.chapter if self.anchor.status != "orphaned" else None,
+            "paragraph": comment.target.paragraph,
             "quote": comment.quote,
             "body": comment.body,
             "proposed": comment.proposed,
@@ -44,6 +47,9 @@ class Entry:
             "line": self.anchor.line if self.anchor.status != "orphaned" else None,
             "status": comment.disposition.status,
             "response": comment.disposition.response,
+            "resolved": comment.resolved,
+            "parent": comment.parent,
+            "created": comment.created,
         }
 
 

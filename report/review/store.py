@@ -119,6 +119,22 @@ def _unclash(comments: list[tuple[Reviewer, Comment]], owner_of: dict[str, str],
     return renamed
 
 
+def _check_pack(file: Path, display: str, record: model.Round,
+                not_pack: bool) -> str | None:
+    """The invited reviewer a pack copy names; refuse a Word file that is no pack."""
+    from report.review.importers.docx import pack_identity
+
+    round_named, reviewer = pack_identity(file, display)
+    if round_named == record.name:
+        return reviewer
+    if not_pack:
+        return None
+    what = (f"the pack of review round {round_named}" if round_named
+            else "not a reviewer pack (its properties name no review round)")
+    raise InputError(Problem(display, None, f"{what}, not of round {record.name}: import "
+                             "it anyway with 'report review import FILE --not-pack'"))
+
+
 def file_reviewer(file: Path, record: model.Round) -> str:
     """Whose file this is when neither ``--reviewer`` nor the file itself says.
 
@@ -210,8 +226,13 @@ def commit_paths(history: History, paths: list[Path], message: str) -> str:
 
 
 def import_file(root: Path, file: Path, round_name: str | None = None,
-                reviewer: str | None = None, commit: bool = True) -> ImportResult:
-    """Import a reviewer's file into the round; see the module docstring."""
+                reviewer: str | None = None, commit: bool = True,
+                not_pack: bool = False) -> ImportResult:
+    """Import a reviewer's file into the round; see the module docstring.
+
+    A Word file must be this round's pack (its properties say so) unless ``not_pack``:
+    a stray document would otherwise be committed as a page of orphaned comments.
+    """
     root = Path(root).resolve()
     display = str(file)
     fmt = FORMATS.get(file.suffix.lower())
@@ -232,8 +253,13 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
     round_text = RoundText(manuscript, record, history)
     data = file.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
+    notes: list[Problem] = []
+    if reviewer is not None and record.reviewers and reviewer not in record.reviewers:
+        notes.append(Problem(display, None, f"warning: {reviewer!r} was not invited to "
+                             f"round {record.name} (invited: {', '.join(record.reviewers)})"))
     items = _reader(fmt)(file, display, round_text)
-    comments = to_comments(items, fmt, file.name, sha256, reviewer,
+    named = _check_pack(file, display, record, not_pack) if fmt == "docx" else None
+    comments = to_comments(items, fmt, file.name, sha256, reviewer or named,
                            file_reviewer(file, record))
 
     folder = model.round_dir(root, record.name)
@@ -274,8 +300,9 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
                      else comment.kind] += 1
 
     outcome = ImportResult(record.name, file.name, list(results.values()),
-                           warnings=[Problem(display, item.line, f"warning: {item.warning}")
-                                     for item in items if item.warning])
+                           warnings=notes + [
+                               Problem(display, item.line, f"warning: {item.warning}")
+                               for item in items if item.warning])
     if not changed:
         return outcome
     before = {owner: (r.path.read_text(encoding="utf-8") if r.path.exists() else None)

@@ -21,7 +21,7 @@ from report.review.importers import safety
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
     root = review_tree(tmp_path_factory.mktemp("bad"))
-    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack")
     assert result.exit_code == 0, result.output
     return root
 
@@ -162,7 +162,7 @@ def test_no_round_open(tmp_path: Path) -> None:
     root = tmp_path / "report"
     shutil.copytree(TREE, root, ignore=shutil.ignore_patterns("*.py"))
     commit(root, "draft")
-    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack")
     assert result.exit_code == 2
     assert "no open review round" in result.stderr
     assert not (root / "review").exists()

@@ -93,7 +93,7 @@ def imported(tmp_path_factory) -> Path:
     """The test tree with every fixture imported, one command each."""
     root = review_tree(tmp_path_factory.mktemp("docx"))
     for name in EXPECTED:
-        result = run(root, "import", str(FIXTURES / name))
+        result = run(root, "import", str(FIXTURES / name), "--not-pack")
         assert result.exit_code == 0, result.output
     return root
 
@@ -143,14 +143,21 @@ def test_moves_share_an_id_and_replies_know_their_parent(imported: Path) -> None
 
 
 def test_status_after_import_is_exact_on_the_right_lines(imported: Path) -> None:
+    by_id = {c.id: c for c in _comments(imported)}
     result = run(imported, "status", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert len(rows) == sum(len(v) for v in EXPECTED.values())
     assert {r["anchor"] for r in rows} == {"exact"}
     for row in rows:
-        assert set(row) == {"id", "round", "reviewer", "kind", "chapter", "quote", "body",
-                            "proposed", "anchor", "line", "status", "response"}
+        assert set(row) == {"id", "round", "reviewer", "author", "kind", "chapter",
+                            "paragraph", "quote", "body", "proposed", "anchor", "line",
+                            "status", "response", "resolved", "parent", "created"}
+        stored = by_id[row["id"]]
+        assert (row["author"], row["created"], row["parent"], row["resolved"],
+                row["paragraph"]) == (stored.author, stored.created, stored.parent,
+                                      stored.resolved, stored.target.paragraph)
+        assert row["paragraph"] is not None
         lines = (imported / row["chapter"]).read_text().splitlines()
         first = row["quote"].split("\n")[0]
         assert first in lines[row["line"] - 1]
@@ -169,7 +176,7 @@ def test_status_after_import_is_exact_on_the_right_lines(imported: Path) -> None
 def test_reimport_adds_nothing(imported: Path) -> None:
     before = snapshot(imported)
     for name in EXPECTED:
-        result = run(imported, "import", str(FIXTURES / name))
+        result = run(imported, "import", str(FIXTURES / name), "--not-pack")
         assert result.exit_code == 0, result.output
         assert "nothing new" in result.output
     assert snapshot(imported) == before
@@ -181,7 +188,7 @@ def test_one_commit_per_import_with_only_review_files(tmp_path: Path) -> None:
     root = review_tree(tmp_path)
     repo = git.Repo(root)
     before = repo.head.commit.hexsha
-    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack")
     assert result.exit_code == 0, result.output
     head = repo.head.commit
     assert head.parents[0].hexsha == before
@@ -195,7 +202,7 @@ def test_one_commit_per_import_with_only_review_files(tmp_path: Path) -> None:
 
 def test_reviewer_option_files_everything_under_one_id(tmp_path: Path) -> None:
     root = review_tree(tmp_path)
-    result = run(root, "import", str(FIXTURES / "comments-rich-para.docx"),
+    result = run(root, "import", str(FIXTURES / "comments-rich-para.docx"), "--not-pack",
                  "--reviewer", "J Smith")
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (root / "review/r1").glob("*.yaml"))

@@ -217,7 +217,7 @@ def test_a_word_comment_made_of_an_entity_is_not_stored_empty(tree: Path,
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    result = run(tree, "import", str(path), "--reviewer", "pat")
+    result = run(tree, "import", str(path), "--reviewer", "pat", "--not-pack")
     assert result.exit_code == 0, result.output
     bodies = [c.body for c in _stored(tree)["pat"] if c.kind != "insertion"]
     assert original not in (bodies[0] or "")

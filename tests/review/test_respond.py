@@ -15,7 +15,7 @@ from report.review import model
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = review_tree(tmp_path)
-    assert run(root, "import", str(FIXTURES / "pandoc-comments.docx")).exit_code == 0
+    assert run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack").exit_code == 0
     return root
 
 
