@@ -61,8 +61,8 @@ def status_cmd(root: Path, round_name: str | None, fmt: str) -> None:
         return
     from rich.console import Console
 
-    name = found[0].round.name if found else status.current_round(root, round_name).name
-    Console().print(status.table(found, name))
+    record = found[0].round if found else status.current_round(root, round_name)
+    Console().print(status.table(found, record.name, status.invitees(root, record), record))
 
 
 @command.command("respond")
