@@ -44,6 +44,17 @@ def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | N
         click.echo(f"committed {outcome.commit[:7]}")
 
 
+@command.command("undo")
+@click.argument("import_commit", metavar="[IMPORT]", required=False)
+@click.pass_obj
+def undo_cmd(root: Path, import_commit: str | None) -> None:
+    """Back out the last import (or the named import commit) with a git revert."""
+    from report.review.undo import undo
+
+    done = undo(root, import_commit)
+    click.echo(f"undid {done.imported[:7]} ({done.subject}) in {done.revert[:7]}")
+
+
 @command.command("status")
 @click.option("--round", "round_name", help="The round (default: the newest open round).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",

@@ -10,9 +10,12 @@ same file twice adds nothing. One commit per import, holding only the review fil
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +30,9 @@ from report.review.history import History
 from report.review.importers import Marked, RoundText
 from report.review.model import Comment, Reviewer, ReviewFile, Source, comment_id
 from report.review.plaintext import fold
+
+#: The git trailer that marks an import's commit, for ``report review undo``.
+IMPORT_TRAILER = "Review-Import"
 
 FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "hypothesis",
            ".yaml": "yaml", ".yml": "yaml"}
@@ -245,6 +251,32 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
         reviewer = _reviewer_id(reviewer, "--reviewer")
     manuscript = load(root)
     history = History(root)
+    with import_lock(history):
+        return _import_locked(root, file, display, fmt, manuscript, history, round_name,
+                              reviewer, commit, not_pack)
+
+
+@contextmanager
+def import_lock(history: History) -> Iterator[None]:
+    """One import (or undo) at a time per repository.
+
+    Two imports read, merge and commit the same review files; run at once they would
+    lose each other's comments or break git's index. The lock is an ``flock`` on a file
+    inside the repository's git directory, released when the process ends, whatever
+    happens.
+    """
+    path = Path(history.repo.git_dir) / "report-review.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _import_locked(root: Path, file: Path, display: str, fmt: str, manuscript,
+                   history: History, round_name: str | None, reviewer: str | None,
+                   commit: bool, not_pack: bool) -> ImportResult:
     if fmt == "yaml" and round_name is None:
         from report.review.importers.reviewfile import round_named
 
@@ -342,4 +374,5 @@ def commit_message(outcome: ImportResult) -> str:
              f"({_counts(sum((r.added for r in added), Counter()))})", ""]
     for result in added:
         lines.append(f"- {result.path}: {_counts(result.added)}")
+    lines += ["", f"{IMPORT_TRAILER}: {outcome.round} {outcome.file}"]
     return "\n".join(lines)
