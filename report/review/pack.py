@@ -154,6 +154,18 @@ def write_pdf(target: Path, manuscript: Manuscript, record: Round,
 
     weasyprint_pdf(pdf_html(manuscript, record, paragraphs), target, manuscript.root,
                    manuscript.root, stylesheets=["fonts.css"], extra_css=PDF_CSS)
+    mark_pdf(target, target, pack_mark(record.name))
+    return target
+
+
+def mark_pdf(source: Path, target: Path, mark: str) -> Path:
+    """Put :func:`pack_mark`'s words in the PDF's Subject; viewers keep it on save."""
+    import pikepdf
+
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        pdf.docinfo["/Subject"] = mark
+        with atomic_path(target) as tmp:
+            pdf.save(tmp)
     return target
 
 
@@ -286,7 +298,10 @@ def build_pack(folder: Path, manuscript: Manuscript, record: Round,
                 instructions=folder / "instructions.md")
     write_pdf(pack.pdf, manuscript, record, paragraphs)
     write_docx(pack.docx, manuscript, record, paragraphs)
-    copies = tuple(reviewer_copy(pack.docx, record, reviewer) for reviewer in record.reviewers)
+    copies = tuple(path for reviewer in record.reviewers for path in (
+        reviewer_copy(pack.docx, record, reviewer),
+        mark_pdf(pack.pdf, pack.pdf.with_name(f"{pack.pdf.stem}-{reviewer}.pdf"),
+                 pack_mark(record.name, reviewer))))
     pack = replace(pack, copies=copies)
     build_template(pack.template, round_name=record.name, paragraphs=len(paragraphs),
                    chapters=[c.title for c in manuscript.chapters], deadline=record.deadline)

@@ -34,7 +34,7 @@ from report.review.plaintext import fold
 #: The git trailer that marks an import's commit, for ``report review undo``.
 IMPORT_TRAILER = "Review-Import"
 
-FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "hypothesis",
+FORMATS = {".docx": "docx", ".pdf": "pdf", ".xlsx": "xlsx", ".csv": "csv", ".json": "hypothesis",
            ".yaml": "yaml", ".yml": "yaml"}
 
 
@@ -74,6 +74,10 @@ def _reader(fmt: str):
         from report.review.importers import sheet
 
         return sheet.read
+    if fmt == "pdf":
+        from report.review.importers import pdf
+
+        return pdf.read
     if fmt == "hypothesis":
         from report.review.importers import hypothesis
 
@@ -125,10 +129,13 @@ def _unclash(comments: list[tuple[Reviewer, Comment]], owner_of: dict[str, str],
     return renamed
 
 
-def _check_pack(file: Path, display: str, record: model.Round,
+def _check_pack(file: Path, display: str, fmt: str, record: model.Round,
                 not_pack: bool) -> str | None:
-    """The invited reviewer a pack copy names; refuse a Word file that is no pack."""
-    from report.review.importers.docx import pack_identity
+    """The invited reviewer a pack copy names; refuse a Word or PDF file that is no pack."""
+    if fmt == "pdf":
+        from report.review.importers.pdf import pack_identity
+    else:
+        from report.review.importers.docx import pack_identity
 
     round_named, reviewer = pack_identity(file, display)
     if round_named == record.name:
@@ -244,7 +251,8 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
     fmt = FORMATS.get(file.suffix.lower())
     if fmt is None:
         raise InputError(Problem(display, None, "unsupported file type: import a .docx, "
-                                 ".xlsx, .csv, Hypothesis .json or review .yaml file"))
+                                 "annotated .pdf, .xlsx, .csv, Hypothesis .json or review "
+                                 ".yaml file"))
     if not file.is_file():
         raise InputError(Problem(display, None, "file not found"))
     if reviewer is not None:
@@ -290,7 +298,8 @@ def _import_locked(root: Path, file: Path, display: str, fmt: str, manuscript,
         notes.append(Problem(display, None, f"warning: {reviewer!r} was not invited to "
                              f"round {record.name} (invited: {', '.join(record.reviewers)})"))
     items = _reader(fmt)(file, display, round_text)
-    named = _check_pack(file, display, record, not_pack) if fmt == "docx" else None
+    named = _check_pack(file, display, fmt, record, not_pack) if fmt in ("docx", "pdf") \
+        else None
     comments = to_comments(items, fmt, file.name, sha256, reviewer or named,
                            file_reviewer(file, record))
 

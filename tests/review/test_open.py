@@ -56,7 +56,9 @@ def test_open_records_commits_and_tags(tree: Path, monkeypatch) -> None:
     pack = tree / "build" / "review" / "consultation-1"
     assert sorted(p.name for p in pack.iterdir()) == [
         "a-minimal-report-review-consultation-1-apatel.docx",
+        "a-minimal-report-review-consultation-1-apatel.pdf",
         "a-minimal-report-review-consultation-1-jsmith.docx",
+        "a-minimal-report-review-consultation-1-jsmith.pdf",
         "a-minimal-report-review-consultation-1.docx",
         "a-minimal-report-review-consultation-1.pdf",
         "comments-consultation-1.xlsx", "instructions.md"]
