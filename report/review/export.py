@@ -364,6 +364,18 @@ def _highlight(text: str, quote: str) -> str:
     return esc(text)
 
 
+NOW_WORDS = {"deleted": "This text has been deleted from the report.",
+             "general": "A general comment, on no particular passage.",
+             "orphaned": "Not found in the text now."}
+
+
+def _now_cell(entry: Entry) -> str:
+    """The dashboard's "text now": the paragraph, or what became of the text."""
+    if entry.anchor in NOW_WORDS:
+        return f'<em class="{entry.anchor}">{html.escape(NOW_WORDS[entry.anchor])}</em>'
+    return _highlight(entry.current_text, entry.quote)
+
+
 _DASHBOARD_CSS = """
 body { font-family: "Open Sans", system-ui, sans-serif; margin: 2em; color: #1b1b1b; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; }
@@ -373,7 +385,7 @@ th, td { border-bottom: 1px solid #ccc; padding: .4em .6em; vertical-align: top;
 td.now { color: #333; background: #f7f7f7; max-width: 40em; }
 mark { background: #ffe58a; }
 .status { font-weight: 600; white-space: nowrap; }
-.orphaned { color: #a40000; }
+.orphaned, .deleted { color: #a40000; }
 """
 
 
@@ -399,7 +411,7 @@ def to_html(items: list[Entry], title: str, chapter_titles: dict[str, str]) -> s
             f'<tr id="{esc(e.id)}"><td>{e.number}</td><td>{esc(e.reviewer)}</td>'
             f"<td>{locator}</td><td>{esc(e.type)} / {esc(e.kind)}</td>"
             f"<td>{quote}<p>{esc(e.comment)}</p>{proposed}</td>"
-            f'<td class="now">{_highlight(e.current_text, e.quote)}</td>'
+            f'<td class="now">{_now_cell(e)}</td>'
             f'<td class="anchor {esc(e.anchor)}">{esc(e.anchor)}</td>'
             f'<td><span class="status">{esc(e.status)}</span><br>{esc(e.response)}</td></tr>')
     open_count = by_status.get("open", 0)

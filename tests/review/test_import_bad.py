@@ -148,9 +148,12 @@ def test_review_yaml_against_the_schema(tree: Path, tmp_path: Path) -> None:
 
 
 def test_unsupported_file_type_and_missing_file(tree: Path, tmp_path: Path) -> None:
+    odt = tmp_path / "comments.odt"
+    odt.write_bytes(b"PK\x03\x04")
+    _refused(tree, odt, "unsupported file type")
     pdf = tmp_path / "comments.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
-    _refused(tree, pdf, "unsupported file type")
+    _refused(tree, pdf, "not a readable PDF")
     _refused(tree, tmp_path / "missing.docx", "file not found")
 
 

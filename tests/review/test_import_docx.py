@@ -60,7 +60,8 @@ EXPECTED = {
          None),
     ],
     "pandoc-track_changes_insertion.docx": [
-        ("insertion", "", "eng-dept", "2014-06-25T10:40:00Z", None, "two exciting", None),
+        ("insertion", "", "eng-dept", "2014-06-25T10:40:00Z", None, "two exciting ",
+         None),  # the trailing space is part of the insertion
     ],
     "pandoc-track_changes_move.docx": [
         ("insertion", "", "Jesse Rosenthal", "2016-04-16T08:20:00Z", "Moved here",

@@ -641,14 +641,14 @@ def _change_item(change: Change | _Replacement, mapper: _Mapper) -> Marked:
         deleted, inserted = change.deleted, change.inserted
         return Marked(native_id=f"change-{deleted.native_id}+{inserted.native_id}",
                       kind="replacement", target=mapper.locate(deleted.start, deleted.end),
-                      proposed=inserted.text.strip(), author=deleted.author,
+                      proposed=inserted.text, author=deleted.author,
                       created=deleted.date or inserted.date)
     body = None
     proposed = None
     if change.kind in ("ins", "moveTo", "pins"):
         kind = "insertion"
         target = mapper.locate(change.start, change.start)
-        proposed = change.text.strip() or "\n"
+        proposed = change.text if change.text.strip() else "\n"  # spaces are the edit
         if change.kind == "pins" or not change.text.strip():
             body = "Insert a paragraph break here."
         elif change.kind == "moveTo":

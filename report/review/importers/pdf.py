@@ -200,7 +200,8 @@ def read(path: Path, display: str, round_text: RoundText) -> list[Marked]:
     try:
         pdf = pikepdf.open(path)
     except (pikepdf.PdfError, pikepdf.PasswordError, OSError) as exc:
-        raise refuse(display, f"not a readable PDF (or password-protected): {exc}") from None
+        raise refuse(display, "not a readable PDF (or password-protected): "
+                     + str(exc).rsplit(": ", 1)[-1]) from None
     pages = _PackPages(path, display)
     try:
         return _read(pdf, pages, round_text)
@@ -290,4 +291,5 @@ def pack_identity(path: Path, display: str) -> tuple[str | None, str | None]:
             subject = pdf.docinfo.get("/Subject")
             return read_mark(str(subject) if subject is not None else None)
     except (pikepdf.PdfError, pikepdf.PasswordError, OSError) as exc:
-        raise refuse(display, f"not a readable PDF (or password-protected): {exc}") from None
+        raise refuse(display, "not a readable PDF (or password-protected): "
+                     + str(exc).rsplit(": ", 1)[-1]) from None
