@@ -303,8 +303,14 @@ def build_pack(folder: Path, manuscript: Manuscript, record: Round,
         mark_pdf(pack.pdf, pack.pdf.with_name(f"{pack.pdf.stem}-{reviewer}.pdf"),
                  pack_mark(record.name, reviewer))))
     pack = replace(pack, copies=copies)
+    chapters = [c.title for c in manuscript.chapters]
     build_template(pack.template, round_name=record.name, paragraphs=len(paragraphs),
-                   chapters=[c.title for c in manuscript.chapters], deadline=record.deadline)
+                   chapters=chapters, deadline=record.deadline)
+    forms = tuple(build_template(pack.template.with_name(f"{pack.template.stem}-{reviewer}.xlsx"),
+                                 round_name=record.name, paragraphs=len(paragraphs),
+                                 chapters=chapters, deadline=record.deadline, reviewer=reviewer)
+                  for reviewer in record.reviewers)
+    pack = replace(pack, copies=pack.copies + forms)
     write_text(pack.instructions, instructions(manuscript, record, pack.pdf.name,
                                                pack.docx.name, pack.template.name,
                                                len(paragraphs)))

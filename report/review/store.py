@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -30,6 +31,10 @@ from report.review.history import History
 from report.review.importers import Marked, RoundText
 from report.review.model import Comment, Reviewer, ReviewFile, Source, comment_id
 from report.review.plaintext import fold
+
+#: File names that say nothing about whose file it is (the pack's own, or a form's).
+GENERIC_NAMES = ("comments", "comment-form", "comments-form", "form", "template", "review",
+                 "feedback", "comments-template")
 
 #: The git trailer that marks an import's commit, for ``report review undo``.
 IMPORT_TRAILER = "Review-Import"
@@ -148,19 +153,32 @@ def _check_pack(file: Path, display: str, fmt: str, record: model.Round,
                              "it anyway with 'report review import FILE --not-pack'"))
 
 
-def file_reviewer(file: Path, record: model.Round) -> str:
+def file_reviewer(file: Path, record: model.Round, manuscript, display: str) -> str:
     """Whose file this is when neither ``--reviewer`` nor the file itself says.
 
-    An invited reviewer whose id the file name carries (the pack copy sent to them,
-    ``…-pat.docx``, or a reviewer's own ``pat-comments.docx``), else the file name
-    itself: one file is one reviewer's, whoever typed each comment in it.
+    An invited reviewer whose id the file name carries (``…-pat.docx``,
+    ``pat-comments.csv``), else the file name itself: one file is one reviewer's,
+    whoever typed each comment in it. A file still named as the pack sent it to all
+    (``comments-r1.xlsx``) could be anyone's, and is refused until the coordinator says
+    whose it is with ``--reviewer``: two reviewers' identical comments must never be
+    taken for one.
     """
     stem = slugify(file.stem) or "reviewer"
     words = stem.split("-")
     for invited in sorted(record.reviewers, key=len, reverse=True):
         parts = invited.lower().split("-")
-        if any(words[i:i + len(parts)] == parts for i in range(len(words))):
-            return invited
+        for i in range(len(words) - len(parts), -1, -1):
+            if words[i:i + len(parts)] == parts:
+                return invited
+    generic = {slugify(f"{manuscript.manifest.slug}-review-{record.name}"),
+               *(f"{name}{suffix}" for name in GENERIC_NAMES
+                 for suffix in ("", f"-{slugify(record.name)}"))}
+    if stem in generic or re.fullmatch(r"(.*)-\d+", stem) and \
+            re.sub(r"-\d+$", "", stem) in generic:  # "comments-r1 (2)", as browsers save
+        invited = f" (invited: {', '.join(record.reviewers)})" if record.reviewers else ""
+        raise InputError(Problem(display, None, "cannot tell whose file this is: its name "
+                                 "and properties name no reviewer; say whose it is with "
+                                 f"--reviewer ID{invited}"))
     return stem
 
 
@@ -300,8 +318,15 @@ def _import_locked(root: Path, file: Path, display: str, fmt: str, manuscript,
     items = _reader(fmt)(file, display, round_text)
     named = _check_pack(file, display, fmt, record, not_pack) if fmt in ("docx", "pdf") \
         else None
-    comments = to_comments(items, fmt, file.name, sha256, reviewer or named,
-                           file_reviewer(file, record))
+    if fmt == "xlsx":
+        from report.review.importers.sheet import pack_identity
+
+        form_round, form_reviewer = pack_identity(file, display)
+        named = form_reviewer if form_round == record.name else None
+    owner = reviewer or named
+    if owner is None and any(not (i.reviewer or i.reviewer_name) for i in items):
+        owner = file_reviewer(file, record, manuscript, display)
+    comments = to_comments(items, fmt, file.name, sha256, owner, owner or "reviewer")
 
     folder = model.round_dir(root, record.name)
     existing: dict[str, ReviewFile] = {}

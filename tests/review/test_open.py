@@ -61,6 +61,7 @@ def test_open_records_commits_and_tags(tree: Path, monkeypatch) -> None:
         "a-minimal-report-review-consultation-1-jsmith.pdf",
         "a-minimal-report-review-consultation-1.docx",
         "a-minimal-report-review-consultation-1.pdf",
+        "comments-consultation-1-apatel.xlsx", "comments-consultation-1-jsmith.xlsx",
         "comments-consultation-1.xlsx", "instructions.md"]
     assert "build/review/consultation-1/instructions.md" in result.output
 

@@ -144,3 +144,47 @@ def test_status_shows_each_invited_reviewer(tree: Path, tmp_path: Path) -> None:
     table = run(tree, "status")
     assert table.exit_code == 0
     assert "Reviewers (2 invited, due 2021-11-20)" in table.stdout
+
+
+def _fill(form: Path, target: Path, *rows: list) -> Path:
+    import openpyxl
+
+    book = openpyxl.load_workbook(form)
+    sheet = book["Comments"]
+    for row in rows:
+        sheet.append(row)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def test_the_same_form_from_two_reviewers_is_never_one(tree: Path, tmp_path: Path) -> None:
+    """The issue's lost comment: the pack's form, returned twice with Reviewer blank."""
+    form = tree / "build/review/r1/comments-r1.xlsx"
+    row = [None, None, 4, "ge", "Strongly support this recommendation."]
+    first = _fill(form, tmp_path / "a" / "comments-r1.xlsx", row)
+    second = _fill(form, tmp_path / "b" / "comments-r1.xlsx", row)
+    refused = run(tree, "import", str(first))
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (
+        f"{first}: cannot tell whose file this is: its name and properties name no "
+        "reviewer; say whose it is with --reviewer ID (invited: pat, sam)")
+    assert run(tree, "import", str(first), "--reviewer", "pat").exit_code == 0
+    result = run(tree, "import", str(second), "--reviewer", "sam")
+    assert result.exit_code == 0 and "1 comment added" in result.stdout, result.output
+    stored = _stored(tree)
+    assert {k: [c.body for c in r.comments] for k, r in stored.items()} == {
+        "pat": ["Strongly support this recommendation."],
+        "sam": ["Strongly support this recommendation."]}
+
+
+@needs_office
+def test_a_reviewers_form_copy_names_them_even_renamed(tree: Path, tmp_path: Path) -> None:
+    form = tree / "build/review/r1/comments-r1-sam.xlsx"
+    filled = _fill(form, tmp_path / "filled" / "comments-r1-sam.xlsx",
+                   [None, None, 5, "te", "Cite the source."])
+    saved = convert(filled, tmp_path / "calc", "xlsx:Calc MS Excel 2007 XML")
+    renamed = saved.rename(saved.with_name("comments-r1.xlsx"))
+    result = run(tree, "import", str(renamed))
+    assert result.exit_code == 0, result.output
+    assert [c.body for c in _stored(tree)["sam"].comments] == ["Cite the source."]

@@ -668,15 +668,10 @@ def _change_item(change: Change | _Replacement, mapper: _Mapper) -> Marked:
 def pack_identity(path: Path, display: str) -> tuple[str | None, str | None]:
     """(round, reviewer) the Word file's properties name, if it is (a copy of) a pack.
 
-    Read from ``docProps/core.xml`` (``dc:description``, Word's "Comments" property),
-    which the pack writes and Word and LibreOffice keep when a reviewer saves.
+    Read from Word's "Comments" property, which the pack writes and Word and LibreOffice
+    keep when a reviewer saves.
     """
+    from report.review.importers.safety import core_description
     from report.review.pack import read_mark
 
-    with open_office_zip(path, display, "Word", "word/document.xml") as archive:
-        data = read_member(archive, "docProps/core.xml", display)
-    if not data:
-        return None, None
-    core = parse_xml(data, "docProps/core.xml", display)
-    description = core.find("{http://purl.org/dc/elements/1.1/}description")
-    return read_mark(description.text if description is not None else None)
+    return read_mark(core_description(path, display, "Word", "word/document.xml"))

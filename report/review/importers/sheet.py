@@ -241,3 +241,13 @@ def _row_target(chapter_value: str, number_value: str, round_text: RoundText,
         _rel, a, b = round_text.region(paragraph)
         return round_text.target(Found(chapter, a, b, "text", 100.0))
     return round_text.unlocated("", rel=rel)
+
+
+def pack_identity(path: Path, display: str) -> tuple[str | None, str | None]:
+    """(round, reviewer) a comment form's properties name (the pack's copies do)."""
+    if path.suffix.lower() != ".xlsx":
+        return None, None
+    from report.review.importers.safety import core_description
+    from report.review.pack import read_mark
+
+    return read_mark(core_description(path, display, "Excel", "xl/workbook.xml"))
