@@ -24,12 +24,13 @@ def command() -> None:
 @click.option("--round", "round_name", help="The round (default: the newest open round).")
 @click.option("--reviewer", help="The invited reviewer whose file this is (default: the "
               "reviewer the pack copy names, else the file's name).")
-@click.option("--not-pack", is_flag=True, help="Import a Word file that is not this "
-              "round's pack (its comments are placed by their text alone).")
+@click.option("--not-pack", is_flag=True, help="Import a Word or PDF file that is not "
+              "this round's pack (its comments are placed by their text alone).")
 @click.pass_obj
 def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | None,
                not_pack: bool) -> None:
-    """Import a reviewer's .docx, .xlsx/.csv template, Hypothesis .json or review .yaml."""
+    """Import a reviewer's .docx, annotated pack .pdf, .xlsx/.csv form, Hypothesis .json
+    or review .yaml."""
     from report.review.store import _counts, import_file
 
     outcome = import_file(root, file, round_name, reviewer, not_pack=not_pack)

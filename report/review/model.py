@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -315,14 +316,30 @@ def parse_review(text: str, rel: str) -> Any:
     return data
 
 
+def person_id(name: str) -> str:
+    """A reviewer id for a name as written, in any script.
+
+    A name in Latin letters reads as its slug (``Jane Smith`` is ``jane-smith``); a name
+    with letters of any other script (``Иван Петров``, ``李小龍``) gets a hash of the exact
+    name after whatever slug it has, so people are never merged because their names
+    share no ASCII letters.
+    """
+    from report.manuscript.manifest import slugify
+
+    ident = slugify(name)
+    letters = [c for c in name if c.isalpha()]
+    if ident and all(unicodedata.name(c, "").startswith("LATIN") for c in letters):
+        return ident
+    digest = hashlib.sha256(name.strip().encode("utf-8")).hexdigest()[:8]
+    return f"{ident}-{digest}" if ident else f"reviewer-{digest}"
+
+
 def reviewer_of(data: Any, fallback: str) -> Reviewer:
     value = data.get("reviewer") if isinstance(data, dict) else None
     if isinstance(value, dict):
         return Reviewer(str(value["id"]), value.get("name"), value.get("organisation"))
     if isinstance(value, str):
-        from report.manuscript.manifest import slugify
-
-        return Reviewer(slugify(value) or fallback, value)
+        return Reviewer(person_id(value), value)
     return Reviewer(fallback)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +28,7 @@ from report.outputs import write_text
 from report.review import model
 from report.review.history import History
 from report.review.importers import Marked, RoundText
-from report.review.model import Comment, Reviewer, ReviewFile, Source, comment_id
+from report.review.model import Comment, Reviewer, ReviewFile, Source, comment_id, person_id
 from report.review.plaintext import fold
 
 #: File names that say nothing about whose file it is (the pack's own, or a form's).
@@ -97,22 +96,6 @@ def _reviewer_id(value: str, display: str) -> str:
     if not ident:
         raise InputError(Problem(display, None, f"cannot make a reviewer id from {value!r}"))
     return ident
-
-
-def person_id(name: str) -> str:
-    """A reviewer id for a name as written, in any script.
-
-    A name in Latin letters reads as its slug (``Jane Smith`` is ``jane-smith``); a name
-    with letters of any other script (``Иван Петров``, ``李小龍``) gets a hash of the exact
-    name after whatever slug it has, so people are never merged because their names
-    share no ASCII letters.
-    """
-    ident = slugify(name)
-    letters = [c for c in name if c.isalpha()]
-    if ident and all(unicodedata.name(c, "").startswith("LATIN") for c in letters):
-        return ident
-    digest = hashlib.sha256(name.strip().encode("utf-8")).hexdigest()[:8]
-    return f"{ident}-{digest}" if ident else f"reviewer-{digest}"
 
 
 def _unclash(comments: list[tuple[Reviewer, Comment]], owner_of: dict[str, str],

@@ -222,3 +222,12 @@ def test_a_word_comment_made_of_an_entity_is_not_stored_empty(tree: Path,
     bodies = [c.body for c in _stored(tree)["pat"] if c.kind != "insertion"]
     assert original not in (bodies[0] or "")
     assert bodies[0] and bodies[0].startswith("the coordinator")
+
+
+def test_a_csv_comment_longer_than_the_csv_modules_limit(tree: Path, tmp_path: Path) -> None:
+    body = "Word " * 40_000 + "end."  # 200,004 characters, past csv's 131,072 default
+    path = tmp_path / "long.csv"
+    path.write_text(f'paragraph,comment\n3,"{body}"\n', encoding="utf-8")
+    result = run(tree, "import", str(path), "--reviewer", "pat")
+    assert result.exit_code == 0, result.output
+    assert [c.body for c in _stored(tree)["pat"]] == [body.strip()]

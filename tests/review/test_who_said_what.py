@@ -188,3 +188,15 @@ def test_a_reviewers_form_copy_names_them_even_renamed(tree: Path, tmp_path: Pat
     result = run(tree, "import", str(renamed))
     assert result.exit_code == 0, result.output
     assert [c.body for c in _stored(tree)["sam"].comments] == ["Cite the source."]
+
+
+def test_review_files_named_in_other_scripts_stay_apart(tree: Path, tmp_path: Path) -> None:
+    for index, name in enumerate(["Иван Петров", "李小龍"]):
+        path = tmp_path / f"file-{index}.yaml"
+        path.write_text(f"round: r1\nreviewer: {name}\ncomments:\n  - body: From {name}.\n",
+                        encoding="utf-8")
+        assert run(tree, "import", str(path)).exit_code == 0
+    stored = _stored(tree)
+    assert len(stored) == 2
+    assert sorted((r.reviewer.name, [c.body for c in r.comments]) for r in stored.values()) \
+        == sorted([("Иван Петров", ["From Иван Петров."]), ("李小龍", ["From 李小龍."])])

@@ -120,6 +120,7 @@ def _rows_csv(path: Path, display: str) -> list[tuple[int, list[object]]]:
     text = decode_csv(path.read_bytes())
     if "\0" in text:
         raise refuse(display, "not a CSV file (binary content)")
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # no comment is too long
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text),
                         quotechar='"', doublequote=True, strict=False)
     rows: list[tuple[int, list[object]]] = []
