@@ -1,11 +1,15 @@
 """Importing a reviewer's file: read, locate, merge into ``review/ROUND/``, commit.
 
 All the checking happens before anything is written: an unreadable, hostile or foreign
-file raises :class:`~report.errors.InputError` with ``review/`` and git untouched. Ids
-are stable (a hash of the file's sha256, the id inside the file and the kind), and a
-comment already on record (same id, or the same words by the same author on the same
-text, as when a reviewer sends an updated copy) is not added again, so importing the
-same file twice adds nothing. One commit per import, holding only the review files.
+file raises :class:`~report.errors.InputError` with ``review/`` and git untouched. A
+file is filed under one invited reviewer (``--reviewer``, the pack copy's mark, or the
+file's name), never under whoever typed each comment. Ids are stable (a hash of the
+file's sha256, the id inside the file and the kind), and a comment already in *that
+reviewer's* file (same id, or the same words by the same author on the same text, as
+when a reviewer sends an updated copy) is not added again, so importing the same file
+twice adds nothing while two reviewers' identical comments are both kept. A comment
+whose text cannot be found is kept, unanchored, with a warning. One commit per import,
+holding only the review files; imports (and answers) take a lock, one at a time.
 """
 
 from __future__ import annotations
@@ -96,6 +100,21 @@ def _reviewer_id(value: str, display: str) -> str:
     if not ident:
         raise InputError(Problem(display, None, f"cannot make a reviewer id from {value!r}"))
     return ident
+
+
+def _unplaced(items: list[Marked], display: str) -> list[Problem]:
+    """A warning for each item kept unanchored: a row the reader explained, or a quote
+    not found in the round's text (it is kept with its quote, to be placed by hand)."""
+    out = []
+    for item in items:
+        if item.warning:
+            out.append(Problem(display, item.line, f"warning: {item.warning}"))
+        elif item.target.exact and item.target.start is None:
+            quote = " ".join(item.target.exact.split())
+            quote = quote if len(quote) <= 40 else quote[:39] + "…"
+            out.append(Problem(display, item.line, f"warning: {item.native_id}: the text "
+                               f"{quote!r} is not in the round's text: kept unanchored"))
+    return out
 
 
 def _unclash(comments: list[tuple[Reviewer, Comment]], owner_of: dict[str, str],
@@ -349,9 +368,7 @@ def _import_locked(root: Path, file: Path, display: str, fmt: str, manuscript,
                      else comment.kind] += 1
 
     outcome = ImportResult(record.name, file.name, list(results.values()),
-                           warnings=notes + [
-                               Problem(display, item.line, f"warning: {item.warning}")
-                               for item in items if item.warning])
+                           warnings=notes + _unplaced(items, display))
     if not changed:
         return outcome
     before = {owner: (r.path.read_text(encoding="utf-8") if r.path.exists() else None)

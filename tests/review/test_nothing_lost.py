@@ -231,3 +231,19 @@ def test_a_csv_comment_longer_than_the_csv_modules_limit(tree: Path, tmp_path: P
     result = run(tree, "import", str(path), "--reviewer", "pat")
     assert result.exit_code == 0, result.output
     assert [c.body for c in _stored(tree)["pat"]] == [body.strip()]
+
+
+def test_a_quote_not_in_the_text_is_kept_with_a_warning(tree: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pat.yaml"
+    path.write_text("round: r1\ncomments:\n"
+                    "  - body: On words that are not there.\n"
+                    "    target:\n"
+                    "      selector: [{type: TextQuoteSelector, exact: no such words here}]\n",
+                    encoding="utf-8")
+    result = run(tree, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (f"{path}: warning: item-1: the text 'no such words "
+                                     "here' is not in the round's text: kept unanchored")
+    row = rows(load(tree))[0]
+    assert (row["body"], row["quote"], row["anchor"]) == (
+        "On words that are not there.", "no such words here", "orphaned")
