@@ -299,6 +299,7 @@ def parse_review(text: str, rel: str) -> Any:
     file with a problem is parsed again, slowly, to report each problem with its line.
     A key written twice is bad input too, never a silent choice of one value.
     """
+    yamlsource.check_limits(text, rel)  # an alias bomb would hang the quick path too
     doubled = duplicate_keys(text, rel)
     if doubled:
         raise InputError(doubled)
