@@ -244,7 +244,9 @@ Thank you for reviewing this draft. Please send your comments {deadline}.
 Every paragraph has a number (1 to {paragraphs}). The numbers are the same in every
 version of the draft, so please quote the number with each comment.
 
-There are three ways to comment. Use whichever suits you.
+There are four ways to comment. Use whichever suits you. If we sent you files with your
+name in them (such as `{docx_name.removesuffix(".docx")}-yourname.docx`), please use
+those: they tell us the comments are yours.
 
 ## 1. In Word
 
@@ -253,7 +255,13 @@ Open `{docx_name}`. Select the words you want to comment on and choose
 edit the text. Please do not remove the numbers in square brackets, such as [12].
 Send the file back to us when you have finished.
 
-## 2. In the comment form
+## 2. On the PDF
+
+Open `{pdf}` in any PDF reader (Adobe Acrobat Reader, Preview, Edge, Chrome, Foxit,
+Okular). Highlight or underline words and add a note, strike out words to delete them,
+insert text, or put a sticky note beside a paragraph. Save the file and send it back.
+
+## 3. In the comment form
 
 Open `{template}` in Excel or another spreadsheet program. Use one row per comment:
 your name, the chapter, the paragraph number, the type of comment (ge = general,
@@ -261,7 +269,7 @@ te = technical, ed = editorial), your comment and, if you like, the wording you 
 Leave the last column blank: we use it to reply. You can read the numbered draft in
 `{pdf}`.
 
-## 3. On the web draft
+## 4. On the web draft
 
 Open {web} and use the annotation tool (Hypothesis) to highlight text and add a note.
 
