@@ -263,8 +263,8 @@ def import_file(root: Path, file: Path, round_name: str | None = None,
                 not_pack: bool = False) -> ImportResult:
     """Import a reviewer's file into the round; see the module docstring.
 
-    A Word file must be this round's pack (its properties say so) unless ``not_pack``:
-    a stray document would otherwise be committed as a page of orphaned comments.
+    A Word or PDF file must be this round's pack (its properties say so) unless
+    ``not_pack``: a stray document would otherwise be committed as orphaned comments.
     """
     root = Path(root).resolve()
     display = str(file)
@@ -326,9 +326,10 @@ def _import_locked(root: Path, file: Path, display: str, fmt: str, manuscript,
         form_round, form_reviewer = pack_identity(file, display)
         named = form_reviewer if form_round == record.name else None
     owner = reviewer or named
+    fallback = "reviewer"  # unused unless an item names no reviewer of its own
     if owner is None and any(not (i.reviewer or i.reviewer_name) for i in items):
-        owner = file_reviewer(file, record, manuscript, display)
-    comments = to_comments(items, fmt, file.name, sha256, owner, owner or "reviewer")
+        fallback = file_reviewer(file, record, manuscript, display)
+    comments = to_comments(items, fmt, file.name, sha256, owner, fallback)
 
     folder = model.round_dir(root, record.name)
     existing: dict[str, ReviewFile] = {}

@@ -200,3 +200,13 @@ def test_review_files_named_in_other_scripts_stay_apart(tree: Path, tmp_path: Pa
     assert len(stored) == 2
     assert sorted((r.reviewer.name, [c.body for c in r.comments]) for r in stored.values()) \
         == sorted([("Иван Петров", ["From Иван Петров."]), ("李小龍", ["From 李小龍."])])
+
+
+def test_a_collated_form_files_named_rows_by_name_and_blank_rows_by_file(
+        tree: Path, tmp_path: Path) -> None:
+    path = tmp_path / "sam-and-colleagues.csv"
+    path.write_text("Reviewer,Paragraph,Comment\nAsha Patel,4,Named row.\n,5,Blank row.\n",
+                    encoding="utf-8")
+    assert run(tree, "import", str(path)).exit_code == 0
+    assert {k: [c.body for c in r.comments] for k, r in _stored(tree).items()} == {
+        "asha-patel": ["Named row."], "sam": ["Blank row."]}
