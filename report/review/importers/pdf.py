@@ -170,6 +170,15 @@ def _paragraph_target(round_text: RoundText, number: int | None) -> Target:
     return round_text.target(Found(round_text.chapter(paragraph.chapter), a, b, "text", 100.0))
 
 
+def _point_target(round_text: RoundText, number: int | None) -> Target:
+    """A note beside a paragraph: a point comment (no quote) at the paragraph's start."""
+    paragraph = round_text.paragraph(number) if number else None
+    if paragraph is None:
+        return round_text.unlocated("")
+    _rel, a, _b = round_text.region(paragraph)
+    return round_text.target(Found(round_text.chapter(paragraph.chapter), a, a, "text", 100.0))
+
+
 def _caret_target(pages: _PackPages, page: int, boxes, number: int | None,
                   round_text: RoundText) -> Target:
     """The point a caret marks: just after the words before it on its line."""
@@ -276,7 +285,7 @@ def _item(annot, subtype: str, page: int, ident: str, parent: str | None,
         return Marked(kind="insertion", target=_caret_target(pages, page, boxes, number,
                                                              round_text),
                       body=None, proposed=body or "", **common)
-    return Marked(kind="comment", target=_paragraph_target(round_text, number), body=body,
+    return Marked(kind="comment", target=_point_target(round_text, number), body=body,
                   **common)
 
 
