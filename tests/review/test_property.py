@@ -154,7 +154,9 @@ def test_edits_never_misattach_or_lose_a_comment(setting: Setting, edits) -> Non
                 assert anchor.status == "orphaned" or anchor.line is not None
             block = setting.block_of[comment.id]
             original = setting.blocks[block]
-            unique_block = block in intact and [b for _, b in blocks].count(original) == 1
+            current = dict((i, b) for i, b in blocks if i is not None)
+            unique_block = block in intact and current[block] == original and \
+                [b for _, b in blocks].count(original) == 1
             if anchor.status in ("exact", "moved") and unique_block:
                 # the paragraph is still there, once: the comment may only be elsewhere
                 # (a reworded copy, say) if the recorded context fits there too
@@ -170,7 +172,6 @@ def test_edits_never_misattach_or_lose_a_comment(setting: Setting, edits) -> Non
                     there = _fit(now.norm.text, o, o + len(quote), target.prefix,
                                  target.suffix)
                     assert here >= 50 or here >= there, (comment.quote, here, there, edits)
-            current = dict((i, b) for i, b in blocks if i is not None)
             findable = block in intact and now.norm.text.count(quote) == 1 and \
                 quote in fold(current[block])
             if findable:
