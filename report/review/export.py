@@ -66,10 +66,12 @@ class Entry:
     response: str
     anchor: str
     current_text: str = ""
+    author: str = ""
 
 
 #: Columns of the xlsx, csv and md matrix: (header, Entry attribute).
-COLUMNS = (("No.", "number"), ("Reviewer", "reviewer"), ("Chapter", "chapter"),
+COLUMNS = (("No.", "number"), ("Reviewer", "reviewer"), ("Author", "author"),
+           ("Chapter", "chapter"),
            ("Paragraph", "paragraph"), ("Line", "line"), ("Type", "type"),
            ("Kind", "kind"), ("Text marked", "quote"), ("Comment", "comment"),
            ("Proposed change", "proposed"), ("Status", "status"),
@@ -193,6 +195,7 @@ def entries(manuscript: Manuscript, round_name: str | None = None, *,
             proposed=text(row["proposed"]), status=row["status"],
             response=text(row["response"]), anchor=row["anchor"],
             current_text=shown(" ".join(para.text.split())) if para else "",
+            author=text(found.comment.author),
         ))
     return out
 
