@@ -38,7 +38,7 @@ import pikepdf
 
 from report import __version__
 from report.editions.context import BuildContext
-from report.editions.pdf import STYLES, layout
+from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import atomic_path
 
 CACHE_VERSION = "1"
@@ -221,6 +221,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, laid, plan, first_part)
+            set_page_labels(book, [folio(index, first_part) for index in range(len(book.pages))])
             with atomic_path(out) as tmp:
                 book.save(tmp, deterministic_id=True, compress_streams=True,
                           object_stream_mode=pikepdf.ObjectStreamMode.generate)

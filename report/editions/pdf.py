@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pikepdf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -47,11 +49,16 @@ def finish_metadata(document, pdf) -> None:
 
 
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
-           extra_css: str = "", **options) -> tuple[int, dict[str, int]]:
+           extra_css: str = "", *, prepare: Callable | None = None,
+           finish: Callable[[pikepdf.Pdf], None] | None = None,
+           **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
 
     Returns the page count and the 0-based page of every anchor (id), which the
-    chapter-level layout uses as its page map.
+    chapter-level layout uses as its page map. ``prepare`` may change the laid-out
+    document before it is written (take pages out, drop links), ``finish`` the written
+    PDF (through pikepdf) before it takes its place; anchors are counted before
+    ``prepare``.
     """
     fonts = FontConfiguration()
     profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
@@ -64,13 +71,38 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
     rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                            **options)
-    with atomic_path(out) as tmp:
-        rendered.write_pdf(tmp, finisher=finish_metadata, **options)
     anchors: dict[str, int] = {}
     for index, page in enumerate(rendered.pages):
         for anchor in page.anchors:
             anchors.setdefault(anchor, index)
+    if prepare is not None:
+        rendered = prepare(rendered)
+    with atomic_path(out) as tmp:
+        rendered.write_pdf(tmp, finisher=finish_metadata, **options)
+        if finish is not None:
+            with pikepdf.open(tmp, allow_overwriting_input=True) as pdf:
+                finish(pdf)
+                pdf.save(tmp, deterministic_id=True, compress_streams=True,
+                         object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return len(rendered.pages), anchors
+
+
+def folio(index: int, first_main: int) -> tuple[str, int]:
+    """The number a book page prints, as a page-label style and value: the front matter
+    counts from the cover in lower-roman numerals, the main matter from 1 in arabic."""
+    return ("r", index + 1) if index < first_main else ("D", index - first_main + 1)
+
+
+def set_page_labels(pdf: pikepdf.Pdf, folios: list[tuple[str, int]]) -> None:
+    """``/PageLabels`` so that a viewer's page box shows the printed number: one range
+    wherever the numbering style changes or a number is skipped (a page left out)."""
+    nums: list = []
+    previous: tuple[str, int] | None = None
+    for index, (style, number) in enumerate(folios):
+        if previous != (style, number - 1):
+            nums += [index, pikepdf.Dictionary(S=pikepdf.Name(f"/{style}"), St=number)]
+        previous = (style, number)
+    pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
 
 
 def write_pdf(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
