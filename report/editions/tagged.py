@@ -16,8 +16,8 @@ only the toolkit, which knows the document, can put right:
 - an anonymous block in a heading (``h1 .number { display: block }``) becomes a second
   heading inside the first: the inner one is a Span, so a chapter has one H1 with the
   whole heading;
-- TH cells carry no ``/Scope``; footnotes are Spans, their calls NonStruct: they become
-  Note elements with an ID, and Reference;
+- TH cells carry no ``/Scope``; footnotes are Spans in a NonStruct footnote area, their
+  calls NonStruct: they become Note elements with an ID in a Div, and Reference;
 - a figure's layout BBox is in CSS pixels from the top of the page: it is given in PDF
   points; pages with annotations get ``/Tabs /S``.
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 import pydyf
-from weasyprint.formatting_structure.boxes import BlockBox
+from weasyprint.formatting_structure.boxes import BlockBox, FootnoteAreaBox
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as weasy_tags
 
@@ -45,6 +45,10 @@ from report.render import Rendered
 
 PX = 0.75  # one CSS pixel in PDF points
 _HEADINGS = {f"/H{level}" for level in range(1, 7)}
+# HTML grouping elements WeasyPrint leaves as NonStruct (PDF 1.7 has no Aside or TOC
+# that would take the contents' list as it is).
+_GROUPS = {"nav": "/Sect", "aside": "/Div", "figure": "/Div", "header": "/Div",
+           "footer": "/Div"}
 
 
 @dataclass
@@ -132,7 +136,11 @@ def _correct(box, element, parent, state: _Tagging) -> None:
     role = str(element["S"])
     html = box.element
     tag = box.element_tag if html is not None else None
-    if role in _HEADINGS and str(parent["S"]) in _HEADINGS:
+    if isinstance(box, FootnoteAreaBox):
+        element["S"] = "/Div"  # the foot of the page, holding its Notes
+    elif tag in _GROUPS:
+        element["S"] = _GROUPS[tag]
+    elif role in _HEADINGS and str(parent["S"]) in _HEADINGS:
         element["S"] = "/Span"  # an anonymous block inside the heading: one heading
     elif role == "/Link":
         annotation = box.link_annotation
