@@ -16,9 +16,11 @@ Covered (code: Matterhorn checkpoints):
 - A11Y013 tables and lists: TR outside a table, TH/TD outside TR (09-004), LI outside L,
   Lbl/LBody outside LI (09-005, 09-006); a TH without ``/Scope`` (15-003, held strictly:
   WeasyPrint's Headers/IDs are not enough for the readers the report has tested)
-- A11Y014 notes: a Note without ID (19-003) or with an ID used twice (19-004); a
-  footnote left as NonStruct or Span is not seen as a note at all, so the digital
-  edition's tests also look for the Note elements themselves
+- A11Y014 notes: a Note without ID (19-003) or with an ID used twice (19-004); content
+  at the top of the tree in a NonStruct (WeasyPrint's footnote area: a footnote left
+  untagged as Note; the report's text is always inside a section). A footnote tagged
+  as a plain Span inside a section is not seen: the digital edition's tests look for
+  its Note elements themselves
 - A11Y015 links: a link annotation outside a Link element (28-011), without
   ``/Contents`` (28-012) or whose ``/Contents`` is its destination's id; Link elements
   nested in Link elements, and more than one annotation for one Link element
@@ -131,7 +133,7 @@ def pdfua_findings(pdf: pikepdf.Pdf, shown: str) -> list[Finding]:
             _figure_checks(element, where, drawn, add)
         if kind == "/NonStruct" and parent is not None and role(parent) == "/Document":
             add("A11Y014", "content at the top of the tree in a NonStruct, outside any "
-                "section: a footnote area not tagged as Note?", where)
+                "section or note: a footnote area not tagged as Note?", where)
 
     linked = _annotations_in_links(elements, role)
     for index, page in enumerate(pdf.pages):
