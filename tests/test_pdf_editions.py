@@ -11,6 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from report.checks.built import pdf_accessibility_findings
 from tests.conftest import TREES, build_tree, commit_all
 from tests.pdftext import STAMP, normalise, outline, pages
 
@@ -221,6 +222,10 @@ def test_print_without_profile_claims_no_pdfx(built: Path) -> None:
             assert "PDF/X" not in pdf.Root.Metadata.read_bytes().decode()
 
 
+def test_digital_passes_the_pdfua_checker(built: Path) -> None:
+    assert pdf_accessibility_findings(edition(built, "digital")) == []
+
+
 def test_title_page_names_both_partners(built: Path) -> None:
     title_page = next(p for p in pages(edition(built, "print")) if "A joint report of" in p.text)
     assert "<br>" not in title_page.text
@@ -252,3 +257,4 @@ def test_the_plainest_tree_builds_every_edition(make_tree, run_report) -> None:
     text = normalise(" ".join(p.text for p in pages(root / manifest["editions"]["print"]["path"])))
     assert "1 Introduction" in text or "1Introduction" in text
     assert "Plain paragraphs only." in text
+    assert pdf_accessibility_findings(root / manifest["editions"]["digital"]["path"]) == []
