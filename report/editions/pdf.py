@@ -57,8 +57,8 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     Returns the page count and the 0-based page of every anchor (id), which the
     chapter-level layout uses as its page map. ``prepare`` may change the laid-out
     document before it is written (take pages out, drop links), ``finish`` the written
-    PDF (through pikepdf) before it takes its place; anchors are counted before
-    ``prepare``.
+    PDF (through pikepdf) before it takes its place; pages and anchors are counted
+    before ``prepare``.
     """
     fonts = FontConfiguration()
     profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
@@ -75,6 +75,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     for index, page in enumerate(rendered.pages):
         for anchor in page.anchors:
             anchors.setdefault(anchor, index)
+    laid_out = len(rendered.pages)
     if prepare is not None:
         rendered = prepare(rendered)
     with atomic_path(out) as tmp:
@@ -84,7 +85,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
                 finish(pdf)
                 pdf.save(tmp, deterministic_id=True, compress_streams=True,
                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return len(rendered.pages), anchors
+    return laid_out, anchors
 
 
 def folio(index: int, first_main: int) -> tuple[str, int]:

@@ -96,6 +96,8 @@ def describe_link(element, descriptions: dict[str, str]) -> str:
     """The words a screen reader gives for a link: where it goes, never an internal id."""
     href = element.get("href") or ""
     text = _words(element)
+    if href.startswith(CROSS_PART):
+        href = "#" + href[len(CROSS_PART):]
     if href.startswith("#"):
         found = descriptions.get(href[1:])
         if found:
@@ -287,3 +289,150 @@ def _bbox_in_points(element: pikepdf.Dictionary) -> None:
     x1, y1, x2, y2 = (float(value) for value in attributes.BBox)
     attributes.BBox = pikepdf.Array([round(x1 * PX, 2), round(height - y2 * PX, 2),
                                      round(x2 * PX, 2), round(height - y1 * PX, 2)])
+
+
+# Assembly of tagged parts (report.editions.chaptered lays the book out part by part).
+
+CROSS_PART = "https://part.invalid/#"
+"""A link to an anchor in another part is laid out as a link to this address plus the
+anchor (WeasyPrint makes no annotation for an anchor it cannot see); assembly turns it
+into a GoTo to the named destination."""
+
+
+class PartError(Exception):
+    """A part's structure is not what WeasyPrint is known to write: it cannot be merged."""
+
+    def __init__(self, part: str, message: str):
+        super().__init__(f"digital edition: part {part!r} cannot be merged: {message}")
+
+
+def _tree_of(pdf: pikepdf.Pdf, part: str) -> tuple[pikepdf.Dictionary, pikepdf.Dictionary,
+                                                     dict[int, object]]:
+    """A part's StructTreeRoot, its one Document element and its flattened ParentTree."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if not isinstance(root, pikepdf.Dictionary):
+        raise PartError(part, "it has no structure tree")
+    kids = root.get("/K")
+    document = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) == 1 else kids
+    if not isinstance(document, pikepdf.Dictionary) or document.get("/S") != "/Document" \
+            or not document.is_indirect:
+        raise PartError(part, "its structure tree has no single Document element")
+    nums: dict[int, object] = {}
+    stack = [root.get("/ParentTree")]
+    if not isinstance(stack[0], pikepdf.Dictionary):
+        raise PartError(part, "it has no ParentTree")
+    while stack:
+        node = stack.pop()
+        flat = node.get("/Nums", [])
+        for position in range(0, len(flat) - 1, 2):
+            nums[int(flat[position])] = flat[position + 1]
+        stack.extend(kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary))
+    for index, page in enumerate(pdf.pages):
+        if "/StructParents" not in page.obj:
+            raise PartError(part, f"page {index + 1} has no /StructParents")
+    return root, document, nums
+
+
+def _copy(book: pikepdf.Pdf, value):
+    """A part's object in the book: indirect objects through pikepdf's copier (which maps
+    the part's pages to the pages already appended), direct arrays item by item."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return book.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy(book, item) for item in value])
+    return value
+
+
+def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, object]:
+    names = pdf.Root.get("/Names")
+    if not isinstance(names, pikepdf.Dictionary) or "/Dests" not in names:
+        return {}
+    return {str(name): dest for name, dest in pikepdf.NameTree(names.Dests).items()}
+
+
+def _prefix_ids(document_kids, prefix: str, ids: dict[str, pikepdf.Dictionary]) -> None:
+    """Element IDs are unique per part (WeasyPrint draws TH IDs from object numbers):
+    prefixed with the part, with the TD /Headers that name them, and gathered for the
+    IDTree."""
+    for element in _elements(pikepdf.Dictionary(K=pikepdf.Array(document_kids))):
+        if "/ID" in element:
+            element.ID = pikepdf.String(prefix + str(element.ID))
+            ids[str(element.ID)] = element
+        attributes = element.get("/A")
+        if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+            attributes.Headers = pikepdf.Array(
+                [pikepdf.String(prefix + str(header)) for header in attributes.Headers])
+
+
+def merge_parts(book: pikepdf.Pdf, base_name: str,
+                parts: list[tuple[str, pikepdf.Pdf]]) -> None:
+    """Append every page of each tagged part to ``book`` (itself the first part, tagged)
+    with its structure: one Document element, ParentTree and every /StructParents and
+    /StructParent renumbered, RoleMap and ClassMap merged, IDs made unique in one IDTree,
+    named destinations merged, cross-part links made GoTo actions."""
+    base_root, base_document, nums = _tree_of(book, base_name)
+    if not isinstance(base_document.get("/K"), pikepdf.Array):
+        base_document.K = pikepdf.Array([base_document.K])
+    ids: dict[str, pikepdf.Dictionary] = {}
+    _prefix_ids(list(base_document.K), "p0-", ids)
+    destinations = _named_destinations(book)
+    maps = {key: dict(base_root.get(key, {}).items()) for key in ("/RoleMap", "/ClassMap")}
+    for number, (name, part) in enumerate(parts, start=1):
+        root, document, part_nums = _tree_of(part, name)
+        offset = max(nums, default=-1) + 1
+        first = len(book.pages)
+        for page in part.pages:
+            book.pages.append(page)
+        for page in book.pages[first:]:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        for key, value in part_nums.items():
+            nums[key + offset] = _copy(book, value)
+        kids = document.K if isinstance(document.K, pikepdf.Array) else [document.K]
+        copied = [book.copy_foreign(kid) for kid in kids if kid.is_indirect]
+        if len(copied) != len(kids):
+            raise PartError(name, "its Document element has direct kids")
+        for kid in copied:
+            kid.P = base_document
+            base_document.K.append(kid)
+        _prefix_ids(copied, f"p{number}-", ids)
+        for key, value in _named_destinations(part).items():
+            destinations.setdefault(key, _copy(book, value))
+        for key in maps:
+            maps[key].update((k, _copy(book, v)) for k, v in root.get(key, {}).items())
+    flat: list = []
+    for key in sorted(nums):
+        flat += [key, nums[key]]
+    base_root.ParentTree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(flat)))
+    base_root.ParentTreeNextKey = max(nums, default=-1) + 1
+    for key, values in maps.items():
+        if values:
+            base_root[key] = pikepdf.Dictionary(values)
+    if ids:
+        id_tree = pikepdf.NameTree.new(book)
+        for key in sorted(ids):
+            id_tree[key] = ids[key]
+        base_root.IDTree = id_tree.obj
+    dests = pikepdf.NameTree.new(book)
+    for key in sorted(destinations):
+        dests[key] = destinations[key]
+    names = book.Root.get("/Names")
+    if not isinstance(names, pikepdf.Dictionary):
+        book.Root.Names = names = pikepdf.Dictionary()
+    names.Dests = dests.obj
+    _cross_part_links(book, destinations)
+
+
+def _cross_part_links(book: pikepdf.Pdf, destinations: dict[str, object]) -> None:
+    for index, page in enumerate(book.pages):
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            if not isinstance(action, pikepdf.Dictionary) or \
+                    not str(action.get("/URI", "")).startswith(CROSS_PART):
+                continue
+            anchor = str(action.URI)[len(CROSS_PART):]
+            if anchor not in destinations:
+                raise PartError(f"page {index + 1}", f"a link to #{anchor}, which no part has")
+            annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.String(anchor))
