@@ -176,3 +176,35 @@ def test_untagged_content_outside_marked_content_fails(tmp_path: Path) -> None:
         pdf.save(path)
     with pikepdf.open(path) as pdf:
         assert any("outside marked content" in f.message for f in pdfua_findings(pdf, "x"))
+
+
+def test_a_part_that_cannot_be_merged_stops_naming_the_part(tmp_path: Path) -> None:
+    from report.editions.tagged import PartError, merge_parts
+
+    base = corrected_pdf(document("<h1>Front</h1>"), tmp_path / "front.pdf")
+    untagged = tmp_path / "chapter.pdf"
+    HTML(string=document("<h1>Chapter</h1>")).write_pdf(untagged)
+    with pikepdf.open(base) as book, pikepdf.open(untagged) as part, \
+            pytest.raises(PartError, match="part 'ch-practice' cannot be merged: it has no "
+                          "structure tree"):
+        merge_parts(book, "front", [("ch-practice", part)])
+
+
+def test_report_build_stops_naming_the_part_and_writes_nothing(make_tree, run_report,
+                                                               monkeypatch) -> None:
+    """WeasyPrint output not as expected (here: a part laid out untagged) stops the build."""
+    from report.editions import chaptered
+
+    real = chaptered._lay_out
+
+    def untagged(job):
+        if job.key == "ch-practice":
+            job = chaptered.LayoutJob(**{**job.__dict__, "tagged": False, "options": ()})
+        return real(job)
+
+    monkeypatch.setattr(chaptered, "_lay_out", untagged)
+    root = make_tree("constructs")
+    result = run_report(root, "build", "digital", "--jobs", "1")
+    assert result.exit_code == 1
+    assert "part 'ch-practice' cannot be merged: it has no structure tree" in result.output
+    assert not (root / "build" / "constructs-report.pdf").exists()

@@ -41,6 +41,7 @@ from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as weasy_tags
 
 from report.editions.paged import contents
+from report.errors import BuildStopped
 from report.render import Rendered
 
 PX = 0.75  # one CSS pixel in PDF points
@@ -299,7 +300,7 @@ anchor (WeasyPrint makes no annotation for an anchor it cannot see); assembly tu
 into a GoTo to the named destination."""
 
 
-class PartError(Exception):
+class PartError(BuildStopped):
     """A part's structure is not what WeasyPrint is known to write: it cannot be merged."""
 
     def __init__(self, part: str, message: str):
