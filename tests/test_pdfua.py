@@ -15,7 +15,7 @@ from weasyprint import HTML
 from report.checks.built import pdf_accessibility_findings
 from report.checks.pdfua import pdfua_findings
 from report.editions.pdf import layout
-from report.editions.tagged import blank_pages, finish, single_links, tagging
+from report.editions.tagged import blank_pages
 
 DOT = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
        "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
@@ -40,13 +40,10 @@ def corrected_pdf(html: str, path: Path) -> Path:
     """What the digital edition writes: through report.editions.pdf with its corrections."""
     def prepare(laid_out):
         blank = set(blank_pages(laid_out))
-        screen = laid_out.copy([p for i, p in enumerate(laid_out.pages) if i not in blank])
-        single_links(screen)
-        return screen
+        return laid_out.copy([p for i, p in enumerate(laid_out.pages) if i not in blank])
 
-    with tagging({"sec-scope": "Section 1.1, Scope"}):
-        layout(html, path, path.parent, path.parent, [], prepare=prepare, finish=finish,
-               pdf_variant="pdf/ua-1")
+    layout(html, path, path.parent, path.parent, [], prepare=prepare,
+           descriptions={"sec-scope": "Section 1.1, Scope"}, pdf_variant="pdf/ua-1")
     return path
 
 

@@ -30,7 +30,6 @@ the draft stamp are stamped on as pagination artifacts.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -102,17 +101,14 @@ def _lay_out(job: LayoutJob) -> LaidOut:
     extra: dict = {}
     if job.tagged:
         def prepare(laid_out):
+            """A screen edition has no blank versos."""
             blank = set(tagging.blank_pages(laid_out))
             kept.extend(i for i in range(len(laid_out.pages)) if i not in blank)
-            screen = laid_out.copy([laid_out.pages[i] for i in kept])
-            tagging.single_links(screen)
-            return screen
+            return laid_out.copy([laid_out.pages[i] for i in kept])
 
-        extra = {"prepare": prepare, "finish": tagging.finish}
-    with tagging.tagging(dict(job.descriptions)) if job.tagged else contextlib.nullcontext():
-        pages, anchors = layout(job.document, Path(job.out), Path(job.base_url),
-                                Path(job.root), list(job.stylesheets), job.extra_css,
-                                **extra, **dict(job.options))
+        extra = {"prepare": prepare, "descriptions": dict(job.descriptions)}
+    pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
+                            list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
     result = LaidOut(pages, anchors, kept if job.tagged else None)
     meta = Path(job.out).with_suffix(".json")
     meta.with_suffix(".tmp").write_text(json.dumps(asdict(result)))

@@ -1,7 +1,13 @@
-"""The one place WeasyPrint is called, for both PDF editions and the reviewer pack."""
+"""The one place WeasyPrint is called, for both PDF editions and the reviewer pack.
+
+Every tagged PDF (``pdf_variant="pdf/ua-1"``: the digital edition's parts, the release's
+executive summary) goes through the corrections of ``report.editions.tagged``, without
+which WeasyPrint's tagging is not PDF/UA-1.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Callable
@@ -51,6 +57,7 @@ def finish_metadata(document, pdf) -> None:
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
            extra_css: str = "", *, prepare: Callable | None = None,
            finish: Callable[[pikepdf.Pdf], None] | None = None,
+           descriptions: dict[str, str] | None = None,
            **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
 
@@ -58,8 +65,12 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     chapter-level layout uses as its page map. ``prepare`` may change the laid-out
     document before it is written (take pages out, drop links), ``finish`` the written
     PDF (through pikepdf) before it takes its place; pages and anchors are counted
-    before ``prepare``.
+    before ``prepare``. ``descriptions`` says in words where internal links of a tagged
+    PDF go (``report.editions.tagged.link_descriptions``).
     """
+    from report.editions import tagged
+
+    is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
     fonts = FontConfiguration()
     profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
     fetcher = make_fetcher(root)
@@ -78,11 +89,17 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     laid_out = len(rendered.pages)
     if prepare is not None:
         rendered = prepare(rendered)
+    if is_tagged:
+        tagged.single_links(rendered)
     with atomic_path(out) as tmp:
-        rendered.write_pdf(tmp, finisher=finish_metadata, **options)
-        if finish is not None:
+        with tagged.tagging(descriptions or {}) if is_tagged else contextlib.nullcontext():
+            rendered.write_pdf(tmp, finisher=finish_metadata, **options)
+        if finish is not None or is_tagged:
             with pikepdf.open(tmp, allow_overwriting_input=True) as pdf:
-                finish(pdf)
+                if is_tagged:
+                    tagged.finish(pdf)
+                if finish is not None:
+                    finish(pdf)
                 pdf.save(tmp, deterministic_id=True, compress_streams=True,
                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return laid_out, anchors
