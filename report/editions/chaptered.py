@@ -31,6 +31,7 @@ the draft stamp are stamped on as pagination artifacts.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +45,7 @@ from report import __version__
 from report.editions import tagged as tagging
 from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
-from report.outputs import atomic_path
+from report.outputs import die_with_parent, write_bytes, write_text
 
 CACHE_VERSION = "2"  # 2: tagged parts record the pages they kept
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
@@ -110,27 +111,31 @@ def _lay_out(job: LayoutJob) -> LaidOut:
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
                             list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
     result = LaidOut(pages, anchors, kept if job.tagged else None)
-    meta = Path(job.out).with_suffix(".json")
-    meta.with_suffix(".tmp").write_text(json.dumps(asdict(result)))
-    meta.with_suffix(".tmp").replace(meta)
+    write_text(Path(job.out).with_suffix(".json"), json.dumps(asdict(result)))
     return result
 
 
 def _cached(job: LayoutJob) -> LaidOut | None:
-    """The cached layout of a part, or None: a corrupt or partial entry is a miss."""
-    meta = Path(job.out).with_suffix(".json")
-    if not (Path(job.out).is_file() and meta.is_file()):
-        return None
+    """The cached layout of ``job``, or None: a missing, truncated or damaged entry (a
+    full disk, a killed build) is a miss and is laid out again, never an error."""
+    pdf, meta = Path(job.out), Path(job.out).with_suffix(".json")
     try:
-        data = json.loads(meta.read_text())
-        result = LaidOut(int(data["pages"]), dict(data["anchors"]), data.get("kept"))
-        with pikepdf.open(job.out) as pdf:
-            if len(pdf.pages) != (len(result.kept) if result.kept is not None
-                                  else result.pages):
-                return None
-    except (ValueError, KeyError, TypeError, pikepdf.PdfError):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        with pdf.open("rb") as part:
+            head = part.read(5)
+            part.seek(max(0, pdf.stat().st_size - 1024))
+            tail = part.read()
+    except (OSError, ValueError):
         return None
-    return result
+    pages, anchors, kept = ((data.get("pages"), data.get("anchors"), data.get("kept"))
+                            if isinstance(data, dict) else (None, None, None))
+    if (head != b"%PDF-" or b"%%EOF" not in tail or not isinstance(pages, int) or pages < 1
+            or not isinstance(anchors, dict)
+            or not all(isinstance(k, str) and isinstance(v, int) for k, v in anchors.items())
+            or (kept is not None and not (isinstance(kept, list)
+                                          and all(isinstance(i, int) for i in kept)))):
+        return None
+    return LaidOut(pages, anchors, kept)
 
 
 def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
@@ -146,7 +151,8 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     if len(todo) > 1 and workers > 1:
         # Largest parts first, so one long chapter does not finish last on its own.
         todo.sort(key=lambda job: len(job.document), reverse=True)
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                 initializer=die_with_parent) as pool:
             for job, result in zip(todo, pool.map(_lay_out, todo), strict=True):
                 results[job.key] = result
     else:
@@ -271,9 +277,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, _print_pages(laid, plan, first_part))
             set_page_labels(book, [folio(index, first_part) for index in range(len(book.pages))])
-            with atomic_path(out) as tmp:
-                book.save(tmp, deterministic_id=True, compress_streams=True,
-                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            _save(book, out)
             total = len(book.pages)
         finally:
             for source in sources.values():
@@ -380,13 +384,20 @@ def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut]
                     _overlay(page, stamp.pages[0], f"Stamp{number}", artifact=True)
             _outline(book, rendered, page_of)
             set_page_labels(book, folios)
-            with atomic_path(out) as tmp:
-                book.save(tmp, deterministic_id=True, compress_streams=True,
-                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            _save(book, out)
             return len(book.pages)
         finally:
             for source in sources.values():
                 source.close()
+
+
+def _save(book: pikepdf.Pdf, out: Path) -> None:
+    """Saved in memory, then written by Python: QPDF aborts the process on a full disk,
+    where Python raises an error the command reports in one line."""
+    assembled = io.BytesIO()
+    book.save(assembled, deterministic_id=True, compress_streams=True,
+              object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    write_bytes(out, assembled.getvalue())
 
 
 def _outline(book: pikepdf.Pdf, rendered, page_of: dict[str, int]) -> None:

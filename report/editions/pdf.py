@@ -8,6 +8,7 @@ which WeasyPrint's tagging is not PDF/UA-1.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import uuid
 from collections.abc import Callable
@@ -95,13 +96,15 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
         with tagged.tagging(descriptions or {}) if is_tagged else contextlib.nullcontext():
             rendered.write_pdf(tmp, finisher=finish_metadata, **options)
         if finish is not None or is_tagged:
-            with pikepdf.open(tmp, allow_overwriting_input=True) as pdf:
+            finished = io.BytesIO()  # QPDF aborts on a full disk; Python raises
+            with pikepdf.open(tmp) as pdf:
                 if is_tagged:
                     tagged.finish(pdf)
                 if finish is not None:
                     finish(pdf)
-                pdf.save(tmp, deterministic_id=True, compress_streams=True,
+                pdf.save(finished, deterministic_id=True, compress_streams=True,
                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            tmp.write_bytes(finished.getvalue())
     return laid_out, anchors
 
 
