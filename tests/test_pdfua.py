@@ -151,6 +151,8 @@ def _edit(path: Path, change) -> Path:
      "A11Y012", "first heading is H3"),
     (lambda pdf, tree: setattr(pdf.Root.MarkInfo, "Suspects", True), "A11Y011", "Suspects"),
     (lambda pdf, tree: pdf.pages[0].obj.__delitem__("/Tabs"), "A11Y016", "/Tabs /S"),
+    (lambda pdf, tree: next(iter(pdf.pages[0].Resources.Font.values())).__delitem__(
+        "/ToUnicode"), "A11Y018", "without /ToUnicode"),
     (lambda pdf, tree: [e for e in tree if e.S == "/Link"][0].__setitem__("/S", "/Span"),
      "A11Y015", "not inside a Link element"),
 ])

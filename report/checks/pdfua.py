@@ -27,7 +27,8 @@ Covered (code: Matterhorn checkpoints):
 - A11Y016 a page with annotations without ``/Tabs /S`` (28-008, 28-009)
 - A11Y017 a Figure without a layout BBox inside its page, in points (13-004 asks for
   /Alt, A11Y006 in ``report.checks.built``; the BBox is what reflow and magnifiers use)
-- A11Y018 a font without ``/ToUnicode`` (31-027: glyphs must map to text; Type3 and
+- A11Y018 a font without ``/ToUnicode`` (checkpoint 31, fonts: glyphs must map to text;
+  the condition's number was not checked against the Protocol's text here; Type3 and
   symbolic cases are not distinguished)
 - A11Y019 a blank page (no tagged content, not even the cover's): a screen edition
   carries none
@@ -152,7 +153,7 @@ def pdfua_findings(pdf: pikepdf.Pdf, shown: str) -> list[Finding]:
                 add("A11Y015", "link /Contents is an internal id, not words "
                     f"({contents!r})", index)
     for name in _fonts_without_tounicode(pdf):
-        add("A11Y018", f"font without /ToUnicode: {name} (31-027)", None)
+        add("A11Y018", f"font without /ToUnicode: {name} (Matterhorn 31)", None)
     for index in _blank_pages(pdf):
         add("A11Y019", "blank page in a screen edition: it carries no tagged content", index)
 
