@@ -12,7 +12,7 @@ from rich.console import Console
 from report import build as pipeline
 from report.editions import EDITION_ORDER
 from report.editions.printed import NO_PROFILE
-from report.errors import EXIT_FINDINGS
+from report.errors import EXIT_FINDINGS, BuildStopped
 from report.manuscript import load
 
 
@@ -46,6 +46,9 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
             manifest = pipeline.build(manuscript, names, final=final,
                                       jobs=jobs or os.cpu_count() or 1, progress=progress,
                                       warn=warn)
+        except BuildStopped as exc:
+            click.echo(f"build stopped: {exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
         except pipeline.LeakFound as exc:
             for leak in exc.leaks:
                 click.echo(leak, err=True)
