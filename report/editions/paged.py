@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,15 @@ from lxml import etree, html
 
 from report import __version__
 from report.editions.context import BuildContext
+from report.editions.frontmatter import breakable, licence, mark_url_breaks
 from report.render import Rendered
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+_env.filters["breakable"] = breakable
+# Elements that WeasyPrint lays out as inline boxes of their own inside a paragraph.
+_INLINE = {"a", "span", "em", "strong", "code", "abbr", "cite", "q", "sup", "sub", "small",
+           "b", "i"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,35 @@ def _inline_footnotes(chapter) -> None:
         section.getparent().remove(section)
 
 
+def _bind_word_before_inline(root) -> None:
+    """Wrap the last word of plain text that runs into an inline element in a span.
+
+    WeasyPrint 70 breaks a line too early when the first thing that does not fit is an
+    inline element (a citation, a cross-reference) after a plain-text run: it goes back
+    to the *first* break opportunity of that run, not the last, so "The" stands alone on
+    a line and the rest of the sentence fills the next (pp. 7, 13 and 63 of the draft).
+    With the run's last word in a box of its own, the break falls before that box.
+    """
+    for element in list(root.iter(*_INLINE)):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        previous = element.getprevious()
+        text = previous.tail if previous is not None else parent.text
+        match = re.search(r"\s(\S+)(\s+)$", text) if text else None
+        if match is None:
+            continue
+        span = etree.Element("span")
+        span.text = match.group(1)
+        span.tail = match.group(2)
+        head = text[:match.start(1)]
+        if previous is not None:
+            previous.tail = head
+        else:
+            parent.text = head
+        element.addprevious(span)
+
+
 def contents(rendered: Rendered) -> list[ContentsEntry]:
     entries: list[ContentsEntry] = []
     for chapter in rendered.chapters:
@@ -97,6 +132,8 @@ def chapters_html(rendered: Rendered, chapters=None,
     for chapter in rendered.chapters if chapters is None else chapters:
         element = copy.deepcopy(chapter.element)
         _inline_footnotes(element)
+        mark_url_breaks(element)
+        _bind_word_before_inline(element)
         classes = (element.get("class") or "").split()
         classes.append(f"kind-{chapter.kind}")
         if chapter is _first_main(rendered):
@@ -143,6 +180,8 @@ def document(rendered: Rendered, context: BuildContext, edition: str, *, chapter
         created=context.provenance.date.isoformat(),
         toolkit_version=__version__,
         isbn=m.isbn.get(isbn_edition),
+        isbn_placeholder=isbn_edition in m.isbn_placeholders,
+        licence=licence(m.licence),
         isbn_label=labels[edition],
         front_pages=front_pages,
         contents=[(entry, numbers.get(entry.id)) for entry in entries],
