@@ -19,7 +19,7 @@ from report.manuscript import Manuscript
 from report.render import diagnostics, html, pandoc, parse, source
 from report.render.html import ChapterHTML
 
-FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua")
+FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua", "typography.lua")
 DEFAULT_CSL = Path(__file__).resolve().parent.parent / "styles" / "harvard.csl"
 
 
