@@ -19,9 +19,11 @@ either the print PDF claims no PDF/X conformance it could not meet, and the buil
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pikepdf
+from PIL import Image, ImageCms
 
 from report.editions import EditionResult
 from report.editions.chaptered import build_chaptered
@@ -105,11 +107,99 @@ def _mark_lines(trim: pikepdf.Array) -> bytes:
     return ("\n".join(ops) + "\n").encode()
 
 
-def finish_sheets(path: Path, condition: tuple[str, str] | None) -> None:
+class CmykConverter:
+    """sRGB colours left in the laid-out pages (figures drawn in SVG, the barcode) into
+    the output profile's CMYK, so the printer's file is CMYK throughout; neutral greys
+    (and black) go to black ink only, as the text does. Without a profile, the plain
+    conversion (K = 1 - max) stands in."""
+
+    def __init__(self, pdf: pikepdf.Pdf, profile: Path | None) -> None:
+        self.pdf = pdf
+        self.transform = None
+        if profile is not None:
+            self.transform = ImageCms.buildTransform(
+                ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(profile)),
+                "RGB", "CMYK", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        self.seen: set[tuple[int, int]] = set()
+        self.known: dict[tuple[float, float, float], tuple[float, ...]] = {}
+
+    def cmyk(self, r: float, g: float, b: float) -> tuple[float, ...]:
+        if (r, g, b) not in self.known:
+            self.known[(r, g, b)] = self._convert(r, g, b)
+        return self.known[(r, g, b)]
+
+    def _convert(self, r: float, g: float, b: float) -> tuple[float, ...]:
+        if max(r, g, b) - min(r, g, b) < 0.03:  # grey: black ink only
+            return (0.0, 0.0, 0.0, round(1 - (r + g + b) / 3, 4))
+        if self.transform is None:
+            k = 1 - max(r, g, b)
+            return tuple(round((1 - v - k) / (1 - k), 4) for v in (r, g, b)) + (round(k, 4),)
+        pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (r, g, b)))
+        converted = ImageCms.applyTransform(pixel, self.transform).getpixel((0, 0))
+        return tuple(round(v / 255, 4) for v in converted)
+
+    def stream(self, container) -> bool:
+        """Rewrite ``rg``/``RG`` operators in one content stream; True when changed."""
+        changed = False
+        instructions = []
+        for operands, operator in pikepdf.parse_content_stream(container):
+            op = str(operator)
+            if op in ("rg", "RG") and len(operands) == 3:
+                values = self.cmyk(*(float(v) for v in operands))
+                operands = [pikepdf.Object.parse(f"{v:.4f}".encode()) for v in values]
+                operator = pikepdf.Operator("k" if op == "rg" else "K")
+                changed = True
+            instructions.append((operands, operator))
+        if changed:
+            data = pikepdf.unparse_content_stream(instructions)
+            if isinstance(container, pikepdf.Page):
+                container.obj.Contents = self.pdf.make_stream(data)
+            else:
+                container.write(data)
+        return changed
+
+    def resources(self, resources) -> None:
+        for xobject in (resources or {}).get("/XObject", {}).values():
+            if xobject.objgen in self.seen:
+                continue
+            self.seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                self.stream(xobject)
+                self.resources(xobject.get("/Resources"))
+            elif xobject.get("/Subtype") == pikepdf.Name.Image:
+                self.image(xobject)
+
+    def image(self, xobject) -> None:
+        from pikepdf import PdfImage
+
+        if xobject.get("/ColorSpace") != pikepdf.Name.DeviceRGB and not (
+                isinstance(xobject.get("/ColorSpace"), pikepdf.Array)
+                and xobject.ColorSpace[0] == pikepdf.Name.ICCBased
+                and int(xobject.ColorSpace[1].get("/N", 0)) == 3):
+            return
+        picture = PdfImage(xobject).as_pil_image().convert("RGB")
+        if self.transform is not None:
+            picture = ImageCms.applyTransform(picture, self.transform)
+        else:
+            picture = picture.convert("CMYK")
+        xobject.write(zlib.compress(picture.tobytes()), filter=pikepdf.Name.FlateDecode)
+        xobject.ColorSpace = pikepdf.Name.DeviceCMYK
+        xobject.BitsPerComponent = 8
+        for key in ("/DecodeParms", "/Decode"):
+            if key in xobject:
+                del xobject[key]
+
+
+def finish_sheets(path: Path, condition: tuple[str, str] | None,
+                  profile: Path | None = None) -> None:
     """Every page on a sheet with a slug outside the bleed, marks drawn there; TrimBox and
-    BleedBox on every page; the output intent names its printing condition."""
+    BleedBox on every page; what is left in RGB converted to CMYK; the output intent names
+    its printing condition."""
     with pikepdf.open(path) as pdf:
+        converter = CmykConverter(pdf, profile)
         for page in pdf.pages:
+            converter.stream(page)
+            converter.resources(page.obj.get("/Resources"))
             trim = page.obj.get("/TrimBox") or page.obj.MediaBox
             x0, y0, x1, y1 = (float(v) for v in trim)
             page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
@@ -143,8 +233,8 @@ def build(context: BuildContext) -> EditionResult:
     extra_css = css + running_heads_css(context.rendered)
     pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options,
                             layer_css=draft_css(context))
-    finish_sheets(out, condition)
+    finish_sheets(out, condition, profile)
     cover = build_cover(context, pages, css, options)
-    finish_sheets(cover, condition)
+    finish_sheets(cover, condition, profile)
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out),
                          extra={"cover": context.rel(cover), "cover_sha256": sha256_of(cover)})
