@@ -35,8 +35,14 @@ from report.editions.stamp import sha256_of
 from report.manuscript import Manuscript
 from report.outputs import atomic_dir, write_bytes, write_text
 from report.release.embargo import RELEASE_DIR, describe_launch, iso
-from report.release.gates import (Failure, accessibility_gate, print_gate, repository,
-                                  source_gates, tag_name)
+from report.release.gates import (
+    Failure,
+    accessibility_gate,
+    print_gate,
+    repository,
+    source_gates,
+    tag_name,
+)
 from report.release.summary import write_summary
 
 SUMS = "SHA256SUMS"
