@@ -71,14 +71,15 @@ def _inline_footnotes(chapter) -> None:
         section.getparent().remove(section)
 
 
-def _bind_word_before_inline(root) -> None:
-    """Wrap the last word of plain text that runs into an inline element in a span.
+def _space_before_inline(root) -> None:
+    """Put the space between a run of plain text and an inline element in a span of its own.
 
     WeasyPrint 70 breaks a line too early when the first thing that does not fit is an
-    inline element (a citation, a cross-reference) after a plain-text run: it goes back
-    to the *first* break opportunity of that run, not the last, so "The" stands alone on
-    a line and the rest of the sentence fills the next (pp. 7, 13 and 63 of the draft).
-    With the run's last word in a box of its own, the break falls before that box.
+    inline element (a citation, a cross-reference link) and the plain-text run before it
+    ends in a space: it goes back to an early break opportunity of that run instead of
+    the space just before the element, so "The" or "They" stands alone on a line and the
+    rest of the sentence fills the next (pp. 7, 13 and 63 of the draft). With the space
+    in a box of its own, the break falls there, where it belongs.
     """
     for element in list(root.iter(*_INLINE)):
         parent = element.getparent()
@@ -86,18 +87,17 @@ def _bind_word_before_inline(root) -> None:
             continue
         previous = element.getprevious()
         text = previous.tail if previous is not None else parent.text
-        match = re.search(r"\s(\S+)(\s+)$", text) if text else None
+        match = re.search(r"\S(\s+)$", text) if text else None
         if match is None:
             continue
-        span = etree.Element("span")
-        span.text = match.group(1)
-        span.tail = match.group(2)
         head = text[:match.start(1)]
         if previous is not None:
             previous.tail = head
         else:
             parent.text = head
-        element.addprevious(span)
+        space = etree.Element("span")
+        space.text = match.group(1)
+        element.addprevious(space)
 
 
 def contents(rendered: Rendered) -> list[ContentsEntry]:
@@ -133,7 +133,7 @@ def chapters_html(rendered: Rendered, chapters=None,
         element = copy.deepcopy(chapter.element)
         _inline_footnotes(element)
         mark_url_breaks(element)
-        _bind_word_before_inline(element)
+        _space_before_inline(element)
         classes = (element.get("class") or "").split()
         classes.append(f"kind-{chapter.kind}")
         if chapter is _first_main(rendered):
