@@ -40,6 +40,7 @@ LABEL = re.compile(r"^(Recommendation \d+ \(to: .*\)|Case study \d+(: .*)?|Key f
                    r"Draft text to be confirmed.*)$")
 URL_START = re.compile(r"(https?://|www\.|\b[a-z0-9-]+\.(?:gov|org|ac|co|com|net)\b)\S*$",
                        re.IGNORECASE)
+URL_PART = re.compile(r"\w[./]\w")  # a fragment of a URL: a dot or slash inside
 RGB_OPERATORS = {"rg", "RG"}
 SOFT_HYPHEN = "\x02"        # PDFium's mark for a hyphen at a line break
 
@@ -107,23 +108,21 @@ def _link_uris(pdf: pikepdf.Pdf) -> list[str]:
 
 
 def _hyphenated_url(line: str, following: str, uris: list[str]) -> str | None:
-    """The URL as broken, when ``line`` ends in a hyphen the URL does not have: the
-    links' targets say whether "legisla-" + "tion" is "legislation" or a real hyphen.
-    Text of a URL with no link is judged by its look: a hyphen after a URL fragment that
+    """The URL as broken, when ``line`` ends in a hyphen the URL does not have: the links'
+    targets say whether "legisla-" + "tion" is "legislation" (a hyphen added) or a real
+    hyphen. A URL with no link is judged by its look: a hyphen after a URL fragment that
     the next line continues in lower case."""
     if not line.endswith("-") or not following:
         return None
-    tail = line.split()[-1]
-    if not URL_START.search(tail):
+    tail, head = line.split()[-1], following.split()[0]
+    if not (URL_START.search(tail) or URL_PART.search(tail)):
         return None
-    head = following.split()[0]
-    joined, kept = tail[:-1] + head, tail + head
-    for uri in uris:
-        if kept.rstrip(".,;)") in uri:
+    left, right = tail[:-1], head.rstrip("-.,;)")
+    if uris:
+        if any(left + "-" + right in uri for uri in uris):
             return None
-        if joined.rstrip(".,;)") in uri:
-            return f"{tail} {head}"
-    if not uris and head[:1].islower() and not tail[:-1].endswith(("/", ".", "-")):
+        return f"{tail} {head}" if any(left + right in uri for uri in uris) else None
+    if head[:1].islower() and not left.endswith(("/", ".", "-")):
         return f"{tail} {head}"
     return None
 
@@ -256,11 +255,13 @@ def _page_lines(page) -> list[Line]:
         if char in ("\r", "\n"):
             flush()
             continue
-        if char in (SOFT_HYPHEN, "\u2010"):  # PDFium's mark for a line-end hyphen
-            char = "-"
-        current.append((char, pdfium_raw.FPDFText_GetFontSize(textpage, index),
+        line_end = char == SOFT_HYPHEN  # PDFium joins a hyphenated line to the next
+        current.append(("-" if line_end or char == "\u2010" else char,
+                        pdfium_raw.FPDFText_GetFontSize(textpage, index),
                         pdfium_raw.FPDFText_GetFontWeight(textpage, index),
                         textpage.get_charbox(index)[3]))
+        if line_end:
+            flush()
     flush()
     textpage.close()
     page.close()
