@@ -100,6 +100,38 @@ def _space_before_inline(root) -> None:
         element.addprevious(space)
 
 
+def _last_word_whole(root) -> None:
+    """Never hyphenate the last word of a paragraph (a fragment alone on the last line):
+    WeasyPrint has no ``hyphenate-limit-last``, so that word goes in a span paged.css
+    sets ``hyphens: manual``."""
+    def in_note(element) -> bool:
+        return any("footnote" in (e.get("class") or "").split()
+                   for e in (element, *element.iterancestors()))
+
+    for para in root.iter("p", "li", "dd"):
+        slots = [(para, "text")] if para.text and para.text.strip() else []
+        for element in para.iterdescendants():
+            if element.text and element.text.strip() and not in_note(element):
+                slots.append((element, "text"))
+            if element.tail and element.tail.strip() and not in_note(element.getparent()):
+                slots.append((element, "tail"))
+        if not slots:
+            continue
+        owner, attr = slots[-1]
+        text = getattr(owner, attr)
+        match = re.search(r"([^\W\d_]{8,})(\W*)$", text)
+        if match is None:
+            continue
+        span = etree.Element("span", {"class": "last-word"})
+        span.text = match.group(1)
+        span.tail = match.group(2)
+        setattr(owner, attr, text[:match.start(1)])
+        if attr == "text":
+            owner.insert(0, span)
+        else:
+            owner.addnext(span)
+
+
 def contents(rendered: Rendered) -> list[ContentsEntry]:
     entries: list[ContentsEntry] = []
     for chapter in rendered.chapters:
@@ -133,6 +165,7 @@ def chapters_html(rendered: Rendered, chapters=None,
         element = copy.deepcopy(chapter.element)
         _inline_footnotes(element)
         mark_url_breaks(element)
+        _last_word_whole(element)
         _space_before_inline(element)
         classes = (element.get("class") or "").split()
         classes.append(f"kind-{chapter.kind}")
