@@ -56,6 +56,16 @@ def test_spine_width_follows_page_count_and_caliper() -> None:
     assert spine_width(100, 0.1, "saddle-stitch") == 5.0
 
 
+def test_barcode_is_an_ean13_in_black_ink() -> None:
+    from report.editions.printcover import barcode_svg
+
+    svg = str(barcode_svg("978-1-0000-0001-6"))
+    bars = re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)mm"[^>]*'
+                      r'fill:device-cmyk\(0 0 0 1\)', svg)
+    assert len(bars) == 30  # 3 guards of 2 bars, and 2 bars for each of 12 digits
+    assert "9781000000016" in svg
+
+
 def test_cover_is_its_own_file_with_spine_and_barcode(printed: Path) -> None:
     inside, cover = print_files(printed)
     with pikepdf.open(inside) as pdf:

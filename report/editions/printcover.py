@@ -64,7 +64,9 @@ def barcode_svg(isbn: str) -> Markup:
                          "background": "white", "foreground": "black"})
     svg = buffer.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg"):]
-    svg = svg.replace("fill:black", "fill:var(--ink)").replace("fill:white", "fill:var(--paper)")
+    # black ink only for the bars, paper for the ground (SVG knows no CSS variables)
+    svg = svg.replace("fill:black", "fill:device-cmyk(0 0 0 1)").replace(
+        "fill:white", "fill:device-cmyk(0 0 0 0)")
     return Markup(svg)
 
 
