@@ -257,9 +257,14 @@ def test_preflight_catches_a_hyphenated_url(tmp_path: Path) -> None:
 
 
 def test_preflight_catches_a_short_page_before_a_blank(tmp_path: Path) -> None:
-    body = ('<p>One line.</p><p>Two lines.</p><div style="break-before: page"></div>'
+    full = "".join(f"<p>Line {n} of a page that is full enough.</p>" for n in range(40))
+    body = (f'<h1>A chapter</h1>{full}<div style="break-before: page"></div>'
+            '<p>One line.</p><p>Two lines.</p><div style="break-before: page"></div>'
             '<div style="break-before: page"></div><p>The next chapter.</p>')
     assert "PRINT007" in codes(_laid_out(tmp_path, body))
+    body = ('<h1>A short chapter</h1><p>One line.</p><div style="break-before: page"></div>'
+            '<div style="break-before: page"></div><p>The next chapter.</p>')
+    assert "PRINT007" not in codes(_laid_out(tmp_path, body))  # it opens and ends there
     full = "".join(f"<p>Line {n} of a page that is full enough.</p>" for n in range(12))
     body = full + '<div style="break-before: page"></div><div style="break-before: page">' \
         "</div><p>The next chapter.</p>"

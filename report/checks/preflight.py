@@ -9,7 +9,8 @@ PRINT003 PDF/X claimed without an output intent (an ICC profile of the printing 
 PRINT004 a font not embedded
 PRINT005 RGB colour in a file that claims CMYK (a CMYK output intent or PDF/X)
 PRINT006 a URL hyphenated at a line end (a hyphen the URL does not have)
-PRINT007 a page with fewer than :data:`SHORT_PAGE` lines of text before a blank page
+PRINT007 a chapter's last page with fewer than :data:`SHORT_PAGE` lines of text before a
+         blank page (a chapter that fits on its opening page is not a runt)
 PRINT008 a heading or a box label stranded at the foot of a page
 
 Text and type sizes come from PDFium (pypdfium2), boxes and colour from pikepdf: the
@@ -87,11 +88,14 @@ def preflight_findings(path: Path | str, display: str | None = None) -> list[Fin
             if broken:
                 add("PRINT006", f"page {number}: URL hyphenated at a line end: {broken}",
                     "URLs break after / . or - only, with no hyphen (paged.css: a.url)")
-        body = [line for line in lines if line.size >= _body_size(pages) * 0.9]
-        if number < len(pages) and lines and not pages[number] and len(body) < SHORT_PAGE:
+        size = _body_size(pages)
+        body = [line for line in lines if line.size >= size * 0.9]
+        opener = any(line.size >= size * 1.6 for line in lines)  # a chapter's own title
+        if number < len(pages) and lines and not pages[number] and len(body) < SHORT_PAGE \
+                and not opener:
             add("PRINT007", f"page {number}: {len(body)} line(s) of text before a blank page",
                 "tighten or loosen the chapter so its last page holds more, or fewer, lines")
-        if body and number < len(pages) and _stranded(body[-1], _body_size(pages)):
+        if body and number < len(pages) and _stranded(body[-1], size):
             add("PRINT008", f"page {number}: {body[-1].text!r} stranded at the foot of the "
                 "page", "keep headings and labels with what follows (break-after: avoid)")
     return findings
