@@ -251,8 +251,8 @@ def test_bundle_holds_the_editions_summary_cover_and_checksums(released: Path) -
     bundle = bundle_of(released)
     names = sorted(p.name for p in bundle.iterdir())
     assert names == sorted([
-        "SHA256SUMS", "manifest.json", "site", f"{SLUG}-print.pdf", f"{SLUG}.pdf",
-        f"{SLUG}.docx", f"{SLUG}.epub", f"{SLUG}-executive-summary.pdf",
+        "SHA256SUMS", "manifest.json", "site", f"{SLUG}-print.pdf", f"{SLUG}-cover.pdf",
+        f"{SLUG}.pdf", f"{SLUG}.docx", f"{SLUG}.epub", f"{SLUG}-executive-summary.pdf",
         f"{SLUG}-cover.png"])
     sums = (bundle / "SHA256SUMS").read_text().splitlines()
     listed = [line.split("  ", 1)[1] for line in sums]
