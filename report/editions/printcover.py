@@ -79,6 +79,7 @@ def build_cover(context: BuildContext, pages: int, profile_css: str, options: di
     isbn = m.isbn.get("print")
     html = _env.get_template("cover.html").render(
         m=m, draft=context.draft, stamp=context.stamp, spine=spine,
+        created=context.provenance.date.isoformat(),
         spine_text=spine >= SPINE_TEXT_MIN, paper=paper, binding=binding, pages=pages,
         isbn=isbn, isbn_placeholder="print" in m.isbn_placeholders,
         barcode=barcode_svg(isbn) if isbn else None, licence=licence(m.licence),
