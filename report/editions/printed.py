@@ -190,6 +190,41 @@ class CmykConverter:
                 del xobject[key]
 
 
+def _share_profiles(pdf: pikepdf.Pdf) -> None:
+    """One copy of the ICC profile: each chapter is laid out on its own, so each part
+    brought its own copy of the same 130 kB profile (2 MB in a 90-page book)."""
+    canonical: dict[bytes, pikepdf.Object] = {}
+    duplicate: dict[tuple[int, int], pikepdf.Object] = {}
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and "/N" in obj and "/Type" not in obj:
+            key = obj.read_raw_bytes()
+            if key in canonical:
+                duplicate[obj.objgen] = canonical[key]
+            else:
+                canonical[key] = obj
+    if not duplicate:
+        return
+
+    def relink(container) -> None:
+        if isinstance(container, pikepdf.Array):
+            items = list(enumerate(container))
+        elif isinstance(container, pikepdf.Dictionary | pikepdf.Stream):
+            items = list(container.items())
+        else:
+            return
+        for key, value in items:
+            if not isinstance(value, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream):
+                continue  # numbers, names, strings: nothing to relink
+            if value.is_indirect and value.objgen in duplicate:
+                container[key] = duplicate[value.objgen]
+            elif not value.is_indirect:
+                relink(value)
+
+    for obj in list(pdf.objects):
+        relink(obj)
+    relink(pdf.Root)
+
+
 def finish_sheets(path: Path, condition: tuple[str, str] | None,
                   profile: Path | None = None) -> None:
     """Every page on a sheet with a slug outside the bleed, marks drawn there; TrimBox and
@@ -211,6 +246,7 @@ def finish_sheets(path: Path, condition: tuple[str, str] | None,
             if "/ArtBox" in page.obj:
                 del page.obj["/ArtBox"]
             page.contents_add(pdf.make_stream(_mark_lines(page.obj.TrimBox)))
+        _share_profiles(pdf)
         intents = pdf.Root.get("/OutputIntents")
         if condition and isinstance(intents, pikepdf.Array):
             for intent in intents:
