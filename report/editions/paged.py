@@ -103,7 +103,8 @@ def _space_before_inline(root) -> None:
 def _last_word_whole(root) -> None:
     """Never hyphenate the last word of a paragraph (a fragment alone on the last line):
     WeasyPrint has no ``hyphenate-limit-last``, so that word goes in a span paged.css
-    sets ``hyphens: manual``."""
+    sets ``hyphens: manual``; and never leave a short word alone on the last line (a
+    runt): it is bound to the word before it by a no-break space."""
     def in_note(element) -> bool:
         return any("footnote" in (e.get("class") or "").split()
                    for e in (element, *element.iterancestors()))
@@ -118,7 +119,9 @@ def _last_word_whole(root) -> None:
         if not slots:
             continue
         owner, attr = slots[-1]
-        text = getattr(owner, attr)
+        # no runt: a short last word ("18.", "it.") goes down with the word before it
+        text = re.sub(r"(?<=\S) (\S{1,5})(\s*)$", "\u00a0\\1\\2", getattr(owner, attr))
+        setattr(owner, attr, text)
         match = re.search(r"([^\W\d_]{8,})(\W*)$", text)
         if match is None:
             continue
