@@ -11,9 +11,13 @@ margins to carry a stamp.
 
 from __future__ import annotations
 
+import html
+import io
 import uuid
+import zipfile
 from pathlib import Path
-from tempfile import TemporaryDirectory
+
+from PIL import Image
 
 from report.editions import EditionResult
 from report.editions.context import BuildContext
@@ -25,10 +29,12 @@ from report.editions.pandoc_writer import (
     div_attr,
     document,
     para,
+    repack,
     write,
 )
 from report.editions.stamp import sha256_of
 from report.manuscript.manifest import Manifest
+from report.outputs import atomic_path
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 FONT_FILES = ("OpenSans-Regular.ttf", "OpenSans-Bold.ttf", "OpenSans-Italic.ttf",
@@ -71,6 +77,62 @@ def _chapter_types(blocks: list[dict]) -> None:
             content[0]["c"][1][2].append(["epub:type", epub_type])
 
 
+_COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" \
+lang="{lang}" xml:lang="{lang}">
+<head>
+  <meta charset="utf-8" />
+  <title>{title}</title>
+  <link rel="stylesheet" type="text/css" href="../styles/stylesheet1.css" />
+</head>
+<body id="cover">
+<div id="cover-image">
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" \
+version="1.1" width="100%" height="100%" viewBox="0 0 {width} {height}" \
+preserveAspectRatio="xMidYMid">
+<image width="{width}" height="{height}" xlink:href="../media/cover.png" />
+</svg>
+</div>
+</body>
+</html>
+"""
+
+
+def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str) -> bytes:
+    """Put the report's stylesheet and cover into the EPUB pandoc wrote.
+
+    The writer runs sandboxed, and pandoc's sandbox does not let it read ``--css`` or
+    ``--epub-cover-image``; so both are added here, as pandoc itself lays them out
+    (``styles/stylesheet1.css``, ``text/cover.xhtml`` first in the spine, the
+    ``cover-image`` item and the cover landmark).
+    """
+    width, height = Image.open(io.BytesIO(cover)).size
+    page = _COVER_PAGE.format(lang=html.escape(lang), title=html.escape(title),
+                              width=width, height=height).encode("utf-8")
+    source = zipfile.ZipFile(io.BytesIO(package))
+    nav = source.read("EPUB/nav.xhtml")
+    if b'id="landmarks"' in nav:
+        nav = nav.replace(b"<ol>\n", b'<ol>\n    <li>\n      <a href="text/cover.xhtml" '
+                          b'epub:type="cover">Cover</a>\n    </li>\n', 1)
+    opf = _with_cover(source.read("EPUB/content.opf").decode("utf-8")).encode("utf-8")
+    return repack(package, changed={"EPUB/styles/stylesheet1.css": css,
+                                    "EPUB/content.opf": opf, "EPUB/nav.xhtml": nav},
+                  added={"EPUB/styles/stylesheet1.css": [("EPUB/text/cover.xhtml", page),
+                                                         ("EPUB/media/cover.png", cover)]})
+
+
+def _with_cover(opf: str) -> str:
+    opf = opf.replace('<item id="stylesheet1"', '<item id="cover_xhtml" href="text/cover.xhtml" '
+                      'media-type="application/xhtml+xml" properties="svg" />\n    '
+                      '<item properties="cover-image" id="cover_png" href="media/cover.png" '
+                      'media-type="image/png" />\n    <item id="stylesheet1"', 1)
+    opf = opf.replace('<spine toc="ncx">\n',
+                      '<spine toc="ncx">\n    <itemref idref="cover_xhtml" />\n', 1)
+    return opf.replace("</guide>", '  <reference type="cover" title="Cover" '
+                       'href="text/cover.xhtml" />\n  </guide>', 1)
+
+
 def build(context: BuildContext) -> EditionResult:
     manifest = context.manuscript.manifest
     out = context.path(f"{manifest.slug}.epub")
@@ -85,16 +147,17 @@ def build(context: BuildContext) -> EditionResult:
             "site_description"),
         "toc-title": "Contents",
     })
-    with TemporaryDirectory(prefix="report-epub-") as tmp:
-        cover = Path(tmp) / "cover.png"
-        cover.write_bytes(cover_png(manifest, context.stamp if context.draft else None))
-        meta["cover-image"] = str(cover)
-        doc = document(context, meta)
-        if context.draft:
-            _stamp_chapters(doc["blocks"], context.stamp)
-        _chapter_types(doc["blocks"])
-        args = ["--split-level=1", "--toc", "--toc-depth=2", "--css", str(STYLES / "epub.css")]
-        for name in FONT_FILES:
-            args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
-        write(context, doc, out, "epub3", args)
+    doc = document(context, meta)
+    if context.draft:
+        _stamp_chapters(doc["blocks"], context.stamp)
+    _chapter_types(doc["blocks"])
+    args = ["--split-level=1", "--toc", "--toc-depth=2"]
+    for name in FONT_FILES:
+        args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
+    write(context, doc, out, "epub3", args)
+    dressed = _dress(out.read_bytes(), (STYLES / "epub.css").read_bytes(),
+                     cover_png(manifest, context.stamp if context.draft else None),
+                     manifest.full_title, manifest.language)
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(dressed)
     return EditionResult("epub", out, sha256=sha256_of(out))

@@ -37,6 +37,7 @@ from report.editions.context import BuildContext
 from report.errors import InputError
 from report.manuscript import Manuscript, load
 from report.render.html import ChapterHTML
+from report.render.media import read_stripped
 
 THEME_DIR = Path(__file__).resolve().parent / "web_theme"
 FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
@@ -155,6 +156,7 @@ class ReportPlugin(BasePlugin):
         return self._build
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self._publish_only_what_is_used(files, config)
         for name in FONTS:
             target = f"assets/report/fonts/{name}"
             if files.get_file_from_path(target) is None and (FONTS_DIR / name).is_file():
@@ -167,6 +169,36 @@ class ReportPlugin(BasePlugin):
             files.append(File.generated(config, HOME_PAGE, content="# Home\n"))
             self._generated.add(HOME_PAGE)
         return files
+
+    def _publish_only_what_is_used(self, files: Files, config: MkDocsConfig) -> None:
+        """Keep, of the files in docs_dir, only the chapters' pages and what they use.
+
+        Anything else an author keeps beside the chapters (notes, spreadsheets, scripts,
+        a symlink) would otherwise be published as it is, read by no check. Images go
+        out without their metadata (:mod:`report.render.media`).
+        """
+        docs = Path(config.docs_dir).resolve()
+        resources = self.build_context.rendered.resources
+        used = {p.resolve() for p in (*resources.media.values(), *resources.linked)}
+        pages = set(self._pages) | set(self._unrendered) | {HOME_PAGE}
+        listed = {str(u) for u in (*config.extra_css, *config.extra_javascript)}
+        for file in list(files):
+            if file.generated_by or not file.abs_src_path:
+                continue
+            source = Path(file.abs_src_path)
+            if not source.is_relative_to(docs) and not source.resolve().is_relative_to(docs):
+                continue  # the theme's own files
+            if file.is_documentation_page():
+                if file.src_uri not in pages:
+                    files.remove(file)
+            elif file.src_uri in listed and not source.is_symlink():
+                continue
+            elif source.resolve() in used:
+                files.remove(file)
+                files.append(File.generated(config, file.src_uri,
+                                            content=read_stripped(source.resolve())))
+            else:
+                files.remove(file)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         context = self.build_context
