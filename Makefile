@@ -9,7 +9,7 @@ APT_PACKAGES := chromium epubcheck poppler-utils libgs-common librsvg2-bin shell
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: report test lint system venv clean bench bench-scale print-profile
-PROFILE := report/styles/icc/FOGRA39L.icc
+PROFILES := report/styles/icc/FOGRA39L.icc report/styles/icc/FOGRA29L.icc
 
 venv: $(STAMP)
 
@@ -21,23 +21,24 @@ $(STAMP): pyproject.toml
 
 # Debian packages for the browser and EPUB tests (Chromium for axe-core, epubcheck).
 system:
-	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v rsvg-convert >/dev/null && command -v shellcheck >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ] && [ -f /usr/share/color/icc/FOGRA39L.ti3 ] && command -v colprof >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v rsvg-convert >/dev/null && command -v shellcheck >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ] && [ -f /usr/share/color/icc/FOGRA39L.ti3 ] && [ -f /usr/share/color/icc/FOGRA29L.ti3 ] && command -v colprof >/dev/null; then :; \
 	else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; fi
 
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-# The print edition's default output intent (PDF/X-4): a FOGRA39 (coated offset) profile
-# built with ArgyllCMS from the characterisation data in Debian's icc-profiles-free (zlib
-# licence). Built, not shipped; without colprof the print PDF is simply not PDF/X.
-print-profile: $(PROFILE)
-$(PROFILE):
-	@if command -v colprof >/dev/null && [ -f /usr/share/color/icc/FOGRA39L.ti3 ]; then \
-	  tmp=$$(mktemp -d) && cp /usr/share/color/icc/FOGRA39L.ti3 $$tmp/ && \
-	  (cd $$tmp && colprof -ql -D "Coated FOGRA39 (ArgyllCMS, from FOGRA39L data)" -C "Characterisation data: FOGRA, zlib licence (icc-profiles-free)" FOGRA39L >/dev/null) && \
-	  mkdir -p $(@D) && mv $$tmp/FOGRA39L.icc $@ && rm -rf $$tmp; \
-	else echo "note: colprof or FOGRA39L.ti3 missing (apt-get install argyll icc-profiles-free): the print PDF will not be PDF/X-4"; fi
+# The print edition's default output intents (PDF/X-4): FOGRA39 (coated offset: the cover,
+# coated text paper) and FOGRA29 (uncoated offset), profiles built with ArgyllCMS from the
+# characterisation data in Debian's icc-profiles-free (zlib licence). Built, not shipped;
+# without colprof the print PDF is simply not PDF/X.
+print-profile: $(PROFILES)
+report/styles/icc/%.icc:
+	@if command -v colprof >/dev/null && [ -f /usr/share/color/icc/$*.ti3 ]; then \
+	  tmp=$$(mktemp -d) && cp /usr/share/color/icc/$*.ti3 $$tmp/ && \
+	  (cd $$tmp && colprof -ql -D "$* (ArgyllCMS, from the $* characterisation data)" -C "Characterisation data: FOGRA, zlib licence (icc-profiles-free)" $* >/dev/null) && \
+	  mkdir -p $(@D) && mv $$tmp/$*.icc $@ && rm -rf $$tmp; \
+	else echo "note: colprof or $*.ti3 missing (apt-get install argyll icc-profiles-free): the print PDF will not be PDF/X-4"; fi
 
 report: $(STAMP) print-profile
 	$(BIN)/report build

@@ -224,9 +224,9 @@ def test_print_is_pdfx4_with_the_printers_profile(tmp_path: Path) -> None:
 def test_print_is_pdfx4_with_the_toolkits_fogra39_profile(built: Path) -> None:
     """Out of the box (the profile ``make`` builds from icc-profiles-free), PDF/X-4 with a
     FOGRA39 output intent."""
-    from report.editions.printed import DEFAULT_PROFILE
+    from report.editions.printed import ICC
 
-    if not DEFAULT_PROFILE.is_file():
+    if not (ICC / "FOGRA39L.icc").is_file():
         pytest.skip("toolkit's FOGRA39 profile not built (make print-profile)")
     with pikepdf.open(edition(built, "print")) as pdf:
         intent = pdf.Root.OutputIntents[0]
@@ -237,7 +237,7 @@ def test_print_is_pdfx4_with_the_toolkits_fogra39_profile(built: Path) -> None:
 def test_print_without_profile_claims_no_pdfx(tmp_path: Path, monkeypatch) -> None:
     from report.editions import printed
 
-    monkeypatch.setattr(printed, "DEFAULT_PROFILE", tmp_path / "absent.icc")
+    monkeypatch.setattr(printed, "ICC", tmp_path / "absent")
     root = tmp_path / "minimal"
     shutil.copytree(TREES / "minimal", root, ignore=shutil.ignore_patterns("build"))
     commit_all(root)

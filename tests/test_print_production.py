@@ -281,6 +281,18 @@ def test_preflight_catches_a_heading_stranded_at_the_foot(tmp_path: Path) -> Non
     assert "PRINT008" not in codes(_laid_out(tmp_path, body))
 
 
+def test_output_intent_follows_the_paper(bundled_build: Path) -> None:
+    """The bundled report is printed on uncoated paper (FOGRA29), its cover on coated
+    board (FOGRA39), when the toolkit's profiles are built."""
+    from report.editions.printed import ICC
+
+    if not (ICC / "FOGRA29L.icc").is_file():
+        pytest.skip("toolkit's profiles not built (make print-profile)")
+    for path, condition in zip(print_files(bundled_build), ("FOGRA29", "FOGRA39"), strict=True):
+        with pikepdf.open(path) as pdf:
+            assert str(pdf.Root.OutputIntents[0].OutputConditionIdentifier) == condition
+
+
 def test_preflight_passes_on_the_bundled_report(bundled_build: Path) -> None:
     inside, cover = print_files(bundled_build)
     assert [str(f) for f in preflight_findings(inside)] == []

@@ -36,7 +36,8 @@ def spine_width(pages: int, caliper: float, binding: str = "perfect") -> float:
     return round(leaves * caliper + BINDING_ALLOWANCE.get(binding, 1.0), 1)
 
 
-def print_settings(context: BuildContext) -> tuple[float, str, str | None]:
+def print_settings(context: BuildContext) -> tuple[float, str, str | None, str | None]:
+    """``extra.print``: caliper (mm per leaf), binding, paper, and the cover's paper."""
     manifest = context.manuscript.manifest
     settings = manifest.extra.get("print") or {}
     if not isinstance(settings, dict):
@@ -52,7 +53,7 @@ def print_settings(context: BuildContext) -> tuple[float, str, str | None]:
         raise InputError(Problem("mkdocs.yml", settings.line_of("binding"),
                                  f"print binding {binding!r} is not one of "
                                  + ", ".join(BINDING_ALLOWANCE)))
-    return float(caliper), binding, settings.get("paper")
+    return float(caliper), binding, settings.get("paper"), settings.get("cover_paper")
 
 
 def barcode_svg(isbn: str) -> Markup:
@@ -73,7 +74,7 @@ def barcode_svg(isbn: str) -> Markup:
 def build_cover(context: BuildContext, pages: int, profile_css: str, options: dict):
     manuscript = context.manuscript
     m = manuscript.manifest
-    caliper, binding, paper = print_settings(context)
+    caliper, binding, paper, _ = print_settings(context)
     spine = spine_width(pages, caliper, binding)
     out = context.path(f"{m.slug}-cover.pdf")
     isbn = m.isbn.get("print")

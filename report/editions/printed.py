@@ -11,10 +11,12 @@ every page, and nothing of the marks inside the BleedBox.
 
 Colour: print.css defines the palette in CMYK (text in black ink only). PDF/X-4 needs an
 output intent, an ICC profile of the printing condition: the printer's own when the
-manifest names it (``extra.print_profile``, a path in the tree), else the toolkit's
-FOGRA39 profile (coated offset, ISO 12647-2), which ``make`` builds with ArgyllCMS from
-the FOGRA39 characterisation data in Debian's ``icc-profiles-free`` (zlib licence). Without
-either the print PDF claims no PDF/X conformance it could not meet, and the build says so.
+manifest names it (``extra.print_profile``, a path in the tree), else the toolkit's for
+the paper (``extra.print.paper``; the cover's ``cover_paper``, coated board by default):
+FOGRA39 for coated, FOGRA29 for uncoated offset (ISO 12647-2), which ``make`` builds with
+ArgyllCMS from the characterisation data in Debian's ``icc-profiles-free`` (zlib
+licence). Without either the print PDF claims no PDF/X conformance it could not meet, and
+the build says so.
 """
 
 from __future__ import annotations
@@ -38,22 +40,33 @@ BLEED = 3 * MM
 SLUG = 10 * MM          # room beyond the bleed for the marks
 MARK_GAP = 1 * MM       # between the bleed edge and a crop mark
 MARK_LENGTH = 6 * MM
-DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "styles" / "icc" / "FOGRA39L.icc"
-DEFAULT_CONDITION = ("FOGRA39", "Coated FOGRA39 (ISO 12647-2:2004), profile built by "
-                     "ArgyllCMS from the FOGRA39L characterisation data")
+ICC = Path(__file__).resolve().parent.parent / "styles" / "icc"
+# The toolkit's printing conditions (ISO 12647-2:2004 offset), by paper: file, identifier.
+CONDITIONS = {
+    "coated": ("FOGRA39L.icc", "FOGRA39", "Coated FOGRA39 (ISO 12647-2:2004), profile built "
+               "by ArgyllCMS from the FOGRA39L characterisation data"),
+    "uncoated": ("FOGRA29L.icc", "FOGRA29", "Uncoated FOGRA29 (ISO 12647-2:2004), profile "
+                 "built by ArgyllCMS from the FOGRA29L characterisation data"),
+}
+COVER_PAPER = "coated board"  # a cover is printed on coated board unless the manifest says
 NO_PROFILE = ("print edition is not PDF/X-4: name the printer's CMYK ICC profile as "
               "extra.print_profile in mkdocs.yml (or run `make` to build the toolkit's "
-              "FOGRA39 profile)")
+              "FOGRA profiles)")
 
 
-def _profile(context: BuildContext) -> tuple[Path | None, tuple[str, str] | None]:
-    """The CMYK output profile and its printing condition (identifier, description)."""
+def _profile(context: BuildContext, paper: str | None
+             ) -> tuple[Path | None, tuple[str, str] | None]:
+    """The CMYK output profile and its printing condition (identifier, description): the
+    printer's, else the toolkit's for the paper (uncoated paper: FOGRA29; else FOGRA39)."""
     manifest = context.manuscript.manifest
     name = manifest.extra.get("print_profile")
     if not name:
-        if DEFAULT_PROFILE.is_file():
-            return DEFAULT_PROFILE, DEFAULT_CONDITION
-        context.warnings.append(NO_PROFILE)
+        kind = "uncoated" if "uncoated" in str(paper or "").lower() else "coated"
+        file, identifier, description = CONDITIONS[kind]
+        if (ICC / file).is_file():
+            return ICC / file, (identifier, description)
+        if NO_PROFILE not in context.warnings:
+            context.warnings.append(NO_PROFILE)
         return None, None
     path = (context.manuscript.root / str(name)).resolve()
     if context.manuscript.root not in path.parents or not path.is_file():
@@ -260,17 +273,19 @@ def finish_sheets(path: Path, condition: tuple[str, str] | None,
 
 
 def build(context: BuildContext) -> EditionResult:
-    from report.editions.printcover import build_cover
+    from report.editions.printcover import build_cover, print_settings
 
     manuscript = context.manuscript
     out = context.path(f"{manuscript.manifest.slug}-print.pdf")
-    profile, condition = _profile(context)
+    _, _, paper, cover_paper = print_settings(context)
+    profile, condition = _profile(context, paper)
     css, options = profile_css(profile)
     extra_css = css + running_heads_css(context.rendered)
     pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options,
                             layer_css=draft_css(context))
     finish_sheets(out, condition, profile)
-    cover = build_cover(context, pages, css, options)
-    finish_sheets(cover, condition, profile)
+    cover_profile, cover_condition = _profile(context, cover_paper or COVER_PAPER)
+    cover = build_cover(context, pages, *profile_css(cover_profile))
+    finish_sheets(cover, cover_condition, cover_profile)
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out),
                          extra={"cover": context.rel(cover), "cover_sha256": sha256_of(cover)})
