@@ -27,8 +27,11 @@ class Page:
 
 
 def pages(path: Path) -> list[Page]:
+    """Each page's text; a no-break space (after "Chapter", between a number and its
+    unit) reads as a space."""
     reader = PdfReader(str(path))
-    return [Page(i, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+    return [Page(i, (page.extract_text() or "").replace("\u00a0", " "))
+            for i, page in enumerate(reader.pages)]
 
 
 def outline(path: Path) -> list[tuple[str, int]]:
@@ -41,7 +44,9 @@ def outline(path: Path) -> list[tuple[str, int]]:
             if isinstance(item, list):
                 walk(item)
             else:
-                found.append((item.title, reader.get_destination_page_number(item)))
+                # titles as a reader sees them: a no-break space is a space
+                found.append((" ".join(item.title.split()),
+                              reader.get_destination_page_number(item)))
 
     walk(reader.outline)
     return found

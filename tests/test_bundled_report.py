@@ -42,7 +42,8 @@ def test_recommendations_are_numbered_and_addressed(bundled_build: Path) -> None
     assert [r.number for r in recs] == list(range(1, len(recs) + 1))
     assert all(r.to and r.to != "?" for r in recs)
     summary = next(c for c in rendered.chapters if c.label == "ch-recommendations")
-    listed = re.findall(r"Recommendation (\d+)", " ".join(summary.element.itertext()))
+    # "Recommendation" and its number are joined by a no-break space
+    listed = re.findall(r"Recommendation\s(\d+)", " ".join(summary.element.itertext()))
     assert [int(n) for n in listed] == [r.number for r in recs]
 
 

@@ -97,10 +97,10 @@ def test_custom_styles_defined_and_applied(draft: Path) -> None:
         assert name in names, f"style {name} missing"
         style = styles.find(f"{W}style[@{W}styleId='{names[name]}']")
         assert style.find(f"{W}pPr/{W}pBdr") is not None, f"{name} is not boxed"
-    assert "Recommendation 1 (to: Home Office)" in styled(draft, names["Recommendation"])
-    assert "Recommendation 2 (to: Department for Education)" in styled(
+    assert "Recommendation\u00a01 (to: Home Office)" in styled(draft, names["Recommendation"])
+    assert "Recommendation\u00a02 (to: Department for Education)" in styled(
         draft, names["Recommendation"])
-    assert "Case study 1: A composite case" in styled(draft, names["Case Study"])
+    assert "Case\u00a0study\u00a01: A composite case" in styled(draft, names["Case Study"])
     assert "Key findings" in styled(draft, names["Key Findings"])
     drafts = styled(draft, names["Draft"])
     assert "Delegates said this; to be confirmed." in drafts

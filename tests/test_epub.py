@@ -91,7 +91,7 @@ def test_isbn_is_the_unique_identifier(draft: Path) -> None:
     _path, opf = package_document(draft)
     unique = opf.get("unique-identifier")
     identifier = opf.find(f".//{DC}identifier[@id='{unique}']")
-    assert identifier.text == "urn:isbn:978-1-0000-0000-3"
+    assert identifier.text == "urn:isbn:978-1-0000-0003-0"
 
 
 def test_metadata(draft: Path) -> None:
@@ -183,5 +183,5 @@ def test_identifier_without_isbn_is_a_stable_uuid() -> None:
     assert first == again and first["text"].startswith("urn:uuid:")
     later = Manifest(root=Path("."), title="A Minimal Report", version="0.2.0")
     assert identifier(later) != first
-    with_isbn = Manifest(root=Path("."), title="T", isbn={"epub": "978-0-00-000002-4"})
-    assert identifier(with_isbn) == {"scheme": "ISBN-13", "text": "urn:isbn:978-0-00-000002-4"}
+    with_isbn = Manifest(root=Path("."), title="T", isbn={"epub": "978-0-00-000002-6"})
+    assert identifier(with_isbn) == {"scheme": "ISBN-13", "text": "urn:isbn:978-0-00-000002-6"}

@@ -46,7 +46,8 @@ from tests.conftest import TREES, build_tree, commit_all
 
 EDITIONS = ("print", "digital", "web", "docx", "epub")
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\u2063[^\W\d_]+)*")
-PAGE_REFERENCE = re.compile(r"\s*\(page [0-9ivxlcdm]+\)")
+# "(page 12)": "page" and its number are joined by a no-break space
+PAGE_REFERENCE = re.compile(r"\s*\(page\s[0-9ivxlcdm]+\)")
 # The PDFs draw an ordered list's markers ("1.") after the page's other text, one a line;
 # the other editions number lists without text. A line that is only a marker is dropped.
 LIST_MARKER_LINE = re.compile(r"(?m)^[ \t]*(?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,6})\.[ \t]*\r?$\n?")
@@ -472,7 +473,8 @@ DAMAGE = {
     "docx-drop-paragraph": ("docx", "document.xml",
                             "This section is referred to from the practice chapter.", "",
                             r"docx, ch-introduction: words differ"),
-    "docx-renumber": ("docx", "document.xml", ">Recommendation 2<", ">Recommendation 3<",
+    "docx-renumber": ("docx", "document.xml", ">Recommendation\u00a02<",
+                      ">Recommendation\u00a03<",
                       r"docx, ch-summary: recommendation numbers"),
     "docx-drop-note": ("docx", "footnotes.xml", "A footnote inside a recommendation.", "",
                        r"docx, ch-practice: words differ"),

@@ -47,28 +47,35 @@ def test_manifest_lists_both_pdfs(built: Path) -> None:
         assert len(entry["sha256"]) == 64
 
 
-def test_print_has_bleed_and_trimbox(built: Path) -> None:
+def test_print_has_bleed_trim_and_room_for_marks_on_every_page(built: Path) -> None:
+    """TrimBox A4, BleedBox 3 mm beyond it, and a sheet (MediaBox) larger than the bleed,
+    so the marks sit outside the bleed."""
     with pikepdf.open(edition(built, "print")) as pdf:
         for page in pdf.pages:
             media = [float(v) for v in page.MediaBox]
+            bleed = [float(v) for v in page.BleedBox]
             trim = [float(v) for v in page.TrimBox]
-            assert trim[0] - media[0] == pytest.approx(BLEED_PT, abs=0.05)
-            assert trim[1] - media[1] == pytest.approx(BLEED_PT, abs=0.05)
-            assert media[2] - trim[2] == pytest.approx(BLEED_PT, abs=0.05)
-            assert media[3] - trim[3] == pytest.approx(BLEED_PT, abs=0.05)
             assert trim[2] - trim[0] == pytest.approx(595.28, abs=0.1)  # A4
+            for inner, outer, sign in ((0, 0, 1), (1, 1, 1), (2, 2, -1), (3, 3, -1)):
+                assert sign * (trim[inner] - bleed[outer]) == pytest.approx(BLEED_PT, abs=0.05)
+                assert sign * (bleed[inner] - media[outer]) >= 8 / 25.4 * 72
 
 
-def test_print_has_crop_marks_in_the_bleed(built: Path, tmp_path: Path) -> None:
-    """Marks are drawn outside the trim box: the bleed corners of a text page are not blank."""
+def test_print_crop_marks_lie_outside_the_bleed(built: Path, tmp_path: Path) -> None:
+    """The bleed at a text page's corner is blank; the crop marks are drawn beyond it."""
     from PIL import Image
 
     subprocess.run(["pdftoppm", "-r", "72", "-f", "3", "-l", "3", "-png",
                     str(edition(built, "print")), str(tmp_path / "p")], check=True)
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    with pikepdf.open(edition(built, "print")) as pdf:
+        page = pdf.pages[2]
+        slug = round(float(page.BleedBox[0]) - float(page.MediaBox[0]))
     bleed = round(BLEED_PT)
-    corner = image.crop((0, 0, bleed, bleed))
-    assert corner.getextrema()[0] < 128, "no crop mark drawn in the top-left bleed"
+    corner_bleed = image.crop((slug + 1, slug + 1, slug + bleed - 1, slug + bleed - 1))
+    assert corner_bleed.getextrema()[0] > 250, "something drawn in the bleed at the corner"
+    slug_area = image.crop((0, 0, slug + bleed + 2, slug))
+    assert slug_area.getextrema()[0] < 128, "no crop mark drawn outside the bleed"
     with pikepdf.open(edition(built, "digital")) as pdf:
         page = pdf.pages[2]
         assert [float(v) for v in page.MediaBox] == [float(v) for v in page.TrimBox]
@@ -215,8 +222,29 @@ def test_print_is_pdfx4_with_the_printers_profile(tmp_path: Path) -> None:
         assert str(pdf.pdf_version) >= "1.6"
 
 
-def test_print_without_profile_claims_no_pdfx(built: Path) -> None:
+def test_print_is_pdfx4_with_the_toolkits_fogra39_profile(built: Path) -> None:
+    """Out of the box (the profile ``make`` builds from icc-profiles-free), PDF/X-4 with a
+    FOGRA39 output intent."""
+    from report.editions.printed import ICC
+
+    if not (ICC / "FOGRA39L.icc").is_file():
+        pytest.skip("toolkit's FOGRA39 profile not built (make print-profile)")
     with pikepdf.open(edition(built, "print")) as pdf:
+        intent = pdf.Root.OutputIntents[0]
+        assert str(intent.OutputConditionIdentifier) == "FOGRA39"
+        assert "PDF/X-4" in pdf.Root.Metadata.read_bytes().decode()
+
+
+def test_print_without_profile_claims_no_pdfx(tmp_path: Path, monkeypatch) -> None:
+    from report.editions import printed
+
+    monkeypatch.setattr(printed, "ICC", tmp_path / "absent")
+    root = tmp_path / "minimal"
+    shutil.copytree(TREES / "minimal", root, ignore=shutil.ignore_patterns("build"))
+    commit_all(root)
+    build_tree(root, "print")
+    pdf_path = next((root / "build").glob("*-print.pdf"))
+    with pikepdf.open(pdf_path) as pdf:
         assert "/OutputIntents" not in pdf.Root
         if "/Metadata" in pdf.Root:
             assert "PDF/X" not in pdf.Root.Metadata.read_bytes().decode()
@@ -270,7 +298,7 @@ def test_digital_parts_merge_into_one_structure_tree(built: Path) -> None:
 def test_title_page_names_both_partners(built: Path) -> None:
     title_page = next(p for p in pages(edition(built, "print")) if "A joint report of" in p.text)
     assert "<br>" not in title_page.text
-    assert "A joint report of Example Lodge and Example Commissioner" in normalise(
+    assert "A joint report of Example Lodge and the Example Commissioner" in normalise(
         title_page.text)
 
 

@@ -251,8 +251,8 @@ def test_bundle_holds_the_editions_summary_cover_and_checksums(released: Path) -
     bundle = bundle_of(released)
     names = sorted(p.name for p in bundle.iterdir())
     assert names == sorted([
-        "SHA256SUMS", "manifest.json", "site", f"{SLUG}-print.pdf", f"{SLUG}.pdf",
-        f"{SLUG}.docx", f"{SLUG}.epub", f"{SLUG}-executive-summary.pdf",
+        "SHA256SUMS", "manifest.json", "site", f"{SLUG}-print.pdf", f"{SLUG}-cover.pdf",
+        f"{SLUG}.pdf", f"{SLUG}.docx", f"{SLUG}.epub", f"{SLUG}-executive-summary.pdf",
         f"{SLUG}-cover.png"])
     sums = (bundle / "SHA256SUMS").read_text().splitlines()
     listed = [line.split("  ", 1)[1] for line in sums]
@@ -279,9 +279,9 @@ def test_manifest_records_version_commit_isbns_and_launch(released: Path) -> Non
     assert manifest["launch_display"] == FAR_LAUNCH_SHOWN
     editions = manifest["editions"]
     assert list(editions) == ["print", "digital", "web", "docx", "epub"]
-    assert editions["print"]["isbn"] == "978-1-0000-0000-1"
-    assert editions["digital"]["isbn"] == "978-1-0000-0000-2"
-    assert editions["epub"]["isbn"] == "978-1-0000-0000-3"
+    assert editions["print"]["isbn"] == "978-1-0000-0001-6"
+    assert editions["digital"]["isbn"] == "978-1-0000-0002-3"
+    assert editions["epub"]["isbn"] == "978-1-0000-0003-0"
     assert "isbn" not in editions["web"]
     for entry in [*editions.values(), *manifest["extras"].values()]:
         assert entry["path"].startswith("build/release/1.0.0/")
@@ -303,14 +303,14 @@ def test_tag_is_annotated_on_the_commit_and_names_the_launch(released: Path) -> 
 
 def test_pdfs_print_the_version_and_their_own_isbn(released: Path) -> None:
     bundle = bundle_of(released)
-    for name, isbn in ((f"{SLUG}-print.pdf", "ISBN 978-1-0000-0000-1 (print)"),
-                       (f"{SLUG}.pdf", "ISBN 978-1-0000-0000-2 (PDF)")):
+    for name, isbn in ((f"{SLUG}-print.pdf", "ISBN 978-1-0000-0001-6 (print)"),
+                       (f"{SLUG}.pdf", "ISBN 978-1-0000-0002-3 (PDF)")):
         text = "\n".join(page.text for page in pages(bundle / name))
         assert isbn in text, name
         assert "Version 1.0.0" in text, name
         assert "not for circulation" not in text, name  # final: no draft stamp
-    for name, isbn in ((f"{SLUG}-print.pdf", "978-1-0000-0000-1"),
-                       (f"{SLUG}.pdf", "978-1-0000-0000-2")):
+    for name, isbn in ((f"{SLUG}-print.pdf", "978-1-0000-0001-6"),
+                       (f"{SLUG}.pdf", "978-1-0000-0002-3")):
         with pikepdf.open(bundle / name) as pdf:
             metadata = pdf.open_metadata()
             assert metadata.get(f"{{{DC}}}identifier") == f"urn:isbn:{isbn}", name
@@ -326,7 +326,7 @@ def test_epub_carries_its_isbn(released: Path) -> None:
         package = etree.fromstring(epub.read(opf))
     identifiers = package.xpath("//dc:identifier/text()",
                                 namespaces={"dc": "http://purl.org/dc/elements/1.1/"})
-    assert "urn:isbn:978-1-0000-0000-3" in identifiers
+    assert "urn:isbn:978-1-0000-0003-0" in identifiers
 
 
 def test_executive_summary_is_a_tagged_pdf_of_the_summary_only(released: Path) -> None:
@@ -337,7 +337,7 @@ def test_executive_summary_is_a_tagged_pdf_of_the_summary_only(released: Path) -
     assert "Practitioners met to share what works" in text
     assert "Recommendation 1" in text  # a cross-reference kept as its text
     assert "40.3 million" not in text  # the introduction is not in the summary
-    assert "ISBN 978-1-0000-0000-2" in text and "Version 1.0.0" in text
+    assert "ISBN 978-1-0000-0002-3" in text and "Version 1.0.0" in text
     with pikepdf.open(summary) as pdf:
         assert str(pdf.docinfo["/Title"]).startswith("Executive summary: Release Report")
 

@@ -15,6 +15,8 @@ PDF:  A11Y001 not tagged (no structure tree)   A11Y006 Figure without /Alt
       A11Y011-019 PDF/UA-1 structure, after the Matterhorn Protocol (report.checks.pdfua)
 EPUB: A11Y020 EPUBCheck error   A11Y021 EPUBCheck warning   A11Y029 EPUBCheck not run
 Both: A11Y030 an edition in build/manifest.json is missing on disk
+Print: PRINT001-008, the printer's preflight of the print PDF and its cover
+      (``report.checks.preflight``)
 """
 
 from __future__ import annotations
@@ -207,10 +209,12 @@ def built_editions(manuscript: Manuscript) -> dict[str, Path]:
         except json.JSONDecodeError as exc:
             raise InputError(Problem("build/manifest.json", exc.lineno,
                                      f"malformed JSON: {exc.msg}")) from None
-        for name in ("digital", "epub", "web"):
+        for name in ("print", "digital", "epub", "web"):
             entry = (manifest.get("editions") or {}).get(name)
             if isinstance(entry, dict) and entry.get("path"):
                 editions[name] = manuscript.root / entry["path"]
+                if name == "print" and entry.get("cover"):
+                    editions["print-cover"] = manuscript.root / entry["cover"]
     else:
         slug = manuscript.manifest.slug
         for name, file in (("digital", f"{slug}.pdf"), ("epub", f"{slug}.epub")):
@@ -233,6 +237,10 @@ def built_findings(manuscript: Manuscript) -> list[Finding]:
                                      f"run `report build {name}`"))
         elif name == "digital":
             findings += pdf_accessibility_findings(path, shown)
+        elif name.startswith("print"):
+            from report.checks.preflight import preflight_findings
+
+            findings += preflight_findings(path, shown)
         elif name == "web":
             from report.checks.web import web_findings  # Chromium only when asked
 

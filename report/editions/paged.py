@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,15 @@ from lxml import etree, html
 
 from report import __version__
 from report.editions.context import BuildContext
+from report.editions.frontmatter import breakable, licence, mark_url_breaks
 from report.render import Rendered
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+_env.filters["breakable"] = breakable
+# Elements that WeasyPrint lays out as inline boxes of their own inside a paragraph.
+_INLINE = {"a", "span", "em", "strong", "code", "abbr", "cite", "q", "sup", "sub", "small",
+           "b", "i"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,70 @@ def _scope_headers(chapter) -> None:
         cell.set("scope", "row" if starts_row else "col")
 
 
+def _space_before_inline(root) -> None:
+    """Put the space between a run of plain text and an inline element in a span of its own.
+
+    WeasyPrint 70 breaks a line too early when the first thing that does not fit is an
+    inline element (a citation, a cross-reference link) and the plain-text run before it
+    ends in a space: it goes back to an early break opportunity of that run instead of
+    the space just before the element, so "The" or "They" stands alone on a line and the
+    rest of the sentence fills the next (pp. 7, 13 and 63 of the draft). With the space
+    in a box of its own, the break falls there, where it belongs.
+    """
+    for element in list(root.iter(*_INLINE)):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        previous = element.getprevious()
+        text = previous.tail if previous is not None else parent.text
+        match = re.search(r"\S(\s+)$", text) if text else None
+        if match is None:
+            continue
+        head = text[:match.start(1)]
+        if previous is not None:
+            previous.tail = head
+        else:
+            parent.text = head
+        space = etree.Element("span")
+        space.text = match.group(1)
+        element.addprevious(space)
+
+
+def _last_word_whole(root) -> None:
+    """Never hyphenate the last word of a paragraph (a fragment alone on the last line):
+    WeasyPrint has no ``hyphenate-limit-last``, so that word goes in a span paged.css
+    sets ``hyphens: manual``; and never leave a short word alone on the last line (a
+    runt): it is bound to the word before it by a no-break space."""
+    def in_note(element) -> bool:
+        return any("footnote" in (e.get("class") or "").split()
+                   for e in (element, *element.iterancestors()))
+
+    for para in root.iter("p", "li", "dd"):
+        slots = [(para, "text")] if para.text and para.text.strip() else []
+        for element in para.iterdescendants():
+            if element.text and element.text.strip() and not in_note(element):
+                slots.append((element, "text"))
+            if element.tail and element.tail.strip() and not in_note(element.getparent()):
+                slots.append((element, "tail"))
+        if not slots:
+            continue
+        owner, attr = slots[-1]
+        # no runt: a short last word ("18.", "it.") goes down with the word before it
+        text = re.sub(r"(?<=\S) (\S{1,5})(\s*)$", "\u00a0\\1\\2", getattr(owner, attr))
+        setattr(owner, attr, text)
+        match = re.search(r"([^\W\d_]{8,})(\W*)$", text)
+        if match is None:
+            continue
+        span = etree.Element("span", {"class": "last-word"})
+        span.text = match.group(1)
+        span.tail = match.group(2)
+        setattr(owner, attr, text[:match.start(1)])
+        if attr == "text":
+            owner.insert(0, span)
+        else:
+            owner.addnext(span)
+
+
 def contents(rendered: Rendered) -> list[ContentsEntry]:
     entries: list[ContentsEntry] = []
     for chapter in rendered.chapters:
@@ -109,6 +179,9 @@ def chapters_html(rendered: Rendered, chapters=None,
         element = copy.deepcopy(chapter.element)
         _inline_footnotes(element)
         _scope_headers(element)
+        mark_url_breaks(element)
+        _last_word_whole(element)
+        _space_before_inline(element)
         classes = (element.get("class") or "").split()
         classes.append(f"kind-{chapter.kind}")
         if chapter is _first_main(rendered):
@@ -155,6 +228,8 @@ def document(rendered: Rendered, context: BuildContext, edition: str, *, chapter
         created=context.provenance.date.isoformat(),
         toolkit_version=__version__,
         isbn=m.isbn.get(isbn_edition),
+        isbn_placeholder=isbn_edition in m.isbn_placeholders,
+        licence=licence(m.licence),
         isbn_label=labels[edition],
         front_pages=front_pages,
         contents=[(entry, numbers.get(entry.id)) for entry in entries],

@@ -1,16 +1,31 @@
-"""The print edition: what goes to the printer (A4, 3 mm bleed, crop marks, PDF/X-4).
+"""The print edition: what goes to the printer, as two files (A4 inside pages, and the
+cover with its spine), each with 3 mm bleed and crop marks outside the bleed (PDF/X-4).
 
 Named ``printed`` because ``print`` is a Python built-in.
 
-PDF/X-4 needs the printer's CMYK output profile (an ICC file) embedded as the output
-intent. No CMYK profile with a licence compatible with this toolkit is available to ship,
-so the report names its printer's profile in ``mkdocs.yml`` (``extra.print_profile``, a
-path inside the tree). With it, the print PDF is PDF/X-4; without it, the PDF keeps bleed,
-trim box and crop marks but claims no PDF/X conformance it could not meet, and the build
-says so.
+Marks: WeasyPrint draws ``marks: crop`` inside the bleed area (its sheet stops at the bleed
+edge), where they would print over a bled background. So the pages are laid out with bleed
+and no marks, and here each sheet is enlarged by a slug of :data:`SLUG` beyond the bleed,
+with crop marks and registration targets drawn in it: MediaBox ⊃ BleedBox ⊃ TrimBox on
+every page, and nothing of the marks inside the BleedBox.
+
+Colour: print.css defines the palette in CMYK (text in black ink only). PDF/X-4 needs an
+output intent, an ICC profile of the printing condition: the printer's own when the
+manifest names it (``extra.print_profile``, a path in the tree), else the toolkit's for
+the paper (``extra.print.paper``; the cover's ``cover_paper``, coated board by default):
+FOGRA39 for coated, FOGRA29 for uncoated offset (ISO 12647-2), which ``make`` builds with
+ArgyllCMS from the characterisation data in Debian's ``icc-profiles-free`` (zlib
+licence). Without either the print PDF claims no PDF/X conformance it could not meet, and
+the build says so.
 """
 
 from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pikepdf
+from PIL import Image, ImageCms
 
 from report.editions import EditionResult
 from report.editions.chaptered import build_chaptered
@@ -18,30 +33,259 @@ from report.editions.context import BuildContext
 from report.editions.paged import running_heads_css
 from report.editions.stamp import draft_css, sha256_of
 from report.errors import InputError, Problem
+from report.outputs import atomic_path
 
+MM = 72 / 25.4
+BLEED = 3 * MM
+SLUG = 10 * MM          # room beyond the bleed for the marks
+MARK_GAP = 1 * MM       # between the bleed edge and a crop mark
+MARK_LENGTH = 6 * MM
+ICC = Path(__file__).resolve().parent.parent / "styles" / "icc"
+# The toolkit's printing conditions (ISO 12647-2:2004 offset), by paper: file, identifier.
+CONDITIONS = {
+    "coated": ("FOGRA39L.icc", "FOGRA39", "Coated FOGRA39 (ISO 12647-2:2004), profile built "
+               "by ArgyllCMS from the FOGRA39L characterisation data"),
+    "uncoated": ("FOGRA29L.icc", "FOGRA29", "Uncoated FOGRA29 (ISO 12647-2:2004), profile "
+                 "built by ArgyllCMS from the FOGRA29L characterisation data"),
+}
+COVER_PAPER = "coated board"  # a cover is printed on coated board unless the manifest says
 NO_PROFILE = ("print edition is not PDF/X-4: name the printer's CMYK ICC profile as "
-              "extra.print_profile in mkdocs.yml")
+              "extra.print_profile in mkdocs.yml (or run `make` to build the toolkit's "
+              "FOGRA profiles)")
 
 
-def _profile_css(context: BuildContext) -> tuple[str, dict]:
+def _profile(context: BuildContext, paper: str | None
+             ) -> tuple[Path | None, tuple[str, str] | None]:
+    """The CMYK output profile and its printing condition (identifier, description): the
+    printer's, else the toolkit's for the paper (uncoated paper: FOGRA29; else FOGRA39)."""
     manifest = context.manuscript.manifest
     name = manifest.extra.get("print_profile")
     if not name:
-        context.warnings.append(NO_PROFILE)
-        return "", {}
+        kind = "uncoated" if "uncoated" in str(paper or "").lower() else "coated"
+        file, identifier, description = CONDITIONS[kind]
+        if (ICC / file).is_file():
+            return ICC / file, (identifier, description)
+        if NO_PROFILE not in context.warnings:
+            context.warnings.append(NO_PROFILE)
+        return None, None
     path = (context.manuscript.root / str(name)).resolve()
     if context.manuscript.root not in path.parents or not path.is_file():
         raise InputError(Problem("mkdocs.yml", manifest.config["extra"].line_of("print_profile"),
                                  f"print profile not found in the report tree: {name}"))
+    return path, ("Custom", f"The printer's profile: {path.name}")
+
+
+def profile_css(path: Path | None) -> tuple[str, dict]:
+    if path is None:
+        return "", {}
     css = f'@color-profile device-cmyk {{ src: url("{path.as_uri()}"); components: c m y k; }}'
     return css, {"pdf_variant": "pdf/x-4"}
 
 
+def _circle(x: float, y: float, r: float) -> str:
+    """A stroked circle as four Bezier quarters."""
+    k = r * 0.5523
+    points = [(x + r, y), (x + r, y + k), (x + k, y + r), (x, y + r), (x - k, y + r),
+              (x - r, y + k), (x - r, y), (x - r, y - k), (x - k, y - r), (x, y - r),
+              (x + k, y - r), (x + r, y - k), (x + r, y)]
+    text = [f"{points[0][0]:.3f} {points[0][1]:.3f} m"]
+    for i in range(1, 13, 3):
+        text.append(" ".join(f"{px:.3f} {py:.3f}" for px, py in points[i:i + 3]) + " c")
+    return " ".join(text) + " S"
+
+
+def _mark_lines(trim: pikepdf.Array) -> bytes:
+    """Crop marks at the four corners (in line with the trim edges, starting outside the
+    bleed) and a registration target at the middle of each side, all in the slug."""
+    x0, y0, x1, y1 = (float(v) for v in trim)
+    ops: list[str] = ["q", "0.25 w", "1 1 1 1 K"]  # registration colour: every separation
+    out = BLEED + MARK_GAP
+    for x in (x0, x1):
+        for y, sign in ((y0, -1), (y1, 1)):
+            ops.append(f"{x:.3f} {y + sign * out:.3f} m {x:.3f} "
+                       f"{y + sign * (out + MARK_LENGTH):.3f} l S")
+    for y in (y0, y1):
+        for x, sign in ((x0, -1), (x1, 1)):
+            ops.append(f"{x + sign * out:.3f} {y:.3f} m "
+                       f"{x + sign * (out + MARK_LENGTH):.3f} {y:.3f} l S")
+    radius = 2 * MM
+    centre = BLEED + MARK_GAP + MARK_LENGTH / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    for px, py in ((cx, y0 - centre), (cx, y1 + centre), (x0 - centre, cy), (x1 + centre, cy)):
+        ops.append(_circle(px, py, radius))
+        span = radius * 1.6
+        ops.append(f"{px - span:.3f} {py:.3f} m {px + span:.3f} {py:.3f} l S "
+                   f"{px:.3f} {py - span:.3f} m {px:.3f} {py + span:.3f} l S")
+    ops.append("Q")
+    return ("\n".join(ops) + "\n").encode()
+
+
+class CmykConverter:
+    """sRGB colours left in the laid-out pages (figures drawn in SVG, the barcode) into
+    the output profile's CMYK, so the printer's file is CMYK throughout; neutral greys
+    (and black) go to black ink only, as the text does. Without a profile, the plain
+    conversion (K = 1 - max) stands in."""
+
+    def __init__(self, pdf: pikepdf.Pdf, profile: Path | None) -> None:
+        self.pdf = pdf
+        self.transform = None
+        if profile is not None:
+            self.transform = ImageCms.buildTransform(
+                ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(profile)),
+                "RGB", "CMYK", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        self.seen: set[tuple[int, int]] = set()
+        self.known: dict[tuple[float, float, float], tuple[float, ...]] = {}
+
+    def cmyk(self, r: float, g: float, b: float) -> tuple[float, ...]:
+        if (r, g, b) not in self.known:
+            self.known[(r, g, b)] = self._convert(r, g, b)
+        return self.known[(r, g, b)]
+
+    def _convert(self, r: float, g: float, b: float) -> tuple[float, ...]:
+        if max(r, g, b) - min(r, g, b) < 0.03:  # grey: black ink only
+            return (0.0, 0.0, 0.0, round(1 - (r + g + b) / 3, 4))
+        if self.transform is None:
+            k = 1 - max(r, g, b)
+            return tuple(round((1 - v - k) / (1 - k), 4) for v in (r, g, b)) + (round(k, 4),)
+        pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (r, g, b)))
+        converted = ImageCms.applyTransform(pixel, self.transform).getpixel((0, 0))
+        return tuple(round(v / 255, 4) for v in converted)
+
+    def stream(self, container) -> bool:
+        """Rewrite ``rg``/``RG`` operators in one content stream; True when changed."""
+        changed = False
+        instructions = []
+        for operands, operator in pikepdf.parse_content_stream(container):
+            op = str(operator)
+            if op in ("rg", "RG") and len(operands) == 3:
+                values = self.cmyk(*(float(v) for v in operands))
+                operands = [pikepdf.Object.parse(f"{v:.4f}".encode()) for v in values]
+                operator = pikepdf.Operator("k" if op == "rg" else "K")
+                changed = True
+            instructions.append((operands, operator))
+        if changed:
+            data = pikepdf.unparse_content_stream(instructions)
+            if isinstance(container, pikepdf.Page):
+                container.obj.Contents = self.pdf.make_stream(data)
+            else:
+                container.write(data)
+        return changed
+
+    def resources(self, resources) -> None:
+        for xobject in (resources or {}).get("/XObject", {}).values():
+            if xobject.objgen in self.seen:
+                continue
+            self.seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                self.stream(xobject)
+                self.resources(xobject.get("/Resources"))
+            elif xobject.get("/Subtype") == pikepdf.Name.Image:
+                self.image(xobject)
+
+    def image(self, xobject) -> None:
+        from pikepdf import PdfImage
+
+        if xobject.get("/ColorSpace") != pikepdf.Name.DeviceRGB and not (
+                isinstance(xobject.get("/ColorSpace"), pikepdf.Array)
+                and xobject.ColorSpace[0] == pikepdf.Name.ICCBased
+                and int(xobject.ColorSpace[1].get("/N", 0)) == 3):
+            return
+        picture = PdfImage(xobject).as_pil_image().convert("RGB")
+        if self.transform is not None:
+            picture = ImageCms.applyTransform(picture, self.transform)
+        else:
+            picture = picture.convert("CMYK")
+        xobject.write(zlib.compress(picture.tobytes()), filter=pikepdf.Name.FlateDecode)
+        xobject.ColorSpace = pikepdf.Name.DeviceCMYK
+        xobject.BitsPerComponent = 8
+        for key in ("/DecodeParms", "/Decode"):
+            if key in xobject:
+                del xobject[key]
+
+
+def _share_profiles(pdf: pikepdf.Pdf) -> None:
+    """One copy of the ICC profile: each chapter is laid out on its own, so each part
+    brought its own copy of the same 130 kB profile (2 MB in a 90-page book)."""
+    canonical: dict[bytes, pikepdf.Object] = {}
+    duplicate: dict[tuple[int, int], pikepdf.Object] = {}
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and "/N" in obj and "/Type" not in obj:
+            key = obj.read_raw_bytes()
+            if key in canonical:
+                duplicate[obj.objgen] = canonical[key]
+            else:
+                canonical[key] = obj
+    if not duplicate:
+        return
+
+    def relink(container) -> None:
+        if isinstance(container, pikepdf.Array):
+            items = list(enumerate(container))
+        elif isinstance(container, pikepdf.Dictionary | pikepdf.Stream):
+            items = list(container.items())
+        else:
+            return
+        for key, value in items:
+            if not isinstance(value, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream):
+                continue  # numbers, names, strings: nothing to relink
+            if value.is_indirect and value.objgen in duplicate:
+                container[key] = duplicate[value.objgen]
+            elif not value.is_indirect:
+                relink(value)
+
+    for obj in list(pdf.objects):
+        relink(obj)
+    relink(pdf.Root)
+
+
+def finish_sheets(path: Path, condition: tuple[str, str] | None,
+                  profile: Path | None = None) -> None:
+    """Every page on a sheet with a slug outside the bleed, marks drawn there; TrimBox and
+    BleedBox on every page; what is left in RGB converted to CMYK; the output intent names
+    its printing condition."""
+    with pikepdf.open(path) as pdf:
+        converter = CmykConverter(pdf, profile)
+        for page in pdf.pages:
+            converter.stream(page)
+            converter.resources(page.obj.get("/Resources"))
+            trim = page.obj.get("/TrimBox") or page.obj.MediaBox
+            x0, y0, x1, y1 = (float(v) for v in trim)
+            page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
+            page.obj.BleedBox = pikepdf.Array([x0 - BLEED, y0 - BLEED, x1 + BLEED, y1 + BLEED])
+            sheet = pikepdf.Array([x0 - BLEED - SLUG, y0 - BLEED - SLUG,
+                                   x1 + BLEED + SLUG, y1 + BLEED + SLUG])
+            page.obj.MediaBox = sheet
+            page.obj.CropBox = sheet
+            if "/ArtBox" in page.obj:
+                del page.obj["/ArtBox"]
+            page.contents_add(pdf.make_stream(_mark_lines(page.obj.TrimBox)))
+        _share_profiles(pdf)
+        intents = pdf.Root.get("/OutputIntents")
+        if condition and isinstance(intents, pikepdf.Array):
+            for intent in intents:
+                intent.OutputConditionIdentifier = pikepdf.String(condition[0])
+                intent.Info = pikepdf.String(condition[1])
+                if condition[0] != "Custom":
+                    intent.RegistryName = pikepdf.String("http://www.color.org")
+        with atomic_path(path) as tmp:
+            pdf.save(tmp, deterministic_id=True, compress_streams=True,
+                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
 def build(context: BuildContext) -> EditionResult:
+    from report.editions.printcover import build_cover, print_settings
+
     manuscript = context.manuscript
     out = context.path(f"{manuscript.manifest.slug}-print.pdf")
-    profile_css, options = _profile_css(context)
-    extra_css = profile_css + running_heads_css(context.rendered)
+    _, _, paper, cover_paper = print_settings(context)
+    profile, condition = _profile(context, paper)
+    css, options = profile_css(profile)
+    extra_css = css + running_heads_css(context.rendered)
     pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options,
                             layer_css=draft_css(context))
-    return EditionResult("print", out, pages=pages, sha256=sha256_of(out))
+    finish_sheets(out, condition, profile)
+    cover_profile, cover_condition = _profile(context, cover_paper or COVER_PAPER)
+    cover = build_cover(context, pages, *profile_css(cover_profile))
+    finish_sheets(cover, cover_condition, cover_profile)
+    return EditionResult("print", out, pages=pages, sha256=sha256_of(out),
+                         extra={"cover": context.rel(cover), "cover_sha256": sha256_of(cover)})

@@ -15,7 +15,7 @@ def draft_css(context: BuildContext) -> str:
         return ""
     text = json.dumps(context.stamp, ensure_ascii=False)
     return (f"@page {{ @bottom-center {{ content: {text}; font: 600 7.5pt 'Report Sans'; "
-            "color: #8a3b12; white-space: nowrap; } }")
+            "color: var(--draft, #8a3b12); white-space: nowrap; } }")
 
 
 def sha256_of(path: Path) -> str:

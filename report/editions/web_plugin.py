@@ -293,7 +293,7 @@ class ReportPlugin(BasePlugin):
             subtitle.text = manifest.subtitle
         if manifest.partners:
             partners = etree.SubElement(section, "p", {"class": "report-partners"})
-            partners.text = "A report of " + _and(manifest.partners) + "."
+            partners.text = "A report of " + manifest.partners_in_text + "."
         edition = etree.SubElement(section, "p", {"class": "report-edition"})
         edition.text = f"Version {manifest.version}" + (f", {manifest.date}" if manifest.date
                                                         else "") + "."
@@ -421,10 +421,6 @@ def _nav_has(nav, src: str) -> bool:
     if isinstance(nav, dict):
         return any(_nav_has(value, src) for value in nav.values())
     return False
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _text(element: html.HtmlElement) -> str:

@@ -60,6 +60,8 @@ class Manifest:
     date: str | None = None
     licence: str | None = None
     isbn: dict[str, str] = field(default_factory=dict)
+    isbn_placeholders: set[str] = field(default_factory=set)
+    partner_articles: dict[str, str] = field(default_factory=dict)
     language: str = "en-GB"
     bibliography: list[str] = field(default_factory=list)
     csl: str | None = None
@@ -73,6 +75,16 @@ class Manifest:
     @property
     def full_title(self) -> str:
         return f"{self.title}: {self.subtitle}" if self.subtitle else self.title
+
+    @property
+    def partners_in_text(self) -> str:
+        """The partners as running text needs them: "Cumberland Lodge and the Independent
+        Anti-Slavery Commissioner" (an office takes "the"; a partner's ``article``)."""
+        names = [" ".join(filter(None, (self.partner_articles.get(name), name)))
+                 for name in self.partners]
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
     @property
     def slug(self) -> str:
@@ -203,6 +215,41 @@ def _flatten_nav(items: Any, path: str, problems: list[Problem]) -> list[NavEntr
     return entries
 
 
+ISBN_PLACEHOLDER = "(placeholder)"
+
+
+def isbn_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISBN-13 with a valid check digit (None when it is)."""
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"97[89]\d{10}", digits):
+        return "is not a 13-digit ISBN starting 978 or 979"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    check = (10 - total % 10) % 10
+    if int(digits[12]) != check:
+        return f"has a wrong check digit: {digits[12]}, not {check}"
+    return None
+
+
+def _partners(value: Any, problems: list[Problem]) -> tuple[list[str], dict[str, str]]:
+    """Partners are names, or ``{name: ..., article: the}`` for those English gives an
+    article in running text ("the Independent Anti-Slavery Commissioner")."""
+    names: list[str] = []
+    articles: dict[str, str] = {}
+    for item in [] if value is None else [value] if isinstance(value, str) else value:
+        if isinstance(item, dict):
+            name = str(item.get("name") or "")
+            if not name:
+                problems.append(Problem(MANIFEST, getattr(item, "line", None),
+                                        "a partner given as a mapping needs a name"))
+                continue
+            names.append(name)
+            if item.get("article"):
+                articles[name] = str(item["article"])
+        else:
+            names.append(str(item))
+    return names, articles
+
+
 def _string_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -232,10 +279,22 @@ def load_manifest(root: Path) -> Manifest:
     if not isinstance(isbn, dict):
         problems.append(Problem(MANIFEST, extra.line_of("isbn"), "isbn must map editions"))
         isbn = {}
-    for edition in isbn:
+    numbers: dict[str, str] = {}
+    placeholders: set[str] = set()
+    for edition, value in isbn.items():
         if edition not in EDITION_NAMES:
             problems.append(Problem(MANIFEST, isbn.line_of(edition),
                                     f"isbn for unknown edition {edition!r}"))
+            continue
+        number = str(value).strip()
+        if number.endswith(ISBN_PLACEHOLDER):
+            number = number[:-len(ISBN_PLACEHOLDER)].strip()
+            placeholders.add(str(edition))
+        why = isbn_problem(number)
+        if why:
+            problems.append(Problem(MANIFEST, isbn.line_of(edition),
+                                    f"ISBN for the {edition} edition {number} {why}"))
+        numbers[str(edition)] = number
     targets = extra.get("word_targets") or {}
     if not isinstance(targets, dict):
         problems.append(Problem(MANIFEST, extra.line_of("word_targets"),
@@ -247,6 +306,7 @@ def load_manifest(root: Path) -> Manifest:
                                     f"word target for {name} is not a number of words: "
                                     f"{value!r}"))
             del targets[name]
+    partners, articles = _partners(extra.get("partners"), problems)
     problems += nav_problems(nav, root, str(config.get("docs_dir") or "docs"))
     if problems:
         raise InputError(problems)
@@ -255,13 +315,15 @@ def load_manifest(root: Path) -> Manifest:
         title=str(title),
         docs_dir=str(config.get("docs_dir") or "docs"),
         subtitle=extra.get("subtitle"),
-        partners=_string_list(extra.get("partners")),
+        partners=partners,
+        partner_articles=articles,
         authors=_string_list(extra.get("authors") or config.get("site_author")),
         publisher=extra.get("publisher"),
         version=str(extra.get("version") or "0.0.0"),
         date=str(extra["date"]) if extra.get("date") else None,
         licence=extra.get("licence"),
-        isbn={str(k): str(v) for k, v in isbn.items()},
+        isbn=numbers,
+        isbn_placeholders=placeholders,
         language=str(extra.get("language") or "en-GB"),
         bibliography=_string_list(extra.get("bibliography")),
         csl=extra.get("csl"),

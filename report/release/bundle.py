@@ -35,7 +35,14 @@ from report.editions.stamp import sha256_of
 from report.manuscript import Manuscript
 from report.outputs import atomic_dir, write_bytes, write_text
 from report.release.embargo import RELEASE_DIR, describe_launch, iso
-from report.release.gates import Failure, accessibility_gate, repository, source_gates, tag_name
+from report.release.gates import (
+    Failure,
+    accessibility_gate,
+    print_gate,
+    repository,
+    source_gates,
+    tag_name,
+)
 from report.release.summary import write_summary
 
 SUMS = "SHA256SUMS"
@@ -134,6 +141,8 @@ def _final_manifest(manuscript: Manuscript, built: dict, version: str, folder_re
     for name, entry in built["editions"].items():
         entry = dict(entry)
         entry["path"] = entry["path"].replace(tmp_rel, folder_rel, 1)
+        if "cover" in entry:  # the print edition's cover, a file of its own
+            entry["cover"] = entry["cover"].replace(tmp_rel, folder_rel, 1)
         if ISBN_OF.get(name) in isbn:
             entry["isbn"] = isbn[ISBN_OF[name]]
         editions[name] = entry
@@ -193,6 +202,11 @@ def release(manuscript: Manuscript, version: str, launch: datetime | None = None
             if progress:
                 progress("accessibility", "start")
             failures = accessibility_gate(pdfs, epub, shown, site)
+            printed = built["editions"]["print"]
+            print_files = [root / printed["path"], *([root / printed["cover"]]
+                                                     if printed.get("cover") else [])]
+            failures += print_gate(print_files, {path: f"{folder_rel}/{path.name}"
+                                                 for path in print_files})
             if failures:
                 raise ReleaseRefused(failures)
             if progress:

@@ -166,6 +166,13 @@ def placeholder_gate(manuscript: Manuscript) -> list[Failure]:
             for record in load_contributors(manuscript) if record.placeholder]
 
 
+def isbn_gate(manuscript: Manuscript) -> list[Failure]:
+    """A placeholder ISBN is for drafts: a released edition carries its allocated one."""
+    return [Failure("isbn", f"{MANIFEST}: the {edition} edition's ISBN is a placeholder: "
+                    "replace it with the number the ISBN agency allocated")
+            for edition in sorted(manuscript.manifest.isbn_placeholders)]
+
+
 def source_gates(manuscript: Manuscript, version: str, allow_open_comments: bool
                  ) -> list[Failure]:
     """Every gate that reads the source and the repository, in the order printed."""
@@ -179,6 +186,7 @@ def source_gates(manuscript: Manuscript, version: str, allow_open_comments: bool
         *review_gate(manuscript, allow_open_comments),
         *consent,
         *placeholder_gate(manuscript),
+        *isbn_gate(manuscript),
     ]
 
 
@@ -200,6 +208,16 @@ def accessibility_gate(pdfs: list[Path], epub: Path, shown: dict[Path, str],
         findings += web_findings(site, shown.get(site, str(site)))
     return [Failure("accessibility", str(f)) for f in findings
             if f.severity == "error" or f.code in ("A11Y029", "A11Y049")]
+
+
+def print_gate(files: list[Path], shown: dict[Path, str]) -> list[Failure]:
+    """The printer's files (inside pages and cover) pass the preflight: boxes, marks
+    outside the bleed, output intent, fonts, CMYK, no hyphenated URL, no stranded
+    heading or label, no short page before a blank."""
+    from report.checks.preflight import preflight_findings
+
+    return [Failure("print", str(finding)) for path in files
+            for finding in preflight_findings(path, shown.get(path))]
 
 
 def _short(text: str, width: int) -> str:

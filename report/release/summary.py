@@ -64,7 +64,7 @@ def _unlink_outside(fragment: str, kept: set[str]) -> str:
         if link.get("href", "")[1:] in kept:
             continue
         link.tag = "span"
-        for attribute in ("href", "class", "data-page", "role"):
+        for attribute in ("href", "data-page", "role"):  # class kept: .xref is never hyphenated
             link.attrib.pop(attribute, None)
     return html.tostring(element, encoding="unicode")
 

@@ -22,7 +22,7 @@ from report.render import diagnostics, html, pandoc, parse, source
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
-FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua")
+FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua", "typography.lua")
 DEFAULT_CSL = Path(__file__).resolve().parent.parent / "styles" / "harvard.csl"
 
 

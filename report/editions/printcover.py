@@ -1,0 +1,92 @@
+"""The printed cover as its own file: back, spine and front on one sheet, with bleed.
+
+A printer wants the cover apart from the inside pages: it is printed on other stock, and
+its width depends on the book's thickness. The spine is sized from the page count and the
+paper's thickness per leaf (``extra.print``: ``paper``, ``caliper`` in mm, ``binding``);
+the back carries the partners, the licence, the web address and the ISBN as an EAN-13
+barcode (drawn by python-barcode, not by hand). Laid out by WeasyPrint with the same
+fonts and CMYK palette as the book (print.css), through the one layout call in pdf.py.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+from barcode import EAN13
+from barcode.writer import SVGWriter
+from markupsafe import Markup
+
+from report.editions.context import BuildContext
+from report.editions.frontmatter import licence
+from report.editions.paged import _env
+from report.editions.pdf import write_pdf
+from report.errors import InputError, Problem
+
+TRIM_WIDTH, TRIM_HEIGHT = 210.0, 297.0  # A4, mm
+DEFAULT_CALIPER = 0.1                    # mm per leaf: a common 90-100 gsm uncoated
+BINDING_ALLOWANCE = {"perfect": 1.0, "pur": 1.0, "case": 4.0, "saddle-stitch": 0.0}
+SPINE_TEXT_MIN = 6.0                     # mm: below this a spine carries no text
+
+
+def spine_width(pages: int, caliper: float, binding: str = "perfect") -> float:
+    """The spine in mm: leaves × caliper, plus the binding's allowance (glue, boards)."""
+    leaves = math.ceil(pages / 2)
+    return round(leaves * caliper + BINDING_ALLOWANCE.get(binding, 1.0), 1)
+
+
+def print_settings(context: BuildContext) -> tuple[float, str, str | None, str | None]:
+    """``extra.print``: caliper (mm per leaf), binding, paper, and the cover's paper."""
+    manifest = context.manuscript.manifest
+    settings = manifest.extra.get("print") or {}
+    if not isinstance(settings, dict):
+        raise InputError(Problem("mkdocs.yml", manifest.config["extra"].line_of("print"),
+                                 "print must map paper, caliper and binding"))
+    caliper = settings.get("caliper", DEFAULT_CALIPER)
+    if isinstance(caliper, bool) or not isinstance(caliper, int | float) or not 0 < caliper < 1:
+        raise InputError(Problem("mkdocs.yml", settings.line_of("caliper"),
+                                 f"print caliper is the paper's thickness in mm per leaf "
+                                 f"(e.g. 0.1), not {caliper!r}"))
+    binding = str(settings.get("binding") or "perfect")
+    if binding not in BINDING_ALLOWANCE:
+        raise InputError(Problem("mkdocs.yml", settings.line_of("binding"),
+                                 f"print binding {binding!r} is not one of "
+                                 + ", ".join(BINDING_ALLOWANCE)))
+    return float(caliper), binding, settings.get("paper"), settings.get("cover_paper")
+
+
+def barcode_svg(isbn: str) -> Markup:
+    """The ISBN as an EAN-13 barcode, inline SVG with its bars in black ink only."""
+    buffer = io.BytesIO()
+    EAN13(re.sub(r"\D", "", isbn)[:12], writer=SVGWriter()).write(
+        buffer, options={"module_width": 0.33, "module_height": 18.0, "font_size": 9,
+                         "text_distance": 4.0, "quiet_zone": 3.0, "font_path": None,
+                         "background": "white", "foreground": "black"})
+    svg = buffer.getvalue().decode("utf-8")
+    svg = svg[svg.index("<svg"):]
+    # black ink only for the bars, paper for the ground (SVG knows no CSS variables)
+    svg = svg.replace("fill:black", "fill:device-cmyk(0 0 0 1)").replace(
+        "fill:white", "fill:device-cmyk(0 0 0 0)")
+    return Markup(svg)
+
+
+def build_cover(context: BuildContext, pages: int, profile_css: str, options: dict):
+    manuscript = context.manuscript
+    m = manuscript.manifest
+    caliper, binding, paper, _ = print_settings(context)
+    spine = spine_width(pages, caliper, binding)
+    out = context.path(f"{m.slug}-cover.pdf")
+    isbn = m.isbn.get("print")
+    html = _env.get_template("cover.html").render(
+        m=m, draft=context.draft, stamp=context.stamp, spine=spine,
+        created=context.provenance.date.isoformat(),
+        spine_text=spine >= SPINE_TEXT_MIN, paper=paper, binding=binding, pages=pages,
+        isbn=isbn, isbn_placeholder="print" in m.isbn_placeholders,
+        barcode=barcode_svg(isbn) if isbn else None, licence=licence(m.licence),
+        web=m.extra.get("web"), summary=m.config.get("site_description"))
+    size = (f"@page {{ size: {2 * TRIM_WIDTH + spine}mm {TRIM_HEIGHT}mm; }} "
+            f":root {{ --spine: {spine}mm; }}")
+    write_pdf(html, out, base_url=manuscript.root / m.docs_dir, root=manuscript.root,
+              stylesheets=["cover.css", "print.css"], extra_css=profile_css + size, **options)
+    return out

@@ -1,0 +1,79 @@
+-- Typography every edition shares, after the numbering and cross-references have written
+-- their text:
+--
+-- 1. Smart quotes in text that did not come through the Markdown reader: attributes such
+--    as a quote's `by`, a recommendation's `to` or a case study's `title` become text with
+--    pandoc.Inlines(string), which keeps straight quotes; the body has curly ones.
+-- 2. No line break after "Chapter", "Section", "Recommendation", "Figure", "Table",
+--    "Case study", "Appendix", "page", "p." or "pp." and their number, nor between a
+--    number and its unit ("40.3 million", "12 per cent"): a non-breaking space.
+
+local NBSP = "\u{00A0}"
+
+local LABELS = {Chapter = true, Chapters = true, Section = true, Sections = true,
+  Recommendation = true, Recommendations = true, Figure = true, Table = true,
+  Appendix = true, page = true, pages = true, ["p."] = true, ["pp."] = true, study = true}
+local UNITS = {per = true, ["%"] = true, km = true, kg = true, mm = true, cm = true, m = true,
+  g = true, million = true, billion = true, thousand = true}
+
+local function smart(text)
+  if not text:find("['\"]") then return text end
+  -- an apostrophe inside or at the end of a word; an opening quote after a space/start
+  text = text:gsub("(%w)'", "%1\u{2019}")
+  text = text:gsub("^'", "\u{2018}"):gsub("([%s%(%[])'", "%1\u{2018}")
+  text = text:gsub("'", "\u{2019}")
+  text = text:gsub('^"', "\u{201C}"):gsub('([%s%(%[])"', "%1\u{201C}")
+  text = text:gsub('"', "\u{201D}")
+  return text
+end
+
+local function bind_inside(text)
+  -- labels written into one Str by the numbering filter: "Recommendation 3", "Case study 1"
+  for word in pairs(LABELS) do
+    text = text:gsub("(" .. word:gsub("%.", "%%.") .. ") (%w)", "%1" .. NBSP .. "%2")
+  end
+  return (text:gsub("Case study", "Case" .. NBSP .. "study"))
+end
+
+local function starts_number(text)
+  return text:match("^[%dIVXivx]") ~= nil or text:match("^%u[%.:,%)]?$") ~= nil
+end
+
+local function is_number(text)
+  return text:match("^%(?[%d][%d,%.]*$") ~= nil
+end
+
+local function Str(el)
+  local text = bind_inside(smart(el.text))
+  if text ~= el.text then
+    el.text = text
+    return el
+  end
+end
+
+local function Inlines(inlines)
+  local i = 1
+  local changed = false
+  while i <= #inlines - 2 do
+    local a, space, b = inlines[i], inlines[i + 1], inlines[i + 2]
+    if a.t == "Str" and space.t == "Space" and b.t == "Str" then
+      local word = a.text:match("[%(%[]?(.-)$")
+      if (LABELS[word] and starts_number(b.text)) or
+         (is_number(a.text) and UNITS[b.text:match("^[%w%%]+") or ""]) or
+         (word == "Case" and b.text == "study") then
+        inlines[i] = pandoc.Str(a.text .. NBSP .. b.text)
+        inlines:remove(i + 2)
+        inlines:remove(i + 1)
+        changed = true
+        -- stay on i: "Case study 1" joins twice
+      else
+        i = i + 1
+      end
+    else
+      i = i + 1
+    end
+  end
+  if changed then return inlines end
+end
+
+return {{Str = Str}, {Inlines = Inlines}}

@@ -1,0 +1,299 @@
+"""The printer's files and the book's typography: cover with spine and barcode, marks
+outside the bleed, CMYK, ISBN check digits, no-break spaces, smart quotes, URL breaks,
+the early line break, and the preflight that catches each defect on a real PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from report.checks.preflight import preflight_findings
+from report.editions.pdf import write_pdf
+from report.editions.printcover import spine_width
+from tests.conftest import TREES, build_tree, commit_all
+
+MM = 72 / 25.4
+
+
+def codes(path: Path) -> list[str]:
+    return [finding.code for finding in preflight_findings(path)]
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("print") / "constructs"
+    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
+    chapter = root / "chapters" / "02-practice.md"
+    chapter.write_text(chapter.read_text().replace(
+        '::: {.quote by="practitioner, local authority" illustrative=true}',
+        '::: {.quote by="practitioner, children\'s services" illustrative=true}') + (
+        "\nThe Act is at <https://www.legislation.gov.uk/ukpga/2015/30/contents> and the "
+        "guidance at <https://www.gov.uk/government/publications/criminal-exploitation-of-"
+        "children-and-vulnerable-adults-county-lines>, which every practitioner should "
+        "read with the statutory guidance on Section 3 of the Act, 40.3 million estimates "
+        "and all.\n"))
+    commit_all(root)
+    build_tree(root, "print")
+    return root
+
+
+def print_files(root: Path) -> tuple[Path, Path]:
+    entry = json.loads((root / "build" / "manifest.json").read_text())["editions"]["print"]
+    return root / entry["path"], root / entry["cover"]
+
+
+# -- the cover ---------------------------------------------------------------------------
+
+def test_spine_width_follows_page_count_and_caliper() -> None:
+    assert spine_width(100, 0.1, "perfect") == 6.0   # 50 leaves × 0.1 mm + 1 mm glue
+    assert spine_width(101, 0.1, "perfect") == 6.1   # an odd page still takes a leaf
+    assert spine_width(100, 0.1, "saddle-stitch") == 5.0
+
+
+def test_barcode_is_an_ean13_in_black_ink() -> None:
+    from report.editions.printcover import barcode_svg
+
+    svg = str(barcode_svg("978-1-0000-0001-6"))
+    bars = re.findall(r'<rect x="[^"]+" y="[^"]+" width="([^"]+)mm"[^>]*'
+                      r'fill:device-cmyk\(0 0 0 1\)', svg)
+    assert len(bars) == 30  # 3 guards of 2 bars, and 2 bars for each of 12 digits
+    assert "9781000000016" in svg
+
+
+def test_cover_is_its_own_file_with_spine_and_barcode(printed: Path) -> None:
+    inside, cover = print_files(printed)
+    with pikepdf.open(inside) as pdf:
+        pages = len(pdf.pages)
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(inside), "-"],
+                               capture_output=True, text=True, check=True).stdout
+    assert "Constructs Report" in first and "A joint report of" in first  # title page
+    with pikepdf.open(cover) as pdf:
+        assert len(pdf.pages) == 1
+        trim = [float(v) for v in pdf.pages[0].TrimBox]
+        width_mm = (trim[2] - trim[0]) / MM
+    assert width_mm == pytest.approx(2 * 210 + spine_width(pages, 0.1), abs=0.1)
+    text = subprocess.run(["pdftotext", str(cover), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "ISBN 978-1-0000-0001-6" in text
+    assert "Open Government Licence" in text
+    # python-barcode prints the human-readable digits under the bars
+    assert "9781000000016" in text.replace(" ", "").replace("\n", "")
+
+
+def test_marks_outside_bleed_and_no_rgb_in_either_file(printed: Path) -> None:
+    for path in print_files(printed):
+        assert not [f for f in preflight_findings(path) if f.code in
+                    ("PRINT001", "PRINT002", "PRINT004", "PRINT005")], path
+
+
+def test_copyright_page_has_the_full_licence_statement(printed: Path) -> None:
+    inside, _ = print_files(printed)
+    text = subprocess.run(["pdftotext", "-raw", "-f", "2", "-l", "2", str(inside), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    text = " ".join(text.replace("-\n", "-").split())  # a URL breaks after "-", unhyphenated
+    assert "licensed under the terms of the Open Government Licence v3.0" in text
+    assert "nationalarchives.gov.uk/doc/open-government-licence/version/3" in text
+
+
+# -- typography --------------------------------------------------------------------------
+
+def test_no_break_spaces_smart_quotes_and_url_breaks(printed: Path) -> None:
+    from report.editions.paged import chapters_html
+    from report.manuscript import load
+    from report.render import render
+
+    html = "".join(chapters_html(render(load(printed))))
+    assert "Section\u00a03" in html and "40.3\u00a0million" in html
+    assert "Chapter\u00a02" in html or "Chapter\u00a01" in html
+    assert "— practitioner, children\u2019s services" in html
+    link = re.search(r'<a href="https://www\.legislation[^"]*" class="[^"]*\burl\b[^"]*">'
+                     r"(.*?)</a>", html)
+    assert link and link.group(1).count("<wbr>") >= 8  # after each / and .
+
+
+def test_no_url_is_hyphenated_in_the_print_file(printed: Path) -> None:
+    inside, _ = print_files(printed)
+    assert "PRINT006" not in codes(inside)
+
+
+def test_the_early_line_break_is_gone(tmp_path: Path) -> None:
+    """WeasyPrint 70 breaks after the first word of a text run when an inline element
+    after it does not fit; at some widths this paragraph had "They" alone on a line."""
+    from lxml import html as lxml_html
+
+    from report.editions.paged import _space_before_inline
+
+    paragraph = ("<p>Delegates valued joint decision-making, including the pilots that devolve "
+                 "National Referral Mechanism decisions about children to local panels, and "
+                 "models such as the Barnahus that bring services to the child. They also "
+                 "described how uncertainty about sharing information still slows protection. "
+                 '<a href="#x">Chapter 8</a> sets out what would help.</p>')
+    fixed = lxml_html.fragment_fromstring(paragraph)
+    _space_before_inline(fixed)
+    fixed_html = lxml_html.tostring(fixed, encoding="unicode")
+
+    def lone_words(fragment: str) -> int:
+        body = "".join(f'<div style="width:{w / 10}mm">{fragment}</div><p>@@</p>'
+                       for w in range(1300, 1420, 5))
+        out = tmp_path / "w.pdf"
+        write_pdf(f'<!DOCTYPE html><html lang="en-GB"><body><section class="chapter">{body}'
+                  "</section></body></html>", out, tmp_path, tmp_path, ["paged.css"])
+        text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        return sum(1 for block in text.split("@@") for line in block.strip().splitlines()[:-1]
+                   if len(line.split()) == 1 and not line.strip().isdigit())  # not folios
+
+    assert lone_words(paragraph) > 0, "the WeasyPrint behaviour this guards against is gone"
+    assert lone_words(fixed_html) == 0
+
+
+# -- the ISBN ----------------------------------------------------------------------------
+
+def test_a_wrong_isbn_check_digit_refuses_the_build(make_tree, run_report) -> None:
+    root = make_tree("constructs")
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text().replace("978-1-0000-0001-6", "978-1-0000-0001-7"))
+    result = run_report(root, "build", "print")
+    assert result.exit_code == 2
+    assert re.search(r"mkdocs\.yml:\d+: ISBN for the print edition 978-1-0000-0001-7 has a "
+                     r"wrong check digit: 7, not 6", result.output)
+    assert not (root / "build" / "constructs-report-print.pdf").exists()
+
+
+def test_a_placeholder_isbn_is_marked_as_one(make_tree, run_report) -> None:
+    root = make_tree("constructs")
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text().replace('print: "978-1-0000-0001-6"',
+                                                     'print: "978-1-0000-0001-6 (placeholder)"'))
+    assert run_report(root, "build", "print").exit_code == 0
+    cover = subprocess.run(["pdftotext", str(root / "build" / "constructs-report-cover.pdf"),
+                            "-"], capture_output=True, text=True, check=True).stdout
+    assert "PLACEHOLDER" in cover
+    inside = subprocess.run(["pdftotext", "-f", "2", "-l", "2",
+                             str(root / "build" / "constructs-report-print.pdf"), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "placeholder: not an allocated ISBN" in " ".join(inside.split())
+
+
+# -- the preflight catches each defect ---------------------------------------------------
+
+def _copy(source: Path, tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copy(source, target)
+    return target
+
+
+def test_preflight_catches_marks_in_the_bleed(printed: Path, tmp_path: Path) -> None:
+    bad = _copy(print_files(printed)[0], tmp_path, "bleed.pdf")
+    with pikepdf.open(bad, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            page.obj.MediaBox = page.obj.BleedBox  # the sheet stops at the bleed
+        pdf.save(bad)
+    assert "PRINT001" in codes(bad)
+
+
+def test_preflight_catches_a_page_without_trim_box(printed: Path, tmp_path: Path) -> None:
+    bad = _copy(print_files(printed)[0], tmp_path, "trim.pdf")
+    with pikepdf.open(bad, allow_overwriting_input=True) as pdf:
+        del pdf.pages[3].obj["/TrimBox"]
+        pdf.save(bad)
+    assert "PRINT002" in codes(bad)
+
+
+def test_preflight_catches_pdfx_without_output_intent(printed: Path, tmp_path: Path) -> None:
+    bad = _copy(print_files(printed)[0], tmp_path, "intent.pdf")
+    with pikepdf.open(bad, allow_overwriting_input=True) as pdf:
+        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-4"
+        if "/OutputIntents" in pdf.Root:
+            del pdf.Root["/OutputIntents"]
+        pdf.save(bad)
+    assert "PRINT003" in codes(bad)
+
+
+def test_preflight_catches_a_font_not_embedded(printed: Path, tmp_path: Path) -> None:
+    bad = _copy(print_files(printed)[0], tmp_path, "font.pdf")
+    with pikepdf.open(bad, allow_overwriting_input=True) as pdf:
+        font = next(iter(pdf.pages[0].Resources.Font.values()))
+        descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+        for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+            if key in descriptor:
+                del descriptor[key]
+        pdf.save(bad)
+    assert "PRINT004" in codes(bad)
+
+
+def test_preflight_catches_rgb_in_a_cmyk_file(printed: Path, tmp_path: Path) -> None:
+    bad = _copy(print_files(printed)[0], tmp_path, "rgb.pdf")
+    with pikepdf.open(bad, allow_overwriting_input=True) as pdf:
+        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-4"  # claims CMYK
+        pdf.pages[2].contents_add(pdf.make_stream(b"q 1 0 0 rg 0 0 20 20 re f Q"))
+        pdf.save(bad)
+    assert "PRINT005" in codes(bad)
+
+
+def _laid_out(tmp_path: Path, body: str, css: str = "") -> Path:
+    out = tmp_path / "made.pdf"
+    write_pdf('<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"></head><body>'
+              f"{body}</body></html>", out, tmp_path, tmp_path, ["paged.css"], css)
+    return out
+
+
+def test_preflight_catches_a_hyphenated_url(tmp_path: Path) -> None:
+    url = "https://www.legislation.gov.uk/ukpga/2015/30/contents"
+    body = f'<p style="width: 32mm">See <a href="{url}">{url}</a> now.</p>'
+    made = _laid_out(tmp_path, body, "a { hyphens: auto; hyphenate-limit-chars: auto; }")
+    assert "PRINT006" in codes(made)
+    from report.editions.frontmatter import breakable
+
+    fixed = _laid_out(tmp_path, f'<p style="width: 32mm">See <a class="url" href="{url}">'
+                      f"{breakable(url)}</a> now.</p>")
+    assert "PRINT006" not in codes(fixed)
+
+
+def test_preflight_catches_a_short_page_before_a_blank(tmp_path: Path) -> None:
+    full = "".join(f"<p>Line {n} of a page that is full enough.</p>" for n in range(40))
+    body = (f'<h1>A chapter</h1>{full}<div style="break-before: page"></div>'
+            '<p>One line.</p><p>Two lines.</p><div style="break-before: page"></div>'
+            '<div style="break-before: page"></div><p>The next chapter.</p>')
+    assert "PRINT007" in codes(_laid_out(tmp_path, body))
+    body = ('<h1>A short chapter</h1><p>One line.</p><div style="break-before: page"></div>'
+            '<div style="break-before: page"></div><p>The next chapter.</p>')
+    assert "PRINT007" not in codes(_laid_out(tmp_path, body))  # it opens and ends there
+    full = "".join(f"<p>Line {n} of a page that is full enough.</p>" for n in range(12))
+    body = full + '<div style="break-before: page"></div><div style="break-before: page">' \
+        "</div><p>The next chapter.</p>"
+    assert "PRINT007" not in codes(_laid_out(tmp_path, body))
+
+
+def test_preflight_catches_a_heading_stranded_at_the_foot(tmp_path: Path) -> None:
+    filler = '<div style="height: 228mm"></div>'
+    body = (f'{filler}<p>Text above.</p><h2 style="break-after: auto">A stranded heading</h2>'
+            "<p>The text that should have gone with it.</p>")
+    assert "PRINT008" in codes(_laid_out(tmp_path, body))
+    body = (f'{filler}<p>Text above.</p><h2>A heading kept with its text</h2>'
+            "<p>The text that goes with it.</p>")
+    assert "PRINT008" not in codes(_laid_out(tmp_path, body))
+
+
+def test_output_intent_follows_the_paper(bundled_build: Path) -> None:
+    """The bundled report is printed on uncoated paper (FOGRA29), its cover on coated
+    board (FOGRA39), when the toolkit's profiles are built."""
+    from report.editions.printed import ICC
+
+    if not (ICC / "FOGRA29L.icc").is_file():
+        pytest.skip("toolkit's profiles not built (make print-profile)")
+    for path, condition in zip(print_files(bundled_build), ("FOGRA29", "FOGRA39"), strict=True):
+        with pikepdf.open(path) as pdf:
+            assert str(pdf.Root.OutputIntents[0].OutputConditionIdentifier) == condition
+
+
+def test_preflight_passes_on_the_bundled_report(bundled_build: Path) -> None:
+    inside, cover = print_files(bundled_build)
+    assert [str(f) for f in preflight_findings(inside)] == []
+    assert [str(f) for f in preflight_findings(cover)] == []
