@@ -6,18 +6,31 @@ cross-references and citations are working internal links), alt text on images (
 ``fig-alt``, via the image description) and the document title and language in the
 file's properties; the reference document (:mod:`report.editions.reference_doc`) gives
 the look, the partners in the footer and, in a draft, the stamp in the header.
+
+What a publisher's Word file needs beyond that is added here: a title verso, boxes that
+hold all of their content (a one-cell table: the one box Word, LibreOffice and Google
+Docs all draw around lists and quotes too), and, after pandoc has written the file
+(:mod:`report.editions.docx_parts`), a contents list with its entries filled in and
+figures as PNG with the SVG kept beside them.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
-from report.editions import EditionResult
+from report.editions import EditionResult, docx_parts, package, verso
 from report.editions.context import BuildContext
-from report.editions.pandoc_writer import common_meta, div_attr, document, walk, write
-from report.editions.reference_doc import reference_docx
+from report.editions.pandoc_writer import common_meta, div, div_attr, document, para, walk, write
+from report.editions.reference_doc import BOXES, reference_docx
 from report.editions.stamp import sha256_of
+
+# The report's boxed blocks (their Div class) and the Word style of each box.
+BOX_CLASSES = {"recommendation": "Recommendation", "case-study": "Case Study",
+               "key-findings": "Key Findings", "quote": "Quote", "draft": "Draft"}
+PAGE_MAP = "print-pages.json"
 
 
 def _style_drafts(node: dict) -> None:
@@ -33,6 +46,56 @@ def _style_drafts(node: dict) -> None:
         attributes.append(["custom-style", "Draft"])
 
 
+def _one_cell_table(blocks: list[dict], marker: str) -> dict:
+    """A full-width table of one cell holding ``blocks``; its id marks it as a box."""
+    empty = ["", [], []]
+    cell = [empty, {"t": "AlignDefault"}, 1, 1, blocks]
+    return {"t": "Table", "c": [
+        [marker, [], []], [None, []], [[{"t": "AlignDefault"}, {"t": "ColWidth", "c": 1.0}]],
+        [empty, []], [[empty, 0, [], [[empty, [cell]]]]], [empty, []]]}
+
+
+def box_tables(node: Any, counter: list[int] | None = None) -> Any:
+    """Every boxed block, however deep, put in a one-cell table marked with its style.
+
+    The marker (a bookmark name, ``report-box-`` + style + number, removed later) is how
+    :func:`docx_parts.draw_boxes` finds the table again to draw the box.
+    """
+    counter = counter if counter is not None else [0]
+    if isinstance(node, list):
+        return [box_tables(item, counter) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: box_tables(value, counter) for key, value in node.items()}
+    if out.get("t") == "Div":
+        _identifier, classes, _attributes = div_attr(out)
+        kind = next((BOX_CLASSES[c] for c in classes if c in BOX_CLASSES), None)
+        if kind is not None:
+            counter[0] += 1
+            return _one_cell_table([out], f"report-box-{kind.replace(' ', '')}-{counter[0]}")
+    return out
+
+
+def _verso(context: BuildContext) -> list[dict]:
+    """The title verso on the page after the title, as in the PDFs."""
+    page_break = {"t": "RawBlock", "c": ["openxml",
+                                         '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']}
+    return [page_break, div([para(line) for line in verso.lines(context)], [],
+                            {"custom-style": "Verso"})]
+
+
+def print_page_map(context: BuildContext) -> dict[str, str]:
+    """Page numbers of labels in the print edition, when it was built from this render."""
+    path = context.path(".cache") / PAGE_MAP
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if saved.get("render") != context.rendered.key:
+        return {}
+    return {str(k): str(v) for k, v in saved.get("pages", {}).items()}
+
+
 def build(context: BuildContext) -> EditionResult:
     manifest = context.manuscript.manifest
     out = context.path(f"{manifest.slug}.docx")
@@ -45,6 +108,7 @@ def build(context: BuildContext) -> EditionResult:
     })
     doc = document(context, meta)
     walk(doc["blocks"], _style_drafts)
+    doc["blocks"] = _verso(context) + box_tables(doc["blocks"])
     reference = reference_docx(manifest.full_title, manifest.partners or manifest.authors,
                                context.stamp if context.draft else None)
     with TemporaryDirectory(prefix="report-docx-") as tmp:
@@ -52,4 +116,7 @@ def build(context: BuildContext) -> EditionResult:
         reference_path.write_bytes(reference)
         write(context, doc, out, "docx",
               ["--reference-doc", str(reference_path), "--toc", "--toc-depth=2"])
+    pages = print_page_map(context)
+    package.replace_file(out, docx_parts.finish(out.read_bytes(), pages=pages, boxes=BOXES,
+                                                fonts=docx_parts.font_files()))
     return EditionResult("docx", out, sha256=sha256_of(out))
