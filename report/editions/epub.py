@@ -7,15 +7,23 @@ the same picture the release shares (:mod:`report.editions.cover`). Open Sans is
 embedded so the book looks like the others where the reading system allows it. A draft
 says so on its cover and at the start of every chapter, since an EPUB has no page
 margins to carry a stamp.
+
+It is also a book a reader using assistive technology can rely on, and says so as
+EPUB Accessibility 1.1 asks: access modes, features, hazards, a summary and the
+conformance claim in the package; alt text on the cover; a copyright page; every file
+typed as front, body or back matter, and a landmark where the body starts. pandoc
+writes most of it; the few things it cannot say are set in the package afterwards.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
+from html import escape
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from report.editions import EditionResult
+from report.editions import EditionResult, package, verso
 from report.editions.context import BuildContext
 from report.editions.cover import cover_png
 from report.editions.pandoc_writer import (
@@ -24,6 +32,7 @@ from report.editions.pandoc_writer import (
     div,
     div_attr,
     document,
+    inlines,
     para,
     write,
 )
@@ -33,6 +42,22 @@ from report.manuscript.manifest import Manifest
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 FONT_FILES = ("OpenSans-Regular.ttf", "OpenSans-Bold.ttf", "OpenSans-Italic.ttf",
               "OpenSans-BoldItalic.ttf")
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+ACCESSIBILITY = {
+    "accessModes": ["textual", "visual"],
+    "accessModeSufficient": ["textual"],
+    "accessibilityFeatures": ["alternativeText", "displayTransformability", "readingOrder",
+                              "structuralNavigation", "tableOfContents"],
+    "accessibilityHazards": ["none"],
+    "accessibilitySummary": (
+        "This EPUB meets WCAG 2.2 Level AA. Every figure and the cover have a text "
+        "alternative. Headings, a table of contents and landmarks give structural navigation; the "
+        "reading order is the order of the text; text can be resized and restyled. "
+        "Citations, cross-references and notes are links. There are no hazards."),
+}
+# The matter each chapter kind belongs to (the body's epub:type).
+MATTER = {"front": "frontmatter", "chapter": "bodymatter", "appendix": "backmatter",
+          "back": "backmatter"}
 
 
 def identifier(manifest: Manifest) -> dict[str, str]:
@@ -57,18 +82,82 @@ def _stamp_chapters(blocks: list[dict], stamp: str) -> None:
 
 
 def _chapter_types(blocks: list[dict]) -> None:
-    """Tell the reading system which chapters are front or back matter (epub:type)."""
-    types = {"front": "preface", "appendix": "appendix"}
+    """Tell the reading system what each chapter is (epub:type on its heading)."""
+    types = {"front": "preface", "appendix": "appendix", "chapter": "chapter"}
+    by_label = {"ch-references": "bibliography", "ch-glossary": "glossary",
+                "ch-foreword": "foreword", "ch-acknowledgements": "acknowledgments",
+                "ch-contributors": "contributors"}
     for chapter in chapters(blocks):
         _identifier, _classes, attributes = div_attr(chapter)
         kind = dict(attributes).get("chapter-kind", "chapter")
         label = dict(attributes).get("label", "")
-        epub_type = types.get(kind)
-        if kind == "back" and label == "ch-references":
-            epub_type = "bibliography"
+        epub_type = by_label.get(label, types.get(kind))
         content = chapter["c"][1]
         if epub_type and content and content[0].get("t") == "Header":
             content[0]["c"][1][2].append(["epub:type", epub_type])
+
+
+def _copyright_page(context: BuildContext) -> list[dict]:
+    """The title verso of the PDFs, as the page after the title page (out of the contents)."""
+    heading = {"t": "Header", "c": [1, ["copyright", ["unnumbered", "unlisted"],
+                                        [["epub:type", "copyright-page"]]],
+                                    inlines("Copyright and licence")]}
+    return [heading, div([para(line) for line in verso.lines(context)], ["copyright-page"])]
+
+
+def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit]:
+    """What pandoc's EPUB writer cannot set: the full title, the conformance claim, the
+    cover's alt text, each file's matter and the landmark where the body starts."""
+    manifest = context.manuscript.manifest
+    names = package.names(data)
+    opf_name = next(n for n in names if n.endswith(".opf"))
+    base = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+    kinds: dict[str, str] = {}
+    for name in names:
+        if name.startswith(base + "text/") and name.endswith(".xhtml"):
+            found = re.search(rb'data-chapter-kind="([a-z]+)"', package.read(data, name))
+            if found:
+                kinds[name] = found.group(1).decode()
+            elif b'epub:type="copyright-page"' in package.read(data, name):
+                kinds[name] = "front"
+    body_start = next((n for n, kind in kinds.items() if kind == "chapter"), None)
+
+    def opf(content: bytes) -> bytes:
+        title = escape(manifest.full_title).encode()
+        content = re.sub(rb'(<dc:title id="epub-title-1">)[^<]*(</dc:title>)',
+                         lambda m: m.group(1) + title + m.group(2), content, count=1)
+        claim = f'  <meta property="dcterms:conformsTo">{CONFORMS_TO}</meta>\n  '.encode()
+        return content.replace(b"</metadata>", claim + b"</metadata>", 1)
+
+    def cover(content: bytes) -> bytes:
+        alt = f"Cover: {manifest.full_title}"
+        if manifest.partners:
+            alt += f", a report of {' and '.join(manifest.partners)}"
+        return re.sub(rb"<svg ", f'<svg role="img" aria-label="{escape(alt)}" '.encode(),
+                      content, count=1)
+
+    def nav(content: bytes) -> bytes:
+        if body_start is None:
+            return content
+        href = body_start[len(base):]
+        entry = (f'<li>\n      <a href="{href}" epub:type="bodymatter">Start of content</a>'
+                 f"\n    </li>\n  </ol>\n</nav>").encode()
+        landmarks = content.index(b'epub:type="landmarks"')
+        end = content.index(b"</ol>", landmarks)
+        close = content.index(b"</nav>", end) + len(b"</nav>")
+        return content[:end] + entry + content[close:]
+
+    def matter(kind: str) -> package.Edit:
+        return lambda content: re.sub(rb'<body epub:type="[a-z]+">',
+                                      f'<body epub:type="{MATTER[kind]}">'.encode(), content,
+                                      count=1)
+
+    edits: dict[str, package.Edit] = {opf_name: opf,
+                                      base + "nav.xhtml": nav}
+    if base + "text/cover.xhtml" in names:
+        edits[base + "text/cover.xhtml"] = cover
+    edits.update({name: matter(kind) for name, kind in kinds.items()})
+    return edits
 
 
 def build(context: BuildContext) -> EditionResult:
@@ -84,6 +173,7 @@ def build(context: BuildContext) -> EditionResult:
         "description": context.stamp if context.draft else manifest.config.get(
             "site_description"),
         "toc-title": "Contents",
+        **ACCESSIBILITY,
     })
     with TemporaryDirectory(prefix="report-epub-") as tmp:
         cover = Path(tmp) / "cover.png"
@@ -93,8 +183,11 @@ def build(context: BuildContext) -> EditionResult:
         if context.draft:
             _stamp_chapters(doc["blocks"], context.stamp)
         _chapter_types(doc["blocks"])
+        doc["blocks"] = _copyright_page(context) + doc["blocks"]
         args = ["--split-level=1", "--toc", "--toc-depth=2", "--css", str(STYLES / "epub.css")]
         for name in FONT_FILES:
             args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
         write(context, doc, out, "epub3", args)
+    data = out.read_bytes()
+    package.replace_file(out, package.rewrite(data, _package_edits(context, data)))
     return EditionResult("epub", out, sha256=sha256_of(out))
