@@ -74,11 +74,15 @@ def consent_problems(manuscript: Manuscript) -> list[Problem]:
             for f in consent_findings(manuscript) if f.severity == "error"]
 
 
+# The web edition offers every other edition for download, with its size: built last.
+BUILD_ORDER = tuple(e for e in EDITION_ORDER if e != "web") + ("web",)
+
+
 def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
           jobs: int = 1, progress=None, out_dir: Path | None = None,
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
-    editions = [e for e in EDITION_ORDER if e in set(editions)]
+    editions = [e for e in BUILD_ORDER if e in set(editions)]
     problems = consent_problems(manuscript)
     if problems:
         raise InputError(problems)

@@ -179,6 +179,38 @@ def test_contents_filled_in_and_still_a_field(draft: Path) -> None:
     assert verso and children.index(sdt) == verso[-1] + 1
 
 
+def contents_pages(root: Path) -> dict[str, str | None]:
+    """Each contents entry's text and the page its PAGEREF field shows (None: no page)."""
+    sdt = part(root, "word/document.xml").find(f".//{W}sdt")
+    found: dict[str, str | None] = {}
+    for link in sdt.iter(f"{W}hyperlink"):
+        runs = list(link.iter(f"{W}r"))
+        title = text(runs[0])
+        begin = [i for i, r in enumerate(runs) if r.find(f"{W}instrText") is not None]
+        found[title] = text(runs[begin[0] + 2]) if begin else None
+    return found
+
+
+def test_contents_page_numbers_come_from_the_print_edition(draft: Path,
+                                                            tmp_path_factory) -> None:
+    assert set(contents_pages(draft).values()) == {None}, "no print edition: no page numbers"
+    root = built_copy(tmp_path_factory, "docx-with-print", "print", "docx")
+    printed = json.loads((root / "build" / ".cache" / "print-pages.json").read_text())["pages"]
+    pages = contents_pages(root)
+    assert pages["1 Introduction"] == printed["ch-introduction"] == "1"
+    assert pages["1.1 Scope"] == printed["sec-scope"]
+    assert pages["2 Practice"] == printed["ch-practice"]
+    assert pages["References"] == printed["ch-references"]
+    assert pages["Foreword"] is None  # front matter: the print edition numbers it apart
+    pdf = root / "build" / "constructs-report-print.pdf"
+    practice = int(printed["ch-practice"])
+    # the print edition's page with that folio shows the chapter (front matter first)
+    text_of = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                             check=True).stdout.split("\f")
+    folio_pages = [t for t in text_of if "Practice" in t and f"\n{practice}\n" in f"\n{t}\n"]
+    assert folio_pages, "the print page map does not match the print edition's folios"
+
+
 def test_references_hang(draft: Path) -> None:
     styles = part(draft, "word/styles.xml")
     indent = styles.find(f"{W}style[@{W}styleId='Bibliography']/{W}pPr/{W}ind")

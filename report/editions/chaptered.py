@@ -37,6 +37,7 @@ import lxml.html
 import pikepdf
 
 from report import __version__
+from report.editions import page_map
 from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, layout
 from report.outputs import atomic_path
@@ -183,6 +184,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
             page_numbers.setdefault(anchor, str(next_page + index))
         plan.append((main_job.key, result.pages))
         next_page += result.pages
+    page_map.save(context, page_numbers)  # for the Word edition's contents
 
     front_job = job("front", document(rendered, context, "print", chapters=front,
                                       page_numbers=page_numbers), extra_css + layer_css,

@@ -16,12 +16,11 @@ figures as PNG with the SVG kept beside them.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from report.editions import EditionResult, docx_parts, package, verso
+from report.editions import EditionResult, docx_parts, package, page_map, verso
 from report.editions.context import BuildContext
 from report.editions.pandoc_writer import common_meta, div, div_attr, document, para, walk, write
 from report.editions.reference_doc import BOXES, reference_docx
@@ -30,7 +29,6 @@ from report.editions.stamp import sha256_of
 # The report's boxed blocks (their Div class) and the Word style of each box.
 BOX_CLASSES = {"recommendation": "Recommendation", "case-study": "Case Study",
                "key-findings": "Key Findings", "quote": "Quote", "draft": "Draft"}
-PAGE_MAP = "print-pages.json"
 
 
 def _style_drafts(node: dict) -> None:
@@ -84,18 +82,6 @@ def _verso(context: BuildContext) -> list[dict]:
                             {"custom-style": "Verso"})]
 
 
-def print_page_map(context: BuildContext) -> dict[str, str]:
-    """Page numbers of labels in the print edition, when it was built from this render."""
-    path = context.path(".cache") / PAGE_MAP
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if saved.get("render") != context.rendered.key:
-        return {}
-    return {str(k): str(v) for k, v in saved.get("pages", {}).items()}
-
-
 def build(context: BuildContext) -> EditionResult:
     manifest = context.manuscript.manifest
     out = context.path(f"{manifest.slug}.docx")
@@ -116,7 +102,7 @@ def build(context: BuildContext) -> EditionResult:
         reference_path.write_bytes(reference)
         write(context, doc, out, "docx",
               ["--reference-doc", str(reference_path), "--toc", "--toc-depth=2"])
-    pages = print_page_map(context)
+    pages = page_map.load(context)
     package.replace_file(out, docx_parts.finish(out.read_bytes(), pages=pages, boxes=BOXES,
                                                 fonts=docx_parts.font_files()))
     return EditionResult("docx", out, sha256=sha256_of(out))
