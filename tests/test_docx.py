@@ -247,6 +247,16 @@ def test_internal_links_have_bookmarks(draft: Path) -> None:
     assert not missing, f"links without a bookmark: {missing}"
 
 
+def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
+    body = part(draft, "word/document.xml")
+    heads = {text(p): p for p in body.iter(f"{W}p")
+             if text(p).startswith("Recommendation ") and " — in " in text(p)}
+    assert list(heads) == ["Recommendation 1 (to: Home Office) — in Section 1.1",
+                           "Recommendation 2 (to: Department for Education) — in Chapter 2"]
+    anchors = [[h.get(f"{W}anchor") for h in p.iter(f"{W}hyperlink")] for p in heads.values()]
+    assert anchors == [["rec-data", "sec-scope"], ["rec-guardians", "ch-practice"]]
+
+
 def test_image_has_alt_text(draft: Path) -> None:
     body = part(draft, "word/document.xml")
     descriptions = [d.get("descr") for d in body.iter(f"{WP}docPr")]

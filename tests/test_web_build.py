@@ -103,6 +103,13 @@ def test_summary_links_each_recommendation_to_its_chapter_page(built):
     assert links == ["../01-introduction/#rec-data", "../02-practice/#rec-guardians"]
 
 
+def test_summary_says_where_each_recommendation_stands(built):
+    summary = content(page(built, "summary"))
+    where = summary.xpath(".//span[@class='rec-where']/a")
+    assert [(a.text, a.get("href")) for a in where] == [
+        ("Section 1.1", "../01-introduction/#sec-scope"), ("Chapter 2", "../02-practice/")]
+
+
 def test_images_resolve_and_have_alt(built):
     practice = page(built, "02-practice")
     images = practice.xpath("//article//img")
