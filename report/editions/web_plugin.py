@@ -515,13 +515,13 @@ def number_notes_per_page(element: html.HtmlElement) -> None:
 
 def _scroll_region(node: html.HtmlElement, label: str, hint: str, kind: str) -> None:
     """Wrap ``node`` in a focusable region that scrolls sideways, with a hint that says so
-    (shown by report.js when the content is wider than the screen)."""
+    (drawn by CSS from ``data-hint`` while report.js finds the content wider than the
+    screen: page furniture, like the stamp, not words of the report; the region's label
+    says it to assistive technology)."""
     wrapper = html.Element("div", {"class": f"report-scroll report-scroll-{kind}",
-                                   "role": "region", "tabindex": "0", "aria-label": label})
+                                   "role": "region", "tabindex": "0", "aria-label": label,
+                                   "data-hint": hint})
     node.addprevious(wrapper)
-    note = etree.Element("p", {"class": "report-scroll-hint"})
-    note.text = hint
-    wrapper.append(note)
     wrapper.append(node)
 
 
