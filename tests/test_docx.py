@@ -18,7 +18,7 @@ from PIL import Image
 
 from report.editions.context import BuildContext
 from report.manuscript import load
-from tests.conftest import build_tree, built_copy
+from tests.conftest import build_tree, built_copy, commit_all
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -357,3 +357,15 @@ def test_libreoffice_shows_contents_boxes_and_verso(final: Path, tmp_path: Path)
                   "2 Practice", "Appendix A Contributors", "References"):
         assert any(line.startswith(entry) for line in lines), (entry, lines)
     assert any("ISBN 978-1-0000-0000-3 (EPUB)" in page for page in pages)
+
+
+def test_a_figure_that_cannot_be_included_stops_the_build(make_tree, run_report) -> None:
+    """Never a tick beside a Word file that lacks a figure: exit 2, nothing written."""
+    root = make_tree("constructs")
+    (root / "chapters" / "images" / "referrals.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='400' height='200'><rect")
+    commit_all(root)
+    result = run_report(root, "build", "docx")
+    assert result.exit_code == 2, result.output
+    assert "referrals.svg" in result.output and "✓" not in result.output
+    assert not (root / "build" / "constructs-report.docx").exists()

@@ -100,9 +100,13 @@ def build(context: BuildContext) -> EditionResult:
     with TemporaryDirectory(prefix="report-docx-") as tmp:
         reference_path = Path(tmp) / "reference.docx"
         reference_path.write_bytes(reference)
-        write(context, doc, out, "docx",
+        written = Path(tmp) / out.name  # finished before it replaces the edition
+        before = len(context.warnings)
+        write(context, doc, written, "docx",
               ["--reference-doc", str(reference_path), "--toc", "--toc-depth=2"])
-    pages = page_map.load(context)
-    package.replace_file(out, docx_parts.finish(out.read_bytes(), pages=pages, boxes=BOXES,
-                                                fonts=docx_parts.font_files()))
+        package.refuse_missing_images(context.warnings[before:], "Word",
+                                      context.manuscript.manifest.docs_dir)
+        finished = docx_parts.finish(written.read_bytes(), pages=page_map.load(context),
+                                     boxes=BOXES, fonts=docx_parts.font_files())
+    package.replace_file(out, finished)
     return EditionResult("docx", out, sha256=sha256_of(out))

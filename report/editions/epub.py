@@ -187,7 +187,11 @@ def build(context: BuildContext) -> EditionResult:
         args = ["--split-level=1", "--toc", "--toc-depth=2", "--css", str(STYLES / "epub.css")]
         for name in FONT_FILES:
             args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
-        write(context, doc, out, "epub3", args)
-    data = out.read_bytes()
+        written = Path(tmp) / out.name  # finished before it replaces the edition
+        before = len(context.warnings)
+        write(context, doc, written, "epub3", args)
+        package.refuse_missing_images(context.warnings[before:], "EPUB",
+                                      manifest.docs_dir)
+        data = written.read_bytes()
     package.replace_file(out, package.rewrite(data, _package_edits(context, data)))
     return EditionResult("epub", out, sha256=sha256_of(out))

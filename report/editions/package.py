@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from report.errors import InputError, Problem
 from report.outputs import atomic_path
 
 Edit = Callable[[bytes], bytes]
@@ -78,3 +79,17 @@ def names(data: bytes) -> list[str]:
 def read(data: bytes, name: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         return package.read(name)
+
+
+# pandoc's words for an image it left out of the file it wrote.
+_IMAGE_LEFT_OUT = ("Could not fetch resource", "Could not convert image",
+                   "Could not determine image size")
+
+
+def refuse_missing_images(warnings: list[str], edition: str, where: str) -> None:
+    """A package pandoc wrote without one of its images is not an edition: the build
+    stops with pandoc's reason instead of printing a tick beside a warning."""
+    missing = [w for w in warnings if any(text in w for text in _IMAGE_LEFT_OUT)]
+    if missing:
+        raise InputError([Problem(where, None, f"{edition} edition: an image could not be "
+                                  f"included: {' '.join(w.split())}") for w in missing])
