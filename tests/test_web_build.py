@@ -188,6 +188,22 @@ def test_landing_page_is_the_report_at_a_glance(built):
                for li in downloads)
 
 
+@pytest.mark.bundled
+def test_bundled_landing_page(bundled_build):
+    home = content(page(bundled_build, ""))
+    words = " ".join(" ".join(home.itertext()).split())
+    assert "Emerging good practice from a cross-sector conference" in words
+    # the executive summary's key findings, still marked as draft text
+    box = home.xpath(".//div[contains(@class,'draft')][.//div[contains(@class,'key-findings')]]")
+    assert box and "Draft text to be confirmed" in " ".join(box[0].itertext())
+    rendered = len(re.findall(r"Recommendation \d+ \(to:", words))
+    assert rendered == len(home.xpath(".//ul[@class='report-recs-glance']/li")) >= 20
+    # a full build: every edition offered with its size
+    metas = home.xpath(".//span[@class='report-download-meta']/text()")
+    assert [re.match(r"\((PDF|DOCX|EPUB), \d+(\.\d)? (KB|MB)", m) is not None
+            for m in metas] == [True, True, True], metas
+
+
 def test_sizes_of_every_edition_on_a_full_build(tmp_path_factory):
     """The site is built after the editions it offers, so each has its size."""
     root = tmp_path_factory.mktemp("web-sizes") / "constructs"
