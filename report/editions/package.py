@@ -48,12 +48,6 @@ def rewrite(data: bytes, edits: Mapping[str, Edit], additions: Mapping[str, byte
     return out.getvalue()
 
 
-def rewrite_file(path: Path, edits: Mapping[str, Edit],
-                 additions: Mapping[str, bytes] | None = None) -> None:
-    """:func:`rewrite` a package on disk, replacing it atomically."""
-    replace_file(path, rewrite(path.read_bytes(), edits, additions))
-
-
 def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` over ``path`` atomically (a reader never sees half a package)."""
     with atomic_path(path) as tmp:

@@ -5,9 +5,10 @@ it by code for every build rather than keeping a binary in git: it starts from p
 own default (so every style name pandoc writes exists), then python-docx gives it the
 report's look: Open Sans (with Arial named as the fallback Word should substitute on a
 machine without it), headings in the report's blue, the paragraph styles the Lua
-filters name with ``custom-style`` (Recommendation, Case Study, Key Findings, Draft),
-language en-GB, the partners' names in the footer and, in a draft, the draft stamp in
-the header of every page.
+filters name with ``custom-style`` (Recommendation, Case Study, Key Findings, Draft) and
+the Word edition adds (Quote, Verso, the contents list's TOC 1 and TOC 2), references
+with a hanging indent, language en-GB, the partners' names in the footer and, in a
+draft, the draft stamp in the header of every page.
 """
 
 from __future__ import annotations
