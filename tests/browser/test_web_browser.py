@@ -179,6 +179,33 @@ def test_phone_layout_figures_legible_tables_signposted_no_page_scroll(browser, 
         page.close()
 
 
+def test_sidebar_title_never_covers_a_navigation_item(browser, served):
+    """On a wide screen whose sidebar scrolls, every navigation link in view can be hit
+    (the report's title, often two lines, used to stick over the first items)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 420})
+    try:
+        page.goto(served + "02-practice/", wait_until="load")
+        for offset in (0, 12, 24, 48):
+            covered = page.evaluate(
+                """offset => {
+                  const wrap = document.querySelector(
+                    '.md-sidebar--primary .md-sidebar__scrollwrap');
+                  wrap.scrollTop = offset;
+                  const box = wrap.getBoundingClientRect();
+                  const hidden = [];
+                  for (const a of wrap.querySelectorAll('.md-nav--primary a.md-nav__link')) {
+                    const r = a.getBoundingClientRect();
+                    if (r.height === 0 || r.top < box.top || r.bottom > box.bottom) continue;
+                    const hit = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+                    if (!a.contains(hit)) hidden.push(a.textContent.trim());
+                  }
+                  return hidden;
+                }""", offset)
+            assert covered == [], (offset, covered)
+    finally:
+        page.close()
+
+
 def test_search_and_every_page_request_only_the_local_host(browser, served, site):
     requests: list[str] = []
     page = browser.new_page()
