@@ -56,13 +56,24 @@ WIDE_TABLE = "\n\n" + "\n".join([
     ": Referrals by agency, wide enough to scroll on a phone {#tbl-wide}",
 ]) + "\n"
 
+# A chart drawn for a wide page: 12-unit labels on an 800-unit width would be 5 px on a phone.
+WIDE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="120" viewBox="0 0 800 120" '
+    'role="img"><title>Referrals by quarter</title>'
+    '<rect x="10" y="10" width="700" height="40" fill="#1d4e89"/>'
+    '<text x="10" y="80" font-size="12">Quarter 1: 2,511 referrals</text>'
+    '<text x="500" y="80" font-size="16">Quarter 4: 2,926</text></svg>')
+WIDE_FIGURE = ("\n![Referrals by quarter.](images/wide.svg){#fig-wide fig-alt=\"Bar chart: "
+               "2,511 referrals in the first quarter and 2,926 in the fourth.\"}\n")
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("web-browser") / "constructs"
     shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
     practice = root / "chapters" / "02-practice.md"
-    practice.write_text(practice.read_text() + WIDE_TABLE)
+    practice.write_text(practice.read_text() + WIDE_TABLE + WIDE_FIGURE)
+    (root / "chapters" / "images" / "wide.svg").write_text(WIDE_SVG)
     return _built_site(root)
 
 
