@@ -30,9 +30,10 @@ class LeakFound(Exception):
 
 def _previous(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing, unreadable or damaged: start afresh
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _entry(context: BuildContext, result: EditionResult) -> dict:
@@ -51,9 +52,8 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         from report.checks.consent import scan_built_files
     except ImportError:  # pragma: no cover - consent module not present yet
         return
-    paths = [p for p in ([result.path] if result.path.is_file() else
-                         sorted(result.path.rglob("*"))) if p.is_file()]
-    leaks = scan_built_files(paths, context.manuscript)
+    # The folder itself (not its files): a page's path is its URL, scanned as well.
+    leaks = scan_built_files([result.path], context.manuscript)
     if leaks:
         import shutil
 
@@ -99,23 +99,60 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     entries = {name: entry for name, entry in previous.get("editions", {}).items()
                if state.get(name) == source
                and (manuscript.root / entry.get("path", "")).exists()}
-    for name in editions:
-        if progress:
-            progress(name, "start")
-        result = builder(name)(context)
-        _privacy_gate(context, result)
-        entries[name] = _entry(context, result)
-        for message in context.warnings:
-            if warn:
-                warn(f"{name}: {message}")
-        context.warnings.clear()
-        if progress:
-            progress(name, "done")
-    if "web" in editions:
-        # The site links every edition under downloads/; those built after it are copied now.
-        from report.editions.web import add_downloads
+    done: list[str] = []
+    try:
+        for name in editions:
+            if progress:
+                progress(name, "start")
+            result = builder(name)(context)
+            entries[name] = _entry(context, result)
+            _privacy_gate(context, result)
+            done.append(name)
+            for message in context.warnings:
+                if warn:
+                    warn(f"{name}: {message}")
+            context.warnings.clear()
+            if progress:
+                progress(name, "done")
+        if "web" in editions:
+            # The site links every edition under downloads/; those built after it are
+            # copied now.
+            from report.editions.web import add_downloads
 
-        add_downloads(context)
+            add_downloads(context)
+    except BaseException:
+        # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
+        # true: editions rebuilt so far are recorded, deleted ones are not listed.
+        try:
+            if done:
+                _record(context, manifest_path, state_path, state, entries, done, source)
+            else:
+                _drop_missing(manuscript.root, manifest_path, previous)
+        except OSError:
+            pass  # the previous manifest stays as it was (written atomically)
+        raise
+    return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def _drop_missing(root: Path, manifest_path: Path, previous: dict) -> None:
+    """The previous manifest, less the editions whose files are gone (a refused build
+    deletes what it built)."""
+    editions = previous.get("editions")
+    if not isinstance(editions, dict):
+        return
+    kept = {name: entry for name, entry in editions.items()
+            if isinstance(entry, dict) and (root / entry.get("path", "")).exists()}
+    if kept != editions:
+        write_text(manifest_path, json.dumps({**previous, "editions": kept}, indent=2) + "\n")
+
+
+def _record(context: BuildContext, manifest_path: Path, state_path: Path, state: dict,
+            entries: dict, done: list[str], source: str) -> dict:
+    """Write ``manifest.json`` (and the sources each entry was built from), listing only
+    editions whose files are there."""
+    manuscript = context.manuscript
+    entries = {name: entry for name, entry in entries.items()
+               if (manuscript.root / entry.get("path", "")).exists()}
     manifest = {
         "title": manuscript.manifest.full_title,
         "version": manuscript.manifest.version,
@@ -126,6 +163,6 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     }
     write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
     state = {name: key for name, key in state.items() if name in entries}
-    state.update({name: source for name in editions})
+    state.update({name: source for name in done if name in entries})
     write_text(state_path, json.dumps(state, indent=2) + "\n")
     return manifest

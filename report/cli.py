@@ -5,13 +5,18 @@ Exit codes follow the contract: 0 success, 1 findings or a refused gate, 2 bad i
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from pathlib import Path
 
 import click
 
-from report.errors import EXIT_BAD_INPUT, InputError
+from report.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, InputError
+
+# What the machine, not the input, does wrong when a command writes.
+WRITE_FAULTS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
+                          errno.EDQUOT, errno.EFBIG})
 
 # One module per verb, imported only when that verb runs: ``report serve`` or
 # ``report review status`` should not pay for importing WeasyPrint and MkDocs.
@@ -52,6 +57,14 @@ class ReportGroup(click.Group):
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except OSError as exc:
+            if exc.errno not in WRITE_FAULTS:
+                raise
+            # A full disk or a read-only folder: nothing was half-written (every output
+            # goes through a temporary file), so one line says what to fix.
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"{where}cannot write: {exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_FINDINGS)
 
     def main(self, *args, **kwargs):
         # Click's own usage errors exit 2 already, as the contract wants.

@@ -8,8 +8,11 @@ into place only when complete: a crash or a refused build leaves the previous ou
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,3 +66,22 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def die_with_parent() -> None:
+    """Make this (worker) process die when the build that started it dies.
+
+    A killed build (``kill -9``, a cancelled CI job) must not leave layout workers
+    running and writing into ``build/``. Linux delivers SIGKILL to the worker when its
+    parent ends (``PR_SET_PDEATHSIG``); elsewhere the pool's own shutdown has to do.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)

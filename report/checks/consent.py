@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from report.checks.findings import Finding, position
 from report.manuscript.contributors import (
@@ -64,7 +65,11 @@ _REASONS = {
 
 # ------------------------------------------------------------------------- folding
 
-_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Characters that show nothing (or a blank) and split a name for a pattern: soft hyphens,
+# zero-width and bidirectional marks, word joiners (all Unicode format characters, Cf)
+# and the fillers and joiners that are not.
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f\u115f\u1160\u17b4\u17b5"
+                       "\u180b\u180c\u180d\u180e\u3164\uffa0")
 _APOSTROPHES = frozenset("\u2019\u2018\u02bc\u2032`\u00b4")
 _HYPHENS = frozenset("\u2010\u2011")
 
@@ -77,7 +82,8 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     out: list[str] = []
     index: list[int] = []
     for offset, char in enumerate(text):
-        if char in _INVISIBLE:
+        if char in _INVISIBLE or unicodedata.category(char) == "Cf" \
+                or "\ufe00" <= char <= "\ufe0f":
             continue
         if char in _APOSTROPHES:
             replacement = "'"
@@ -463,8 +469,45 @@ def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
         yield "XMP metadata", markup_text(xmp)
 
 
+_URL_VALUE = re.compile(r"""(?:href|src|srcset|data|poster|content|action)\s*=\s*"""
+                        r"""(?:"([^"]*)"|'([^']*)')|<loc>([^<]*)</loc>""", re.I)
+
+
+def locator_words(locator: str) -> str:
+    """A file name, path or URL as words: ``/jane-doe/J%C3%A9r%C3%B4me_Doe.png`` reads
+    "jane doe Jérôme Doe png", so that the name patterns find a name a URL spells."""
+    return " ".join(re.sub(r"[\W_]+", " ", unquote(locator)).split())
+
+
+def _locators(data: bytes, suffix: str) -> str:
+    """The URLs a markup or JSON file holds, as words."""
+    text = html.unescape(data.decode("utf-8", errors="replace"))
+    if suffix == ".json":
+        found = re.findall(r'"([^"\s]*[/.#][^"\s]*)"', text)
+    else:
+        found = [next(g for g in m.groups() if g is not None) for m in _URL_VALUE.finditer(text)]
+    return "\n".join(locator_words(u) for u in found)
+
+
 def _file_texts(path: Path) -> Iterator[tuple[str, str]]:
     """``(part, text)`` for one built file of any kind the toolkit produces."""
+    yield from _file_contents(path)
+    suffix = path.suffix.lower()
+    if suffix in MARKUP_SUFFIXES | {".json"}:
+        yield "URLs", _locators(path.read_bytes(), suffix)
+    elif suffix == ".gz":
+        yield "URLs", _locators(gzip.decompress(path.read_bytes()), path.with_suffix("").suffix)
+    elif suffix in ZIP_SUFFIXES:
+        with zipfile.ZipFile(path) as archive:
+            yield "file names", "\n".join(locator_words(n) for n in archive.namelist())
+            for member in archive.namelist():
+                member_suffix = Path(member).suffix.lower()
+                if member_suffix in MARKUP_SUFFIXES | {".json"}:
+                    yield f"{member} (URLs)", _locators(archive.read(member), member_suffix)
+
+
+def _file_contents(path: Path) -> Iterator[tuple[str, str]]:
+    """``(part, text)`` of what one built file says."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         yield from _pdf_texts(path)
@@ -484,13 +527,15 @@ def _file_texts(path: Path) -> Iterator[tuple[str, str]]:
             yield "", text
 
 
-def _built_files(paths: Iterable[Path]) -> Iterator[Path]:
+def _built_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """Each file with its name as published (its path inside a folder given)."""
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file())
+            yield from sorted((p, p.relative_to(path).as_posix()) for p in path.rglob("*")
+                              if p.is_file())
         elif path.is_file():
-            yield path
+            yield path, path.name
 
 
 def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str) -> list[Leak]:
@@ -499,7 +544,9 @@ def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | s
     if not names:
         return []
     leaks: set[Leak] = set()
-    for path in _built_files(paths):
+    for path, published in _built_files(paths):
+        for record_id in find_names(locator_words(published), names):
+            leaks.add(Leak(path, record_id, "file name"))
         try:
             for part, text in _file_texts(path):
                 for record_id in find_names(text, names):

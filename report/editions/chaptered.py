@@ -27,6 +27,7 @@ structure tree, stays single-pass.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +41,7 @@ from report import __version__
 from report.editions import page_map
 from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, layout
-from report.outputs import atomic_path
+from report.outputs import die_with_parent, write_bytes, write_text
 
 CACHE_VERSION = "1"
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
@@ -90,16 +91,29 @@ def _lay_out(job: LayoutJob) -> LaidOut:
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
                             list(job.stylesheets), job.extra_css, **dict(job.options))
     result = LaidOut(pages, anchors)
-    Path(job.out).with_suffix(".json").write_text(json.dumps(asdict(result)))
+    write_text(Path(job.out).with_suffix(".json"), json.dumps(asdict(result)))
     return result
 
 
 def _cached(job: LayoutJob) -> LaidOut | None:
-    meta = Path(job.out).with_suffix(".json")
-    if Path(job.out).is_file() and meta.is_file():
-        data = json.loads(meta.read_text())
-        return LaidOut(data["pages"], data["anchors"])
-    return None
+    """The cached layout of ``job``, or None: a missing, truncated or damaged entry (a
+    full disk, a killed build) is a miss and is laid out again, never an error."""
+    pdf, meta = Path(job.out), Path(job.out).with_suffix(".json")
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        with pdf.open("rb") as part:
+            head = part.read(5)
+            part.seek(max(0, pdf.stat().st_size - 1024))
+            tail = part.read()
+    except (OSError, ValueError):
+        return None
+    pages, anchors = (data.get("pages"), data.get("anchors")) if isinstance(data, dict) \
+        else (None, None)
+    if (head != b"%PDF-" or b"%%EOF" not in tail or not isinstance(pages, int) or pages < 1
+            or not isinstance(anchors, dict)
+            or not all(isinstance(k, str) and isinstance(v, int) for k, v in anchors.items())):
+        return None
+    return LaidOut(pages, anchors)
 
 
 def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
@@ -115,7 +129,8 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     if len(todo) > 1 and workers > 1:
         # Largest parts first, so one long chapter does not finish last on its own.
         todo.sort(key=lambda job: len(job.document), reverse=True)
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                 initializer=die_with_parent) as pool:
             for job, result in zip(todo, pool.map(_lay_out, todo), strict=True):
                 results[job.key] = result
     else:
@@ -223,9 +238,12 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, laid, plan, first_part)
-            with atomic_path(out) as tmp:
-                book.save(tmp, deterministic_id=True, compress_streams=True,
-                          object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            # Saved in memory, then written by Python: QPDF aborts the process on a full
+            # disk, where Python raises an error the command reports in one line.
+            assembled = io.BytesIO()
+            book.save(assembled, deterministic_id=True, compress_streams=True,
+                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            write_bytes(out, assembled.getvalue())
             total = len(book.pages)
         finally:
             for source in sources.values():

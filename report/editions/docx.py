@@ -107,6 +107,7 @@ def build(context: BuildContext) -> EditionResult:
         package.refuse_missing_images(context.warnings[before:], "Word",
                                       context.manuscript.manifest.docs_dir)
         finished = docx_parts.finish(written.read_bytes(), pages=page_map.load(context),
-                                     boxes=BOXES, fonts=docx_parts.font_files())
+                                     boxes=BOXES, fonts=docx_parts.font_files(),
+                                     source_dir=context.manuscript.manifest.docs_dir)
     package.replace_file(out, finished)
     return EditionResult("docx", out, sha256=sha256_of(out))

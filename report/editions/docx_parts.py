@@ -22,11 +22,13 @@ import resvg_py
 from lxml import etree
 
 from report.editions import package
+from report.editions.pandoc_writer import repack
 from report.errors import InputError, Problem
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+PIC = "http://schemas.openxmlformats.org/drawingml/2006/picture"
 PR = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
@@ -264,7 +266,7 @@ def rasterise(svg: bytes, width_px: int, fonts: list[str]) -> bytes:
 
 
 def _figures(data: bytes, body: etree._Element, rels: etree._Element, types: etree._Element,
-             fonts: list[str]) -> dict[str, bytes]:
+             fonts: list[str], source_dir: str) -> dict[str, bytes]:
     """PNG for every SVG blip, SVG kept as Word's extension; returns the media to write."""
     targets = {r.get("Id"): r.get("Target") for r in rels}
     media: dict[str, bytes] = {}
@@ -282,8 +284,12 @@ def _figures(data: bytes, body: etree._Element, rels: etree._Element, types: etr
         try:
             png = rasterise(svg, max(1, round(inches * RASTER_DPI)), fonts)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(Problem(svg_target, None, f"Word edition: the SVG cannot be "
-                                     f"drawn as PNG ({exc})")) from None
+            picture = next(blip.iterancestors(f"{{{PIC}}}pic"), None)
+            named = picture.find(f".//{{{PIC}}}cNvPr") if picture is not None else None
+            source = named.get("descr") if named is not None and named.get("descr") else None
+            where = f"{source_dir}/{source}" if source else svg_target
+            raise InputError(Problem(where, None, "Word edition: the SVG cannot be drawn as "
+                                     f"PNG ({exc})")) from None
         if svg_blip is not None and embed in targets and embed != svg_id:
             media[f"word/{targets[embed]}"] = png  # pandoc's own fallback, redrawn by resvg
             continue
@@ -296,35 +302,31 @@ def _figures(data: bytes, body: etree._Element, rels: etree._Element, types: etr
         targets[png_id] = png_target
         media[f"word/{png_target}"] = png
         blip.set(f"{{{R}}}embed", png_id)
-        ext_list = blip.find(f"{{{A}}}extLst")
-        if ext_list is None:
-            ext_list = etree.SubElement(blip, f"{{{A}}}extLst")
-        ext = etree.SubElement(ext_list, f"{{{A}}}ext", uri=SVG_EXT)
-        etree.SubElement(ext, f"{{{ASVG}}}svgBlip", {f"{{{R}}}embed": svg_id},
-                         nsmap={"asvg": ASVG})
+        if svg_blip is None:  # the SVG was the picture itself: keep it as the extension
+            ext_list = blip.find(f"{{{A}}}extLst")
+            if ext_list is None:
+                ext_list = etree.SubElement(blip, f"{{{A}}}extLst")
+            ext = etree.SubElement(ext_list, f"{{{A}}}ext", uri=SVG_EXT)
+            etree.SubElement(ext, f"{{{ASVG}}}svgBlip", {f"{{{R}}}embed": svg_id},
+                             nsmap={"asvg": ASVG})
     return media
 
 
 def finish(data: bytes, *, pages: dict[str, str], boxes: dict[str, dict],
-           fonts: list[str]) -> bytes:
-    """The Word file with contents, boxes and figures completed."""
+           fonts: list[str], source_dir: str = "") -> bytes:
+    """The Word file with contents, boxes and figures completed; ``source_dir`` (the
+    tree's docs_dir) names a figure that cannot be drawn."""
     document = etree.fromstring(package.read(data, "word/document.xml"))
     rels = etree.fromstring(package.read(data, "word/_rels/document.xml.rels"))
     types = etree.fromstring(package.read(data, "[Content_Types].xml"))
     body = document.find(w("body"))
     draw_boxes(body, boxes)
     fill_contents(body, pages)
-    media = _figures(data, body, rels, types, fonts)
+    media = _figures(data, body, rels, types, fonts, source_dir)
     existing = set(package.names(data))
-
-    def replace(element: etree._Element):
-        return lambda _content: etree.tostring(element, xml_declaration=True,
-                                               encoding="UTF-8", standalone=True)
-
-    edits = {"word/document.xml": replace(document),
-             "word/_rels/document.xml.rels": replace(rels),
-             "[Content_Types].xml": replace(types)}
-    edits.update({name: (lambda _c, png=png: png) for name, png in media.items()
-                  if name in existing})
-    additions = {name: png for name, png in media.items() if name not in existing}
-    return package.rewrite(data, edits, additions)
+    changed = {"word/document.xml": package.xml_bytes(document),
+               "word/_rels/document.xml.rels": package.xml_bytes(rels),
+               "[Content_Types].xml": package.xml_bytes(types)}
+    changed.update({name: png for name, png in media.items() if name in existing})
+    new = [(name, png) for name, png in media.items() if name not in existing]
+    return repack(data, changed=changed, added={"word/document.xml": new} if new else None)

@@ -17,11 +17,15 @@ writes most of it; the few things it cannot say are set in the package afterward
 
 from __future__ import annotations
 
+import html
+import io
 import re
 import uuid
-from html import escape
+import zipfile
 from pathlib import Path
 from tempfile import TemporaryDirectory
+
+from PIL import Image
 
 from report.editions import EditionResult, package, verso
 from report.editions.context import BuildContext
@@ -34,6 +38,7 @@ from report.editions.pandoc_writer import (
     document,
     inlines,
     para,
+    repack,
     write,
 )
 from report.editions.stamp import sha256_of
@@ -106,8 +111,8 @@ def _copyright_page(context: BuildContext) -> list[dict]:
 
 
 def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit]:
-    """What pandoc's EPUB writer cannot set: the full title, the conformance claim, the
-    cover's alt text, each file's matter and the landmark where the body starts."""
+    """What pandoc's EPUB writer cannot set: the full title, the conformance claim, each
+    file's matter and the landmark where the body starts."""
     manifest = context.manuscript.manifest
     names = package.names(data)
     opf_name = next(n for n in names if n.endswith(".opf"))
@@ -123,18 +128,11 @@ def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit
     body_start = next((n for n, kind in kinds.items() if kind == "chapter"), None)
 
     def opf(content: bytes) -> bytes:
-        title = escape(manifest.full_title).encode()
+        title = html.escape(manifest.full_title).encode()
         content = re.sub(rb'(<dc:title id="epub-title-1">)[^<]*(</dc:title>)',
                          lambda m: m.group(1) + title + m.group(2), content, count=1)
         claim = f'  <meta property="dcterms:conformsTo">{CONFORMS_TO}</meta>\n  '.encode()
         return content.replace(b"</metadata>", claim + b"</metadata>", 1)
-
-    def cover(content: bytes) -> bytes:
-        alt = f"Cover: {manifest.full_title}"
-        if manifest.partners:
-            alt += f", a report of {' and '.join(manifest.partners)}"
-        return re.sub(rb"<svg ", f'<svg role="img" aria-label="{escape(alt)}" '.encode(),
-                      content, count=1)
 
     def nav(content: bytes) -> bytes:
         if body_start is None:
@@ -152,12 +150,75 @@ def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit
                                       f'<body epub:type="{MATTER[kind]}">'.encode(), content,
                                       count=1)
 
-    edits: dict[str, package.Edit] = {opf_name: opf,
-                                      base + "nav.xhtml": nav}
-    if base + "text/cover.xhtml" in names:
-        edits[base + "text/cover.xhtml"] = cover
+    edits: dict[str, package.Edit] = {opf_name: opf, base + "nav.xhtml": nav}
     edits.update({name: matter(kind) for name, kind in kinds.items()})
     return edits
+
+
+def _cover_alt(manifest: Manifest) -> str:
+    """The cover's text alternative: what it shows, the full title and who publishes it."""
+    alt = f"Cover: {manifest.full_title}"
+    if manifest.partners:
+        alt += f", a report of {' and '.join(manifest.partners)}"
+    return alt
+
+
+_COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" \
+lang="{lang}" xml:lang="{lang}">
+<head>
+  <meta charset="utf-8" />
+  <title>{title}</title>
+  <link rel="stylesheet" type="text/css" href="../styles/stylesheet1.css" />
+</head>
+<body id="cover">
+<div id="cover-image">
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" \
+version="1.1" width="100%" height="100%" viewBox="0 0 {width} {height}" \
+preserveAspectRatio="xMidYMid" role="img" aria-label="{alt}">
+<title>{alt}</title>
+<image width="{width}" height="{height}" xlink:href="../media/cover.png" />
+</svg>
+</div>
+</body>
+</html>
+"""
+
+
+def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str,
+           alt: str) -> bytes:
+    """Put the report's stylesheet and cover into the EPUB pandoc wrote.
+
+    The writer runs sandboxed, and pandoc's sandbox does not let it read ``--css`` or
+    ``--epub-cover-image``; so both are added here, as pandoc itself lays them out
+    (``styles/stylesheet1.css``, ``text/cover.xhtml`` first in the spine, the
+    ``cover-image`` item and the cover landmark).
+    """
+    width, height = Image.open(io.BytesIO(cover)).size
+    page = _COVER_PAGE.format(lang=html.escape(lang), title=html.escape(title),
+                              width=width, height=height, alt=html.escape(alt)).encode("utf-8")
+    source = zipfile.ZipFile(io.BytesIO(package))
+    nav = source.read("EPUB/nav.xhtml")
+    if b'id="landmarks"' in nav:
+        nav = nav.replace(b"<ol>\n", b'<ol>\n    <li>\n      <a href="text/cover.xhtml" '
+                          b'epub:type="cover">Cover</a>\n    </li>\n', 1)
+    opf = _with_cover(source.read("EPUB/content.opf").decode("utf-8")).encode("utf-8")
+    return repack(package, changed={"EPUB/styles/stylesheet1.css": css,
+                                    "EPUB/content.opf": opf, "EPUB/nav.xhtml": nav},
+                  added={"EPUB/styles/stylesheet1.css": [("EPUB/text/cover.xhtml", page),
+                                                         ("EPUB/media/cover.png", cover)]})
+
+
+def _with_cover(opf: str) -> str:
+    opf = opf.replace('<item id="stylesheet1"', '<item id="cover_xhtml" href="text/cover.xhtml" '
+                      'media-type="application/xhtml+xml" properties="svg" />\n    '
+                      '<item properties="cover-image" id="cover_png" href="media/cover.png" '
+                      'media-type="image/png" />\n    <item id="stylesheet1"', 1)
+    opf = opf.replace('<spine toc="ncx">\n',
+                      '<spine toc="ncx">\n    <itemref idref="cover_xhtml" />\n', 1)
+    return opf.replace("</guide>", '  <reference type="cover" title="Cover" '
+                       'href="text/cover.xhtml" />\n  </guide>', 1)
 
 
 def build(context: BuildContext) -> EditionResult:
@@ -175,23 +236,22 @@ def build(context: BuildContext) -> EditionResult:
         "toc-title": "Contents",
         **ACCESSIBILITY,
     })
+    doc = document(context, meta)
+    if context.draft:
+        _stamp_chapters(doc["blocks"], context.stamp)
+    _chapter_types(doc["blocks"])
+    doc["blocks"] = _copyright_page(context) + doc["blocks"]
+    args = ["--split-level=1", "--toc", "--toc-depth=2"]
+    for name in FONT_FILES:
+        args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
     with TemporaryDirectory(prefix="report-epub-") as tmp:
-        cover = Path(tmp) / "cover.png"
-        cover.write_bytes(cover_png(manifest, context.stamp if context.draft else None))
-        meta["cover-image"] = str(cover)
-        doc = document(context, meta)
-        if context.draft:
-            _stamp_chapters(doc["blocks"], context.stamp)
-        _chapter_types(doc["blocks"])
-        doc["blocks"] = _copyright_page(context) + doc["blocks"]
-        args = ["--split-level=1", "--toc", "--toc-depth=2", "--css", str(STYLES / "epub.css")]
-        for name in FONT_FILES:
-            args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
         written = Path(tmp) / out.name  # finished before it replaces the edition
         before = len(context.warnings)
         write(context, doc, written, "epub3", args)
-        package.refuse_missing_images(context.warnings[before:], "EPUB",
-                                      manifest.docs_dir)
-        data = written.read_bytes()
-    package.replace_file(out, package.rewrite(data, _package_edits(context, data)))
+        package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
+        dressed = _dress(written.read_bytes(), (STYLES / "epub.css").read_bytes(),
+                         cover_png(manifest, context.stamp if context.draft else None),
+                         manifest.full_title, manifest.language, _cover_alt(manifest))
+    finished = repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
+    package.replace_file(out, finished)
     return EditionResult("epub", out, sha256=sha256_of(out))

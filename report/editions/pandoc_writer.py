@@ -10,8 +10,12 @@ it into the Word file's custom properties, leaking paths and breaking reproducib
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import mimetypes
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from typing import Any
 from report.editions.context import BuildContext
 from report.outputs import atomic_path
 from report.render import pandoc
+from report.render.media import read_stripped
 
 Node = dict[str, Any]
 
@@ -109,20 +114,78 @@ def source_date_epoch(context: BuildContext) -> str:
     return str(int(context.provenance.date.timestamp()))
 
 
+# What pandoc writes for "now" when sandboxed: it may not read SOURCE_DATE_EPOCH then.
+_SANDBOX_EPOCH = b"1970-01-01T00:00:00Z"
+_DATED_PARTS = frozenset({"docProps/core.xml", "EPUB/content.opf"})
+
+
+def repack(package: bytes, date: dt.datetime | None = None,
+           changed: dict[str, bytes] | None = None,
+           added: dict[str, list[tuple[str, bytes]]] | None = None) -> bytes:
+    """A Word or EPUB package rewritten member by member, in the same order.
+
+    ``changed`` replaces members' contents; ``added`` puts new members after the one
+    named; ``date`` dates every member and the package's own "created/modified"
+    metadata (the sandboxed writer leaves them at the epoch).
+    """
+    changed, added = changed or {}, added or {}
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    stamp = date.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode() \
+        if date else None
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = changed.get(info.filename, None)
+            if data is None:
+                data = source.read(info)
+            if stamp and info.filename in _DATED_PARTS:
+                data = data.replace(_SANDBOX_EPOCH, stamp)
+            if date:
+                info.date_time = max(date.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+            target.writestr(info, data)
+            for name, extra in added.get(info.filename, []):
+                member = zipfile.ZipInfo(name, info.date_time)
+                member.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(member, extra)
+    return out.getvalue()
+
+
+def media_list(context: BuildContext, folder: Path) -> Path:
+    """The media bag's list for ``filters/mediabag.lua``: the images the resource gate
+    allowed, copied into ``folder`` without their metadata."""
+    lines = []
+    for number, (reference, path) in enumerate(sorted(context.rendered.resources.media.items())):
+        if "\t" in reference or "\n" in reference:
+            continue
+        copy = folder / f"{number}{path.suffix.lower()}"
+        copy.write_bytes(read_stripped(path))
+        mime = mimetypes.guess_type(path.name)[0] or ""
+        lines.append(f"{mime}\t{copy}\t{reference}\n")
+    listing = folder / "media.tsv"
+    listing.write_text("".join(lines), encoding="utf-8")
+    return listing
+
+
 def write(context: BuildContext, doc: dict[str, Any], out: Path, writer: str,
           args: list[str]) -> None:
     """Run pandoc's ``writer`` on ``doc`` and put the result at ``out`` atomically.
 
-    Images resolve against the tree's docs_dir only (the render has already refused
-    remote images and images outside the tree). pandoc's warnings go to the build's
-    warnings, not to the terminal.
+    The writer runs sandboxed in an empty folder: it reads only the files on its command
+    line and the media bag, which holds the images the resource gate allowed (stripped
+    of their metadata). pandoc's warnings go to the build's warnings, not the terminal.
     """
-    manuscript = context.manuscript
-    resources = manuscript.root / manuscript.manifest.docs_dir
     with tempfile.TemporaryDirectory(prefix="report-writer-") as tmp, atomic_path(out) as target:
-        source = Path(tmp) / "document.json"
+        folder = Path(tmp)
+        source = folder / "document.json"
         source.write_text(json.dumps(doc), encoding="utf-8")
-        result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(resources),
-                             *args, "-o", str(target), str(source)],
-                            env={"SOURCE_DATE_EPOCH": source_date_epoch(context)})
+        media = folder / "media"
+        media.mkdir()
+        listing = media_list(context, media)
+        result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(media),
+                             "--lua-filter", pandoc.filter_path("mediabag.lua"),
+                             *args, "-o", str(target), str(source)], cwd=media,
+                            env={"SOURCE_DATE_EPOCH": source_date_epoch(context),
+                                 "REPORT_MEDIA": str(listing)})
+        dated = repack(target.read_bytes(), context.provenance.date)
+        target.write_bytes(dated)
     context.warnings.extend(result.warnings)  # the build reports them per edition

@@ -13,6 +13,7 @@ draft, the draft stamp in the header of every page.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 
@@ -27,6 +28,7 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from report.editions import package
+from report.editions.pandoc_writer import repack
 from report.render import pandoc
 
 FONT = "Open Sans"
@@ -36,6 +38,7 @@ ACCENT = "1D4E89"
 BOX = "EEF3F9"
 DRAFT = "8A3B12"
 MUTED = "4A4A4A"
+REFERENCE_DATE = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the same report, the same bytes
 
 # The order of a paragraph's properties in WordprocessingML (Word rejects other orders).
 _PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
@@ -311,7 +314,8 @@ def reference_docx(title: str, partners: list[str], stamp: str | None) -> bytes:
     document.save(buffer)
     # python-docx does not model themes or font tables; a fixed date: the same report
     # gives the same reference document.
-    return package.rewrite(buffer.getvalue(), {
+    data = buffer.getvalue()
+    return repack(data, REFERENCE_DATE, changed=package.edited(data, {
         "word/theme/theme1.xml": package.xml_edit(_theme_fonts),
         "word/fontTable.xml": package.xml_edit(_font_table),
-    }, date=package.FIXED_DATE)
+    }))

@@ -37,6 +37,7 @@ from report.editions.context import BuildContext
 from report.errors import InputError
 from report.manuscript import Manuscript, load
 from report.render.html import ChapterHTML
+from report.render.media import read_stripped
 
 THEME_DIR = Path(__file__).resolve().parent / "web_theme"
 FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
@@ -159,6 +160,7 @@ class ReportPlugin(BasePlugin):
         return self._build
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self._publish_only_what_is_used(files, config)
         for name in FONTS:
             target = f"assets/report/fonts/{name}"
             if files.get_file_from_path(target) is None and (FONTS_DIR / name).is_file():
@@ -182,6 +184,36 @@ class ReportPlugin(BasePlugin):
     def _noindex(self) -> bool:
         context = self.build_context
         return context.noindex or context.draft
+
+    def _publish_only_what_is_used(self, files: Files, config: MkDocsConfig) -> None:
+        """Keep, of the files in docs_dir, only the chapters' pages and what they use.
+
+        Anything else an author keeps beside the chapters (notes, spreadsheets, scripts,
+        a symlink) would otherwise be published as it is, read by no check. Images go
+        out without their metadata (:mod:`report.render.media`).
+        """
+        docs = Path(config.docs_dir).resolve()
+        resources = self.build_context.rendered.resources
+        used = {p.resolve() for p in (*resources.media.values(), *resources.linked)}
+        pages = set(self._pages) | set(self._unrendered) | {HOME_PAGE}
+        listed = {str(u) for u in (*config.extra_css, *config.extra_javascript)}
+        for file in list(files):
+            if file.generated_by or not file.abs_src_path:
+                continue
+            source = Path(file.abs_src_path)
+            if not source.is_relative_to(docs) and not source.resolve().is_relative_to(docs):
+                continue  # the theme's own files
+            if file.is_documentation_page():
+                if file.src_uri not in pages:
+                    files.remove(file)
+            elif file.src_uri in listed and not source.is_symlink():
+                continue
+            elif source.resolve() in used:
+                files.remove(file)
+                files.append(File.generated(config, file.src_uri,
+                                            content=read_stripped(source.resolve())))
+            else:
+                files.remove(file)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         context = self.build_context
@@ -387,19 +419,14 @@ class ReportPlugin(BasePlugin):
 
     def _svg_text_sizes(self, chapter_page: ChapterPage) -> list[tuple[float, float] | None]:
         """For each image of a chapter, in order: an SVG's width in user units and its
-        smallest font size (read from the file inside docs_dir, nothing outside)."""
-        manuscript = self.build_context.manuscript
-        docs = (manuscript.root / manuscript.manifest.docs_dir).resolve()
-        base = posixpath.dirname(chapter_page.src_uri)
+        smallest font size, read from the file the resource gate allowed."""
+        media = self.build_context.rendered.resources.media
         sizes: list[tuple[float, float] | None] = []
         for img in chapter_page.chapter.element.iter("img"):
             src = img.get("src") or ""
-            path = (docs / posixpath.normpath(posixpath.join(base, src))).resolve()
-            if (urlsplit(src).scheme or not src.lower().endswith(".svg")
-                    or not path.is_relative_to(docs) or not path.is_file()):
-                sizes.append(None)
-                continue
-            sizes.append(svg_text_size(path.read_bytes()))
+            path = media.get(src)
+            sizes.append(svg_text_size(path.read_bytes())
+                         if path is not None and src.lower().endswith(".svg") else None)
         return sizes
 
     def on_post_build(self, config: MkDocsConfig) -> None:

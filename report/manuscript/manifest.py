@@ -14,10 +14,26 @@ from pathlib import Path
 from typing import Any
 
 from report.errors import InputError, Problem
-from report.manuscript import yamlsource
+from report.manuscript import tree, yamlsource
 
 MANIFEST = "mkdocs.yml"
 EDITION_NAMES = ("print", "digital", "web", "docx", "epub")
+# MkDocs plugins a report may name: each is code that runs during the build.
+PLUGINS = frozenset({"search", "report"})
+# Markdown extensions MkDocs may load (chapter pages are the render's, so only pages the
+# toolkit does not render use them): Python-Markdown's own, pymdownx and material's.
+EXTENSION_PREFIXES = ("markdown.extensions.", "pymdownx.", "material.")
+EXTENSIONS = frozenset({"abbr", "admonition", "attr_list", "codehilite", "def_list",
+                        "extra", "fenced_code", "footnotes", "legacy_attrs", "legacy_em",
+                        "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables",
+                        "toc", "wikilinks"})
+# Settings that make MkDocs run code or read files from outside the tree.
+REFUSED_SETTINGS = {
+    "INHERIT": "INHERIT not allowed: the manifest is one file in the tree",
+    "hooks": "hooks not allowed: a report's manifest runs no code",
+}
+# Files the manifest names under extra:, read by the build (through the tree's gate).
+EXTRA_FILES = ("bibliography", "csl", "print_profile", "terminology")
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,88 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+def _names(value: Any) -> list[tuple[str, int | None]]:
+    """Plugin or extension names with their lines: a list of names or one-key mappings,
+    or a mapping of names to options."""
+    if isinstance(value, dict):
+        return [(str(k), value.line_of(k) if isinstance(value, yamlsource.LinedDict) else None)
+                for k in value]
+    out: list[tuple[str, int | None]] = []
+    for index, item in enumerate(value if isinstance(value, list) else [value]):
+        line = value.line_of(index) if isinstance(value, yamlsource.LinedList) else None
+        for name in (item if isinstance(item, dict) else [item]):
+            out.append((str(name), line))
+    return out
+
+
+def _extension_allowed(name: str) -> bool:
+    return name in EXTENSIONS or name.startswith(EXTENSION_PREFIXES)
+
+
+def safety_problems(config: dict, root: Path) -> list[Problem]:
+    """Settings that would make MkDocs run code or read outside the tree.
+
+    Checked on the toolkit's own (safe) parse, before MkDocs, whose loader runs python
+    tags and whose ``hooks``, ``INHERIT`` and ``theme.custom_dir`` read any file.
+    """
+    problems: list[Problem] = []
+
+    def line(mapping: Any, key: str) -> int | None:
+        return mapping.line_of(key) if isinstance(mapping, yamlsource.LinedDict) else None
+
+    for key, message in REFUSED_SETTINGS.items():
+        if key in config:
+            problems.append(Problem(MANIFEST, line(config, key), message))
+    theme = config.get("theme")
+    if isinstance(theme, dict) and "custom_dir" in theme:
+        problems.append(Problem(MANIFEST, line(theme, "custom_dir"),
+                                "theme.custom_dir not allowed: the web edition's templates "
+                                "are the toolkit's"))
+    for name, at in _names(config.get("plugins") or []):
+        if name not in PLUGINS:
+            problems.append(Problem(MANIFEST, at, f"plugin {name!r} not allowed: a report "
+                                    f"uses only {', '.join(sorted(PLUGINS))}"))
+    for name, at in _names(config.get("markdown_extensions") or []):
+        if not _extension_allowed(name):
+            problems.append(Problem(MANIFEST, at, f"Markdown extension {name!r} not allowed"))
+    for key in ("docs_dir", "site_dir"):
+        value = config.get(key)
+        if value is not None:
+            try:
+                tree.resolve_folder(root, str(value))
+            except tree.Refused as exc:
+                problems.append(Problem(MANIFEST, line(config, key), f"{key} {exc}"))
+    extra = config.get("extra")
+    if isinstance(extra, dict):
+        for key in EXTRA_FILES:
+            for name in _string_list(extra.get(key)) if key in extra else []:
+                try:
+                    tree.resolve(root, name, must_exist=False)
+                except tree.Refused as exc:
+                    problems.append(Problem(MANIFEST, line(extra, key), f"extra.{key}: {exc}"))
+    return problems
+
+
+def nav_problems(nav: list[NavEntry], root: Path, docs_dir: str) -> list[Problem]:
+    """Chapters in nav must be files inside docs_dir once symlinks are resolved."""
+    problems: list[Problem] = []
+    try:
+        docs = tree.resolve_folder(root, docs_dir)
+    except tree.Refused:
+        return problems  # already reported against docs_dir
+    for entry in nav:
+        try:
+            target = tree.resolve(docs, entry.file, must_exist=False)
+        except tree.Refused as exc:
+            problems.append(Problem(MANIFEST, entry.line, f"nav entry {exc}"))
+            continue
+        if (docs / entry.file).is_symlink() or not tree.inside(docs, target):
+            problems.append(Problem(MANIFEST, entry.line,
+                                    f"nav entry is a symlink: {entry.file} (chapters are "
+                                    "files in the tree)"))
+    return problems
+
+
 def _flatten_nav(items: Any, path: str, problems: list[Problem]) -> list[NavEntry]:
     """MkDocs nav entries may be ``file``, ``{title: file}`` or nested sections."""
     entries: list[NavEntry] = []
@@ -105,10 +203,10 @@ def _string_list(value: Any) -> list[str]:
 def load_manifest(root: Path) -> Manifest:
     """Read and validate ``mkdocs.yml`` in the report tree."""
     path = root / MANIFEST
-    config = yamlsource.load(path, MANIFEST)
-    problems: list[Problem] = []
+    config = yamlsource.load(path, MANIFEST, tags=yamlsource.MKDOCS_TAGS)
     if not isinstance(config, dict):
         raise InputError(Problem(MANIFEST, 1, "expected a mapping of MkDocs settings"))
+    problems = safety_problems(config, root)
     extra = config.get("extra") or {}
     if not isinstance(extra, dict):
         problems.append(Problem(MANIFEST, config.line_of("extra"), "extra must be a mapping"))
@@ -138,6 +236,7 @@ def load_manifest(root: Path) -> Manifest:
                                     f"word target for {name} is not a number of words: "
                                     f"{value!r}"))
             del targets[name]
+    problems += nav_problems(nav, root, str(config.get("docs_dir") or "docs"))
     if problems:
         raise InputError(problems)
     return Manifest(

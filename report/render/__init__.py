@@ -13,11 +13,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
+
 from report import __version__
 from report.errors import InputError, Problem
-from report.manuscript import Manuscript
+from report.manuscript import Manuscript, tree
 from report.render import diagnostics, html, pandoc, parse, source
 from report.render.html import ChapterHTML
+from report.render.source import Resources
 
 FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua")
 DEFAULT_CSL = Path(__file__).resolve().parent.parent / "styles" / "harvard.csl"
@@ -51,6 +54,7 @@ class Rendered:
     recommendations: list[Recommendation]
     key: str
     warnings: list[str] = field(default_factory=list)
+    resources: Resources = field(default_factory=Resources)
 
     def chapter_of(self, label: str) -> str | None:
         found = self.labels.get(label)
@@ -65,19 +69,55 @@ def _contributors_markdown(manuscript: Manuscript) -> str:
     return contributors_markdown(manuscript)
 
 
+def _csl_path(manuscript: Manuscript, line: int | None) -> tuple[Path, list[Problem]]:
+    """The CSL style pandoc gets: the tree's (or the toolkit's), and for a dependent style
+    its independent parent, which must be a file in the tree too (pandoc would otherwise
+    fetch the parent's URL during the build)."""
+    if not manuscript.manifest.csl:
+        return DEFAULT_CSL, []
+    name = str(manuscript.manifest.csl)
+    try:
+        path = tree.resolve(manuscript.root, name)
+    except tree.Refused as exc:
+        return DEFAULT_CSL, [Problem("mkdocs.yml", line, f"extra.csl: {exc}")]
+    try:
+        style = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True,
+                                                       load_dtd=False))
+    except (etree.XMLSyntaxError, OSError) as exc:
+        return DEFAULT_CSL, [Problem("mkdocs.yml", line, f"extra.csl: not a CSL style: {exc}")]
+    parent = style.find(".//{http://purl.org/net/xbiblio/csl}link[@rel='independent-parent']")
+    if parent is None:
+        return path, []
+    href = parent.get("href", "")
+    try:
+        return tree.resolve(manuscript.root, href, path.parent), []
+    except tree.Refused as exc:
+        return DEFAULT_CSL, [Problem("mkdocs.yml", line,
+                                     f"extra.csl: its independent parent style must be a "
+                                     f"file in the tree ({exc})")]
+
+
 def _bibliography_args(manuscript: Manuscript) -> tuple[list[str], list[Problem]]:
+    """pandoc's bibliography and CSL arguments, every file through the tree's gate."""
     args: list[str] = []
     problems: list[Problem] = []
+    extra = manuscript.manifest.config.get("extra") or {}
+
+    def line(key: str) -> int | None:
+        return extra.line_of(key) if hasattr(extra, "line_of") else None
+
     for name in manuscript.manifest.bibliography:
-        path = manuscript.root / name
-        if not path.is_file():
-            problems.append(Problem("mkdocs.yml", manuscript.manifest.config["extra"].line_of(
-                "bibliography"), f"bibliography not found: {name}"))
+        try:
+            path = tree.resolve(manuscript.root, name)
+        except tree.Refused as exc:
+            message = (f"bibliography not found: {name}" if str(exc).startswith("not found")
+                       else f"extra.bibliography: {exc}")
+            problems.append(Problem("mkdocs.yml", line("bibliography"), message))
         else:
             args += ["--bibliography", str(path)]
-    csl = manuscript.root / manuscript.manifest.csl if manuscript.manifest.csl else DEFAULT_CSL
-    if csl.is_file():
-        args += ["--csl", str(csl)]
+    csl, csl_problems = _csl_path(manuscript, line("csl"))
+    problems += csl_problems
+    args += ["--csl", str(csl)]
     return args, problems
 
 
@@ -141,7 +181,7 @@ _memo: dict[str, Rendered] = {}
 
 def render(manuscript: Manuscript) -> Rendered:
     """Render the manuscript; raise :class:`InputError` with every problem found."""
-    problems = source.image_problems(manuscript)
+    problems: list[Problem] = []
     text = "\0".join(f"{c.rel}\0{c.kind}\0{c.label}\0{c.title}\0{c.draft}\0{c.body}"
                      for c in manuscript.chapters)
     contributors = _contributors_markdown(manuscript)
@@ -154,8 +194,9 @@ def render(manuscript: Manuscript) -> Rendered:
         return _memo[key]
     cache = parse.ParseCache(manuscript.build_dir / ".cache" / "parse")
     document, parse_problems = parse.parse_document(manuscript, cache)
-    if parse_problems:
-        raise InputError(parse_problems)
+    resources, gate_problems = source.gate(manuscript, document)
+    if parse_problems or gate_problems:
+        raise InputError(parse_problems + gate_problems)
     with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
         tmpdir = Path(tmp)
         diag_path = tmpdir / "diagnostics.jsonl"
@@ -182,7 +223,7 @@ def render(manuscript: Manuscript) -> Rendered:
     meta_json = _meta_of(ast)
     labels, recs = _labels_from(meta_json)
     chapters = html.split(html_out)
-    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings)
+    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings, resources)
     _memo.clear()
     _memo[key] = rendered
     return rendered

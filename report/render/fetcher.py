@@ -9,10 +9,15 @@ refuses everything else.
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from report.render.media import read_stripped
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".svg"})
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,8 +26,19 @@ class FetchRefused(ValueError):
     """Raised for any URL outside the allowed folders; WeasyPrint logs and skips it."""
 
 
+class _Stripped(URLFetcherResponse):
+    """An image's bytes without metadata. WeasyPrint re-reads a local raster image from
+    its ``path`` when the PDF is written (to save memory); without a path it keeps
+    these bytes, so the metadata stays out."""
+
+    @property
+    def path(self) -> None:
+        return None
+
+
 class TreeFetcher(URLFetcher):
-    """A WeasyPrint fetcher that reads only ``file:`` URLs below the allowed folders."""
+    """A WeasyPrint fetcher that reads only ``file:`` URLs below the allowed folders,
+    and gives images without their metadata (:mod:`report.render.media`)."""
 
     def __init__(self, *allowed: Path) -> None:
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
@@ -34,6 +50,11 @@ class TreeFetcher(URLFetcher):
             path = Path(unquote(parsed.path)).resolve()
             if not any(path == root or root in path.parents for root in self.roots):
                 raise FetchRefused(f"refused to read {path}: outside the report tree")
+            if not path.is_file():
+                raise FetchRefused(f"refused to read {path}: not a regular file")
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return _Stripped(url, read_stripped(path), {"Content-Type": mime})
         elif parsed.scheme != "data":
             raise FetchRefused(f"refused to fetch {url}: builds do not use the network")
         return super().fetch(url, headers)

@@ -53,10 +53,18 @@ RTS_OPTIONS = ["+RTS", "-A1m", "-RTS"]
 
 def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
         env: dict[str, str] | None = None) -> PandocResult:
-    """Run pandoc; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call only."""
+    """Run pandoc sandboxed; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call.
+
+    ``--sandbox`` keeps pandoc's readers and writers from reading any file but those
+    named on the command line, and from the network: an image, raw HTML media or a CSL
+    parent link pointing elsewhere is not followed even if the resource gate
+    (:mod:`report.render.source`) missed it. The writers get the files the gate allowed
+    through their media bag (``filters/mediabag.lua``). Lua filters are not sandboxed;
+    they are the toolkit's own.
+    """
     environment = {**os.environ, **env} if env else None
-    proc = subprocess.run([binary(), *RTS_OPTIONS, *args], input=stdin, capture_output=True,
-                          cwd=cwd, env=environment)
+    proc = subprocess.run([binary(), *RTS_OPTIONS, "--sandbox", *args], input=stdin,
+                          capture_output=True, cwd=cwd, env=environment)
     warnings = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
     if proc.returncode != 0:
         raise PandocFailed(f"pandoc {' '.join(args[:3])}… failed: " + "\n".join(warnings))

@@ -21,6 +21,7 @@ from report import __version__
 from report.errors import Problem
 from report.manuscript import Manuscript
 from report.manuscript.chapter import Chapter
+from report.outputs import write_text
 from report.render import pandoc
 from report.render.diagnostics import unclosed_div
 
@@ -49,9 +50,13 @@ class ParseCache:
     def parse(self, chapter: Chapter) -> dict:
         path = self.folder / f"{_key(chapter)}.json"
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-            pass
+            cached = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # missing, unreadable, truncated: a miss
+            cached = None
+        if (isinstance(cached, dict) and isinstance(cached.get("api"), list)
+                and isinstance(cached.get("blocks"), list)
+                and isinstance(cached.get("warnings"), list)):
+            return cached
         result = pandoc.run(["-f", pandoc.MARKDOWN, "-t", "json"],
                             stdin=chapter.body.encode("utf-8"))
         document = json.loads(result.stdout)
@@ -63,11 +68,8 @@ class ParseCache:
     def save(self) -> None:
         if not self.pending:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         for path, parsed in self.pending.items():
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(parsed), encoding="utf-8")
-            os.replace(tmp, path)
+            write_text(path, json.dumps(parsed))  # atomic: a crash leaves no half entry
         self.pending.clear()
 
 

@@ -267,6 +267,7 @@ def parse_review(text: str, rel: str) -> Any:
     libyaml and one schema pass first (a file may hold thousands of comments); only a
     file with a problem is parsed again, slowly, to report each problem with its line.
     """
+    yamlsource.check_limits(text, rel)  # an alias bomb would hang the quick path too
     try:
         quick = _stringify_dates(yaml.load(text, Loader=_Loader))
     except yaml.YAMLError:

@@ -87,6 +87,8 @@ def read(path: Path, display: str, round_text: RoundText) -> list[Marked]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(Problem(display, line, f"malformed JSON: {exc}")) from None
+    except RecursionError:  # Python's decoder bounds nesting by the recursion limit
+        raise InputError(Problem(display, 1, "JSON nested too deeply")) from None
     annotations = _annotations(data, display)
     chapters: dict[str, str] = {}
     foreign = []

@@ -38,6 +38,9 @@ TYPES = {"ge": "ge", "general": "ge", "te": "te", "technical": "te", "ed": "ed",
          "editorial": "ed"}
 
 
+MAX_ROWS = 20_000  # a consultation's comments; a million-row sheet is not one
+
+
 def _header(value: object) -> str:
     text = re.sub(r"[\s_]+", " ", str(value or "")).strip().lower().rstrip(".:*")
     return text
@@ -64,8 +67,11 @@ def _rows_xlsx(path: Path, display: str) -> list[tuple[int, list[object]]]:
         chosen = chosen or (sheets[0] if sheets else None)
         if chosen is None:
             return []
-        return [(index, list(row)) for index, row in
-                enumerate(chosen.iter_rows(values_only=True), start=1)]
+        rows = [(index, list(row)) for index, row in
+                enumerate(chosen.iter_rows(values_only=True, max_row=MAX_ROWS + 1), start=1)]
+        if len(rows) > MAX_ROWS:  # read in streaming mode, so a huge sheet stops here
+            raise refuse(display, f"more than {MAX_ROWS} rows: split the sheet")
+        return rows
     finally:
         workbook.close()
 

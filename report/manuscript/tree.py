@@ -1,0 +1,83 @@
+"""The one gate every resource of a build passes: regular files inside the report tree.
+
+A build must read nothing but the tree: a chapter, image, stylesheet, bibliography or
+CSL style pointing at ``/proc/self/environ``, ``../../secrets`` or a symlink out of the
+tree would copy that file into an edition, and a URL would tell a third party (or a
+service on the build machine) that the report is being built. So every reference the
+toolkit or one of its tools (pandoc, WeasyPrint, MkDocs) could follow is resolved here,
+after symlinks, and anything that is not a regular file inside the tree is refused with
+a message fit for ``path:line: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+# Link targets that only a reader's browser follows: no tool fetches them during a build.
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
+class Refused(ValueError):
+    """A reference the build will not follow; the message says why, for the author."""
+
+
+def scheme(reference: str) -> str | None:
+    """The URL scheme of ``reference`` in lower case, or None for a relative path."""
+    found = _SCHEME.match(reference.strip())
+    return found.group(0)[:-1].lower() if found else None
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` (symlinks resolved) is ``root`` or below it."""
+    resolved = path.resolve()
+    root = root.resolve()
+    return resolved == root or resolved.is_relative_to(root)
+
+
+def resolve(root: Path, reference: str, base: Path | None = None, *,
+            must_exist: bool = True) -> Path:
+    """The regular file in the tree that ``reference`` names, relative to ``base``.
+
+    ``reference`` is a path as an author writes it (URL-escaped or not, with or without a
+    ``#fragment``); ``base`` is the folder it is relative to (the tree's root if None).
+    Raises :class:`Refused` for a URL, an absolute path, anything outside the tree once
+    symlinks are resolved, and (with ``must_exist``) anything that is not a regular file.
+    """
+    text = reference.strip()
+    if scheme(text):
+        raise Refused(f"URL not allowed (builds read only the report tree): {reference}")
+    path_part = urlsplit(text).path if ("#" in text or "?" in text) else text
+    path_part = unquote(path_part)
+    if not path_part:
+        raise Refused(f"empty path: {reference!r}")
+    if path_part.startswith(("/", "\\")) or Path(path_part).is_absolute() or "\0" in path_part:
+        raise Refused(f"absolute path not allowed (builds read only the report tree): "
+                      f"{reference}")
+    root = root.resolve()
+    candidate = (base or root) / path_part
+    try:
+        target = candidate.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise Refused(f"cannot resolve {reference}: {exc}") from None
+    if target != root and not target.is_relative_to(root):
+        raise Refused(f"outside the report tree: {reference}")
+    if must_exist:
+        if not target.exists():
+            raise Refused(f"not found: {reference}")
+        if not target.is_file():
+            raise Refused(f"not a regular file: {reference}")
+    return target
+
+
+def resolve_folder(root: Path, reference: str) -> Path:
+    """A folder of the tree (such as ``docs_dir``), below the root, symlinks resolved."""
+    if scheme(reference) or Path(reference).is_absolute():
+        raise Refused(f"must be a folder inside the report tree: {reference}")
+    root = root.resolve()
+    target = (root / reference).resolve()
+    if target == root or not target.is_relative_to(root):
+        raise Refused(f"must be a folder inside the report tree: {reference}")
+    return target

@@ -1,0 +1,175 @@
+"""Faults lose nothing and block nothing: a damaged cache, a full disk, a read-only
+``build/``, a killed build and a refused build each leave the previous outputs and a
+true ``manifest.json``, with one line and an exit code instead of a traceback.
+
+The full disk and the read-only folder are real: a small tmpfs mounted on ``build/``
+(skipped where the tests may not mount, as on a laptop without root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import build_tree
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_damaged_cache_entries_are_misses(make_tree, run_report) -> None:
+    root = make_tree("minimal")
+    build_tree(root, "print")
+    pdf = root / "build" / "a-minimal-report-print.pdf"
+    pages = json.loads((root / "build" / "manifest.json").read_text())["editions"]["print"]
+    cache = root / "build" / ".cache"
+    damaged = [p for p in cache.rglob("*") if p.is_file() and p.suffix in (".json", ".pdf")]
+    assert any(p.parent.name == "layout" for p in damaged)
+    for number, path in enumerate(damaged):
+        path.write_bytes(b"" if number % 2 else path.read_bytes()[: len(path.read_bytes()) // 2])
+    result = run_report(root, "build", "print")
+    assert result.exit_code == 0, result.output
+    assert json.loads((root / "build" / "manifest.json").read_text())["editions"]["print"][
+        "pages"] == pages["pages"]
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    folder.mkdir(exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                              str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(folder: Path) -> None:
+    with (folder / "filler").open("wb") as out:
+        with contextlib.suppress(OSError):
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+
+
+def _leftovers(build: Path) -> list[str]:
+    return [p.name for p in build.rglob("*") if p.name.endswith(".tmp")
+            or p.name.startswith(".site.")]
+
+
+def test_full_disk_and_read_only_build_keep_previous_outputs(make_tree, run_report) -> None:
+    root = make_tree("constructs")
+    with small_disk(root / "build", "8m") as build:
+        first = run_report(root, "build", "docx")
+        assert first.exit_code == 0, first.output
+        docx = next(build.glob("*.docx"))
+        before = (_digest(docx), (build / "manifest.json").read_text())
+        chapter = root / "chapters" / "01-introduction.md"
+        chapter.write_text(chapter.read_text() + "\nA new paragraph.\n")
+        _fill(build)
+        full = run_report(root, "build", "docx", "epub", "web")
+        assert full.exit_code == 1, full.output
+        lines = [line for line in full.output.splitlines() if line.strip()]
+        assert any("No space left on device" in line for line in lines), full.output
+        assert "Traceback" not in full.output
+        assert (_digest(docx), (build / "manifest.json").read_text()) == before
+        assert _leftovers(build) == []
+        (build / "filler").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(build)], check=True)
+        readonly = run_report(root, "build", "docx")
+        assert readonly.exit_code == 1, readonly.output
+        assert "Read-only file system" in readonly.output and "Traceback" not in readonly.output
+        assert (_digest(docx), (build / "manifest.json").read_text()) == before
+
+
+def test_a_refused_build_leaves_no_deleted_edition_in_the_manifest(make_tree,
+                                                                   run_report) -> None:
+    root = make_tree("consent")
+    build_tree(root, "web", "docx")
+    chapter = root / "chapters" / "01-introduction.md"
+    # An entity the source check does not read, the built page does: the build refuses.
+    chapter.write_text(chapter.read_text() + "\nWe thank Wren&#32;Withdrawn for this.\n")
+    result = run_report(root, "build", "web")
+    assert result.exit_code == 1, result.output
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    assert "web" not in manifest["editions"]
+    for entry in manifest["editions"].values():
+        assert (root / entry["path"]).exists()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
+def test_layout_workers_die_with_a_killed_build(make_tree) -> None:
+    root = make_tree("constructs")
+    report = Path(sys.executable).parent / "report"
+    build = subprocess.Popen([str(report), "--root", str(root), "build", "print", "digital",
+                              "--jobs", "2"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and build.poll() is None:
+        workers = {c for c in _children(build.pid)
+                   if "python" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")}
+        if len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    if len(workers) < 2:
+        build.wait()
+        pytest.skip("the build finished before its layout workers could be seen")
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)]
+
+
+def _death_signal() -> int:
+    import ctypes
+
+    value = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+    return value.value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_layout_workers_are_set_to_die_with_their_parent() -> None:
+    """What makes the test above hold even when a worker is busy with a long chapter: the
+    kernel kills each layout worker as soon as the build that started it ends."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from report.outputs import die_with_parent
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(_death_signal).result() == 0
+    with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent) as pool:
+        assert pool.submit(_death_signal).result() == signal.SIGKILL
