@@ -5,7 +5,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-APT_PACKAGES := chromium epubcheck poppler-utils libgs-common librsvg2-bin shellcheck libreoffice-writer-nogui
+APT_PACKAGES := chromium epubcheck poppler-utils libgs-common shellcheck libreoffice-writer-nogui
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: report test lint system venv clean bench bench-scale
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 # Debian packages for the browser, EPUB and Word tests (Chromium for axe-core, epubcheck,
 # LibreOffice to render the Word edition as readers without Word see it).
 system:
-	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v rsvg-convert >/dev/null && command -v shellcheck >/dev/null && command -v soffice >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ]; then :; \
+	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v shellcheck >/dev/null && command -v soffice >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ]; then :; \
 	else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; fi
 
 $(NODE_STAMP): package.json
