@@ -111,11 +111,15 @@ def _in_the_render_words(manuscript: Manuscript, problems: list[Problem]) -> lis
     return sorted(merged, key=lambda p: (p.path, p.line or 0, p.column or 0))
 
 
+# The web edition offers every other edition for download, with its size: built last.
+BUILD_ORDER = tuple(e for e in EDITION_ORDER if e != "web") + ("web",)
+
+
 def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
           jobs: int = 1, progress=None, out_dir: Path | None = None,
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
-    editions = [e for e in EDITION_ORDER if e in set(editions)]
+    editions = [e for e in BUILD_ORDER if e in set(editions)]
     problems = manuscript_problems(manuscript)
     if problems:
         raise InputError(problems)

@@ -43,6 +43,7 @@ import pikepdf
 
 from report import __version__
 from report.editions import tagged as tagging
+from report.editions import page_map
 from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
@@ -233,6 +234,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
             page_numbers.setdefault(anchor, str(next_page + index))
         plan.append((main_job.key, result.pages))
         next_page += result.pages
+    page_map.save(context, page_numbers)  # for the Word edition's contents
 
     front_job = job("front", document(rendered, context, edition, chapters=front,
                                       page_numbers=page_numbers), extra_css + layer_css,
