@@ -42,8 +42,8 @@ import lxml.html
 import pikepdf
 
 from report import __version__
-from report.editions import tagged as tagging
 from report.editions import page_map
+from report.editions import tagged as tagging
 from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
