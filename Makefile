@@ -5,7 +5,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-APT_PACKAGES := chromium epubcheck poppler-utils libgs-common librsvg2-bin shellcheck icc-profiles-free argyll
+APT_PACKAGES := chromium epubcheck poppler-utils libgs-common shellcheck \
+		libreoffice-writer-nogui libreoffice-calc-nogui icc-profiles-free argyll
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: report test lint system venv clean bench bench-scale print-profile
@@ -19,9 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-# Debian packages for the browser and EPUB tests (Chromium for axe-core, epubcheck).
+# Debian packages for the accessibility checks and their tests (Chromium for axe-core,
+# epubcheck, poppler-utils): `report check --built` and `report release` need them, so
+# `make report` installs them too. LibreOffice renders the Word edition as readers without
+# Word see it, in the tests.
 system:
-	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v rsvg-convert >/dev/null && command -v shellcheck >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ] && [ -f /usr/share/color/icc/FOGRA39L.ti3 ] && [ -f /usr/share/color/icc/FOGRA29L.ti3 ] && command -v colprof >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v epubcheck >/dev/null && command -v pdftotext >/dev/null && command -v shellcheck >/dev/null && command -v soffice >/dev/null && [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ] && [ -f /usr/share/color/icc/FOGRA39L.ti3 ] && [ -f /usr/share/color/icc/FOGRA29L.ti3 ] && command -v colprof >/dev/null; then :; \
 	else $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; fi
 
 $(NODE_STAMP): package.json
@@ -40,7 +44,9 @@ report/styles/icc/%.icc:
 	  mkdir -p $(@D) && mv $$tmp/$*.icc $@ && rm -rf $$tmp; \
 	else echo "note: colprof or $*.ti3 missing (apt-get install argyll icc-profiles-free): the print PDF will not be PDF/X-4"; fi
 
-report: $(STAMP) print-profile
+# Every user's set-up: the toolkit, Chromium, epubcheck and axe-core, the print profiles,
+# then every edition.
+report: $(STAMP) system $(NODE_STAMP) print-profile
 	$(BIN)/report build
 
 lint: $(STAMP)

@@ -15,7 +15,7 @@ from report.editions import EDITION_ORDER, EditionResult, builder
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
-from report.outputs import write_text
+from report.outputs import remove_stale_temporaries, write_text
 
 MANIFEST_NAME = "manifest.json"
 
@@ -64,25 +64,67 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         raise LeakFound([str(leak) for leak in leaks])
 
 
-def consent_problems(manuscript: Manuscript) -> list[Problem]:
-    """Names without consent in the manuscript stop a build before anything is written."""
+def manuscript_problems(manuscript: Manuscript) -> list[Problem]:
+    """Every error ``report check`` finds in the sources, sorted by file and line: names
+    without consent, personal names in attributions, error-level terms not kept with a
+    reason, unknown labels and citations, missing images. A build stops on all of them
+    at once, before anything is written, so that one run shows the author every fix."""
+    from report.checks.runner import manuscript_findings
+
+    errors = sorted({f for f in manuscript_findings(manuscript) if f.severity == "error"},
+                    key=lambda f: (f.path, f.line, f.column, f.code))
+    problems = [Problem(f.path, f.line, f"{f.code} {f.message}", f.column) for f in errors]
+    return _in_the_render_words(manuscript, problems) if problems else []
+
+
+# What the render judges too, through the tree's resolver: labels, citations, images,
+# links and resources, fenced divs.
+RENDER_JUDGES = frozenset({"STRUCT010", "STRUCT011", "STRUCT020", "STRUCT030", "STRUCT031",
+                           "STRUCT032", "STRUCT041", "STRUCT060"})
+
+
+def _in_the_render_words(manuscript: Manuscript, problems: list[Problem]) -> list[Problem]:
+    """The render judges images, resources outside the tree, labels and citations itself
+    and says more precisely what is wrong ("absolute path not allowed"); where it speaks
+    of a line the checks found, its words replace theirs. Asked only once the build is
+    refused, so a good build renders once; a refused build leaves no ``build/`` behind."""
+    import shutil
+
+    from report.render import render
+
+    if not any(p.message.split(" ", 1)[0] in RENDER_JUDGES for p in problems):
+        return problems
+    had_build_dir = manuscript.build_dir.exists()
     try:
-        from report.checks.consent import consent_findings
-    except ImportError:  # pragma: no cover
-        return []
-    return [Problem(f.path, f.line, f"{f.code} {f.message}", f.column)
-            for f in consent_findings(manuscript) if f.severity == "error"]
+        render(manuscript)
+    except InputError as exc:
+        rendered = exc.problems
+    except Exception:  # noqa: BLE001 - the checks' problems are reported all the same
+        return problems
+    else:
+        return problems
+    finally:
+        if not had_build_dir:
+            shutil.rmtree(manuscript.build_dir, ignore_errors=True)
+    said = {(p.path, p.line) for p in rendered}
+    merged = [p for p in problems if (p.path, p.line) not in said] + rendered
+    return sorted(merged, key=lambda p: (p.path, p.line or 0, p.column or 0))
+
+
+# The web edition offers every other edition for download, with its size: built last.
+BUILD_ORDER = tuple(e for e in EDITION_ORDER if e != "web") + ("web",)
 
 
 def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
           jobs: int = 1, progress=None, out_dir: Path | None = None,
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
-    editions = [e for e in EDITION_ORDER if e in set(editions)]
-    problems = consent_problems(manuscript)
+    editions = [e for e in BUILD_ORDER if e in set(editions)]
+    problems = manuscript_problems(manuscript)
     if problems:
         raise InputError(problems)
     context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)
+    remove_stale_temporaries(context.path("."))  # what a killed build left behind
     _ = context.rendered  # render first: bad input stops the build before any layout
     manifest_path = context.path(MANIFEST_NAME)
     previous = _previous(manifest_path)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import errno
 import importlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -31,6 +33,48 @@ COMMANDS = {
     "review": ("report.commands.review", "Consultation rounds: packs, comments, answers."),
     "serve": ("report.commands.serve", "Live preview of the web edition on 127.0.0.1."),
 }
+
+
+class WholeHelpGroup(click.Group):
+    """A group whose command list shows each sub-command's first sentence whole, wrapped,
+    rather than cut at the terminal width with "..." (``report review --help``)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def hoist_root(args: list[str]) -> list[str]:
+    """``--root DIR`` moved before the verb, so that ``report check --root .`` works as
+    ``report --root . check`` does (people type the option where they think of it)."""
+    args = list(args)
+    verb = None
+    for i, arg in enumerate(args):
+        if arg in COMMANDS and (i == 0 or args[i - 1] != "--root"):
+            verb = i
+            break
+    if verb is None:
+        return args
+    end = args.index("--") if "--" in args[verb:] else len(args)
+    i = verb + 1
+    while i < end:
+        if args[i] == "--root" and i + 1 < end:
+            value = args[i:i + 2]
+            del args[i:i + 2]
+            args[verb:verb] = value
+            verb += 2
+            continue
+        if args[i].startswith("--root="):
+            args.insert(verb, args.pop(i))
+            verb += 1
+        i += 1
+    return args
 
 
 class ReportGroup(click.Group):
@@ -66,9 +110,20 @@ class ReportGroup(click.Group):
             click.echo(f"{where}cannot write: {exc.strerror or exc}", err=True)
             ctx.exit(EXIT_FINDINGS)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_root(args))
+
     def main(self, *args, **kwargs):
-        # Click's own usage errors exit 2 already, as the contract wants.
+        # Click's own usage errors exit 2 already, as the contract wants. A terminated
+        # command (SIGTERM: a cancelled CI job) unwinds like Ctrl-C, so that every
+        # temporary file and folder is removed on the way out.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminated)
         return super().main(*args, **kwargs)
+
+
+def _terminated(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 @click.group(cls=ReportGroup)

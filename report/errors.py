@@ -38,3 +38,8 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BuildStopped(Exception):
+    """A build that cannot produce a correct file stops, with one line saying why;
+    nothing is written (the CLI exits 1)."""

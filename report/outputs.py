@@ -59,6 +59,36 @@ def atomic_dir(target: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+STALE_AFTER = 3600  # seconds: no single output takes an hour to write
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove what a killed command left in ``folder``: temporary files and folders of
+    :func:`atomic_path` and :func:`atomic_dir` untouched for an hour.
+
+    A ``kill -9`` (or a power cut) runs no clean-up code, so the next build does it.
+    """
+    import time
+
+    now = time.time() if now is None else now
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.rglob(".*"):
+        temporary = (path.is_file() and path.name.endswith(".tmp")) or (
+            path.is_dir() and path.name.startswith(".site."))
+        try:
+            if temporary and now - path.lstat().st_mtime > STALE_AFTER:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
 def write_bytes(target: Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)

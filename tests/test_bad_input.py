@@ -118,6 +118,45 @@ def test_an_unclosed_fenced_div_is_an_error_at_its_line(make_tree, run_report) -
     assert not (root / "build").exists()
 
 
+def test_build_reports_every_problem_at_once_sorted_by_file_and_line(make_tree,
+                                                                     run_report) -> None:
+    """Issue 17: four problems in one chapter, a name in an attribution and an error-level
+    term in another, all in one run, before anything is built."""
+    root = make_tree("constructs", commit=False)
+    practice = "chapters/02-practice.md"
+    first = _append(root / practice, "See also @rec-nowhere for more.\n")
+    _append(root / practice, "As shown before [@nosuchkey2020].\n")
+    _append(root / practice, '![A chart.](images/missing.png){#fig-missing fig-alt="A chart."}\n')
+    _append(root / practice, "![Another chart.](images/referrals.svg){#fig-second}\n")
+    intro = "chapters/01-introduction.md"
+    quote = _append(root / intro, '::: {.quote by="Sarah Johnson, personal adviser"}\n'
+                                  "Words.\n:::\n\nNo child sex workers, only children.\n")
+    result = run_report(root, "build", "print")
+    assert result.exit_code == 2, result.output
+    lines = [entry for entry in result.stderr.splitlines() if entry.strip()]
+    where = [(path, int(line)) for path, line, *_ in (entry.split(":") for entry in lines)]
+    assert where == [(intro, quote), (intro, quote + 4), (practice, first),
+                     (practice, first + 2), (practice, first + 4), (practice, first + 6)]
+    assert "NAME-ATTRIBUTION" in lines[0] and "TERM019" in lines[1]
+    assert not (root / "build").exists()
+
+
+def test_an_error_level_term_stops_the_build_unless_kept_with_a_reason(make_tree,
+                                                                        run_report) -> None:
+    root = make_tree("constructs", commit=False)
+    chapter = root / "chapters/01-introduction.md"
+    original = chapter.read_text()
+    line = _append(chapter, "The Home Office called them illegal immigrants.\n")
+    result = run_report(root, "build", "docx")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"chapters/01-introduction.md:{line}:29: TERM022 avoid")
+    assert not (root / "build").exists()
+    chapter.write_text(original + "\n<!-- report: allow TERM022 the Home Office's words, "
+                       "quoted to show them -->\nThe Home Office called them illegal immigrants.\n")
+    kept = run_report(root, "build", "docx")
+    assert kept.exit_code == 0, kept.output
+
+
 def test_a_word_target_that_is_not_a_number(make_tree, run_report) -> None:
     root = make_tree("constructs", commit=False)
     manifest = root / "mkdocs.yml"

@@ -22,7 +22,7 @@ STRUCTURE = "chapters/02-structure.md"
 
 
 def findings_of(run_report, root: Path, *args: str) -> list[dict]:
-    result = run_report(root, "check", "--format", "json", *args)
+    result = run_report(root, "check", "--format", "json", "--severity", "info", *args)
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout)
 
@@ -125,16 +125,17 @@ def test_json_is_one_document_and_the_summary_goes_to_stderr(run_report, tree):
 def test_text_is_one_finding_a_line_sorted(run_report, tree):
     result = run_report(tree, "check")
     lines = result.stdout.splitlines()
-    assert lines and all(re.match(r"^[\w./-]+:\d+:\d+: [A-Z]+\d+ \S", line) for line in lines)
+    assert lines and all(re.match(r"^[\w./-]+:\d+:\d+: [A-Z]+\d+ (error|warning): \S", line)
+                         for line in lines)
     keys = [(p, int(a), int(b)) for p, a, b in (line.split(":")[:3] for line in lines)]
     assert keys == sorted(keys)
-    assert f"{LANGUAGE}:7:37: TERM001 " in result.stdout
+    assert f"{LANGUAGE}:7:37: TERM001 error: avoid " in result.stdout
     assert re.search(r"\d+ findings: \d+ errors", result.stderr)
 
 
 def test_github_format_has_file_line_col(run_report, tree):
     expected = findings_of(run_report, tree)
-    result = run_report(tree, "check", "--format", "github")
+    result = run_report(tree, "check", "--format", "github", "--severity", "info")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == len(expected)
@@ -180,7 +181,7 @@ def test_sarif_validates_against_the_schema(run_report, tree, tmp_path):
     if not Path(checker).exists():
         pytest.skip("check-jsonschema is not installed (test extra)")
     schema = _sarif_schema()
-    result = run_report(tree, "check", "--format", "sarif")
+    result = run_report(tree, "check", "--format", "sarif", "--severity", "info")
     assert result.exit_code == 1
     out = tmp_path / "check.sarif"
     out.write_text(result.stdout, encoding="utf-8")
@@ -275,3 +276,36 @@ def test_plain_english(run_report, tmp_path):
     target = next(f for f in findings if f["code"] == "PLAIN004")
     assert "35 words" in target["message"] and "under" in target["message"]
     assert at(findings, "mkdocs.yml", "PLAIN005") == [(6, 1)]
+
+
+def test_info_is_off_by_default_and_the_summary_counts_by_severity(run_report, tree):
+    every = findings_of(run_report, tree)
+    infos = [f for f in every if f["severity"] == "info"]
+    assert infos  # the tree holds some, so the filter below can fail
+    result = run_report(tree, "check")
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(every) - len(infos)
+    assert not [line for line in lines if " info: " in line]
+    errors = sum(f["severity"] == "error" for f in every)
+    warnings = sum(f["severity"] == "warning" for f in every)
+    assert result.stderr.splitlines()[0] == (
+        f"{errors + warnings} findings: {errors} errors, {warnings} warnings "
+        f"({len(infos)} more at info level: --severity info).")
+    only_errors = run_report(tree, "check", "--severity", "error")
+    assert len(only_errors.stdout.splitlines()) == errors
+    assert {line.split(": ")[1].split()[1] for line in only_errors.stdout.splitlines()} \
+        == {"error"}
+
+
+def test_a_path_argument_narrows_the_findings(run_report, tree, monkeypatch):
+    result = run_report(tree, "check", STRUCTURE)
+    paths = {line.split(":")[0] for line in result.stdout.splitlines()}
+    assert paths == {STRUCTURE}
+    monkeypatch.chdir(tree / "chapters")  # as a shell completes it, from the current folder
+    again = run_report(tree, "check", "02-structure.md")
+    assert again.stdout == result.stdout
+    folder = run_report(tree, "check", "chapters")
+    assert {line.split(":")[0] for line in folder.stdout.splitlines()} == {LANGUAGE, STRUCTURE}
+    missing = run_report(tree, "check", "nowhere.md")
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith("nowhere.md: no such file or folder")

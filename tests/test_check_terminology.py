@@ -116,3 +116,30 @@ def test_allow_comment_names_several_codes_including_hyphenated_ones(tmp_path):
     text = ("# T\n\n<!-- report: allow CONSENT-NAME, TERM016 quoted from a 1980s headline -->\n"
             "The rent boy headline.\n")
     assert check(tmp_path, text) == []
+
+
+# Issue 17: every new entry with an example it catches and a near miss it leaves alone.
+@pytest.mark.parametrize(("code", "caught", "near_miss"), [
+    ("TERM022", "an illegal immigrant", "the Illegal Migration Act 2023"),
+    ("TERM022", "illegal migrants", "an illegal entrant under the 1971 Act"),
+    ("TERM023", "bogus asylum seekers", "children seeking asylum"),
+    ("TERM023", "failed asylum seekers", "asylum seekers whose claims were refused"),
+    ("TERM024", "consensual sexual activity", "non-consensual sexual activity"),
+    ("TERM024", "a consensual relationship", "a consensus among agencies"),
+    ("TERM025", "had sex with a 14-year-old", "sex and relationships education"),
+    ("TERM025", "underage sex", "had sex with an adult partner"),
+])
+def test_new_terms_catch_and_leave_near_misses(tmp_path, code, caught, near_miss):
+    assert code in {f[0] for f in check(tmp_path, f"# T\n\nWe read {caught} here.\n")}
+    assert not [f for f in check(tmp_path, f"# T\n\nWe read {near_miss} here.\n")
+                if f[0] == code]
+
+
+@pytest.mark.parametrize(("caught", "near_miss"), [
+    ("putting themselves at risk", "putting children at risk"),
+    ("risk-taking behaviour", "risk assessment"),
+    ("her older boyfriend", "her older brother"),
+])
+def test_victim_blaming_phrases_are_caught(tmp_path, caught, near_miss):
+    assert check(tmp_path, f"# T\n\nWe read {caught} here.\n")
+    assert check(tmp_path, f"# T\n\nWe read {near_miss} here.\n") == []

@@ -70,7 +70,7 @@ def test_report_check_exits_1_and_report_build_writes_nothing(tree: Path) -> Non
     runner = CliRunner()
     check = runner.invoke(main, ["--root", str(tree), "check"])
     assert check.exit_code == 1
-    assert (f"chapters/01-introduction.md:{line}:13: CONSENT-NAME name of contributor "
+    assert (f"chapters/01-introduction.md:{line}:13: CONSENT-NAME error: name of contributor "
             "'wwithdrawn'") in check.stdout
     build = runner.invoke(main, ["--root", str(tree), "build", "digital"])
     assert build.exit_code != 0

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 from lxml import etree
+from PIL import Image
 
 from report.editions.context import BuildContext
 from report.manuscript import load
-from tests.conftest import build_tree, built_copy
+from tests.conftest import build_tree, built_copy, commit_all
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -93,7 +96,7 @@ def test_custom_styles_defined_and_applied(draft: Path) -> None:
     styles = part(draft, "word/styles.xml")
     names = {s.find(f"{W}name").get(f"{W}val"): s.get(f"{W}styleId")
              for s in styles.iter(f"{W}style") if s.find(f"{W}name") is not None}
-    for name in ("Recommendation", "Case Study", "Key Findings", "Draft"):
+    for name in ("Recommendation", "Case Study", "Key Findings", "Quote", "Draft"):
         assert name in names, f"style {name} missing"
         style = styles.find(f"{W}style[@{W}styleId='{names[name]}']")
         assert style.find(f"{W}pPr/{W}pBdr") is not None, f"{name} is not boxed"
@@ -105,6 +108,115 @@ def test_custom_styles_defined_and_applied(draft: Path) -> None:
     drafts = styled(draft, names["Draft"])
     assert "Delegates said this; to be confirmed." in drafts
     assert any(line.startswith("Draft text to be confirmed: this chapter") for line in drafts)
+
+
+def boxes(root: Path) -> dict[str, etree._Element]:
+    """The one-cell tables that draw the report's boxes, by the text of their first line."""
+    body = part(root, "word/document.xml")
+    found = {}
+    for table in body.iter(f"{W}tbl"):
+        cells = table.findall(f"{W}tr/{W}tc")
+        if len(cells) == 1 and table.find(f"{W}tblPr/{W}tblBorders") is not None:
+            found[text(cells[0].find(f"{W}p"))] = table
+    return found
+
+
+def test_every_box_holds_all_its_content(draft: Path) -> None:
+    """Lists, quotes and every paragraph of a box sit inside its one cell, which has a
+    border and stays on one page with its label."""
+    found = boxes(draft)
+    contents = {
+        "Key findings": ["Guardians help."],
+        "Case study 1: A composite case": ["A composite, anonymised case. See Table 1."],
+        "We saw children first as children.": ["— practitioner, local authority (illustrative)"],
+        "Draft text to be confirmed.": ["Delegates said this; to be confirmed."],
+        "Recommendation 2 (to: Department for Education)": [
+            "Give every child a guardian, as Recommendation 1 also needs."],
+    }
+    for label, inside in contents.items():
+        assert label in found, (label, list(found))
+        table = found[label]
+        cell_text = [text(p) for p in table.iter(f"{W}p")]
+        for line in inside:
+            assert line in cell_text, (label, cell_text)
+        borders = table.find(f"{W}tblPr/{W}tblBorders")
+        assert any(b.get(f"{W}val") not in ("nil", "none") for b in borders), label
+        assert table.find(f"{W}tr/{W}trPr/{W}cantSplit") is not None, label
+    label = found["Key findings"].find(f".//{W}p")
+    assert label.find(f"{W}pPr/{W}keepNext") is not None
+    assert found["Key findings"].find(f".//{W}numPr") is not None, "the bullet is in the box"
+    body = part(draft, "word/document.xml")
+    assert not [b for b in body.iter(f"{W}bookmarkStart")
+                if b.get(f"{W}name").startswith("report-box-")], "markers left behind"
+
+
+def test_title_verso(final: Path) -> None:
+    verso = styled(final, "Verso")
+    assert verso[:5] == ["© Example Lodge and Example Commissioner",
+                         "This publication is licensed under the Open Government Licence v3.0.",
+                         "ISBN 978-1-0000-0000-1 (print)", "ISBN 978-1-0000-0000-2 (PDF)",
+                         "ISBN 978-1-0000-0000-3 (EPUB)"]
+    assert re.fullmatch(r"Version 1\.2\.0 · [0-9a-f]{7}", verso[5])
+
+
+def test_contents_filled_in_and_still_a_field(draft: Path) -> None:
+    body = part(draft, "word/document.xml")
+    sdt = body.find(f".//{W}sdt")
+    entries = [p for p in sdt.iter(f"{W}p")
+               if (p.find(f"{W}pPr/{W}pStyle") is not None
+                   and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") in ("TOC1", "TOC2"))]
+    assert [text(p) for p in entries] == [
+        "Foreword", "Summary of recommendations", "1 Introduction", "1.1 Scope", "2 Practice",
+        "Appendix A Contributors", "References"]
+    bookmarks = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}
+    for entry in entries:
+        assert entry.find(f"{W}hyperlink").get(f"{W}anchor") in bookmarks
+    kinds = [c.get(f"{W}fldCharType") for c in sdt.iter(f"{W}fldChar")]
+    assert kinds[:2] == ["begin", "separate"] and kinds[-1] == "end"
+    assert any(i.text.startswith("TOC ") for i in sdt.iter(f"{W}instrText"))
+    # after the title verso
+    children = list(body.find(f"{W}body"))
+    verso = [i for i, c in enumerate(children) if c.tag == f"{W}p"
+             and c.find(f"{W}pPr/{W}pStyle[@{W}val='Verso']") is not None]
+    assert verso and children.index(sdt) == verso[-1] + 1
+
+
+def contents_pages(root: Path) -> dict[str, str | None]:
+    """Each contents entry's text and the page its PAGEREF field shows (None: no page)."""
+    sdt = part(root, "word/document.xml").find(f".//{W}sdt")
+    found: dict[str, str | None] = {}
+    for link in sdt.iter(f"{W}hyperlink"):
+        runs = list(link.iter(f"{W}r"))
+        title = text(runs[0])
+        begin = [i for i, r in enumerate(runs) if r.find(f"{W}instrText") is not None]
+        found[title] = text(runs[begin[0] + 2]) if begin else None
+    return found
+
+
+def test_contents_page_numbers_come_from_the_print_edition(draft: Path,
+                                                            tmp_path_factory) -> None:
+    assert set(contents_pages(draft).values()) == {None}, "no print edition: no page numbers"
+    root = built_copy(tmp_path_factory, "docx-with-print", "print", "docx")
+    printed = json.loads((root / "build" / ".cache" / "print-pages.json").read_text())["pages"]
+    pages = contents_pages(root)
+    assert pages["1 Introduction"] == printed["ch-introduction"] == "1"
+    assert pages["1.1 Scope"] == printed["sec-scope"]
+    assert pages["2 Practice"] == printed["ch-practice"]
+    assert pages["References"] == printed["ch-references"]
+    assert pages["Foreword"] is None  # front matter: the print edition numbers it apart
+    pdf = root / "build" / "constructs-report-print.pdf"
+    practice = int(printed["ch-practice"])
+    # the print edition's page with that folio shows the chapter (front matter first)
+    text_of = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                             check=True).stdout.split("\f")
+    folio_pages = [t for t in text_of if "Practice" in t and f"\n{practice}\n" in f"\n{t}\n"]
+    assert folio_pages, "the print page map does not match the print edition's folios"
+
+
+def test_references_hang(draft: Path) -> None:
+    styles = part(draft, "word/styles.xml")
+    indent = styles.find(f"{W}style[@{W}styleId='Bibliography']/{W}pPr/{W}ind")
+    assert int(indent.get(f"{W}hanging")) > 0 and int(indent.get(f"{W}left")) > 0
 
 
 def test_headings_in_report_blue_and_open_sans(draft: Path) -> None:
@@ -135,6 +247,16 @@ def test_internal_links_have_bookmarks(draft: Path) -> None:
         assert label in anchors, f"no link to {label}"
     missing = set(anchors) - bookmarks
     assert not missing, f"links without a bookmark: {missing}"
+
+
+def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
+    body = part(draft, "word/document.xml")
+    heads = {text(p): p for p in body.iter(f"{W}p")
+             if text(p).startswith("Recommendation ") and " — in " in text(p)}
+    assert list(heads) == ["Recommendation 1 (to: Home Office) — in Section 1.1",
+                           "Recommendation 2 (to: Department for Education) — in Chapter 2"]
+    anchors = [[h.get(f"{W}anchor") for h in p.iter(f"{W}hyperlink")] for p in heads.values()]
+    assert anchors == [["rec-data", "sec-scope"], ["rec-guardians", "ch-practice"]]
 
 
 def test_image_has_alt_text(draft: Path) -> None:
@@ -198,15 +320,54 @@ def test_every_paragraph_style_used_is_defined(draft: Path) -> None:
     assert used - styles == set()
 
 
-@pytest.mark.skipif(not shutil.which("rsvg-convert"),
-                    reason="rsvg-convert (Debian librsvg2-bin) absent: pandoc embeds SVG only")
-def test_svg_figure_has_png_fallback(draft: Path) -> None:
-    """Word before 2016 and other readers need a PNG beside the SVG; pandoc makes it with
-    rsvg-convert."""
+def test_svg_figure_is_a_png_with_the_svg_kept(draft: Path) -> None:
+    """Word before 2016, LibreOffice and online viewers draw the PNG; later Word the SVG.
+    The PNG is drawn by resvg (a wheel), whether or not rsvg-convert is installed."""
     with zipfile.ZipFile(docx_path(draft)) as package:
-        media = [n for n in package.namelist() if n.startswith("word/media/")]
-    assert any(n.endswith(".svg") for n in media) and any(n.endswith(".png") for n in media)
+        media = {n: package.read(n) for n in package.namelist() if n.startswith("word/media/")}
+    pngs = [data for name, data in media.items() if name.endswith(".png")]
+    assert any(n.endswith(".svg") for n in media) and len(pngs) == 1
+    image = Image.open(io.BytesIO(pngs[0]))
+    assert image.width >= 1000, image.size  # 300 dpi at the figure's width
+    assert len(image.convert("RGB").getcolors(1 << 20)) > 2, "an empty picture"
     body = part(draft, "word/document.xml")
     blips = list(body.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip"))
     embed = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
-    assert blips and all(b.get(embed) for b in blips)
+    rels = {r.get("Id"): r.get("Target") for r in part(draft, "word/_rels/document.xml.rels")}
+    assert blips and all(rels[b.get(embed)].endswith(".png") for b in blips)
+    svg = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
+    assert all(rels[b.find(f".//{svg}").get(embed)].endswith(".svg") for b in blips)
+
+
+def test_libreoffice_shows_contents_boxes_and_verso(final: Path, tmp_path: Path) -> None:
+    """LibreOffice (as online viewers do) shows what the file holds without updating
+    fields: the contents page lists the headings."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (Debian libreoffice-writer-nogui; "
+                    "`make system`)")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx_path(final))],
+                   check=True, capture_output=True, timeout=300)
+    pdf = tmp_path / (docx_path(final).stem + ".pdf")
+    pages = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+             for n in range(1, 5)]
+    contents = next(page for page in pages if "Contents" in page and "Scope" in page)
+    lines = [" ".join(line.split()) for line in contents.splitlines() if line.strip()]
+    for entry in ("Foreword", "Summary of recommendations", "1 Introduction", "1.1 Scope",
+                  "2 Practice", "Appendix A Contributors", "References"):
+        assert any(line.startswith(entry) for line in lines), (entry, lines)
+    assert any("ISBN 978-1-0000-0000-3 (EPUB)" in page for page in pages)
+
+
+def test_a_figure_that_cannot_be_included_stops_the_build(make_tree, run_report) -> None:
+    """Never a tick beside a Word file that lacks a figure: exit 2, nothing written."""
+    root = make_tree("constructs")
+    (root / "chapters" / "images" / "referrals.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='400' height='200'><rect")
+    commit_all(root)
+    result = run_report(root, "build", "docx")
+    assert result.exit_code == 2, result.output
+    assert "referrals.svg" in result.output and "✓" not in result.output
+    assert not (root / "build" / "constructs-report.docx").exists()

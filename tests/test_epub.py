@@ -98,7 +98,7 @@ def test_metadata(draft: Path) -> None:
     _path, opf = package_document(draft)
     assert opf.get("version") == "3.0"
     meta = opf.find(f"{OPF}metadata")
-    assert meta.findtext(f"{DC}title") == "Constructs Report"
+    assert meta.findtext(f"{DC}title") == "Constructs Report: Every construct once"
     assert meta.findtext(f"{DC}language") == "en-GB"
     assert [c.text for c in meta.iter(f"{DC}creator")] == ["Research Associate"]
     assert meta.findtext(f"{DC}publisher") == "Example Lodge and Example Commissioner"
@@ -185,3 +185,69 @@ def test_identifier_without_isbn_is_a_stable_uuid() -> None:
     assert identifier(later) != first
     with_isbn = Manifest(root=Path("."), title="T", isbn={"epub": "978-0-00-000002-6"})
     assert identifier(with_isbn) == {"scheme": "ISBN-13", "text": "urn:isbn:978-0-00-000002-6"}
+
+
+def test_accessibility_metadata(draft: Path) -> None:
+    """EPUB Accessibility 1.1 discovery metadata and the conformance claim (checked here
+    because Ace by DAISY, an npm package driving its own browser, does not run offline)."""
+    _path, opf = package_document(draft)
+    meta = opf.find(f"{OPF}metadata")
+
+    def values(prop: str) -> list[str]:
+        return [m.text for m in meta.iter(f"{OPF}meta") if m.get("property") == prop]
+
+    assert values("schema:accessMode") == ["textual", "visual"]
+    assert values("schema:accessModeSufficient") == ["textual"]
+    assert {"alternativeText", "readingOrder", "structuralNavigation", "tableOfContents",
+            "displayTransformability"} <= set(values("schema:accessibilityFeature"))
+    assert values("schema:accessibilityHazard") == ["none"]
+    assert len(values("schema:accessibilitySummary")[0]) > 80
+    assert values("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+
+
+def test_landmarks_and_matter(draft: Path) -> None:
+    opf_path, opf = package_document(draft)
+    base = opf_path.rsplit("/", 1)[0] + "/"
+    nav_item = opf.find(f".//{OPF}item[@properties='nav']")
+    nav = etree.fromstring(read(draft, base + nav_item.get("href")))
+    landmarks = nav.find(f".//{XHTML}nav[@{EPUB_NS}type='landmarks']")
+    marks = {a.get(f"{EPUB_NS}type"): a.get("href") for a in landmarks.iter(f"{XHTML}a")}
+    assert {"cover", "toc", "bodymatter"} <= set(marks)
+    start = etree.fromstring(read(draft, base + marks["bodymatter"]))
+    assert start.find(f".//{XHTML}section").get("id") == "ch-introduction"
+    matter = {label: page.find(f"{XHTML}body").get(f"{EPUB_NS}type")
+              for label, page in chapter_files(draft).items()}
+    assert matter == {"ch-foreword": "frontmatter", "ch-summary": "frontmatter",
+                      "ch-introduction": "bodymatter", "ch-practice": "bodymatter",
+                      "ch-contributors": "backmatter", "ch-references": "backmatter"}
+    types = {label: page.find(f".//{XHTML}section").get(f"{EPUB_NS}type")
+             for label, page in chapter_files(draft).items()}
+    assert types["ch-references"] == "bibliography" and types["ch-introduction"] == "chapter"
+
+
+def test_copyright_page_and_cover_alt(final: Path) -> None:
+    opf_path, opf = package_document(final)
+    base = opf_path.rsplit("/", 1)[0] + "/"
+    items = {i.get("id"): i.get("href") for i in opf.iter(f"{OPF}item")}
+    spine = [items[ref.get("idref")] for ref in opf.iter(f"{OPF}itemref")]
+    pages = [etree.fromstring(read(final, base + href)) for href in spine]
+    copyright_at = next(i for i, page in enumerate(pages)
+                        if page.find(f".//{XHTML}section[@{EPUB_NS}type='copyright-page']")
+                        is not None)
+    first_chapter = next(i for i, page in enumerate(pages)
+                         if page.find(f".//{XHTML}section[@id='ch-foreword']") is not None)
+    assert copyright_at < first_chapter
+    text = " ".join(" ".join(pages[copyright_at].itertext()).split())
+    assert "ISBN 978-1-0000-0003-0 (EPUB)" in text
+    assert "licensed under the Open Government Licence v3.0" in text
+    cover = next(page for page in pages if page.find(".//{http://www.w3.org/2000/svg}svg")
+                 is not None)
+    label = cover.find(".//{http://www.w3.org/2000/svg}svg").get("aria-label")
+    assert label.startswith("Cover: Constructs Report: Every construct once")
+
+
+def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
+    summary = chapter_files(draft)["ch-summary"]
+    where = summary.findall(f".//{XHTML}span[@class='rec-where']/{XHTML}a")
+    assert [(a.text, a.get("href").split("#")[-1]) for a in where] == [
+        ("Section 1.1", "sec-scope"), ("Chapter 2", "ch-practice")]

@@ -70,3 +70,51 @@ def test_a_new_commit_changes_the_stamp_without_laying_chapters_out_again(make_t
     # commit, so only they are laid out again.
     assert len(after) - len(reused) == 2, (len(first), len(after), len(reused))
     assert pages(root / PRINT)[-1].text != stamp_before
+
+
+DIGITAL = "build/constructs-report.pdf"
+
+
+def _digital_cache(root: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns
+            for p in (root / "build/.cache/layout/digital").glob("*.pdf")}
+
+
+def _digital_pages(root: Path) -> tuple[list[str], list[str]]:
+    from pypdf import PdfReader
+
+    return ([normalise(page.text) for page in pages(root / DIGITAL)],
+            list(PdfReader(str(root / DIGITAL)).page_labels))
+
+
+def test_digital_rebuild_after_a_one_chapter_edit_lays_out_only_that_chapter(make_tree) -> None:
+    """Final builds: a draft's stamp (front matter and stamp layer) follows the commit."""
+    root = make_tree("constructs")
+    build_tree(root, "digital", "--final", "--jobs", "2")
+    before = _digital_cache(root)
+    practice = root / "chapters/02-practice.md"
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "digital", "--final", "--jobs", "2")
+    after = _digital_cache(root)
+    laid_out_again = set(after) - set(before)
+    assert len(laid_out_again) == 1, laid_out_again  # the chapter; its page numbers held
+    assert all(after[name] == before[name] for name in set(before) & set(after))
+    cached = _digital_pages(root)
+    assert any("referrals grew" in text for text in cached[0])
+
+    shutil.rmtree(root / "build")
+    build_tree(root, "digital", "--final", "--jobs", "1")
+    assert _digital_pages(root) == cached
+
+
+def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
+    root = make_tree("constructs")
+    build_tree(root, "print", "digital", "--jobs", "1")
+    cold = _digital_pages(root), _page_texts(root)
+    entries = sorted((root / "build/.cache/layout/digital").glob("*.pdf"))
+    entries[0].write_bytes(b"%PDF-1.7\nnot a PDF any more")
+    entries[1].with_suffix(".json").write_text("{not json")
+    printed = sorted((root / "build/.cache/layout").glob("*.pdf"))
+    printed[0].write_bytes(printed[0].read_bytes()[: 100])
+    build_tree(root, "print", "digital", "--jobs", "1")
+    assert (_digital_pages(root), _page_texts(root)) == cold

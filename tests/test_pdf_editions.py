@@ -11,6 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from report.checks.built import pdf_accessibility_findings
 from tests.conftest import TREES, build_tree, commit_all
 from tests.pdftext import STAMP, normalise, outline, pages
 
@@ -249,6 +250,51 @@ def test_print_without_profile_claims_no_pdfx(tmp_path: Path, monkeypatch) -> No
             assert "PDF/X" not in pdf.Root.Metadata.read_bytes().decode()
 
 
+def test_digital_passes_the_pdfua_checker(built: Path) -> None:
+    assert pdf_accessibility_findings(edition(built, "digital")) == []
+
+
+def test_digital_parts_merge_into_one_structure_tree(built: Path) -> None:
+    """One Document element; every page and annotation keyed once in the ParentTree; each
+    cross-part link a GoTo to a named destination the book has, tagged as a Link whose
+    OBJR is that annotation; every element ID in the IDTree."""
+    with pikepdf.open(edition(built, "digital")) as pdf:
+        root = pdf.Root.StructTreeRoot
+        assert len(root.K) == 1 and root.K[0].S == "/Document"
+        nums = root.ParentTree.Nums
+        parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        page_keys = [int(page.StructParents) for page in pdf.pages]
+        assert len(set(page_keys)) == len(page_keys)
+        destinations = set(pikepdf.NameTree(pdf.Root.Names.Dests).keys())
+        ids = set(pikepdf.NameTree(root.IDTree).keys())
+        goto = 0
+        annotation_keys = []
+        for page_key, page in zip(page_keys, pdf.pages, strict=True):
+            assert isinstance(parent_tree[page_key], pikepdf.Array)
+            for annotation in page.get("/Annots", []):
+                key = int(annotation.StructParent)
+                annotation_keys.append(key)
+                link = parent_tree[key]
+                assert link.S == "/Link"
+                assert any(kid.get("/Obj") == annotation for kid in link.K
+                           if isinstance(kid, pikepdf.Dictionary))
+                action = annotation.get("/A")
+                if action is not None and action.S == "/GoTo":
+                    assert str(action.D) in destinations
+                    goto += 1
+        assert goto >= 10  # contents, summary of recommendations, cross-references
+        assert len(set(annotation_keys) | set(page_keys)) == len(annotation_keys) + len(page_keys)
+        assert int(root.ParentTreeNextKey) > max(parent_tree)
+        stack = [root.K[0]]
+        while stack:
+            element = stack.pop()
+            if "/ID" in element:
+                assert str(element.ID) in ids
+            kids = element.get("/K")
+            stack += [kid for kid in (kids if isinstance(kids, pikepdf.Array) else [kids])
+                      if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+
+
 def test_title_page_names_both_partners(built: Path) -> None:
     title_page = next(p for p in pages(edition(built, "print")) if "A joint report of" in p.text)
     assert "<br>" not in title_page.text
@@ -280,3 +326,4 @@ def test_the_plainest_tree_builds_every_edition(make_tree, run_report) -> None:
     text = normalise(" ".join(p.text for p in pages(root / manifest["editions"]["print"]["path"])))
     assert "1 Introduction" in text or "1Introduction" in text
     assert "Plain paragraphs only." in text
+    assert pdf_accessibility_findings(root / manifest["editions"]["digital"]["path"]) == []

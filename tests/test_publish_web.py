@@ -15,8 +15,9 @@ from report.manuscript import load
 
 @pytest.fixture
 def tree(make_tree) -> Path:
+    """A final build: a draft's pages are all noindex (it is not for circulation)."""
     root = make_tree("constructs")
-    build(load(root), ["web"])
+    build(load(root), ["web"], final=True)
     return root
 
 
@@ -57,7 +58,7 @@ def test_publishing_again_keeps_history_and_skips_an_unchanged_site(tree, remote
     assert remote.commit("gh-pages").hexsha == first
     chapter = tree / "chapters" / "01-introduction.md"
     chapter.write_text(chapter.read_text() + "\nA sentence added after the first push.\n")
-    build(load(tree), ["web"])
+    build(load(tree), ["web"], final=True)
     assert run_report(tree, "publish", "web", "--remote", remote.git_dir).exit_code == 0
     second = remote.commit("gh-pages")
     assert [p.hexsha for p in second.parents] == [first]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,13 @@ def test_summary_links_each_recommendation_to_its_chapter_page(built):
     assert links == ["../01-introduction/#rec-data", "../02-practice/#rec-guardians"]
 
 
+def test_summary_says_where_each_recommendation_stands(built):
+    summary = content(page(built, "summary"))
+    where = summary.xpath(".//span[@class='rec-where']/a")
+    assert [(a.text, a.get("href")) for a in where] == [
+        ("Section 1.1", "../01-introduction/#sec-scope"), ("Chapter 2", "../02-practice/")]
+
+
 def test_images_resolve_and_have_alt(built):
     practice = page(built, "02-practice")
     images = practice.xpath("//article//img")
@@ -133,7 +141,8 @@ def test_every_page_is_en_gb_stamped_and_requests_nothing_elsewhere(built):
         assert tree.get("lang") == "en-GB", path
         stamp = tree.xpath("//*[@class='report-stamp']/text()")
         assert stamp and stamp[0].startswith("Draft 1.2.0 · "), path
-        assert not tree.xpath("//meta[@name='robots']"), path
+        # a draft is not for circulation: no page may be indexed
+        assert tree.xpath("//head/meta[@name='robots']/@content") == ["noindex"], path
         for attribute in ("src", "href"):
             for node in tree.xpath(f"//*[self::script or self::link or self::img or "
                                    f"self::iframe or self::source][@{attribute}]"):
@@ -141,6 +150,7 @@ def test_every_page_is_en_gb_stamped_and_requests_nothing_elsewhere(built):
     css = "".join(p.read_text(errors="ignore") for p in site.rglob("*.css"))
     assert "fonts.googleapis" not in css and "@import url(http" not in css
     assert (site / "assets" / "report" / "fonts" / "OpenSans-Regular.ttf").is_file()
+    assert (site / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
 
 
 def test_title_page_and_downloads_page(built):
@@ -154,14 +164,94 @@ def test_title_page_and_downloads_page(built):
     assert "ISBN 978-1-0000-0002-3" in " ".join(downloads.itertext())
 
 
+def test_landing_page_is_the_report_at_a_glance(built):
+    home = content(page(built, ""))
+    words = " ".join(" ".join(home.itertext()).split())
+    assert "Every construct once" in words
+    assert "A report of Example Lodge and Example Commissioner." in words
+    # the key findings, as the report has them (heading from the box, no second label)
+    assert home.xpath(".//h2[@id='key-findings']/text()") == ["Key findings"]
+    assert home.xpath(".//div[contains(@class,'key-findings')]//li/text()") == [
+        "Guardians help."]
+    # every recommendation, linked to where it stands
+    glance = home.xpath(".//ul[@class='report-recs-glance']/li")
+    assert [" ".join(" ".join(li.itertext()).split()) for li in glance] == [
+        "Recommendation 1 (to: Home Office): Publish referral data by age every quarter "
+        "(Home Office 2021).",
+        "Recommendation 2 (to: Department for Education): Give every child a guardian, as "
+        "Recommendation 1 also needs."]
+    assert [li.xpath("./a/@href")[0] for li in glance] == [
+        "01-introduction/#rec-data", "02-practice/#rec-guardians"]
+    # every edition, with its format
+    downloads = home.xpath(".//ul[@class='report-downloads']/li")
+    assert [" ".join(li.itertext()).split(" (")[0].strip() for li in downloads] == [
+        "Accessible PDF", "Word document", "EPUB e-book"]
+    assert all(li.xpath("./span/text()")[0].startswith(("(PDF", "(DOCX", "(EPUB"))
+               for li in downloads)
+
+
+@pytest.mark.bundled
+def test_bundled_landing_page(bundled_build):
+    home = content(page(bundled_build, ""))
+    words = " ".join(" ".join(home.itertext()).split())
+    assert "Emerging good practice from a cross-sector conference" in words
+    # the executive summary's key findings, still marked as draft text
+    box = home.xpath(".//div[contains(@class,'draft')][.//div[contains(@class,'key-findings')]]")
+    assert box and "Draft text to be confirmed" in " ".join(box[0].itertext())
+    rendered = len(re.findall(r"Recommendation \d+ \(to:", words))
+    assert rendered == len(home.xpath(".//ul[@class='report-recs-glance']/li")) >= 20
+    # a full build: every edition offered with its size
+    metas = home.xpath(".//span[@class='report-download-meta']/text()")
+    assert [re.match(r"\((PDF|DOCX|EPUB), \d+(\.\d)? (KB|MB)", m) is not None
+            for m in metas] == [True, True, True], metas
+
+
+def test_sizes_of_every_edition_on_a_full_build(tmp_path_factory):
+    """The site is built after the editions it offers, so each has its size."""
+    root = tmp_path_factory.mktemp("web-sizes") / "constructs"
+    shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
+    commit_all(root)
+    pipeline.build(load(root), ["web", "docx", "epub"])
+    for name in ("", "downloads"):
+        metas = content(page(root, name)).xpath(".//span[@class='report-download-meta']/text()")
+        assert re.fullmatch(r"\(DOCX, \d+ KB\)", metas[1]), (name, metas)
+        assert re.fullmatch(r"\(EPUB, \d+ KB, ISBN 978-1-0000-0000-3\)", metas[2]), (name, metas)
+
+
+def test_footnotes_numbered_per_page(built):
+    for name in ("01-introduction", "02-practice"):
+        chapter = content(page(built, name))
+        assert chapter.xpath(".//a[@role='doc-noteref']//text()") == ["1"], name
+        assert chapter.xpath(".//section[@role='doc-endnotes']//li/@value") == ["1"], name
+
+
+def test_tables_and_figures_scroll_in_signposted_regions(built):
+    practice = content(page(built, "02-practice"))
+    for node, label in ((practice.xpath(".//table")[0], "Table 1"),
+                        (practice.xpath(".//figure//img")[0], "Figure 1")):
+        region = node.getparent()
+        assert "report-scroll" in region.get("class").split()
+        assert region.get("role") == "region" and region.get("tabindex") == "0"
+        assert region.get("aria-label").startswith(label)
+        assert region.get("data-hint") == (
+            f"{label} is wider than the screen: scroll sideways to see all of it.")
+    # referrals.svg is 400 units wide with 14-unit text: at 21.43em wide its text is 0.75em
+    img = practice.xpath(".//figure//img")[0]
+    assert img.get("style") == "min-width: 21.43em"
+
+
 def test_final_build_has_no_stamp_and_noindex_marks_every_page(make_tree):
     root = make_tree("constructs")
     pipeline.build(load(root), ["web"], final=True)
     assert not page(root, "01-introduction").xpath("//*[@class='report-stamp']")
+    for path in (root / "build" / "site").rglob("*.html"):
+        assert not html.parse(str(path)).getroot().xpath("//meta[@name='robots']"), path
+    assert not (root / "build" / "site" / "robots.txt").exists()
     pipeline.build(load(root), ["web"], final=True, noindex=True)
     for path in (root / "build" / "site").rglob("*.html"):
         tree = html.parse(str(path)).getroot()
         assert tree.xpath("//head/meta[@name='robots']/@content") == ["noindex"], path
+    assert "Disallow: /" in (root / "build" / "site" / "robots.txt").read_text()
 
 
 def test_editions_in_build_are_copied_into_downloads(make_tree):

@@ -12,6 +12,7 @@ PDF:  A11Y001 not tagged (no structure tree)   A11Y006 Figure without /Alt
       A11Y003 no document language (/Lang)     A11Y008 no PDF/UA identifier in XMP
       A11Y004 DisplayDocTitle not true         A11Y009 font not embedded
       A11Y005 no document title                A11Y010 not a readable PDF
+      A11Y011-019 PDF/UA-1 structure, after the Matterhorn Protocol (report.checks.pdfua)
 EPUB: A11Y020 EPUBCheck error   A11Y021 EPUBCheck warning   A11Y029 EPUBCheck not run
 Both: A11Y030 an edition in build/manifest.json is missing on disk
 Print: PRINT001-008, the printer's preflight of the print PDF and its cover
@@ -29,6 +30,7 @@ from pathlib import Path
 import pikepdf
 
 from report.checks.findings import Finding
+from report.checks.pdfua import pdfua_findings
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
 
@@ -95,7 +97,7 @@ def _pdf_findings(pdf: pikepdf.Pdf, shown: str) -> list[Finding]:
             "build with pdf_variant pdf/ua-1")
     for name in _unembedded_fonts(pdf):
         add("A11Y009", f"font not embedded: {name}", "embed every font")
-    return findings
+    return findings + pdfua_findings(pdf, shown)
 
 
 def _figures_without_alt(tree: pikepdf.Dictionary) -> int:

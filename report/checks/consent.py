@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from report.checks.findings import Finding, position
+from report.manuscript import tree
 from report.manuscript.contributors import (
     CONTRIBUTORS,
     Contributor,
@@ -221,6 +222,13 @@ def _sources(manuscript: Manuscript) -> Iterator[tuple[str, str]]:
                 except (OSError, UnicodeDecodeError):
                     continue
                 yield path.relative_to(root).as_posix(), text
+    # The bibliography reaches every edition (the references): scanned as the build is.
+    for name in manuscript.manifest.bibliography:
+        try:
+            path = tree.resolve(root, name)
+            yield path.relative_to(root).as_posix(), path.read_text(encoding="utf-8")
+        except (tree.Refused, OSError, UnicodeDecodeError, ValueError):
+            continue
 
 
 def _hits(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, int]]:
@@ -289,6 +297,7 @@ def consent_findings(manuscript: Manuscript, register: Register | None = None) -
                     "name them only in the contributors list"))
         findings.extend(_quote_findings(rel, text, attributable, affiliations))
     findings.extend(_record_findings(register))
+    findings.extend(_listing_findings(register, forbidden))
     errors_at = {(f.path, f.line, f.column) for f in findings if f.severity == "error"}
     return sorted({f for f in findings
                    if f.severity == "error" or (f.path, f.line, f.column) not in errors_at})
@@ -317,6 +326,25 @@ def _quote_findings(rel: str, text: str, attributable, affiliations) -> list[Fin
 def _offset_in(text: str, line: int, column: int) -> int:
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     return starts[line - 1] + column - 1
+
+
+def _listing_findings(register: Register, forbidden) -> list[Finding]:
+    """Names without consent inside what the contributors list prints (an affiliation
+    such as "Wren Withdrawn Associates"): the build's scan finds them in every edition,
+    so ``report check`` says so first, at the record that prints them."""
+    findings = []
+    for c in register:
+        if not c.is_listed:
+            continue
+        shown = " ".join(part for part in c.display() if part)
+        for other, pattern in forbidden:
+            if other.id != c.id and find_names(shown, [(other.id, pattern)]):
+                findings.append(Finding(
+                    CONTRIBUTORS, c.line or 1, 1, "CONSENT-NAME", "error",
+                    f"name of contributor {other.id!r}, {_REASONS[other.status]}, in the "
+                    f"contributors list entry of {c.id!r}",
+                    "change the entry's name or affiliation"))
+    return findings
 
 
 def _record_findings(register: Register) -> list[Finding]:

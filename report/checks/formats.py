@@ -1,6 +1,7 @@
 """Findings written for people (text), programs (JSON), GitHub Actions and code scanning.
 
-- ``text``: ``path:line:col: CODE message``, what editors and CI logs turn into links;
+- ``text``: ``path:line:col: CODE severity: message``, what editors and CI logs turn into
+  links;
 - ``json``: the contract's list of objects, one document;
 - ``github``: workflow commands, which GitHub shows as annotations on the lines of a pull
   request (escaping as the Actions toolkit does it);
@@ -36,17 +37,22 @@ def _join(prefix: str, path: str) -> str:
 
 
 def text(findings: list[Finding]) -> str:
-    return "".join(f"{finding}\n" for finding in findings)
+    """``path:line:col: CODE severity: message``: the contract's ``path:line:col: CODE
+    message`` (editors and CI logs link it), the message led by its severity."""
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.severity}: {_message(f)}\n"
+                   for f in findings)
 
 
-def summary(findings: list[Finding]) -> str:
-    """The closing line, for stderr: counts by severity."""
-    if not findings:
-        return "No findings."
+def summary(findings: list[Finding], hidden: int = 0) -> str:
+    """The closing line, for stderr: counts by severity, and how many were not shown."""
     counts = Counter(finding.severity for finding in findings)
-    parts = [f"{counts[s]} {s if counts[s] == 1 else s + 's'}" if s != "info"
-             else f"{counts[s]} info" for s in ("error", "warning", "info") if counts[s]]
-    return f"{len(findings)} finding{'s' if len(findings) != 1 else ''}: {', '.join(parts)}."
+    parts = [f"{counts[s]} {s if counts[s] == 1 or s == 'info' else s + 's'}"
+             for s in ("error", "warning", "info") if counts[s] or s != "info"]
+    total = len(findings)
+    line = f"{total} finding{'s' if total != 1 else ''}: {', '.join(parts)}"
+    if hidden:
+        line += f" ({hidden} more at info level: --severity info)"
+    return line + "."
 
 
 def as_json(findings: list[Finding]) -> str:

@@ -61,6 +61,9 @@ RULES: dict[str, str] = {
     "CONSENT-PARTICIPANT": "participant named in the text (Chatham House Rule)",
     "CONSENT-QUOTE": "quote attributed to a contributor or their organisation",
     "CONSENT-RECORD": "consent record incomplete",
+    # Personal names beyond the register (report.checks.names).
+    "NAME-ATTRIBUTION": "personal name in a quote attribution (Chatham House Rule)",
+    "NAME-TEXT": "personal name not in the register, not cited, not in a public office",
 }
 
 

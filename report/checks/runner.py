@@ -11,6 +11,7 @@ from report.checks.citations import bibliography_keys, citation_findings
 from report.checks.draftmarks import draft_findings
 from report.checks.findings import Finding
 from report.checks.links import image_findings, link_findings
+from report.checks.names import name_findings
 from report.checks.plainenglish import plain_english_findings
 from report.checks.rules import RULES
 from report.checks.source import ChapterSource
@@ -30,7 +31,8 @@ def consent_findings(manuscript: Manuscript) -> list[Finding]:
 
 
 def manuscript_findings(manuscript: Manuscript, final: bool = False) -> list[Finding]:
-    """Every check of the source: terminology, consent, structure, drafts, plain English."""
+    """Every check of the source: terminology, consent, personal names, structure, drafts,
+    plain English."""
     terms = load_terms(manuscript)
     keys = bibliography_keys(manuscript)
     sources = [ChapterSource.read(chapter) for chapter in manuscript.chapters]
@@ -48,6 +50,7 @@ def manuscript_findings(manuscript: Manuscript, final: bool = False) -> list[Fin
     findings += link_findings(sources)
     findings += plain_english_findings(manuscript, sources)
     findings += consent_findings(manuscript)
+    findings += name_findings(manuscript, sources)
     return apply_allowances(findings, allowed)
 
 

@@ -113,7 +113,7 @@ def web_findings(site: Path, shown: str) -> list[Finding]:
     if missing:
         return [Finding(shown, 1, 1, "A11Y049", "warning",
                         f"web edition not checked: {', '.join(missing)} not installed",
-                        "make test installs them; or set REPORT_AXE to axe.min.js")]
+                        "make report installs them; or set REPORT_AXE to axe.min.js")]
     findings: list[Finding] = []
     with serve_site(site) as base, chromium() as browser:
         page = browser.new_page()

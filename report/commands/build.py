@@ -11,7 +11,8 @@ from rich.console import Console
 
 from report import build as pipeline
 from report.editions import EDITION_ORDER
-from report.errors import EXIT_FINDINGS
+from report.editions.printed import NO_PROFILE
+from report.errors import EXIT_FINDINGS, BuildStopped
 from report.manuscript import load
 
 
@@ -35,12 +36,19 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
                 console.print(f"[green]✓[/] {name}")
 
         def warn(text: str) -> None:
+            # A draft has no printer yet: the missing print profile is said once by
+            # `report check`, and by the final build, where it matters.
+            if not final and text.endswith(NO_PROFILE):
+                return
             console.print(f"[yellow]warning:[/] {text}")
 
         try:
             manifest = pipeline.build(manuscript, names, final=final,
                                       jobs=jobs or os.cpu_count() or 1, progress=progress,
                                       warn=warn)
+        except BuildStopped as exc:
+            click.echo(f"build stopped: {exc}", err=True)
+            sys.exit(EXIT_FINDINGS)
         except pipeline.LeakFound as exc:
             for leak in exc.leaks:
                 click.echo(leak, err=True)

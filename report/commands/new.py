@@ -16,7 +16,7 @@ from report.scaffold import create
 
 
 @click.command("new")
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--title", help="The report's title (site_name); default: from DIR's name.")
 @click.option("--toolkit", metavar="REQUIREMENT",
               help="How the new tree installs this toolkit (a pip requirement for "

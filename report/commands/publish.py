@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from report import publish
+from report.cli import WholeHelpGroup
 from report.errors import EXIT_FINDINGS
 from report.manuscript import load
 
 
-@click.group("publish")
+@click.group("publish", cls=WholeHelpGroup)
 def command() -> None:
     """Publish a built edition."""
 

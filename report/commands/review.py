@@ -11,10 +11,11 @@ from pathlib import Path
 
 import click
 
+from report.cli import WholeHelpGroup
 from report.review.model import STATUSES
 
 
-@click.group("review")
+@click.group("review", cls=WholeHelpGroup)
 def command() -> None:
     """Consultation review: open a round, import comments, see and answer them."""
 
@@ -22,14 +23,20 @@ def command() -> None:
 @command.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--round", "round_name", help="The round (default: the newest open round).")
-@click.option("--reviewer", help="File every comment under this reviewer id "
-              "(default: the authors named in the file).")
+@click.option("--reviewer", help="The invited reviewer whose file this is (default: the "
+              "reviewer the pack copy names, else the file's name).")
+@click.option("--not-pack", is_flag=True, help="Import a Word or PDF file that is not "
+              "this round's pack (its comments are placed by their text alone).")
 @click.pass_obj
-def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | None) -> None:
-    """Import a reviewer's .docx, .xlsx/.csv template, Hypothesis .json or review .yaml."""
+def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | None,
+               not_pack: bool) -> None:
+    """Import a reviewer's .docx, annotated pack .pdf, .xlsx/.csv form, Hypothesis .json
+    or review .yaml."""
     from report.review.store import _counts, import_file
 
-    outcome = import_file(root, file, round_name, reviewer)
+    outcome = import_file(root, file, round_name, reviewer, not_pack=not_pack)
+    for warning in outcome.warnings:
+        click.echo(str(warning), err=True)
     for result in outcome.results:
         note = f", {result.already} already recorded" if result.already else ""
         click.echo(f"{result.path}: {_counts(result.added)} added{note}")
@@ -37,6 +44,17 @@ def import_cmd(root: Path, file: Path, round_name: str | None, reviewer: str | N
         click.echo(f"nothing new to import from {file.name} (round {outcome.round})")
     elif outcome.commit:
         click.echo(f"committed {outcome.commit[:7]}")
+
+
+@command.command("undo")
+@click.argument("import_commit", metavar="[IMPORT]", required=False)
+@click.pass_obj
+def undo_cmd(root: Path, import_commit: str | None) -> None:
+    """Back out the last import (or the named import commit) with a git revert."""
+    from report.review.undo import undo
+
+    done = undo(root, import_commit)
+    click.echo(f"undid {done.imported[:7]} ({done.subject}) in {done.revert[:7]}")
 
 
 @command.command("status")
@@ -56,8 +74,8 @@ def status_cmd(root: Path, round_name: str | None, fmt: str) -> None:
         return
     from rich.console import Console
 
-    name = found[0].round.name if found else status.current_round(root, round_name).name
-    Console().print(status.table(found, name))
+    record = found[0].round if found else status.current_round(root, round_name)
+    Console().print(status.table(found, record.name, status.invitees(root, record), record))
 
 
 @command.command("respond")

@@ -9,7 +9,9 @@ site is built in a temporary folder; ``build/`` is not touched.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import shutil
 import signal
 import socket
@@ -55,6 +57,62 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
+_WHERE = re.compile(r"^(\S+?:\d+(?::\d+)?): (.*)$")
+OVERLAY_ID = "report-preview-problems"
+
+
+def overlay(problems: list[str]) -> bytes:
+    """The problems of the last save, as a panel over the page (inline styles: the page's
+    own stylesheet may be the one that is broken)."""
+    items = []
+    for problem in problems:
+        match = _WHERE.match(problem)
+        where, message = (match.group(1), match.group(2)) if match else ("", problem)
+        code = f"<code style=\"font-weight:bold\">{html.escape(where)}</code> " if where else ""
+        items.append(f"<li>{code}{html.escape(message)}</li>")
+    return (
+        f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;left:0;right:0;bottom:0;'
+        "z-index:2147483647;max-height:60vh;overflow:auto;background:#fff3f3;color:#1b1b1b;"
+        "border-top:6px solid #b00020;padding:1rem 1.5rem;font:16px/1.5 system-ui,sans-serif;"
+        'box-shadow:0 -4px 16px rgba(0,0,0,.35)">'
+        '<p style="margin:0 0 .5rem;font-weight:bold;color:#b00020">This save did not build. '
+        "The page below is the last good version.</p>"
+        f'<ul style="margin:0;padding-left:1.25rem">{"".join(items)}</ul>'
+        '<p style="margin:.5rem 0 0">Fix the file and save: this panel goes when the report '
+        "builds again.</p></div>").encode()
+
+
+class _Errors(logging.Handler):
+    """MkDocs logs a plugin's error and raises only "Aborted with a BuildError!": the
+    problems themselves are in the log records."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class PreviewServer(LiveReloadServer):
+    """MkDocs' live-reload server that lays the last failed save's problems over every
+    page it serves."""
+
+    problems: list[str]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.problems = []
+
+    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+        content = super()._inject_js_into_html(content, epoch)
+        if not self.problems:
+            return content
+        at = content.rfind(b"</body>")
+        at = len(content) if at < 0 else at
+        return content[:at] + overlay(self.problems) + content[at:]
+
+
 def preview(root: Path, port: int, host: str = HOST) -> None:
     """Serve the tree's web edition until interrupted, rebuilding on every saved change."""
     render(load(root))  # bad input stops here, with path:line, before anything is served
@@ -67,18 +125,29 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
         config.site_url = url
         return config
 
+    problems: list[str] = []
+
     def builder(config=None) -> None:
         started = time.monotonic()
+        errors = _Errors()
+        logging.getLogger("mkdocs").addHandler(errors)
         try:
             mkdocs_build(config or config_for_build(), serve_url=url)
         except MkDocsException as exc:
+            # Returning (not raising) lets the browsers reload, onto the overlay.
+            problems[:] = [line for message in errors.messages or [str(exc)]
+                           for line in message.splitlines() if line.strip()]
             _say(f"{exc}\nnot rebuilt: fix the problem above and save again")
             return
+        finally:
+            logging.getLogger("mkdocs").removeHandler(errors)
+        problems.clear()
         _say(f"rebuilt in {time.monotonic() - started:.2f} s")
 
     config = config_for_build()
     config.plugins.on_startup(command="serve", dirty=False)
-    server = LiveReloadServer(builder=builder, host=host, port=port, root=site_dir)
+    server = PreviewServer(builder=builder, host=host, port=port, root=site_dir)
+    server.problems = problems
     server.observer = _ChangeObserver()  # inotify: no polling delay
     server.error_handler = lambda code: _error_page(Path(site_dir), code)
 

@@ -19,9 +19,13 @@ What makes the cache sound is that a part's layout never depends on where it lan
   page 1 on a right-hand page.
 
 So the page map is stable after one pass, and a chapter is laid out again only when its
-own HTML changes. Cross-references between parts carry no page numbers and no links (the
-printer's file needs neither); the digital edition, which needs working links and one
-structure tree, stays single-pass.
+own HTML changes. In the print edition, cross-references between parts carry no links
+(the printer's file needs none). The digital edition is laid out from the same parts with
+the same page map, each part tagged (``tagged=True``): links to another part are laid out
+as links to a placeholder address and become GoTo actions to named destinations when
+``report.editions.tagged.merge_parts`` merges the parts' structure trees into one; its
+blank versos are left out (its page labels keep the printed numbers), and the folios and
+the draft stamp are stamped on as pagination artifacts.
 """
 
 from __future__ import annotations
@@ -38,11 +42,13 @@ import lxml.html
 import pikepdf
 
 from report import __version__
+from report.editions import page_map
+from report.editions import tagged as tagging
 from report.editions.context import BuildContext
-from report.editions.pdf import STYLES, layout
+from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: tagged parts record the pages they kept
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
               "@page :right { @bottom-right { content: none; } }")
 
@@ -59,12 +65,18 @@ class LayoutJob:
     stylesheets: tuple[str, ...]
     extra_css: str
     options: tuple[tuple[str, str], ...]
+    tagged: bool = False
+    descriptions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class LaidOut:
+    """A part's page count and anchors as laid out (blank pages included: the page map
+    counts them), and for a tagged part the pages it kept (blank ones left out)."""
+
     pages: int
     anchors: dict[str, int]
+    kept: list[int] | None = None
 
 
 def _fingerprint(*parts: str) -> str:
@@ -87,9 +99,19 @@ def _styles_fingerprint(stylesheets: tuple[str, ...]) -> str:
 
 def _lay_out(job: LayoutJob) -> LaidOut:
     """Lay out one part into the cache (run in a worker process)."""
+    kept: list[int] = []
+    extra: dict = {}
+    if job.tagged:
+        def prepare(laid_out):
+            """A screen edition has no blank versos."""
+            blank = set(tagging.blank_pages(laid_out))
+            kept.extend(i for i in range(len(laid_out.pages)) if i not in blank)
+            return laid_out.copy([laid_out.pages[i] for i in kept])
+
+        extra = {"prepare": prepare, "descriptions": dict(job.descriptions)}
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
-                            list(job.stylesheets), job.extra_css, **dict(job.options))
-    result = LaidOut(pages, anchors)
+                            list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
+    result = LaidOut(pages, anchors, kept if job.tagged else None)
     write_text(Path(job.out).with_suffix(".json"), json.dumps(asdict(result)))
     return result
 
@@ -106,13 +128,15 @@ def _cached(job: LayoutJob) -> LaidOut | None:
             tail = part.read()
     except (OSError, ValueError):
         return None
-    pages, anchors = (data.get("pages"), data.get("anchors")) if isinstance(data, dict) \
-        else (None, None)
+    pages, anchors, kept = ((data.get("pages"), data.get("anchors"), data.get("kept"))
+                            if isinstance(data, dict) else (None, None, None))
     if (head != b"%PDF-" or b"%%EOF" not in tail or not isinstance(pages, int) or pages < 1
             or not isinstance(anchors, dict)
-            or not all(isinstance(k, str) and isinstance(v, int) for k, v in anchors.items())):
+            or not all(isinstance(k, str) and isinstance(v, int) for k, v in anchors.items())
+            or (kept is not None and not (isinstance(kept, list)
+                                          and all(isinstance(i, int) for i in kept)))):
         return None
-    return LaidOut(pages, anchors)
+    return LaidOut(pages, anchors, kept)
 
 
 def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
@@ -153,35 +177,47 @@ def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
 
 
 def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
-                    extra_css: str, options: dict, layer_css: str = "") -> int:
+                    extra_css: str, options: dict, layer_css: str = "", *,
+                    edition: str = "print", tagged: bool = False) -> int:
     """Lay out the book part by part, assemble it into ``out``; return its page count.
 
     ``layer_css`` holds what depends on the commit rather than the text (the draft
     stamp): it goes on the folio layer and the front matter only, so committing does not
-    invalidate the layout of every chapter.
+    invalidate the layout of every chapter. ``tagged`` lays each part out tagged and
+    merges their structure (the digital edition).
     """
     from report.editions.paged import document  # the HTML of each part
 
     manuscript = context.manuscript
     rendered = context.rendered
     cache = context.path(".cache") / "layout"
+    if tagged:  # a cache of its own, so print and digital do not prune each other
+        cache = cache / edition
     cache.mkdir(parents=True, exist_ok=True)
     styles = tuple(stylesheets)
     styles_key = _styles_fingerprint(styles)
     option_items = tuple(sorted((k, str(v)) for k, v in options.items()))
     base_url = str(manuscript.root / manuscript.manifest.docs_dir)
     root = str(manuscript.root)
+    descriptions = tagging.link_descriptions(rendered) if tagged else {}
+    every_id = ({i for c in rendered.chapters for i in c.element.xpath(".//@id")}
+                if tagged else None)
 
-    def job(name: str, html: str, css: str, metadata: bool = False) -> LayoutJob:
-        html = _part_document(html, metadata)
-        key = _fingerprint(styles_key, css, repr(option_items), html)
+    def job(name: str, html: str, css: str, metadata: bool = False,
+            layer: bool = False) -> LayoutJob:
+        tag = tagged and not layer  # layers are stamped on as artifacts, untagged
+        html, targets = _part_document(html, metadata, every_id if tag else None)
+        used = tuple(sorted((t, descriptions[t]) for t in targets if t in descriptions))
+        job_options = () if tagged and layer else option_items
+        key = _fingerprint(styles_key, css, repr(job_options), html,
+                           repr(used) if tag else "", "tagged" if tag else "")
         return LayoutJob(name, html, str(cache / f"{key}.pdf"), base_url, root, styles, css,
-                         option_items)
+                         job_options, tag, used if tag else ())
 
     front = [c for c in rendered.chapters if c.kind == "front"]
     main = [c for c in rendered.chapters if c.kind != "front"]
     part_css = extra_css + _NO_FOLIOS
-    main_jobs = [job(c.label, document(rendered, context, "print", chapters=[c],
+    main_jobs = [job(c.label, document(rendered, context, edition, chapters=[c],
                                        front_pages=False), part_css) for c in main]
     laid = run_jobs(main_jobs, context.jobs)
 
@@ -198,23 +234,29 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
             page_numbers.setdefault(anchor, str(next_page + index))
         plan.append((main_job.key, result.pages))
         next_page += result.pages
+    page_map.save(context, page_numbers)  # for the Word edition's contents
 
-    front_job = job("front", document(rendered, context, "print", chapters=front,
+    front_job = job("front", document(rendered, context, edition, chapters=front,
                                       page_numbers=page_numbers), extra_css + layer_css,
                     metadata=True)
     blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-                    '<body></body></html>', part_css)
+                    '<body></body></html>', part_css, layer=True)
     kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
-    layers = [job("folios", _folio_layer(context, kinds), "")]
+    layers = [job("folios", _folio_layer(context, kinds), "", layer=True)]
     if layer_css:  # one page, the same on every page: the draft stamp
         layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
                           "@page { marks: none; @top-left { content: none; } @top-right "
                           "{ content: none; } @bottom-left { content: none; } @bottom-right"
                           " { content: none; } }</style></head><body></body></html>",
-                          layer_css))
+                          layer_css, layer=True))
     # The front matter and the layers depend only on the page map: one parallel round.
-    laid.update(run_jobs([front_job, blank_job, *layers], context.jobs))
-    paths = {j.key: Path(j.out) for j in (*main_jobs, front_job, blank_job, *layers)}
+    extra_jobs = [front_job, *layers] if tagged else [front_job, blank_job, *layers]
+    laid.update(run_jobs(extra_jobs, context.jobs))
+    paths = {j.key: Path(j.out) for j in (*main_jobs, *extra_jobs)}
+    if tagged:
+        total = _assemble_tagged(out, paths, laid, plan, rendered)
+        _prune(cache, {Path(j.out).stem for j in (*main_jobs, *extra_jobs)})
+        return total
 
     with pikepdf.open(paths["front"]) as book:
         sources = {key: pikepdf.open(path) for key, path in paths.items() if key != "front"}
@@ -235,13 +277,9 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                 _overlay(page, folios.pages[index], f"Folio{index + 1}")
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
-            _outline(book, rendered, laid, plan, first_part)
-            # Saved in memory, then written by Python: QPDF aborts the process on a full
-            # disk, where Python raises an error the command reports in one line.
-            assembled = io.BytesIO()
-            book.save(assembled, deterministic_id=True, compress_streams=True,
-                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
-            write_bytes(out, assembled.getvalue())
+            _outline(book, rendered, _print_pages(laid, plan, first_part))
+            set_page_labels(book, [folio(index, first_part) for index in range(len(book.pages))])
+            _save(book, out)
             total = len(book.pages)
         finally:
             for source in sources.values():
@@ -250,42 +288,57 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     return total
 
 
-def _part_document(document: str, metadata: bool) -> str:
-    """A part as laid out on its own: links to anchors in another part are dropped (they
-    cannot work in the part, and the printer's file needs none: its page numbers come
-    from the page map); without ``metadata``, so is the document metadata (commit, date,
-    stamp), which only the front matter's PDF, the base of the book, carries."""
+def _part_document(document: str, metadata: bool,
+                   every_id: set[str] | None = None) -> tuple[str, set[str]]:
+    """A part as laid out on its own, and the anchors its links point at.
+
+    Links to anchors in another part cannot work in the part. The printer's file needs
+    none (its page numbers come from the page map): they are dropped. With ``every_id``
+    (the digital edition), a link to an anchor the book has points at a placeholder
+    address that the assembly makes a GoTo (``report.editions.tagged.CROSS_PART``).
+    Without ``metadata``, the document metadata (commit, date, stamp) is dropped too: only
+    the front matter's PDF, the base of the book, carries it."""
     tree = lxml.html.document_fromstring(document)
     if not metadata:
         for meta in tree.xpath("//head/meta[@name]"):
             meta.getparent().remove(meta)
     ids = set(tree.xpath("//@id"))
+    targets: set[str] = set()
     for link in tree.xpath("//a[starts-with(@href, '#')]"):
-        if link.get("href")[1:] not in ids:
+        anchor = link.get("href")[1:]
+        if anchor in ids:
+            targets.add(anchor)
+        elif every_id is not None and anchor in every_id:
+            link.set("href", tagging.CROSS_PART + anchor)
+            targets.add(anchor)
+        else:
             del link.attrib["href"]
-    return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+    return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"), targets
 
 
-def _overlay(page: pikepdf.Page, layer: pikepdf.Page, name: str) -> None:
+def _overlay(page: pikepdf.Page, layer: pikepdf.Page, name: str,
+             artifact: bool = False) -> None:
     """Draw a layer's page over a book page, as ``Page.add_overlay`` does, but under a
     fixed resource name: add_overlay draws a random one, and the same commit must give
     the same bytes. Names are unique per page (``Folio12``) because blank pages appended
-    from one source share their resources."""
+    from one source share their resources. In a tagged PDF the layer (folio, stamp) is a
+    pagination artifact."""
     name = pikepdf.Name(f"/{name}")
     form = layer.as_form_xobject()
     page.add_resource(form, pikepdf.Name.XObject, name=name)
     placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(b"Q\n")
+    if artifact:
+        placement = (b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n" + placement
+                     + b"\nEMC\n")
     page.contents_add(placement)
     page.contents_coalesce()
 
 
-def _outline(book: pikepdf.Pdf, rendered, laid: dict[str, LaidOut],
-             plan: list[tuple[str, int]], first_part: int) -> None:
-    """Bookmarks for every chapter and numbered section, from the parts' anchors."""
-    from report.editions.paged import contents
-
+def _print_pages(laid: dict[str, LaidOut], plan: list[tuple[str, int]],
+                 first_part: int) -> dict[str, int]:
+    """The page index of every anchor in the print edition's book."""
     page_of: dict[str, int] = dict(laid["front"].anchors)
     index = first_part
     for key, count in plan:
@@ -293,6 +346,66 @@ def _outline(book: pikepdf.Pdf, rendered, laid: dict[str, LaidOut],
             for anchor, offset in laid[key].anchors.items():
                 page_of.setdefault(anchor, index + offset)
         index += count
+    return page_of
+
+
+def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut],
+                     plan: list[tuple[str, int]], rendered) -> int:
+    """The digital edition: the front matter, then every chapter, without blank pages;
+    one structure tree; folios and stamp as artifacts; labels with the printed numbers."""
+    with pikepdf.open(paths["front"]) as book:
+        sources = {key: pikepdf.open(path) for key, path in paths.items() if key != "front"}
+        try:
+            front = laid["front"]
+            kept = front.kept or []
+            folios = [folio(index, front.pages) for index in kept]  # lower-roman
+            page_of = {anchor: kept.index(index) for anchor, index in front.anchors.items()
+                       if index in kept}
+            parts, stamped = [], []  # stamped: (book page, printed main page number)
+            printed = 1
+            for key, count in plan:
+                if key:
+                    result = laid[key]
+                    part_kept = result.kept or []
+                    start = len(folios)
+                    for position, index in enumerate(part_kept):
+                        stamped.append((start + position, printed + index))
+                        folios.append(("D", printed + index))
+                    for anchor, index in result.anchors.items():
+                        if index in part_kept:
+                            page_of.setdefault(anchor, start + part_kept.index(index))
+                    parts.append((key, sources[key]))
+                printed += count
+            tagging.merge_parts(book, "front", parts)
+            stamp = sources.get("stamp")
+            for page_index, number in stamped:
+                page = book.pages[page_index]
+                _overlay(page, sources["folios"].pages[number - 1], f"Folio{number}",
+                         artifact=True)
+                if stamp is not None:
+                    _overlay(page, stamp.pages[0], f"Stamp{number}", artifact=True)
+            _outline(book, rendered, page_of)
+            set_page_labels(book, folios)
+            _save(book, out)
+            return len(book.pages)
+        finally:
+            for source in sources.values():
+                source.close()
+
+
+def _save(book: pikepdf.Pdf, out: Path) -> None:
+    """Saved in memory, then written by Python: QPDF aborts the process on a full disk,
+    where Python raises an error the command reports in one line."""
+    assembled = io.BytesIO()
+    book.save(assembled, deterministic_id=True, compress_streams=True,
+              object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    write_bytes(out, assembled.getvalue())
+
+
+def _outline(book: pikepdf.Pdf, rendered, page_of: dict[str, int]) -> None:
+    """Bookmarks for every chapter and numbered section, from the parts' anchors."""
+    from report.editions.paged import contents
+
     with book.open_outline() as outline:
         outline.root.clear()
         current = None

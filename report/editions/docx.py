@@ -6,35 +6,29 @@ cross-references and citations are working internal links), alt text on images (
 ``fig-alt``, via the image description) and the document title and language in the
 file's properties; the reference document (:mod:`report.editions.reference_doc`) gives
 the look, the partners in the footer and, in a draft, the stamp in the header.
+
+What a publisher's Word file needs beyond that is added here: a title verso, boxes that
+hold all of their content (a one-cell table: the one box Word, LibreOffice and Google
+Docs all draw around lists and quotes too), and, after pandoc has written the file
+(:mod:`report.editions.docx_parts`), a contents list with its entries filled in and
+figures as PNG with the SVG kept beside them.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import shutil
-import subprocess
-import zipfile
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
-from report.editions import EditionResult
+from report.editions import EditionResult, docx_parts, package, page_map, verso
 from report.editions.context import BuildContext
-from report.editions.pandoc_writer import (
-    common_meta,
-    div_attr,
-    document,
-    repack,
-    walk,
-    write,
-)
-from report.editions.reference_doc import reference_docx
+from report.editions.pandoc_writer import common_meta, div, div_attr, document, para, walk, write
+from report.editions.reference_doc import BOXES, reference_docx
 from report.editions.stamp import sha256_of
-from report.outputs import atomic_path
 
-# A picture's blip that pandoc left without its PNG, and the SVG it holds.
-_SVG_BLIP = re.compile(r'<a:blip>(?=(?:(?!</a:blip>).)*?<asvg:svgBlip[^>]*r:embed="(rId\d+)")',
-                       re.S)
+# The report's boxed blocks (their Div class) and the Word style of each box.
+BOX_CLASSES = {"recommendation": "Recommendation", "case-study": "Case Study",
+               "key-findings": "Key Findings", "quote": "Quote", "draft": "Draft"}
 
 
 def _style_drafts(node: dict) -> None:
@@ -50,49 +44,42 @@ def _style_drafts(node: dict) -> None:
         attributes.append(["custom-style", "Draft"])
 
 
-def _png(svg: bytes) -> bytes | None:
-    """The SVG drawn as PNG at pandoc's resolution, by rsvg-convert (as pandoc would)."""
-    if not shutil.which("rsvg-convert"):
-        return None
-    proc = subprocess.run(["rsvg-convert", "-f", "png", "--dpi-x", "96", "--dpi-y", "96"],
-                          input=svg, capture_output=True, timeout=60)
-    return proc.stdout if proc.returncode == 0 and proc.stdout else None
+def _one_cell_table(blocks: list[dict], marker: str) -> dict:
+    """A full-width table of one cell holding ``blocks``; its id marks it as a box."""
+    empty = ["", [], []]
+    cell = [empty, {"t": "AlignDefault"}, 1, 1, blocks]
+    return {"t": "Table", "c": [
+        [marker, [], []], [None, []], [[{"t": "AlignDefault"}, {"t": "ColWidth", "c": 1.0}]],
+        [empty, []], [[empty, 0, [], [[empty, [cell]]]]], [empty, []]]}
 
 
-def png_fallbacks(package: bytes) -> bytes:
-    """Give every SVG picture the PNG that Word before 2016 and other readers show.
+def box_tables(node: Any, counter: list[int] | None = None) -> Any:
+    """Every boxed block, however deep, put in a one-cell table marked with its style.
 
-    pandoc draws it with rsvg-convert, but not when sandboxed (it runs no program
-    then): it leaves the picture's ``<a:blip>`` without its PNG, which is added here.
+    The marker (a bookmark name, ``report-box-`` + style + number, removed later) is how
+    :func:`docx_parts.draw_boxes` finds the table again to draw the box.
     """
-    source = zipfile.ZipFile(io.BytesIO(package))
-    document = source.read("word/document.xml").decode("utf-8")
-    rels_name = "word/_rels/document.xml.rels"
-    rels = source.read(rels_name).decode("utf-8")
-    targets = dict(re.findall(r'Id="(rId\d+)" Target="([^"]+)"', rels))
-    added: dict[str, bytes] = {}
-    for svg_id in dict.fromkeys(_SVG_BLIP.findall(document)):
-        target = targets.get(svg_id)
-        png = _png(source.read(f"word/{target}")) if target else None
-        if png is None:
-            continue
-        added[svg_id] = png
-    if not added:
-        return package
-    for svg_id in added:
-        rels = rels.replace("</Relationships>", '<Relationship Type="http://schemas.openxmlformats'
-                            '.org/officeDocument/2006/relationships/image" '
-                            f'Id="{svg_id}png" Target="media/{svg_id}.png" /></Relationships>')
-    document = _SVG_BLIP.sub(lambda m: f'<a:blip r:embed="{m.group(1)}png">', document)
-    overrides = "".join(f'<Override PartName="/word/media/{i}.png" ContentType="image/png" />'
-                        for i in added)
-    types = source.read("[Content_Types].xml").replace(b"</Types>",
-                                                       overrides.encode() + b"</Types>")
-    return repack(package, changed={"word/document.xml": document.encode("utf-8"),
-                                    rels_name: rels.encode("utf-8"),
-                                    "[Content_Types].xml": types},
-                  added={"word/document.xml": [(f"word/media/{i}.png", png)
-                                               for i, png in added.items()]})
+    counter = counter if counter is not None else [0]
+    if isinstance(node, list):
+        return [box_tables(item, counter) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: box_tables(value, counter) for key, value in node.items()}
+    if out.get("t") == "Div":
+        _identifier, classes, _attributes = div_attr(out)
+        kind = next((BOX_CLASSES[c] for c in classes if c in BOX_CLASSES), None)
+        if kind is not None:
+            counter[0] += 1
+            return _one_cell_table([out], f"report-box-{kind.replace(' ', '')}-{counter[0]}")
+    return out
+
+
+def _verso(context: BuildContext) -> list[dict]:
+    """The title verso on the page after the title, as in the PDFs."""
+    page_break = {"t": "RawBlock", "c": ["openxml",
+                                         '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']}
+    return [page_break, div([para(line) for line in verso.lines(context)], [],
+                            {"custom-style": "Verso"})]
 
 
 def build(context: BuildContext) -> EditionResult:
@@ -107,14 +94,20 @@ def build(context: BuildContext) -> EditionResult:
     })
     doc = document(context, meta)
     walk(doc["blocks"], _style_drafts)
+    doc["blocks"] = _verso(context) + box_tables(doc["blocks"])
     reference = reference_docx(manifest.full_title, manifest.partners or manifest.authors,
                                context.stamp if context.draft else None)
     with TemporaryDirectory(prefix="report-docx-") as tmp:
         reference_path = Path(tmp) / "reference.docx"
         reference_path.write_bytes(reference)
-        write(context, doc, out, "docx",
+        written = Path(tmp) / out.name  # finished before it replaces the edition
+        before = len(context.warnings)
+        write(context, doc, written, "docx",
               ["--reference-doc", str(reference_path), "--toc", "--toc-depth=2"])
-    finished = png_fallbacks(out.read_bytes())
-    with atomic_path(out) as tmp:
-        tmp.write_bytes(finished)
+        package.refuse_missing_images(context.warnings[before:], "Word",
+                                      context.manuscript.manifest.docs_dir)
+        finished = docx_parts.finish(written.read_bytes(), pages=page_map.load(context),
+                                     boxes=BOXES, fonts=docx_parts.font_files(),
+                                     source_dir=context.manuscript.manifest.docs_dir)
+    package.replace_file(out, finished)
     return EditionResult("docx", out, sha256=sha256_of(out))

@@ -7,19 +7,27 @@ the same picture the release shares (:mod:`report.editions.cover`). Open Sans is
 embedded so the book looks like the others where the reading system allows it. A draft
 says so on its cover and at the start of every chapter, since an EPUB has no page
 margins to carry a stamp.
+
+It is also a book a reader using assistive technology can rely on, and says so as
+EPUB Accessibility 1.1 asks: access modes, features, hazards, a summary and the
+conformance claim in the package; alt text on the cover; a copyright page; every file
+typed as front, body or back matter, and a landmark where the body starts. pandoc
+writes most of it; the few things it cannot say are set in the package afterwards.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import re
 import uuid
 import zipfile
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from PIL import Image
 
-from report.editions import EditionResult
+from report.editions import EditionResult, package, verso
 from report.editions.context import BuildContext
 from report.editions.cover import cover_png
 from report.editions.pandoc_writer import (
@@ -28,17 +36,33 @@ from report.editions.pandoc_writer import (
     div,
     div_attr,
     document,
+    inlines,
     para,
     repack,
     write,
 )
 from report.editions.stamp import sha256_of
 from report.manuscript.manifest import Manifest
-from report.outputs import atomic_path
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 FONT_FILES = ("OpenSans-Regular.ttf", "OpenSans-Bold.ttf", "OpenSans-Italic.ttf",
               "OpenSans-BoldItalic.ttf")
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+ACCESSIBILITY = {
+    "accessModes": ["textual", "visual"],
+    "accessModeSufficient": ["textual"],
+    "accessibilityFeatures": ["alternativeText", "displayTransformability", "readingOrder",
+                              "structuralNavigation", "tableOfContents"],
+    "accessibilityHazards": ["none"],
+    "accessibilitySummary": (
+        "This EPUB meets WCAG 2.2 Level AA. Every figure and the cover have a text "
+        "alternative. Headings, a table of contents and landmarks give structural navigation; the "
+        "reading order is the order of the text; text can be resized and restyled. "
+        "Citations, cross-references and notes are links. There are no hazards."),
+}
+# The matter each chapter kind belongs to (the body's epub:type).
+MATTER = {"front": "frontmatter", "chapter": "bodymatter", "appendix": "backmatter",
+          "back": "backmatter"}
 
 
 def identifier(manifest: Manifest) -> dict[str, str]:
@@ -63,18 +87,80 @@ def _stamp_chapters(blocks: list[dict], stamp: str) -> None:
 
 
 def _chapter_types(blocks: list[dict]) -> None:
-    """Tell the reading system which chapters are front or back matter (epub:type)."""
-    types = {"front": "preface", "appendix": "appendix"}
+    """Tell the reading system what each chapter is (epub:type on its heading)."""
+    types = {"front": "preface", "appendix": "appendix", "chapter": "chapter"}
+    by_label = {"ch-references": "bibliography", "ch-glossary": "glossary",
+                "ch-foreword": "foreword", "ch-acknowledgements": "acknowledgments",
+                "ch-contributors": "contributors"}
     for chapter in chapters(blocks):
         _identifier, _classes, attributes = div_attr(chapter)
         kind = dict(attributes).get("chapter-kind", "chapter")
         label = dict(attributes).get("label", "")
-        epub_type = types.get(kind)
-        if kind == "back" and label == "ch-references":
-            epub_type = "bibliography"
+        epub_type = by_label.get(label, types.get(kind))
         content = chapter["c"][1]
         if epub_type and content and content[0].get("t") == "Header":
             content[0]["c"][1][2].append(["epub:type", epub_type])
+
+
+def _copyright_page(context: BuildContext) -> list[dict]:
+    """The title verso of the PDFs, as the page after the title page (out of the contents)."""
+    heading = {"t": "Header", "c": [1, ["copyright", ["unnumbered", "unlisted"],
+                                        [["epub:type", "copyright-page"]]],
+                                    inlines("Copyright and licence")]}
+    return [heading, div([para(line) for line in verso.lines(context)], ["copyright-page"])]
+
+
+def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit]:
+    """What pandoc's EPUB writer cannot set: the full title, the conformance claim, each
+    file's matter and the landmark where the body starts."""
+    manifest = context.manuscript.manifest
+    names = package.names(data)
+    opf_name = next(n for n in names if n.endswith(".opf"))
+    base = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+    kinds: dict[str, str] = {}
+    for name in names:
+        if name.startswith(base + "text/") and name.endswith(".xhtml"):
+            found = re.search(rb'data-chapter-kind="([a-z]+)"', package.read(data, name))
+            if found:
+                kinds[name] = found.group(1).decode()
+            elif b'epub:type="copyright-page"' in package.read(data, name):
+                kinds[name] = "front"
+    body_start = next((n for n, kind in kinds.items() if kind == "chapter"), None)
+
+    def opf(content: bytes) -> bytes:
+        title = html.escape(manifest.full_title).encode()
+        content = re.sub(rb'(<dc:title id="epub-title-1">)[^<]*(</dc:title>)',
+                         lambda m: m.group(1) + title + m.group(2), content, count=1)
+        claim = f'  <meta property="dcterms:conformsTo">{CONFORMS_TO}</meta>\n  '.encode()
+        return content.replace(b"</metadata>", claim + b"</metadata>", 1)
+
+    def nav(content: bytes) -> bytes:
+        if body_start is None:
+            return content
+        href = body_start[len(base):]
+        entry = (f'<li>\n      <a href="{href}" epub:type="bodymatter">Start of content</a>'
+                 f"\n    </li>\n  </ol>\n</nav>").encode()
+        landmarks = content.index(b'epub:type="landmarks"')
+        end = content.index(b"</ol>", landmarks)
+        close = content.index(b"</nav>", end) + len(b"</nav>")
+        return content[:end] + entry + content[close:]
+
+    def matter(kind: str) -> package.Edit:
+        return lambda content: re.sub(rb'<body epub:type="[a-z]+">',
+                                      f'<body epub:type="{MATTER[kind]}">'.encode(), content,
+                                      count=1)
+
+    edits: dict[str, package.Edit] = {opf_name: opf, base + "nav.xhtml": nav}
+    edits.update({name: matter(kind) for name, kind in kinds.items()})
+    return edits
+
+
+def _cover_alt(manifest: Manifest) -> str:
+    """The cover's text alternative: what it shows, the full title and who publishes it."""
+    alt = f"Cover: {manifest.full_title}"
+    if manifest.partners:
+        alt += f", a report of {' and '.join(manifest.partners)}"
+    return alt
 
 
 _COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -90,7 +176,8 @@ lang="{lang}" xml:lang="{lang}">
 <div id="cover-image">
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" \
 version="1.1" width="100%" height="100%" viewBox="0 0 {width} {height}" \
-preserveAspectRatio="xMidYMid">
+preserveAspectRatio="xMidYMid" role="img" aria-label="{alt}">
+<title>{alt}</title>
 <image width="{width}" height="{height}" xlink:href="../media/cover.png" />
 </svg>
 </div>
@@ -99,7 +186,8 @@ preserveAspectRatio="xMidYMid">
 """
 
 
-def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str) -> bytes:
+def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str,
+           alt: str) -> bytes:
     """Put the report's stylesheet and cover into the EPUB pandoc wrote.
 
     The writer runs sandboxed, and pandoc's sandbox does not let it read ``--css`` or
@@ -109,12 +197,15 @@ def _dress(package: bytes, css: bytes, cover: bytes, title: str, lang: str) -> b
     """
     width, height = Image.open(io.BytesIO(cover)).size
     page = _COVER_PAGE.format(lang=html.escape(lang), title=html.escape(title),
-                              width=width, height=height).encode("utf-8")
+                              width=width, height=height, alt=html.escape(alt)).encode("utf-8")
     source = zipfile.ZipFile(io.BytesIO(package))
     nav = source.read("EPUB/nav.xhtml")
-    if b'id="landmarks"' in nav:
-        nav = nav.replace(b"<ol>\n", b'<ol>\n    <li>\n      <a href="text/cover.xhtml" '
-                          b'epub:type="cover">Cover</a>\n    </li>\n', 1)
+    landmarks = nav.find(b'id="landmarks"')
+    at = nav.find(b"<ol>", landmarks) if landmarks >= 0 else -1
+    if at >= 0:
+        at += len(b"<ol>")
+        nav = nav[:at] + (b'\n    <li>\n      <a href="text/cover.xhtml" epub:type="cover">'
+                          b"Cover</a>\n    </li>") + nav[at:]
     opf = _with_cover(source.read("EPUB/content.opf").decode("utf-8")).encode("utf-8")
     return repack(package, changed={"EPUB/styles/stylesheet1.css": css,
                                     "EPUB/content.opf": opf, "EPUB/nav.xhtml": nav},
@@ -146,18 +237,24 @@ def build(context: BuildContext) -> EditionResult:
         "description": context.stamp if context.draft else manifest.config.get(
             "site_description"),
         "toc-title": "Contents",
+        **ACCESSIBILITY,
     })
     doc = document(context, meta)
     if context.draft:
         _stamp_chapters(doc["blocks"], context.stamp)
     _chapter_types(doc["blocks"])
+    doc["blocks"] = _copyright_page(context) + doc["blocks"]
     args = ["--split-level=1", "--toc", "--toc-depth=2"]
     for name in FONT_FILES:
         args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
-    write(context, doc, out, "epub3", args)
-    dressed = _dress(out.read_bytes(), (STYLES / "epub.css").read_bytes(),
-                     cover_png(manifest, context.stamp if context.draft else None),
-                     manifest.full_title, manifest.language)
-    with atomic_path(out) as tmp:
-        tmp.write_bytes(dressed)
+    with TemporaryDirectory(prefix="report-epub-") as tmp:
+        written = Path(tmp) / out.name  # finished before it replaces the edition
+        before = len(context.warnings)
+        write(context, doc, written, "epub3", args)
+        package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
+        dressed = _dress(written.read_bytes(), (STYLES / "epub.css").read_bytes(),
+                         cover_png(manifest, context.stamp if context.draft else None),
+                         manifest.full_title, manifest.language, _cover_alt(manifest))
+    finished = repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
+    package.replace_file(out, finished)
     return EditionResult("epub", out, sha256=sha256_of(out))

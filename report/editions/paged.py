@@ -49,7 +49,8 @@ def _inline_footnotes(chapter) -> None:
         note = notes.get(ref.get("href", "").lstrip("#"))
         if note is None:
             continue
-        span = etree.Element("span", {"class": "footnote"})
+        # The id names the Note element of the tagged PDF (report.editions.tagged).
+        span = etree.Element("span", {"class": "footnote", "id": ref.get("href", "")[1:]})
         for back in note.xpath(".//a[contains(@class, 'footnote-back')]"):
             back.getparent().remove(back)
         paragraphs = note.xpath("./p") or [note]
@@ -69,6 +70,16 @@ def _inline_footnotes(chapter) -> None:
         ref.getparent().replace(ref, span)
     for section in chapter.xpath(".//section[@class='footnotes']"):
         section.getparent().remove(section)
+
+
+def _scope_headers(chapter) -> None:
+    """Say what each table header cell heads, as PDF/UA asks of TH: a column in a header
+    row, else the row it starts."""
+    for cell in chapter.xpath(".//th[not(@scope)]"):
+        row = cell.getparent()
+        in_head = row.getparent() is not None and row.getparent().tag == "thead"
+        starts_row = not in_head and row.index(cell) == 0 and row.xpath("./td")
+        cell.set("scope", "row" if starts_row else "col")
 
 
 def _space_before_inline(root) -> None:
@@ -167,6 +178,7 @@ def chapters_html(rendered: Rendered, chapters=None,
     for chapter in rendered.chapters if chapters is None else chapters:
         element = copy.deepcopy(chapter.element)
         _inline_footnotes(element)
+        _scope_headers(element)
         mark_url_breaks(element)
         _last_word_whole(element)
         _space_before_inline(element)

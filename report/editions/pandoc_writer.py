@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from report.editions.context import BuildContext
+from report.errors import InputError, Problem
 from report.outputs import atomic_path
 from report.render import pandoc
-from report.render.media import read_stripped
+from report.render.media import stripped, unreadable
 
 Node = dict[str, Any]
 
@@ -154,13 +155,21 @@ def media_list(context: BuildContext, folder: Path) -> Path:
     """The media bag's list for ``filters/mediabag.lua``: the images the resource gate
     allowed, copied into ``folder`` without their metadata."""
     lines = []
+    problems = []
     for number, (reference, path) in enumerate(sorted(context.rendered.resources.media.items())):
         if "\t" in reference or "\n" in reference:
             continue
+        data = stripped(path.read_bytes(), path.name)
+        reason = unreadable(data, path.name)
+        if reason:
+            problems.append(Problem(context.manuscript.rel(path), None, reason))
+            continue
         copy = folder / f"{number}{path.suffix.lower()}"
-        copy.write_bytes(read_stripped(path))
+        copy.write_bytes(data)
         mime = mimetypes.guess_type(path.name)[0] or ""
         lines.append(f"{mime}\t{copy}\t{reference}\n")
+    if problems:
+        raise InputError(problems)
     listing = folder / "media.tsv"
     listing.write_text("".join(lines), encoding="utf-8")
     return listing

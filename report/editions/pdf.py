@@ -1,12 +1,21 @@
-"""The one place WeasyPrint is called, for both PDF editions and the reviewer pack."""
+"""The one place WeasyPrint is called, for both PDF editions and the reviewer pack.
+
+Every tagged PDF (``pdf_variant="pdf/ua-1"``: the digital edition's parts, the release's
+executive summary) goes through the corrections of ``report.editions.tagged``, without
+which WeasyPrint's tagging is not PDF/UA-1.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pikepdf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -47,12 +56,22 @@ def finish_metadata(document, pdf) -> None:
 
 
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
-           extra_css: str = "", **options) -> tuple[int, dict[str, int]]:
+           extra_css: str = "", *, prepare: Callable | None = None,
+           finish: Callable[[pikepdf.Pdf], None] | None = None,
+           descriptions: dict[str, str] | None = None,
+           **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
 
     Returns the page count and the 0-based page of every anchor (id), which the
-    chapter-level layout uses as its page map.
+    chapter-level layout uses as its page map. ``prepare`` may change the laid-out
+    document before it is written (take pages out, drop links), ``finish`` the written
+    PDF (through pikepdf) before it takes its place; pages and anchors are counted
+    before ``prepare``. ``descriptions`` says in words where internal links of a tagged
+    PDF go (``report.editions.tagged.link_descriptions``).
     """
+    from report.editions import tagged
+
+    is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
     fonts = FontConfiguration()
     profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
     fetcher = make_fetcher(root)
@@ -64,13 +83,47 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
     rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                            **options)
-    with atomic_path(out) as tmp:
-        rendered.write_pdf(tmp, finisher=finish_metadata, **options)
     anchors: dict[str, int] = {}
     for index, page in enumerate(rendered.pages):
         for anchor in page.anchors:
             anchors.setdefault(anchor, index)
-    return len(rendered.pages), anchors
+    laid_out = len(rendered.pages)
+    if prepare is not None:
+        rendered = prepare(rendered)
+    if is_tagged:
+        tagged.single_links(rendered)
+    with atomic_path(out) as tmp:
+        with tagged.tagging(descriptions or {}) if is_tagged else contextlib.nullcontext():
+            rendered.write_pdf(tmp, finisher=finish_metadata, **options)
+        if finish is not None or is_tagged:
+            finished = io.BytesIO()  # QPDF aborts on a full disk; Python raises
+            with pikepdf.open(tmp) as pdf:
+                if is_tagged:
+                    tagged.finish(pdf)
+                if finish is not None:
+                    finish(pdf)
+                pdf.save(finished, deterministic_id=True, compress_streams=True,
+                         object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            tmp.write_bytes(finished.getvalue())
+    return laid_out, anchors
+
+
+def folio(index: int, first_main: int) -> tuple[str, int]:
+    """The number a book page prints, as a page-label style and value: the front matter
+    counts from the cover in lower-roman numerals, the main matter from 1 in arabic."""
+    return ("r", index + 1) if index < first_main else ("D", index - first_main + 1)
+
+
+def set_page_labels(pdf: pikepdf.Pdf, folios: list[tuple[str, int]]) -> None:
+    """``/PageLabels`` so that a viewer's page box shows the printed number: one range
+    wherever the numbering style changes or a number is skipped (a page left out)."""
+    nums: list = []
+    previous: tuple[str, int] | None = None
+    for index, (style, number) in enumerate(folios):
+        if previous != (style, number - 1):
+            nums += [index, pikepdf.Dictionary(S=pikepdf.Name(f"/{style}"), St=number)]
+        previous = (style, number)
+    pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
 
 
 def write_pdf(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],

@@ -5,17 +5,17 @@ it by code for every build rather than keeping a binary in git: it starts from p
 own default (so every style name pandoc writes exists), then python-docx gives it the
 report's look: Open Sans (with Arial named as the fallback Word should substitute on a
 machine without it), headings in the report's blue, the paragraph styles the Lua
-filters name with ``custom-style`` (Recommendation, Case Study, Key Findings, Draft),
-language en-GB, the partners' names in the footer and, in a draft, the draft stamp in
-the header of every page.
+filters name with ``custom-style`` (Recommendation, Case Study, Key Findings, Draft) and
+the Word edition adds (Quote, Verso, the contents list's TOC 1 and TOC 2), references
+with a hanging indent, language en-GB, the partners' names in the footer and, in a
+draft, the draft stamp in the header of every page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
-import zipfile
-from collections.abc import Callable
 
 import docx
 from docx.enum.style import WD_STYLE_TYPE
@@ -27,6 +27,8 @@ from docx.styles.style import BaseStyle
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from report.editions import package
+from report.editions.pandoc_writer import repack
 from report.render import pandoc
 
 FONT = "Open Sans"
@@ -36,6 +38,7 @@ ACCENT = "1D4E89"
 BOX = "EEF3F9"
 DRAFT = "8A3B12"
 MUTED = "4A4A4A"
+REFERENCE_DATE = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the same report, the same bytes
 
 # The order of a paragraph's properties in WordprocessingML (Word rejects other orders).
 _PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
@@ -55,7 +58,9 @@ _RPR_ORDER = ("w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps",
               "w:specVanish", "w:oMath")
 
 # The report's boxed blocks: name, border (sides, style, eighths of a point, colour),
-# shading; the PDFs draw the same boxes (paged.css).
+# shading; the PDFs draw the same boxes (paged.css). The Word edition draws each as a
+# one-cell table (report.editions.docx_parts); the style of the same name is the look of
+# the paragraphs inside.
 BOXES = {
     "Recommendation": {"sides": ("left",), "line": "single", "size": 24, "colour": ACCENT,
                        "fill": BOX},
@@ -65,7 +70,9 @@ BOXES = {
                      "size": 6, "colour": ACCENT, "fill": BOX},
     "Draft": {"sides": ("top", "left", "bottom", "right"), "line": "dashed", "size": 6,
               "colour": DRAFT, "fill": None},
+    "Quote": {"sides": ("left",), "line": "single", "size": 16, "colour": MUTED, "fill": None},
 }
+TEXT_WIDTH_TWIPS = round((210 - 22 - 20) / 25.4 * 1440)  # A4 less the margins below
 
 
 @functools.cache
@@ -159,29 +166,56 @@ def _character_styles(styles) -> None:
             continue
 
 
-def _box_style(styles, name: str, spec: dict) -> None:
-    """A paragraph style drawn as a box: Word joins consecutive bordered paragraphs."""
+def _paragraph_style(styles, name: str, base: str = "Body Text"):
+    """The named paragraph style, added (based on ``base``) when pandoc's default lacks it."""
     try:
         style = styles[name]
     except KeyError:
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-    style.base_style = styles["Body Text"]
+    style.base_style = styles[base]
+    return style
+
+
+def _box_style(styles, name: str) -> None:
+    """The paragraphs inside a box: the table around them draws the border and shading."""
+    style = _paragraph_style(styles, name)
     style.quick_style = True
     fmt = style.paragraph_format
-    fmt.left_indent = Mm(4)
-    fmt.right_indent = Mm(4)
     fmt.space_before = Pt(3)
     fmt.space_after = Pt(3)
-    fmt.keep_together = True
-    ppr = style.element.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    for side in ("top", "left", "bottom", "right"):
-        if side in spec["sides"]:
-            borders.append(_element(f"w:{side}", val=spec["line"], sz=str(spec["size"]),
-                                    space="6", color=spec["colour"]))
-    _place(ppr, borders, _PPR_ORDER)
-    if spec["fill"]:
-        _place(ppr, _element("w:shd", val="clear", color="auto", fill=spec["fill"]), _PPR_ORDER)
+
+
+def _front_matter_styles(styles) -> None:
+    """The title verso's small type, and the contents list (which Word's TOC field keeps
+    using when it updates): level 1 bold, level 2 indented, page numbers on a dotted tab."""
+    verso = _paragraph_style(styles, "Verso")
+    verso.font.size = Pt(9)
+    verso.font.color.rgb = RGBColor.from_string(MUTED)
+    verso.paragraph_format.space_after = Pt(6)
+    styles["TOC Heading"].paragraph_format.page_break_before = True
+    for level, indent, bold in ((1, 0, True), (2, 5, False)):
+        style = _paragraph_style(styles, f"toc {level}", "Normal")
+        style.element.set(qn("w:styleId"), f"TOC{level}")
+        style.font.bold = bold
+        fmt = style.paragraph_format
+        fmt.left_indent = Mm(indent)
+        fmt.space_before = Pt(6 if level == 1 else 0)
+        fmt.space_after = Pt(2)
+        ppr = style.element.get_or_add_pPr()
+        tabs = OxmlElement("w:tabs")
+        tabs.append(_element("w:tab", val="right", leader="dot", pos=str(TEXT_WIDTH_TWIPS)))
+        _place(ppr, tabs, _PPR_ORDER)
+
+
+def _references(styles) -> None:
+    """References with a hanging indent, as in the PDFs."""
+    try:
+        style = styles["Bibliography"]
+    except KeyError:
+        return
+    style.paragraph_format.left_indent = Mm(7.5)
+    style.paragraph_format.first_line_indent = Mm(-7.5)
+    style.paragraph_format.space_after = Pt(4)
 
 
 def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
@@ -241,24 +275,6 @@ def _header_and_footer(document, title: str, partners: list[str], stamp: str | N
     _field(paragraph, "PAGE", "1")
 
 
-def _rewrite_part(data: bytes, name: str, edit: Callable[[etree._Element], None]) -> bytes:
-    """Edit one XML part of a docx (python-docx does not model themes or font tables)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == name:
-                root = etree.fromstring(content)
-                edit(root)
-                content = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                         standalone=True)
-            # A fixed date: the same report gives the same reference document.
-            target.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), content,
-                            zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -286,13 +302,20 @@ def reference_docx(title: str, partners: list[str], stamp: str | None) -> bytes:
     _defaults(styles)
     _headings(styles)
     _character_styles(styles)
-    for name, spec in BOXES.items():
-        _box_style(styles, name, spec)
+    for name in BOXES:
+        _box_style(styles, name)
+    _front_matter_styles(styles)
+    _references(styles)
     draft_style = styles["Draft"]
     draft_style.font.color.rgb = RGBColor.from_string(DRAFT)
     _page_styles(styles)
     _header_and_footer(document, title, partners, stamp)
     buffer = io.BytesIO()
     document.save(buffer)
-    data = _rewrite_part(buffer.getvalue(), "word/theme/theme1.xml", _theme_fonts)
-    return _rewrite_part(data, "word/fontTable.xml", _font_table)
+    # python-docx does not model themes or font tables; a fixed date: the same report
+    # gives the same reference document.
+    data = buffer.getvalue()
+    return repack(data, REFERENCE_DATE, changed=package.edited(data, {
+        "word/theme/theme1.xml": package.xml_edit(_theme_fonts),
+        "word/fontTable.xml": package.xml_edit(_font_table),
+    }))

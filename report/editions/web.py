@@ -27,6 +27,7 @@ from report.editions import EditionResult
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import MANIFEST, Manifest
+from report.manuscript.manifest import load_manifest
 from report.outputs import atomic_dir, atomic_path
 
 SITE = "site"
@@ -92,6 +93,9 @@ def site_config(root: Path, site_dir: Path | str | None = None,
     """
     from report.editions.web_plugin import ReportPlugin
 
+    # MkDocs' own loader runs python tags, hooks and INHERIT: it reads the file only
+    # after the toolkit's safe loader has refused them (also when serve reloads it).
+    load_manifest(root)
     options = dict(overrides)
     if site_dir is not None:
         options["site_dir"] = str(site_dir)

@@ -44,6 +44,8 @@ FONTS_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts"
 FONTS = ("OpenSans-Regular.ttf", "OpenSans-Italic.ttf", "OpenSans-Semibold.ttf",
          "OpenSans-Bold.ttf", "OpenSans-BoldItalic.ttf")
 STYLESHEET = "assets/report/report.css"
+SCRIPT = "assets/report/report.js"
+ROBOTS = "robots.txt"
 DOWNLOADS_PAGE = "downloads.md"
 HOME_PAGE = "index.md"
 TOC_LEVELS = ("h1", "h2", "h3", "h4")
@@ -113,6 +115,8 @@ class ReportPlugin(BasePlugin):
             dirs.insert(material, str(THEME_DIR))
         if STYLESHEET not in config.extra_css:
             config.extra_css.insert(0, STYLESHEET)
+        if SCRIPT not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(SCRIPT)
         if config.nav is not None:
             if not _nav_has(config.nav, DOWNLOADS_PAGE):
                 config.nav.append({"Downloads": DOWNLOADS_PAGE})
@@ -168,7 +172,18 @@ class ReportPlugin(BasePlugin):
         if not any(f.url in ("", "./", "index.html") for f in files.documentation_pages()):
             files.append(File.generated(config, HOME_PAGE, content="# Home\n"))
             self._generated.add(HOME_PAGE)
+        if self._noindex:
+            # A draft is not for circulation: no search engine may index any of it.
+            old = files.get_file_from_path(ROBOTS)
+            if old is not None:
+                files.remove(old)
+            files.append(File.generated(config, ROBOTS, content="User-agent: *\nDisallow: /\n"))
         return files
+
+    @property
+    def _noindex(self) -> bool:
+        context = self.build_context
+        return context.noindex or context.draft
 
     def _publish_only_what_is_used(self, files: Files, config: MkDocsConfig) -> None:
         """Keep, of the files in docs_dir, only the chapters' pages and what they use.
@@ -181,7 +196,8 @@ class ReportPlugin(BasePlugin):
         resources = self.build_context.rendered.resources
         used = {p.resolve() for p in (*resources.media.values(), *resources.linked)}
         pages = set(self._pages) | set(self._unrendered) | {HOME_PAGE}
-        listed = {str(u) for u in (*config.extra_css, *config.extra_javascript)}
+        listed = {str(u) for u in (*config.extra_css, *config.extra_javascript,
+                                   config.theme.get("logo"), config.theme.get("favicon")) if u}
         for file in list(files):
             if file.generated_by or not file.abs_src_path:
                 continue
@@ -191,9 +207,8 @@ class ReportPlugin(BasePlugin):
             if file.is_documentation_page():
                 if file.src_uri not in pages:
                     files.remove(file)
-            elif file.src_uri in listed and not source.is_symlink():
-                continue
-            elif source.resolve() in used:
+            elif source.resolve() in used or (file.src_uri in listed
+                                              and source.resolve().is_relative_to(docs)):
                 files.remove(file)
                 files.append(File.generated(config, file.src_uri,
                                             content=read_stripped(source.resolve())))
@@ -206,7 +221,7 @@ class ReportPlugin(BasePlugin):
         env.bytecode_cache = _BYTECODE
         env.globals["report_web"] = {
             "stamp": context.stamp if context.draft else None,
-            "noindex": context.noindex,
+            "noindex": self._noindex,
             "language": manifest.language,
             "copyright": manifest.copyright,
             "licence": manifest.licence,
@@ -228,6 +243,9 @@ class ReportPlugin(BasePlugin):
         if page.file.src_uri in self._pages:
             element = chapter_element(self._pages[page.file.src_uri], page, files,
                                       self._anchors, self._pages)
+            number_notes_per_page(element)
+            signpost_tables(element)
+            legible_figures(element, self._svg_text_sizes(self._pages[page.file.src_uri]))
         elif page.file.src_uri == DOWNLOADS_PAGE and DOWNLOADS_PAGE in self._generated:
             element = self._downloads_element(page, files)
         elif page.file.src_uri == HOME_PAGE and HOME_PAGE in self._generated:
@@ -244,17 +262,12 @@ class ReportPlugin(BasePlugin):
         page.toc = get_toc(_toc_tokens(element))
         return html.tostring(element, encoding="unicode")
 
-    def _downloads_element(self, page: Page, files: Files) -> html.HtmlElement:
+    def _downloads_list(self, parent: html.HtmlElement, page: Page) -> None:
+        """Every downloadable edition: link, format, size (when built) and ISBN."""
         context = self.build_context
         manifest = context.manuscript.manifest
         assert context.out_dir is not None
-        section = html.Element("section", {"id": "downloads", "class": "report-downloads-page"})
-        title = etree.SubElement(section, "h1")
-        title.text = "Downloads"
-        intro = etree.SubElement(section, "p")
-        intro.text = ("The report is also published in these formats. They have the same "
-                      "text, recommendation numbers, citations and notes as these pages.")
-        items = etree.SubElement(section, "ul", {"class": "report-downloads"})
+        items = etree.SubElement(parent, "ul", {"class": "report-downloads"})
         for download in web.downloads(manifest):
             item = etree.SubElement(items, "li")
             href = get_relative_url(f"{web.DOWNLOADS}/{download.name}", page.url)
@@ -270,6 +283,15 @@ class ReportPlugin(BasePlugin):
             meta = etree.SubElement(item, "span", {"class": "report-download-meta"})
             meta.text = "(" + ", ".join(details) + ")"
             link.tail = " "
+
+    def _downloads_element(self, page: Page, files: Files) -> html.HtmlElement:
+        section = html.Element("section", {"id": "downloads", "class": "report-downloads-page"})
+        title = etree.SubElement(section, "h1")
+        title.text = "Downloads"
+        intro = etree.SubElement(section, "p")
+        intro.text = ("The report is also published in these formats. They have the same "
+                      "text, recommendation numbers, citations and notes as these pages.")
+        self._downloads_list(section, page)
         accessibility = next((p for p in self._pages.values()
                               if p.chapter.label == "ch-accessibility"), None)
         if accessibility is not None:
@@ -282,8 +304,79 @@ class ReportPlugin(BasePlugin):
             link.tail = "."
         return section
 
+    def _site_copy(self, node: html.HtmlElement, chapter_page: ChapterPage, page: Page,
+                   files: Files) -> html.HtmlElement:
+        """A copy of part of a chapter for another page: links work, ids and notes go."""
+        copied = copy.deepcopy(node)
+        labels = {p.chapter.label: uri for uri, p in self._pages.items()}
+        for link in list(copied.iter("a")):
+            if "footnote-ref" in (link.get("class") or ""):
+                link.drop_tree()
+            elif link.get("href"):
+                link.set("href", _site_url(link.get("href"), chapter_page.src_uri, page, files,
+                                           self._anchors, labels))
+        for element in copied.iter():
+            if isinstance(element.tag, str) and "id" in element.attrib:
+                del element.attrib["id"]
+        return copied
+
+    def _key_findings(self, parent: html.HtmlElement, page: Page, files: Files) -> None:
+        """The report's first key findings box (in the executive summary), as it stands
+        there: inside its draft mark when it is still a draft."""
+        for chapter_page in self._pages.values():
+            found = chapter_page.chapter.element.xpath(
+                ".//div[contains(concat(' ', @class, ' '), ' key-findings ')]")
+            if not found:
+                continue
+            box = found[0]
+            parent_box = box.getparent()
+            if parent_box is not None and "draft" in (parent_box.get("class") or "").split():
+                box = parent_box
+            copied = self._site_copy(box, chapter_page, page, files)
+            heading = etree.SubElement(parent, "h2", {"id": "key-findings"})
+            heading.text = "Key findings"
+            for inner in copied.xpath(".//div[contains(concat(' ', @class, ' '), "
+                                      "' key-findings ')]") + [copied]:
+                lead = inner.find("p")
+                if "key-findings" in (inner.get("class") or "").split() and lead is not None:
+                    heading.text = _text(lead)  # the box's own lead becomes the heading
+                    inner.remove(lead)
+                    break
+            parent.append(copied)
+            return
+
+    def _recommendations(self, parent: html.HtmlElement, page: Page, files: Files) -> None:
+        """Every recommendation in one line: number (linked), addressee, first paragraph."""
+        rendered = self.build_context.rendered
+        if not rendered.recommendations:
+            return
+        heading = etree.SubElement(parent, "h2", {"id": "recommendations-at-a-glance"})
+        heading.text = "Recommendations at a glance"
+        items = etree.SubElement(parent, "ul", {"class": "report-recs-glance"})
+        pages_by_label = {p.chapter.label: p for p in self._pages.values()}
+        for rec in rendered.recommendations:
+            chapter_page = pages_by_label.get(rec.chapter)
+            if chapter_page is None:
+                continue
+            found = chapter_page.chapter.element.xpath(".//div[@id=$id]", id=rec.id)
+            paragraphs = found[0].xpath("./p") if found else []
+            target = files.get_file_from_path(chapter_page.src_uri)
+            if target is None:
+                continue
+            item = etree.SubElement(items, "li")
+            link = etree.SubElement(item, "a", {
+                "href": f"{get_relative_url(target.url, page.url)}#{rec.id}"})
+            strong = etree.SubElement(link, "strong")
+            strong.text = f"Recommendation {rec.number}"
+            link.tail = f" (to: {rec.to})"
+            if len(paragraphs) > 1:  # its first sentence; the link leads to the rest
+                text = _text(self._site_copy(paragraphs[1], chapter_page, page, files))
+                link.tail += ": " + re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
     def _home_element(self, page: Page, files: Files) -> html.HtmlElement:
-        """A title page: the report's title, partners and contents, linking every chapter."""
+        """The landing page a reader arriving from a search sees as the report: title,
+        partners, a short summary, the key findings, the recommendations at a glance,
+        every edition to download and the contents."""
         manifest = self.build_context.manuscript.manifest
         section = html.Element("section", {"id": "title-page", "class": "report-title-page"})
         title = etree.SubElement(section, "h1")
@@ -297,6 +390,15 @@ class ReportPlugin(BasePlugin):
         edition = etree.SubElement(section, "p", {"class": "report-edition"})
         edition.text = f"Version {manifest.version}" + (f", {manifest.date}" if manifest.date
                                                         else "") + "."
+        description = manifest.config.get("site_description")
+        if description:
+            summary = etree.SubElement(section, "p", {"class": "report-summary"})
+            summary.text = str(description).rstrip(".") + "."
+        self._key_findings(section, page, files)
+        self._recommendations(section, page, files)
+        heading = etree.SubElement(section, "h2", {"id": "downloads"})
+        heading.text = "Download the report"
+        self._downloads_list(section, page)
         heading = etree.SubElement(section, "h2", {"id": "contents"})
         heading.text = "Contents"
         items = etree.SubElement(section, "ul", {"class": "report-contents"})
@@ -314,6 +416,18 @@ class ReportPlugin(BasePlugin):
             link = etree.SubElement(item, "a", {"href": get_relative_url(target.url, page.url)})
             link.text = "Downloads: PDF, Word and EPUB editions"
         return section
+
+    def _svg_text_sizes(self, chapter_page: ChapterPage) -> list[tuple[float, float] | None]:
+        """For each image of a chapter, in order: an SVG's width in user units and its
+        smallest font size, read from the file the resource gate allowed."""
+        media = self.build_context.rendered.resources.media
+        sizes: list[tuple[float, float] | None] = []
+        for img in chapter_page.chapter.element.iter("img"):
+            src = img.get("src") or ""
+            path = media.get(src)
+            sizes.append(svg_text_size(path.read_bytes())
+                         if path is not None and src.lower().endswith(".svg") else None)
+        return sizes
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         context = self.build_context
@@ -411,6 +525,89 @@ def _toc_tokens(element: html.HtmlElement) -> list[dict]:
         (stack[-1]["children"] if stack else root).append(token)
         stack.append(token)
     return root
+
+
+def number_notes_per_page(element: html.HtmlElement) -> None:
+    """Footnotes numbered from 1 on every page, as in print (pandoc numbers them through
+    the whole report)."""
+    refs = element.xpath(".//a[contains(concat(' ', @class, ' '), ' footnote-ref ')]")
+    notes = {li.get("id"): li for li in element.xpath(".//section[@role='doc-endnotes']//li")}
+    for number, ref in enumerate(refs, start=1):
+        sup = ref.find("sup")
+        (sup if sup is not None else ref).text = str(number)
+        note = notes.get((ref.get("href") or "").lstrip("#"))
+        if note is not None:
+            note.set("value", str(number))
+
+
+def _scroll_region(node: html.HtmlElement, label: str, hint: str, kind: str) -> None:
+    """Wrap ``node`` in a focusable region that scrolls sideways, with a hint that says so
+    (drawn by CSS from ``data-hint`` while report.js finds the content wider than the
+    screen: page furniture, like the stamp, not words of the report; the region's label
+    says it to assistive technology)."""
+    wrapper = html.Element("div", {"class": f"report-scroll report-scroll-{kind}",
+                                   "role": "region", "tabindex": "0", "aria-label": label,
+                                   "data-hint": hint})
+    node.addprevious(wrapper)
+    wrapper.append(node)
+
+
+def signpost_tables(element: html.HtmlElement) -> None:
+    """Every table scrolls sideways in its own region, signposted, never the page."""
+    for index, table in enumerate(element.iter("table"), start=1):
+        caption = table.find("caption")
+        name = _text(caption).rstrip(":") if caption is not None else f"Table {index}"
+        number = caption.xpath(".//span[@class='caption-number']") if caption is not None \
+            else []
+        short = _text(number[0]).rstrip(":") if number else "This table"
+        _scroll_region(table, f"{name} (scrolls sideways)",
+                       f"{short} is wider than the screen: scroll sideways to see all of it.",
+                       "table")
+
+
+# The smallest text in a figure, as a share of the body text (WCAG 1.4.4 in spirit: a
+# chart's labels must stay readable on a phone).
+FIGURE_TEXT_MIN = 0.75
+_FONT_SIZE = re.compile(rb"font-size\s*[:=]\s*[\"']?\s*([0-9.]+)\s*(px)?")
+
+
+def svg_text_size(svg: bytes) -> tuple[float, float] | None:
+    """(width in user units, smallest font size) of an SVG with text, else None."""
+    try:
+        root = etree.fromstring(svg, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    sizes = [float(m.group(1)) for m in _FONT_SIZE.finditer(svg) if float(m.group(1)) > 0]
+    if not sizes or not any(True for _ in root.iter("{http://www.w3.org/2000/svg}text")):
+        return None
+    view_box = (root.get("viewBox") or "").replace(",", " ").split()
+    try:
+        width = float(view_box[2]) if len(view_box) == 4 else float(
+            re.sub(r"[a-z%]+$", "", root.get("width") or ""))
+    except ValueError:
+        return None
+    return width, min(sizes)
+
+
+def legible_figures(element: html.HtmlElement,
+                    sizes: list[tuple[float, float] | None]) -> None:
+    """Figures never shrink their text below 75% of the body's: an SVG is given the
+    smallest width at which its smallest text is that size (in em, so it follows the
+    reader's text size) and scrolls sideways in its own region on a narrower screen.
+    ``sizes`` are the chapter's images' in document order."""
+    for img, measured in zip(list(element.iter("img")), sizes, strict=False):
+        figure = next(img.iterancestors("figure"), None)
+        if measured is None or figure is None:
+            continue
+        width, smallest = measured
+        img.set("style", f"min-width: {FIGURE_TEXT_MIN * width / smallest:.2f}em")
+        caption = figure.find(".//figcaption")
+        number = caption.xpath(".//span[@class='caption-number']") if caption is not None \
+            else []
+        short = _text(number[0]).rstrip(":") if number else "This figure"
+        _scroll_region(img, f"{short} (scrolls sideways)",
+                       f"{short} is wider than the screen: scroll sideways to see all of it.",
+                       "figure")
 
 
 def _nav_has(nav, src: str) -> bool:

@@ -151,6 +151,17 @@ def safety_problems(config: dict, root: Path) -> list[Problem]:
                 tree.resolve_folder(root, str(value))
             except tree.Refused as exc:
                 problems.append(Problem(MANIFEST, line(config, key), f"{key} {exc}"))
+    docs_dir = str(config.get("docs_dir") or "docs")
+    for key in ("extra_css", "extra_javascript"):
+        items = config.get(key) or []
+        for index, item in enumerate(items if isinstance(items, list) else [items]):
+            name = str(item.get("path", "")) if isinstance(item, dict) else str(item)
+            at = items.line_of(index) if isinstance(items, yamlsource.LinedList) else None
+            try:
+                tree.resolve(root / docs_dir, name, must_exist=False)
+            except tree.Refused as exc:
+                problems.append(Problem(MANIFEST, at, f"{key}: {exc} (the site loads "
+                                        "nothing from elsewhere)"))
     extra = config.get("extra")
     if isinstance(extra, dict):
         for key in EXTRA_FILES:

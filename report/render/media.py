@@ -10,6 +10,7 @@ the pixels are not decoded or re-encoded, so nothing is lost.
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 from pathlib import Path
@@ -85,3 +86,27 @@ def stripped(data: bytes, name: str) -> bytes:
 
 def read_stripped(path: Path) -> bytes:
     return stripped(path.read_bytes(), path.name)
+
+
+def unreadable(data: bytes, name: str) -> str | None:
+    """Why ``data`` (an image called ``name``) cannot be shown, or None if it can: a
+    broken file is bad input at its name, not a half-built edition."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".svg":
+        from lxml import etree
+
+        try:
+            etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                   load_dtd=False))
+        except etree.XMLSyntaxError as exc:
+            return f"not a readable SVG image ({exc})"
+        return None
+    if suffix in (".png", ".jpg", ".jpeg", ".gif", ".webp"):
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            return f"not a readable image ({exc})"
+    return None

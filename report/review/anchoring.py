@@ -11,8 +11,15 @@ Hypothesis re-anchors annotations):
    a margin over the runner-up): ``moved`` when the text is the quote itself, ``fuzzy``
    when it is only close. A short quote found in several places is never given to one
    of them unless its context decides;
-3. else the section (heading) it was in, if that heading still exists: ``section``;
-4. else ``orphaned``, the quote kept.
+3. else, when most of the marked text did not survive the edit (and is nowhere else),
+   ``deleted``;
+4. else the section (heading) it was in, if that heading still exists: ``section``;
+5. else ``orphaned``, the quote kept.
+
+``exact`` means the text is where it was: in the same paragraph (or heading) of the same
+chapter, however far edits elsewhere have shifted its offsets; ``moved`` is kept for text
+that left its paragraph or chapter. A comment made on no location at all (a general
+remark in a form or a review file) is ``general``, not orphaned.
 
 The diff of a chapter is computed once per (commit, chapter), not once per comment, and
 lines are diffed before words, so re-anchoring a whole report stays fast.
@@ -326,6 +333,17 @@ class SourceMap:
         mapped = self.start(offset - 1)
         return None if mapped is None else mapped + 1
 
+    def survived(self, start: int, end: int) -> int:
+        """How many characters of the old span ``start:end`` are still in the text."""
+        total = 0
+        index = max(0, bisect_right(self.old_starts, start) - 1)
+        while index < len(self.old_starts) and self.old_starts[index] < end:
+            run_start = self.old_starts[index]
+            run_end = run_start + self.lengths[index]
+            total += max(0, min(end, run_end) - max(start, run_start))
+            index += 1
+        return total
+
     def nearest(self, offset: int) -> int:
         """Best guess for an offset that did not survive: the end of the run before it."""
         index = bisect_right(self.old_starts, offset) - 1
@@ -359,6 +377,8 @@ class Anchor:
 
 
 ORPHANED = Anchor("orphaned")
+GENERAL = Anchor("general")
+DELETED_BELOW = 0.5  # share of the marked characters left: below it, the text was deleted
 
 
 class Anchorer:
@@ -372,6 +392,37 @@ class Anchorer:
             for c in manuscript.chapters])
         self._maps: dict[tuple[str, str, str], SourceMap] = {}
         self._then_texts: dict[tuple[str, str], ChapterText | None] = {}
+        self._blocks: dict[tuple[str, str], list[tuple[int, int]]] = {}
+
+    def _block_at(self, chapter: ChapterText, offset: int) -> tuple[int, int] | None:
+        """Source span of the paragraph or heading holding ``offset``, if any."""
+        key = (chapter.rel, chapter.source)
+        if key not in self._blocks:
+            projection = chapter.projection
+            self._blocks[key] = sorted((b.source_start, b.source_end)
+                                       for b in projection.blocks)
+        spans = self._blocks[key]
+        index = bisect_right(spans, (offset, float("inf"))) - 1
+        if index >= 0 and spans[index][0] <= offset <= spans[index][1]:
+            return spans[index]
+        return None
+
+    def _same_place(self, then: ChapterText, old_start: int, now: ChapterText, start: int,
+                    mapping: SourceMap | None) -> bool:
+        """Whether text now at ``start`` is in the paragraph it was in at ``old_start``."""
+        if now.rel != then.rel or mapping is None:
+            return False
+        old_block = self._block_at(then, old_start)
+        new_block = self._block_at(now, start)
+        if old_block is None or new_block is None:
+            return old_block is None and new_block is None and start == old_start
+        # most of the paragraph survived the edit (else it is a different paragraph that
+        # happens to hold the words), and its first or last character is there too
+        length = old_block[1] - old_block[0]
+        if mapping.survived(old_block[0], old_block[1]) < DELETED_BELOW * length:
+            return False
+        ends = (mapping.start(old_block[0]), mapping.end(old_block[1]))
+        return any(at is not None and new_block[0] <= at <= new_block[1] for at in ends)
 
     def _then(self, commit: str, rel: str) -> ChapterText | None:
         key = (commit, rel)
@@ -408,11 +459,14 @@ class Anchorer:
 
     def anchor(self, comment: Comment, default_commit: str | None = None) -> Anchor:
         target = comment.target
+        if target.source is None and not target.exact and target.start is None:
+            return GENERAL
         commit = target.commit or default_commit
         then = self._then(commit, target.source) if commit and target.source else None
         now = self._chapter_now(target.source, then) if target.source else None
         quote = fold(target.exact)
         hint: tuple[str, int] | None = None
+        mapping = None
 
         if then is not None and now is not None and target.start is not None \
                 and target.end is not None:
@@ -423,7 +477,7 @@ class Anchorer:
                     else mapping.end(target.start)
             if start is not None and end is not None and end >= start:
                 if self._same_text(then, target.start, target.end, now, start, end, quote):
-                    same = start == target.start and end == target.end and now.rel == then.rel
+                    same = self._same_place(then, target.start, now, start, mapping)
                     return self._anchor("exact" if same else "moved", now, start, end)
             guess = start if start is not None else mapping.nearest(target.start)
             hint = (now.rel, now.norm_span(guess, guess)[0])
@@ -434,9 +488,35 @@ class Anchorer:
             found = self.now.find(target.exact, target.prefix, target.suffix)
         if found is not None:
             start, end = found.source_span
-            return self._anchor("moved" if found.how == "text" else "fuzzy",
-                                found.chapter, start, end)
+            if found.how != "text":
+                return self._anchor("fuzzy", found.chapter, start, end)
+            same = then is not None and target.start is not None and self._same_place(
+                then, target.start, found.chapter, start, mapping)
+            return self._anchor("exact" if same else "moved", found.chapter, start, end)
+        if self._deleted(then, now, target, mapping):
+            return self._deleted_anchor(then, now, target, mapping)
         return self._section(then, now, target.start)
+
+    def _deleted(self, then: ChapterText | None, now: ChapterText | None, target,
+                 mapping: SourceMap | None) -> bool:
+        """Whether the marked text was removed (rather than never found)."""
+        if then is None or target.start is None or target.end is None \
+                or target.end <= target.start:
+            return False
+        if now is None:
+            return True  # the chapter is gone, and the text is nowhere else
+        if mapping is None:
+            return False
+        marked = target.end - target.start
+        return mapping.survived(target.start, target.end) < DELETED_BELOW * marked
+
+    def _deleted_anchor(self, then: ChapterText, now: ChapterText | None, target,
+                        mapping: SourceMap | None) -> Anchor:
+        """``deleted``, placed where the text was (for a line to look at), if anywhere."""
+        if now is None or mapping is None:
+            return Anchor("deleted", then.rel)
+        at = mapping.nearest(target.start)
+        return Anchor("deleted", now.rel, at, at, now.projection.line_of(at))
 
     def _same_text(self, then: ChapterText, old_start: int, old_end: int,
                    now: ChapterText, start: int, end: int, quote: str) -> bool:

@@ -5,6 +5,12 @@ and the author wants to check that nothing changed by accident. Comparing the wo
 reader sees (not the Markdown) keeps the redline free of markup noise; comparing word by
 word (difflib on word tokens, whitespace normalised) keeps a re-wrapped paragraph from
 showing as rewritten. Unchanged chapters are folded so that the changes stand out.
+
+A paragraph taken out in one place and put back word for word in another (in the same
+chapter, or in a chapter split off from it) is a move, shown as one (``move-from`` and
+``move-to`` pieces sharing a number), not as a deletion and an unrelated insertion. Each
+paragraph the reviewers read carries its pack number, so a reviewer can find what became
+of the paragraph they commented on.
 """
 
 from __future__ import annotations
@@ -30,10 +36,17 @@ HEADING = "\ue000"  # private use: cannot occur in a chapter's text
 
 @dataclass(frozen=True)
 class Piece:
-    """A run of tokens that is ``equal``, ``insert``-ed or ``delete``-d."""
+    """A run of tokens: ``equal``, ``insert``, ``delete``, ``move-from`` or ``move-to``.
+
+    ``move`` numbers a move: its ``move-from`` and ``move-to`` pieces share it.
+    """
 
     op: str
     text: str
+    move: int | None = None
+
+
+MOVE_MIN_WORDS = 5  # a shorter paragraph found twice is a coincidence, not a move
 
 
 @dataclass
@@ -44,6 +57,7 @@ class ChapterRedline:
     rel: str | None
     old_rel: str | None
     pieces: list[Piece]
+    numbers: list[int | None] = field(default_factory=list)  # pack number per old block
 
     @property
     def inserted(self) -> int:
@@ -54,13 +68,17 @@ class ChapterRedline:
         return _words(p.text for p in self.pieces if p.op == "delete")
 
     @property
+    def moved(self) -> int:
+        return _words(p.text for p in self.pieces if p.op == "move-to")
+
+    @property
     def changed(self) -> bool:
         return self.rel != self.old_rel or any(p.op != "equal" for p in self.pieces)
 
     @property
     def state(self) -> str:
         if self.old_rel is None:
-            return "added"
+            return "split off (moved text)" if self.moved and not self.inserted else "added"
         if self.rel is None:
             return "removed"
         if self.rel != self.old_rel:
@@ -171,7 +189,71 @@ def compare(old: list[ChapterAt], new: Manuscript) -> list[ChapterRedline]:
         if before.rel not in used:
             out.append(ChapterRedline(first_heading(before.text, before.rel), None, before.rel,
                                       diff_words(reader_text(before.text), "")))
+    numbers = pack_numbers(old)
+    for chapter in out:
+        chapter.numbers = numbers.get(chapter.old_rel or "", [])
+    find_moves(out)
     return out
+
+
+def pack_numbers(old: list[ChapterAt]) -> dict[str, list[int | None]]:
+    """For each chapter at the round, its blocks' pack numbers (None for a heading)."""
+    from report.review.plaintext import BODY_KINDS
+
+    numbers: dict[str, list[int | None]] = {}
+    next_number = 1
+    for chapter in old:
+        own: list[int | None] = []
+        for block in projected(chapter.text).blocks:
+            if block.kind in BODY_KINDS:
+                own.append(next_number)
+                next_number += 1
+            else:
+                own.append(None)
+        numbers[chapter.rel] = own
+    return numbers
+
+
+def _key(text: str) -> str:
+    """A paragraph's words only: a diff may leave its final full stop with its neighbour."""
+    return " ".join(re.findall(r"\w+(?:['’]\w+)*", text.replace(HEADING, " ")))
+
+
+def find_moves(chapters: list[ChapterRedline]) -> None:
+    """Turn a paragraph deleted in one place and inserted word for word elsewhere into a
+    move (``move-from``/``move-to``), across the whole report."""
+    def split(chapter: ChapterRedline, op: str):
+        pieces: list[Piece] = []
+        for piece in chapter.pieces:
+            if piece.op != op:
+                pieces.append(piece)
+                continue
+            for i, chunk in enumerate(piece.text.split(PARAGRAPH_BREAK)):
+                if i:
+                    pieces.append(Piece(op, PARAGRAPH_BREAK))
+                if chunk:
+                    pieces.append(Piece(op, chunk))
+        chapter.pieces = pieces
+
+    deleted: dict[str, list[tuple[ChapterRedline, int]]] = {}
+    for chapter in chapters:
+        split(chapter, "delete")
+        split(chapter, "insert")
+        for index, piece in enumerate(chapter.pieces):
+            if piece.op == "delete" and _words([piece.text]) >= MOVE_MIN_WORDS:
+                deleted.setdefault(_key(piece.text), []).append((chapter, index))
+    number = 0
+    for chapter in chapters:
+        for index, piece in enumerate(chapter.pieces):
+            if piece.op != "insert" or _words([piece.text]) < MOVE_MIN_WORDS:
+                continue
+            sources = deleted.get(_key(piece.text))
+            if not sources:
+                continue
+            number += 1
+            source, at = sources.pop(0)
+            source.pieces[at] = Piece("move-from", source.pieces[at].text, number)
+            chapter.pieces[index] = Piece("move-to", piece.text, number)
 
 
 def redline(root: Path, round_name: str) -> Redline:
@@ -200,6 +282,9 @@ td.n { text-align: right; }
 summary { cursor: pointer; font-weight: 600; }
 .state { font-size: .85em; color: #555; font-weight: normal; }
 .key { font-size: .9em; color: #444; }
+.moved { background: #e3ecfb; color: #133a7a; text-decoration: none; }
+del.moved { text-decoration: line-through; }
+.num { font-size: .8em; font-weight: 600; color: #555; }
 """
 
 _PRINT_CSS = """
@@ -213,31 +298,61 @@ h2 { break-before: page; }
 """
 
 
-_TAGS = {"insert": "ins", "delete": "del"}
+_TAGS = {"insert": "ins", "delete": "del", "move-from": "del", "move-to": "ins"}
 
 
-def _paragraphs(pieces: list[Piece]) -> str:
-    """Pieces to ``<p>`` (or heading) elements; a marked run across paragraphs is split."""
-    paragraphs: list[list[tuple[str, str]]] = [[]]
+def _paragraphs(pieces: list[Piece], numbers: list[int | None] | None = None) -> str:
+    """Pieces to ``<p>`` (or heading) elements; a marked run across paragraphs is split.
+
+    A paragraph that was in the round's text starts with its pack number (``¶12``);
+    moves link to each other.
+    """
+    numbers = numbers or []
+    paragraphs: list[list[tuple[Piece, str]]] = [[]]
+    olds: list[int | None] = [0]
+    old_index = 0
     for piece in pieces:
         for i, chunk in enumerate(piece.text.split(PARAGRAPH_BREAK)):
             if i:
+                if piece.op in ("equal", "delete", "move-from"):
+                    old_index += 1
                 paragraphs.append([])
+                olds.append(old_index if piece.op in ("equal", "delete", "move-from")
+                            else None)
             if chunk:
-                paragraphs[-1].append((piece.op, chunk))
+                if olds[-1] is None and piece.op in ("equal", "delete", "move-from"):
+                    olds[-1] = old_index
+                paragraphs[-1].append((piece, chunk))
     out = []
-    for runs in paragraphs:
+    for runs, old in zip(paragraphs, olds, strict=True):
+        runs = [(piece, text) for piece, text in runs if text]
+        if not runs:
+            continue
         element = "p"
-        if runs and runs[0][1].startswith(HEADING):
+        if runs[0][1].startswith(HEADING):
             element = "h3"
-            op, first = runs[0]
-            runs[0] = (op, first[len(HEADING):].lstrip(" "))
-        inner = "".join(
-            f"<{tag}>{html.escape(text)}</{tag}>" if (tag := _TAGS.get(op)) else html.escape(text)
-            for op, text in runs if text)
-        if inner:
-            out.append(f"<{element}>{inner}</{element}>")
+            runs[0] = (runs[0][0], runs[0][1][len(HEADING):].lstrip(" "))
+        has_old = any(piece.op in ("equal", "delete", "move-from") and _WORD.search(text)
+                      for piece, text in runs)
+        number = numbers[old] if has_old and old is not None and old < len(numbers) else None
+        label = f'<span class="num">¶{number}</span> ' if number else ""
+        inner = "".join(_run(piece, text) for piece, text in runs)
+        out.append(f"<{element}>{label}{inner}</{element}>")
     return "\n".join(out)
+
+
+def _run(piece: Piece, text: str) -> str:
+    tag = _TAGS.get(piece.op)
+    if tag is None:
+        return html.escape(text)
+    if piece.move is None:
+        return f"<{tag}>{html.escape(text)}</{tag}>"
+    there = "to" if piece.op == "move-from" else "from"
+    here = "from" if piece.op == "move-from" else "to"
+    words = "moved: see where it went" if piece.op == "move-from" else \
+        "moved here: see where it was"
+    return (f'<{tag} class="moved" id="move-{piece.move}-{here}">{html.escape(text)}'
+            f'</{tag}> <a class="move" href="#move-{piece.move}-{there}">({words})</a>')
 
 
 def to_html(red: Redline, *, printed: bool = False) -> str:
@@ -253,9 +368,10 @@ def to_html(red: Redline, *, printed: bool = False) -> str:
         where = esc(ch.rel or ch.old_rel or "")
         if ch.rel and ch.old_rel and ch.rel != ch.old_rel:
             where = f"{esc(ch.old_rel)} → {esc(ch.rel)}"
+        moved = f", {ch.moved} moved in" if ch.moved else ""
         heading = (f'{esc(ch.title)} <span class="state">({esc(ch.state)}, {where}; '
-                   f"{ch.inserted} words inserted, {ch.deleted} deleted)</span>")
-        body = _paragraphs(ch.pieces)
+                   f"{ch.inserted} words inserted, {ch.deleted} deleted{moved})</span>")
+        body = _paragraphs(ch.pieces, ch.numbers)
         if ch.changed:
             sections.append(f'<section id="{ch.anchor}"><h2>{heading}</h2>\n{body}</section>')
         elif printed:
@@ -277,7 +393,8 @@ def to_html(red: Redline, *, printed: bool = False) -> str:
 <h1 data-round="{esc(red.round)}">Changes since review round {esc(red.round)}</h1>
 <p>{esc(red.title)}: the text at the round (commit {esc(red.commit[:7])}) against the text
 now ({esc(red.current)}). {changed} of {len(red.chapters)} chapters changed.</p>
-<p class="key">Key: <ins>inserted words</ins>, <del>deleted words</del>.</p>
+<p class="key">Key: <ins>inserted words</ins>, <del>deleted words</del>,
+<ins class="moved">moved paragraphs</ins>; ¶ the paragraph number in the round's pack.</p>
 <table>
 <thead><tr><th>Chapter</th><th>Change</th><th>Words inserted</th><th>Words deleted</th></tr>
 </thead>

@@ -7,8 +7,16 @@ carry what the review files hold (the reviewer's name, the ISO type, the paragra
 number the reviewer saw).
 
 Privacy: ``anonymise`` replaces reviewers by "Reviewer 1", "Reviewer 2"… (numbered in
-order of first appearance, not by name, so the numbering gives nothing away), and a
-letter only ever holds its own reviewer's comments.
+order of first appearance, not by name, so the numbering gives nothing away), in the
+reviewer column and wherever a reviewer's or author's name appears in what was written
+("Reply to Pat Jones"); a letter only ever holds its own reviewer's comments.
+
+Safety: what reviewers wrote is untrusted text that lands in spreadsheets, Markdown and
+HTML. Every xlsx cell holding text is a text cell (never a formula, whatever it starts
+with); CSV cells starting with ``=``, ``+``, ``-``, ``@``, tab or CR get OWASP's leading
+apostrophe; Markdown escapes HTML and Markdown syntax; control and bidirectional-override
+characters are shown as ``<U+202E>`` rather than passed through to reorder a line; a
+text longer than an xlsx cell holds continues on a linked sheet, never cut.
 """
 
 from __future__ import annotations
@@ -58,10 +66,12 @@ class Entry:
     response: str
     anchor: str
     current_text: str = ""
+    author: str = ""
 
 
 #: Columns of the xlsx, csv and md matrix: (header, Entry attribute).
-COLUMNS = (("No.", "number"), ("Reviewer", "reviewer"), ("Chapter", "chapter"),
+COLUMNS = (("No.", "number"), ("Reviewer", "reviewer"), ("Author", "author"),
+           ("Chapter", "chapter"),
            ("Paragraph", "paragraph"), ("Line", "line"), ("Type", "type"),
            ("Kind", "kind"), ("Text marked", "quote"), ("Comment", "comment"),
            ("Proposed change", "proposed"), ("Status", "status"),
@@ -70,6 +80,55 @@ COLUMNS = (("No.", "number"), ("Reviewer", "reviewer"), ("Chapter", "chapter"),
 
 def _text(value) -> str:
     return "" if value is None else str(value)
+
+
+#: Characters that reorder or hide text: bidi embeddings, overrides and isolates, and
+#: the marks that act alone; shown, never passed through.
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "\ufeff\u2028\u2029]")
+
+
+def shown(value: str) -> str:
+    """Text with control and bidi-override characters made visible (``<U+202E>``).
+
+    Line breaks and tabs stay (CRLF becomes a line break); anything else that would
+    hide or reorder what a reviewer wrote is written out as its code point.
+    """
+    value = value.replace("\r\n", "\n")
+    return _HIDDEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
+
+
+class NameScrubber:
+    """Replaces people's names in free text by pseudonyms (``--anonymise``).
+
+    Full names as written and "Surname, Given" forms, case-insensitive, longest first,
+    on word boundaries; ids that are slugs of names are matched with the hyphens.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, name: str | None, pseudonym: str) -> None:
+        name = " ".join((name or "").split())
+        if len(name) < 3:
+            return
+        self.names.setdefault(name.lower(), pseudonym)
+        words = name.split(" ")
+        if len(words) >= 2:
+            self.names.setdefault(f"{words[-1]}, {' '.join(words[:-1])}".lower(), pseudonym)
+        self._pattern = None
+
+    def __call__(self, text: str) -> str:
+        if not self.names or not text:
+            return text
+        if self._pattern is None:
+            alternatives = sorted(self.names, key=len, reverse=True)
+            self._pattern = re.compile(
+                r"(?<!\w)(" + "|".join(re.escape(n).replace(r"\ ", r"\s+")
+                                      for n in alternatives) + r")(?!\w)", re.I)
+        return self._pattern.sub(
+            lambda m: self.names.get(" ".join(m.group(1).split()).lower(), "a reviewer"), text)
 
 
 def current_paragraphs(manuscript: Manuscript) -> dict[str, list]:
@@ -105,25 +164,38 @@ def entries(manuscript: Manuscript, round_name: str | None = None, *,
 
     paragraphs = current_paragraphs(manuscript)
     pseudonyms: dict[str, str] = {}
+    scrub = NameScrubber()
+    found_all = status.entries(manuscript, round_name)
+    if anonymise:
+        for found in found_all:
+            reviewer = found.review.reviewer
+            pseudonym = pseudonyms.setdefault(reviewer.id, f"Reviewer {len(pseudonyms) + 1}")
+            for name in (reviewer.name, found.comment.author):
+                scrub.add(name, pseudonym)
+            if "-" in reviewer.id:
+                scrub.add(reviewer.id, pseudonym)
+
+    def text(value) -> str:
+        return shown(scrub(_text(value)))
+
     out: list[Entry] = []
-    for number, found in enumerate(status.entries(manuscript, round_name), start=1):
+    for number, found in enumerate(found_all, start=1):
         row = found.row()
         reviewer = found.review.reviewer
-        name = reviewer.name or reviewer.id
-        if anonymise:
-            name = pseudonyms.setdefault(reviewer.id, f"Reviewer {len(pseudonyms) + 1}")
+        name = pseudonyms[reviewer.id] if anonymise else (reviewer.name or reviewer.id)
         anchor = found.anchor
         para = (paragraph_at(paragraphs.get(row["chapter"], []), anchor.start)
-                if row["chapter"] else None)
+                if row["chapter"] and anchor.status not in ("deleted", "orphaned") else None)
         out.append(Entry(
             number=number, id=row["id"], round=row["round"], reviewer_id=reviewer.id,
-            reviewer=name, chapter=row["chapter"],
+            reviewer=shown(name), chapter=row["chapter"],
             paragraph=found.comment.target.paragraph or (para.number if para else None),
             line=row["line"], type=found.comment.type or "ge", kind=row["kind"],
-            quote=_text(row["quote"]), comment=_text(row["body"]),
-            proposed=_text(row["proposed"]), status=row["status"],
-            response=_text(row["response"]), anchor=row["anchor"],
-            current_text=" ".join(para.text.split()) if para else "",
+            quote=text(row["quote"]), comment=text(row["body"]),
+            proposed=text(row["proposed"]), status=row["status"],
+            response=text(row["response"]), anchor=row["anchor"],
+            current_text=shown(" ".join(para.text.split())) if para else "",
+            author=text(found.comment.author),
         ))
     return out
 
@@ -132,18 +204,50 @@ def _cells(entry: Entry) -> list:
     return [getattr(entry, attr) for _, attr in COLUMNS]
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> object:
+    """A CSV cell no spreadsheet will run: a leading formula character gets ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(items: list[Entry]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header for header, _ in COLUMNS])
     for entry in items:
-        writer.writerow(["" if v is None else v for v in _cells(entry)])
+        writer.writerow([csv_safe(v) for v in _cells(entry)])
     return buffer.getvalue()
 
 
+#: Characters an xlsx cell holds (Excel's limit; LibreOffice and openpyxl agree).
+XLSX_CELL = 32_767
+CONTINUED = "Continued"
+
+
+def _text_cell(cell, value: str) -> None:
+    """A text cell, never a formula: inline string, shown with Excel's quote prefix."""
+    cell.value = value
+    cell.data_type = "s"
+    if value.startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
 def to_xlsx(items: list[Entry], title: str) -> bytes:
+    """The matrix as a workbook: every text a text cell; long texts continue, linked.
+
+    A text over :data:`XLSX_CELL` characters keeps its first part in its cell, with a
+    link to the rows of the sheet "Continued" that hold the rest, in order.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     book = Workbook()
     sheet = book.active
@@ -151,8 +255,29 @@ def to_xlsx(items: list[Entry], title: str) -> bytes:
     sheet.append([header for header, _ in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for entry in items:
-        sheet.append(_cells(entry))
+    more = None
+    for row_index, entry in enumerate(items, start=2):
+        for col_index, value in enumerate(_cells(entry), start=1):
+            cell = sheet.cell(row=row_index, column=col_index)
+            if not isinstance(value, str):
+                cell.value = value
+                continue
+            if len(value) <= XLSX_CELL:
+                _text_cell(cell, value)
+                continue
+            if more is None:
+                more = book.create_sheet(CONTINUED)
+                more.append(["Id", "Column", "Part", "Text"])
+            header = COLUMNS[col_index - 1][0]
+            note = "… [continued on sheet Continued]"
+            parts = _split(value, XLSX_CELL - len(note))
+            first_row = more.max_row + 1
+            _text_cell(cell, parts[0] + note)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate,
+                                       location=f"'{CONTINUED}'!D{first_row}")
+            for number, part in enumerate(parts[1:], start=2):
+                more.append([entry.id, header, f"{number} of {len(parts)}"])
+                _text_cell(more.cell(row=more.max_row, column=4), part)
     widths = {"Text marked": 40, "Comment": 60, "Proposed change": 40, "Response": 50,
               "Chapter": 30, "Reviewer": 20, "Id": 14}
     for index, (header, _) in enumerate(COLUMNS, start=1):
@@ -169,10 +294,32 @@ def to_xlsx(items: list[Entry], title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _split(text: str, size: int) -> list[str]:
+    """``text`` in pieces of at most ``size``, later ones at most :data:`XLSX_CELL`."""
+    parts = [text[:size]]
+    rest = text[size:]
+    while rest:
+        parts.append(rest[:XLSX_CELL])
+        rest = rest[XLSX_CELL:]
+    return parts
+
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.M)
+
+
+def md_text(value) -> str:
+    """Reviewers' text for Markdown: HTML escaped, Markdown syntax taken literally.
+
+    ``<script>`` becomes text, ``*``, ``_``, `````, ``[``… are backslash-escaped, and a
+    line that would start a heading, quote or list starts with an escaped character.
+    """
+    escaped = _MD_INLINE.sub(r"\\\1", html.escape(_text(value), quote=False))
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
 def _md_cell(value) -> str:
-    text = _text(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace(
-        "\n", "<br>")
+    return md_text(value).replace("\r", "").replace("\n", "<br>")
 
 
 def to_md(items: list[Entry], title: str) -> str:
@@ -220,6 +367,18 @@ def _highlight(text: str, quote: str) -> str:
     return esc(text)
 
 
+NOW_WORDS = {"deleted": "This text has been deleted from the report.",
+             "general": "A general comment, on no particular passage.",
+             "orphaned": "Not found in the text now."}
+
+
+def _now_cell(entry: Entry) -> str:
+    """The dashboard's "text now": the paragraph, or what became of the text."""
+    if entry.anchor in NOW_WORDS:
+        return f'<em class="{entry.anchor}">{html.escape(NOW_WORDS[entry.anchor])}</em>'
+    return _highlight(entry.current_text, entry.quote)
+
+
 _DASHBOARD_CSS = """
 body { font-family: "Open Sans", system-ui, sans-serif; margin: 2em; color: #1b1b1b; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; }
@@ -229,7 +388,7 @@ th, td { border-bottom: 1px solid #ccc; padding: .4em .6em; vertical-align: top;
 td.now { color: #333; background: #f7f7f7; max-width: 40em; }
 mark { background: #ffe58a; }
 .status { font-weight: 600; white-space: nowrap; }
-.orphaned { color: #a40000; }
+.orphaned, .deleted { color: #a40000; }
 """
 
 
@@ -255,7 +414,7 @@ def to_html(items: list[Entry], title: str, chapter_titles: dict[str, str]) -> s
             f'<tr id="{esc(e.id)}"><td>{e.number}</td><td>{esc(e.reviewer)}</td>'
             f"<td>{locator}</td><td>{esc(e.type)} / {esc(e.kind)}</td>"
             f"<td>{quote}<p>{esc(e.comment)}</p>{proposed}</td>"
-            f'<td class="now">{_highlight(e.current_text, e.quote)}</td>'
+            f'<td class="now">{_now_cell(e)}</td>'
             f'<td class="anchor {esc(e.anchor)}">{esc(e.anchor)}</td>'
             f'<td><span class="status">{esc(e.status)}</span><br>{esc(e.response)}</td></tr>')
     open_count = by_status.get("open", 0)
@@ -285,25 +444,28 @@ def to_html(items: list[Entry], title: str, chapter_titles: dict[str, str]) -> s
 
 
 def letter_md(reviewer: str, items: list[Entry], title: str, round_name: str) -> str:
-    lines = [f"# Your comments on the draft: {title}", "",
-             f"Dear {reviewer},", "",
-             f"Thank you for your comments on the draft (review round {round_name}). "
+    def one_line(value: str) -> str:
+        return md_text(" ".join(value.split()))
+
+    lines = [f"# Your comments on the draft: {md_text(title)}", "",
+             f"Dear {md_text(reviewer)},", "",
+             f"Thank you for your comments on the draft (review round {md_text(round_name)}). "
              f"You sent {len(items)}. Here is what we did with each of them.", ""]
     for i, e in enumerate(items, start=1):
         where = f"paragraph {e.paragraph}" if e.paragraph else "the draft"
         lines.append(f"## {i}. On {where}")
         lines.append("")
         if e.quote:
-            lines.append("> " + " ".join(e.quote.split()))
+            lines.append("> " + one_line(e.quote))
             lines.append("")
         if e.comment:
-            lines.append(f"You wrote: {' '.join(e.comment.split())}")
+            lines.append(f"You wrote: {one_line(e.comment)}")
             lines.append("")
         if e.proposed:
-            lines.append(f"You proposed: {' '.join(e.proposed.split())}")
+            lines.append(f"You proposed: {one_line(e.proposed)}")
             lines.append("")
         lines.append(f"**{STATUS_WORDS.get(e.status, e.status)}.**"
-                     + (f" {' '.join(e.response.split())}" if e.response else ""))
+                     + (f" {one_line(e.response)}" if e.response else ""))
         lines.append("")
     lines.append("With thanks,")
     lines.append("")

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -261,13 +262,47 @@ def validate(data: Any, rel: str) -> None:
         raise InputError(problems)
 
 
+def duplicate_keys(text: str, rel: str) -> list[Problem]:
+    """Keys written twice in one mapping, each at its second line.
+
+    YAML loaders keep the last value silently; in a review file the first would be a
+    comment (or its answer) lost without a word.
+    """
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return []  # the line-aware parse reports the syntax error
+    problems: list[Problem] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        problems.append(Problem(rel, line, f"key {key.value!r} twice in one "
+                                                f"mapping (first at line {seen[key.value]})"))
+                    else:
+                        seen[key.value] = line
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
 def parse_review(text: str, rel: str) -> Any:
     """Parse and validate the YAML text of a review file; return its data.
 
     libyaml and one schema pass first (a file may hold thousands of comments); only a
     file with a problem is parsed again, slowly, to report each problem with its line.
+    A key written twice is bad input too, never a silent choice of one value.
     """
     yamlsource.check_limits(text, rel)  # an alias bomb would hang the quick path too
+    doubled = duplicate_keys(text, rel)
+    if doubled:
+        raise InputError(doubled)
     try:
         quick = _stringify_dates(yaml.load(text, Loader=_Loader))
     except yaml.YAMLError:
@@ -282,14 +317,30 @@ def parse_review(text: str, rel: str) -> Any:
     return data
 
 
+def person_id(name: str) -> str:
+    """A reviewer id for a name as written, in any script.
+
+    A name in Latin letters reads as its slug (``Jane Smith`` is ``jane-smith``); a name
+    with letters of any other script (``Иван Петров``, ``李小龍``) gets a hash of the exact
+    name after whatever slug it has, so people are never merged because their names
+    share no ASCII letters.
+    """
+    from report.manuscript.manifest import slugify
+
+    ident = slugify(name)
+    letters = [c for c in name if c.isalpha()]
+    if ident and all(unicodedata.name(c, "").startswith("LATIN") for c in letters):
+        return ident
+    digest = hashlib.sha256(name.strip().encode("utf-8")).hexdigest()[:8]
+    return f"{ident}-{digest}" if ident else f"reviewer-{digest}"
+
+
 def reviewer_of(data: Any, fallback: str) -> Reviewer:
     value = data.get("reviewer") if isinstance(data, dict) else None
     if isinstance(value, dict):
         return Reviewer(str(value["id"]), value.get("name"), value.get("organisation"))
     if isinstance(value, str):
-        from report.manuscript.manifest import slugify
-
-        return Reviewer(slugify(value) or fallback, value)
+        return Reviewer(person_id(value), value)
     return Reviewer(fallback)
 
 
@@ -335,7 +386,7 @@ def load_review_file(path: Path, root: Path) -> ReviewFile:
             data = _stringify_dates(yaml.load(text, Loader=_Loader))
         except yaml.YAMLError:
             data = None
-        if not _plausible(data):
+        if not _plausible(data) or duplicate_keys(text, rel):
             data = parse_review(text, rel)
         _remember(cache, data)
     comments = [Comment.from_dict(item, f"{path.stem}-{index + 1}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from report.manuscript import Manuscript
@@ -32,10 +32,28 @@ class Pack:
     docx: Path
     template: Path
     instructions: Path
+    copies: tuple[Path, ...] = ()
 
     @property
     def files(self) -> list[Path]:
-        return [self.pdf, self.docx, self.template, self.instructions]
+        return [self.pdf, self.docx, *self.copies, self.template, self.instructions]
+
+
+def pack_mark(round_name: str, reviewer: str | None = None) -> str:
+    """The words a pack's Word file carries in its document properties (Comments).
+
+    Word and LibreOffice keep them when a reviewer saves the file, so an import can
+    tell this round's pack (and whose copy it is) from any other Word file.
+    """
+    return f"review round {round_name}" + (f"; reviewer {reviewer}" if reviewer else "")
+
+
+def read_mark(text: str | None) -> tuple[str | None, str | None]:
+    """(round, reviewer) from :func:`pack_mark`'s words; (None, None) if absent."""
+    import re
+
+    found = re.fullmatch(r"\s*review round (\S+?)(?:; reviewer (\S+))?\s*", text or "")
+    return (found.group(1), found.group(2)) if found else (None, None)
 
 
 def stamp(manuscript: Manuscript, record: Round) -> str:
@@ -136,6 +154,18 @@ def write_pdf(target: Path, manuscript: Manuscript, record: Round,
 
     weasyprint_pdf(pdf_html(manuscript, record, paragraphs), target, manuscript.root,
                    manuscript.root, stylesheets=["fonts.css"], extra_css=PDF_CSS)
+    mark_pdf(target, target, pack_mark(record.name))
+    return target
+
+
+def mark_pdf(source: Path, target: Path, mark: str) -> Path:
+    """Put :func:`pack_mark`'s words in the PDF's Subject; viewers keep it on save."""
+    import pikepdf
+
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        pdf.docinfo["/Subject"] = mark
+        with atomic_path(target) as tmp:
+            pdf.save(tmp)
     return target
 
 
@@ -186,14 +216,15 @@ def write_docx(target: Path, manuscript: Manuscript, record: Round,
     with atomic_path(target) as tmp:
         out = tmp.with_suffix(".docx")
         try:
-            pypandoc.convert_text(ast, "docx", format="json", outputfile=str(out))
+            pypandoc.convert_text(ast, "docx", format="json", outputfile=str(out),
+                                  extra_args=["--sandbox"])  # reads nothing but its input
             document = docx.Document(str(out))
             for section in document.sections:
                 section.header.is_linked_to_previous = False
                 section.header.paragraphs[0].text = stamp(manuscript, record)
             document.core_properties.title = manuscript.manifest.full_title
             document.core_properties.author = ""
-            document.core_properties.comments = f"review round {record.name}"
+            document.core_properties.comments = pack_mark(record.name)
             document.save(str(tmp))
         finally:
             out.unlink(missing_ok=True)
@@ -214,7 +245,9 @@ Thank you for reviewing this draft. Please send your comments {deadline}.
 Every paragraph has a number (1 to {paragraphs}). The numbers are the same in every
 version of the draft, so please quote the number with each comment.
 
-There are three ways to comment. Use whichever suits you.
+There are four ways to comment. Use whichever suits you. If we sent you files with your
+name in them (such as `{docx_name.removesuffix(".docx")}-yourname.docx`), please use
+those: they tell us the comments are yours.
 
 ## 1. In Word
 
@@ -223,7 +256,13 @@ Open `{docx_name}`. Select the words you want to comment on and choose
 edit the text. Please do not remove the numbers in square brackets, such as [12].
 Send the file back to us when you have finished.
 
-## 2. In the comment form
+## 2. On the PDF
+
+Open `{pdf}` in any PDF reader (Adobe Acrobat Reader, Preview, Edge, Chrome, Foxit,
+Okular). Highlight or underline words and add a note, strike out words to delete them,
+insert text, or put a sticky note beside a paragraph. Save the file and send it back.
+
+## 3. In the comment form
 
 Open `{template}` in Excel or another spreadsheet program. Use one row per comment:
 your name, the chapter, the paragraph number, the type of comment (ge = general,
@@ -231,7 +270,7 @@ te = technical, ed = editorial), your comment and, if you like, the wording you 
 Leave the last column blank: we use it to reply. You can read the numbered draft in
 `{pdf}`.
 
-## 3. On the web draft
+## 4. On the web draft
 
 Open {web} and use the annotation tool (Hypothesis) to highlight text and add a note.
 
@@ -241,6 +280,21 @@ We read every comment and reply to each one. After the round, you will get a let
 saying what we did with each of your comments. Your name is not published, and no
 comment is attributed to you in the report. Please do not circulate or quote the draft.
 """
+
+
+def reviewer_copy(docx_path: Path, record: Round, reviewer: str) -> Path:
+    """The Word pack for one invited reviewer: named, and marked, as theirs.
+
+    Returned by that reviewer, it is filed under them whoever typed the comments.
+    """
+    import docx
+
+    target = docx_path.with_name(f"{docx_path.stem}-{reviewer}.docx")
+    document = docx.Document(str(docx_path))
+    document.core_properties.comments = pack_mark(record.name, reviewer)
+    with atomic_path(target) as tmp:
+        document.save(str(tmp))
+    return target
 
 
 def build_pack(folder: Path, manuscript: Manuscript, record: Round,
@@ -253,8 +307,19 @@ def build_pack(folder: Path, manuscript: Manuscript, record: Round,
                 instructions=folder / "instructions.md")
     write_pdf(pack.pdf, manuscript, record, paragraphs)
     write_docx(pack.docx, manuscript, record, paragraphs)
+    copies = tuple(path for reviewer in record.reviewers for path in (
+        reviewer_copy(pack.docx, record, reviewer),
+        mark_pdf(pack.pdf, pack.pdf.with_name(f"{pack.pdf.stem}-{reviewer}.pdf"),
+                 pack_mark(record.name, reviewer))))
+    pack = replace(pack, copies=copies)
+    chapters = [c.title for c in manuscript.chapters]
     build_template(pack.template, round_name=record.name, paragraphs=len(paragraphs),
-                   chapters=[c.title for c in manuscript.chapters], deadline=record.deadline)
+                   chapters=chapters, deadline=record.deadline)
+    forms = tuple(build_template(pack.template.with_name(f"{pack.template.stem}-{reviewer}.xlsx"),
+                                 round_name=record.name, paragraphs=len(paragraphs),
+                                 chapters=chapters, deadline=record.deadline, reviewer=reviewer)
+                  for reviewer in record.reviewers)
+    pack = replace(pack, copies=pack.copies + forms)
     write_text(pack.instructions, instructions(manuscript, record, pack.pdf.name,
                                                pack.docx.name, pack.template.name,
                                                len(paragraphs)))

@@ -18,7 +18,7 @@ from report.outputs import write_text
 from report.review import model
 from report.review.history import History
 from report.review.model import STATUSES, Comment, ReviewFile
-from report.review.store import commit_paths
+from report.review.store import commit_paths, import_lock
 
 
 def _who(history: History) -> str | None:
@@ -54,6 +54,13 @@ def respond(root: Path, comment_id: str, status: str, response: str | None = Non
                                  f"{', '.join(STATUSES)}"))
     root = Path(root).resolve()
     history = History(root)
+    with import_lock(history):  # an import running now may be writing the same file
+        return _respond(root, history, comment_id, status, response, by, commit)
+
+
+def _respond(root: Path, history: History, comment_id: str, status: str,
+             response: str | None, by: str | None, commit: bool
+             ) -> tuple[ReviewFile, Comment]:
     review, comment = _find(root, comment_id)
     old = comment.disposition
     comment.disposition = model.Disposition(

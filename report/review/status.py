@@ -16,8 +16,9 @@ from report.review import model
 from report.review.anchoring import Anchor, Anchorer
 from report.review.model import Comment, ReviewFile, Round
 
-ROW_FIELDS = ("id", "round", "reviewer", "kind", "chapter", "quote", "body", "proposed",
-              "anchor", "line", "status", "response")
+ROW_FIELDS = ("id", "round", "reviewer", "author", "kind", "chapter", "paragraph", "quote",
+              "body", "proposed", "anchor", "line", "status", "response", "resolved",
+              "parent", "created")
 
 
 @dataclass
@@ -35,8 +36,10 @@ class Entry:
             "id": comment.id,
             "round": self.round.name,
             "reviewer": self.review.reviewer.id,
+            "author": comment.author,
             "kind": comment.kind,
             "chapter": self.anchor.chapter if self.anchor.status != "orphaned" else None,
+            "paragraph": comment.target.paragraph,
             "quote": comment.quote,
             "body": comment.body,
             "proposed": comment.proposed,
@@ -44,6 +47,9 @@ class Entry:
             "line": self.anchor.line if self.anchor.status != "orphaned" else None,
             "status": comment.disposition.status,
             "response": comment.disposition.response,
+            "resolved": comment.resolved,
+            "parent": comment.parent,
+            "created": comment.created,
         }
 
 
@@ -84,8 +90,65 @@ def rows(manuscript, round: str | None = None) -> list[dict]:
     return [entry.row() for entry in entries(manuscript, round)]
 
 
-def table(entries_: list[Entry], round_name: str):
-    """A rich renderable: the comments, then counts by anchor and by status."""
+@dataclass
+class Invitee:
+    """An invited reviewer (or one who answered uninvited) and where they stand."""
+
+    id: str
+    name: str | None
+    comments: int
+    state: str  # "responded", "awaiting", "overdue" or "not invited"
+
+
+def invitees(root, record: Round, today: str | None = None) -> list[Invitee]:
+    """Every reviewer invited to the round: responded, awaiting, or overdue.
+
+    Overdue means no file yet and the deadline has passed (``today`` as ISO date,
+    default the opening clock of :func:`report.review.round.today`). Reviewers whose
+    files arrived without an invitation are listed after, as "not invited".
+    """
+    from report.review.round import today as clock
+
+    day = today or clock()
+    files = {r.reviewer.id: r for r in model.load_round(root, record)}
+    out = []
+    for ident in record.reviewers:
+        review = files.get(ident)
+        if review is not None and review.comments:
+            state = "responded"
+        elif record.deadline and day > str(record.deadline):
+            state = "overdue"
+        else:
+            state = "awaiting"
+        out.append(Invitee(ident, review.reviewer.name if review else None,
+                           len(review.comments) if review else 0, state))
+    for ident, review in files.items():
+        if ident not in record.reviewers:
+            out.append(Invitee(ident, review.reviewer.name, len(review.comments),
+                               "not invited" if record.reviewers else "responded"))
+    return out
+
+
+def invitee_table(people: list[Invitee], record: Round):
+    """Who was asked, who answered, who is late: the coordinator's chase list."""
+    from rich.table import Table
+
+    deadline = f", due {record.deadline}" if record.deadline else ""
+    listing = Table(title=f"Reviewers ({len(record.reviewers)} invited{deadline})",
+                    title_justify="left")
+    for column in ("reviewer", "name", "comments", "state"):
+        listing.add_column(column, justify="right" if column == "comments" else "left")
+    colours = {"responded": "green", "awaiting": "yellow", "overdue": "red",
+               "not invited": "magenta"}
+    for person in people:
+        listing.add_row(person.id, person.name or "", str(person.comments),
+                        f"[{colours[person.state]}]{person.state}[/]")
+    return listing
+
+
+def table(entries_: list[Entry], round_name: str, people: list[Invitee] | None = None,
+          record: Round | None = None):
+    """A rich renderable: the comments, counts by anchor and status, and the reviewers."""
     from rich.console import Group
     from rich.table import Table
 
@@ -99,7 +162,7 @@ def table(entries_: list[Entry], round_name: str):
     listing.add_column("status", no_wrap=True)
     listing.add_column("comment", min_width=30, ratio=1, overflow="fold")
     colours = {"exact": "green", "moved": "green", "fuzzy": "yellow", "section": "yellow",
-               "orphaned": "red"}
+               "orphaned": "red", "deleted": "red", "general": "blue"}
     for entry in entries_:
         row = entry.row()
         where = f"{row['chapter']}:{row['line']}" if row["chapter"] else "-"
@@ -122,6 +185,8 @@ def table(entries_: list[Entry], round_name: str):
                            ("status", Counter(e.comment.disposition.status for e in entries_))):
         for value, count in counter.most_common():
             summary.add_row(label, value, str(count))
+    if people is not None and record is not None:
+        return Group(listing, summary, invitee_table(people, record))
     return Group(listing, summary)
 
 

@@ -50,8 +50,15 @@ def instructions_lines(round_name: str, paragraphs: int, deadline: str | None) -
 
 
 def build_template(target: Path, *, round_name: str, paragraphs: int, chapters: list[str],
-                   deadline: str | None = None) -> Path:
-    """Write the template to ``target`` (atomically) and return it."""
+                   deadline: str | None = None, reviewer: str | None = None) -> Path:
+    """Write the template to ``target`` (atomically) and return it.
+
+    ``reviewer``: the invited reviewer this copy is for, named in its properties (as the
+    Word and PDF copies are), so that a form returned with the Reviewer column blank is
+    still filed under them.
+    """
+    from report.review.pack import pack_mark
+
     book = Workbook()
     sheet = book.active
     sheet.title = COMMENTS_SHEET
@@ -102,6 +109,7 @@ def build_template(target: Path, *, round_name: str, paragraphs: int, chapters: 
 
     book.properties.title = f"Comment form, review round {round_name}"
     book.properties.keywords = f"report-review-round:{round_name}"
+    book.properties.description = pack_mark(round_name, reviewer)
     with atomic_path(target) as tmp:
         book.save(tmp)
     return target

@@ -44,10 +44,36 @@ def _built_site(root: Path) -> Path:
     return root / "build" / "site"
 
 
+# A table wider than a phone, so the signposting of tables that scroll is exercised.
+WIDE_TABLE = "\n\n" + "\n".join([
+    "| Agency | Referrals in 2019 | Referrals in 2020 | Share exploited as children "
+    "| Main form of exploitation | Source of the figures |",
+    "|---|---|---|---|---|---|",
+    "| Local authority children's services | 1,234 | 2,345 | 47 per cent "
+    "| Criminal exploitation, including county lines "
+    "| Home Office statistics, end of year summary |",
+    "",
+    ": Referrals by agency, wide enough to scroll on a phone {#tbl-wide}",
+]) + "\n"
+
+# A chart drawn for a wide page: 12-unit labels on an 800-unit width would be 5 px on a phone.
+WIDE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="120" viewBox="0 0 800 120" '
+    'role="img"><title>Referrals by quarter</title>'
+    '<rect x="10" y="10" width="700" height="40" fill="#1d4e89"/>'
+    '<text x="10" y="80" font-size="12">Quarter 1: 2,511 referrals</text>'
+    '<text x="500" y="80" font-size="16">Quarter 4: 2,926</text></svg>')
+WIDE_FIGURE = ("\n![Referrals by quarter.](images/wide.svg){#fig-wide fig-alt=\"Bar chart: "
+               "2,511 referrals in the first quarter and 2,926 in the fourth.\"}\n")
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("web-browser") / "constructs"
     shutil.copytree(TREES / "constructs", root, ignore=shutil.ignore_patterns("build"))
+    practice = root / "chapters" / "02-practice.md"
+    practice.write_text(practice.read_text() + WIDE_TABLE + WIDE_FIGURE)
+    (root / "chapters" / "images" / "wide.svg").write_text(WIDE_SVG)
     return _built_site(root)
 
 
@@ -102,6 +128,91 @@ def test_axe_on_a_phone_sized_screen(browser, served):
         for rel in ("", "01-introduction/", "02-practice/", "summary/"):
             page.goto(served + rel, wait_until="load")
             assert run_axe(page) == [], rel
+    finally:
+        page.close()
+
+
+# The smallest text of an SVG figure as drawn, in CSS pixels (font sizes from the SVG file,
+# scaled by the image's drawn width over its viewBox width).
+_FIGURE_TEXT = """async (img) => {
+  const doc = new DOMParser().parseFromString(await (await fetch(img.src)).text(),
+                                              "image/svg+xml");
+  const root = doc.documentElement;
+  const box = (root.getAttribute("viewBox") || "").split(/[ ,]+/).map(Number);
+  const width = box.length === 4 ? box[2] : parseFloat(root.getAttribute("width"));
+  let smallest = Infinity;
+  for (const text of doc.getElementsByTagName("text")) {
+    let node = text, size = null;
+    while (node && node.nodeType === 1 && size === null) {
+      const value = node.getAttribute("font-size");
+      if (value) size = parseFloat(value);
+      node = node.parentNode;
+    }
+    smallest = Math.min(smallest, size === null ? 16 : size);
+  }
+  return smallest * img.getBoundingClientRect().width / width;
+}"""
+
+
+def test_phone_layout_figures_legible_tables_signposted_no_page_scroll(browser, served, site):
+    """At 390 px: no page scrolls sideways; figure text is at least 75% of the body text;
+    every table scrolls in a focusable region that says so when it overflows."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    overflowing = 0
+    try:
+        for rel in html_pages(site):
+            page.goto(served + rel, wait_until="load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (rel, width)
+            body = page.evaluate(
+                "parseFloat(getComputedStyle(document.querySelector('article p')"
+                " || document.body).fontSize)")
+            for img in page.locator("article figure img[src$='.svg']").all():
+                drawn = img.evaluate(_FIGURE_TEXT)
+                assert drawn >= 0.75 * body - 0.01, (rel, drawn, body)
+            for table in page.locator("article table").all():
+                state = table.evaluate(
+                    """t => { const r = t.closest('.report-scroll');
+                       if (!r) return null;
+                       const hint = getComputedStyle(r, '::before');
+                       return {overflow: getComputedStyle(r).overflowX, tabindex: r.tabIndex,
+                               role: r.getAttribute('role'), label: r.getAttribute('aria-label'),
+                               wider: r.scrollWidth > r.clientWidth,
+                               hint: hint.display !== 'none'
+                                     && hint.content.includes('scroll sideways')}; }""")
+                assert state is not None, (rel, "a table outside a scrolling region")
+                assert state["overflow"] in ("auto", "scroll") and state["tabindex"] == 0, state
+                assert state["role"] == "region" and "scrolls sideways" in state["label"]
+                assert state["hint"] == state["wider"], (rel, state)
+                overflowing += state["wider"]
+        assert overflowing, "the wide table did not overflow: the check above proved nothing"
+    finally:
+        page.close()
+
+
+def test_sidebar_title_never_covers_a_navigation_item(browser, served):
+    """On a wide screen whose sidebar scrolls, every navigation link in view can be hit
+    (the report's title, often two lines, used to stick over the first items)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 420})
+    try:
+        page.goto(served + "02-practice/", wait_until="load")
+        for offset in (0, 12, 24, 48):
+            covered = page.evaluate(
+                """offset => {
+                  const wrap = document.querySelector(
+                    '.md-sidebar--primary .md-sidebar__scrollwrap');
+                  wrap.scrollTop = offset;
+                  const box = wrap.getBoundingClientRect();
+                  const hidden = [];
+                  for (const a of wrap.querySelectorAll('.md-nav--primary a.md-nav__link')) {
+                    const r = a.getBoundingClientRect();
+                    if (r.height === 0 || r.top < box.top || r.bottom > box.bottom) continue;
+                    const hit = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+                    if (!a.contains(hit)) hidden.push(a.textContent.trim());
+                  }
+                  return hidden;
+                }""", offset)
+            assert covered == [], (offset, covered)
     finally:
         page.close()
 

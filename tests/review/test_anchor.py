@@ -88,10 +88,11 @@ def test_unchanged_text_is_exact(base: Path) -> None:
     assert all(row["chapter"] == CHAPTER for row in anchors.values())
 
 
-def test_text_added_above_moves_every_anchor_down(tree: Path) -> None:
+def test_text_added_above_shifts_lines_but_stays_exact(tree: Path) -> None:
+    # "moved" is for text that left its paragraph or chapter, not for a shift
     _edit(tree, "# Structural factors\n", "# Structural factors\n\nA new opening line.\n")
     anchors = _anchors(tree)
-    assert {row["anchor"] for row in anchors.values()} == {"moved"}
+    assert {row["anchor"] for row in anchors.values()} == {"exact"}
     assert anchors["poverty"]["line"] == 10
     assert anchors["guardians"]["line"] == 43
     assert "Guardians who stay" in _text_at(tree, anchors["guardians"]).splitlines()[0]
@@ -110,20 +111,21 @@ def test_short_quote_whose_paragraph_went_is_not_given_to_another(tree: Path) ->
     _edit(tree, "Exclusion from school came up in every roundtable. A child who is out of "
           "school is\neasier to groom and harder to see.\n", "")
     anchors = _anchors(tree)
-    # "school" still appears in the chapter, but not in the comment's context
+    # "school" still appears in the chapter, but not in the comment's context: its text
+    # was deleted, and the comment says so (at the line where it stood)
     assert "school" in (tree / CHAPTER).read_text()
-    assert anchors["school"]["anchor"] == "section"
-    assert anchors["school"]["line"] == 13  # the heading "Poverty and exclusion"
+    assert anchors["school"]["anchor"] == "deleted"
+    assert anchors["school"]["line"] == 23  # where the paragraph stood
     assert anchors["school"]["quote"] == "school"
 
 
-def test_deleted_section_orphans_its_comments_but_keeps_them(tree: Path) -> None:
+def test_deleted_section_marks_its_comments_deleted_but_keeps_them(tree: Path) -> None:
     text = (tree / CHAPTER).read_text()
     cut = text.index("## Insecure immigration status")
     (tree / CHAPTER).write_text(text[:cut])
     anchors = _anchors(tree)
-    assert anchors["guardians"]["anchor"] == "orphaned"
-    assert anchors["guardians"]["chapter"] is None and anchors["guardians"]["line"] is None
+    assert anchors["guardians"]["anchor"] == "deleted"
+    assert anchors["guardians"]["chapter"] == CHAPTER
     assert anchors["guardians"]["quote"] == QUOTES["guardians"]
     assert anchors["poverty"]["anchor"] == "exact"
     assert len(anchors) == len(QUOTES)

@@ -112,3 +112,52 @@ def test_headings_stay_headings(tree: Path) -> None:
     page = changes.to_html(changes.redline(tree, "r1"))
     assert "<h3>One<ins> and only</ins></h3>" in page
     assert "\ue000" not in page
+
+
+STAYING = ("Guardians who stay with a child through every stage of the process help to "
+           "rebuild trust.")
+MOVING = "The last paragraph of the chapter, long enough to count as a paragraph."
+
+
+def _moves_tree(tmp_path: Path) -> Path:
+    root = tmp_path / "moves"
+    (root / "chapters").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(MKDOCS)
+    (root / "chapters" / "one.md").write_text(
+        f"# One\n\nFirst paragraph stays here.\n\n{STAYING}\n\n{MOVING}\n\n"
+        "## A later part\n\nThis section will become a chapter of its own, word for word.\n")
+    (root / "chapters" / "two.md").write_text(TWO)
+    repo = git.Repo.init(root)
+    repo.index.add(["mkdocs.yml", "chapters/one.md", "chapters/two.md"])
+    repo.index.commit("Draft")
+    repo.create_tag("review/r1", message="round r1")
+    (root / "chapters" / "one.md").write_text(
+        f"# One\n\nFirst paragraph stays here.\n\n{MOVING}\n\n{STAYING}\n")
+    (root / "chapters" / "three.md").write_text(
+        "# A later part\n\nThis section will become a chapter of its own, word for word.\n")
+    (root / "mkdocs.yml").write_text(MKDOCS + "  - Three: three.md\n")
+    return root
+
+
+def test_moved_paragraphs_and_split_chapters_are_moves(tmp_path: Path) -> None:
+    red = changes.redline(_moves_tree(tmp_path), "r1")
+    one, two, three = red.chapters
+    ops = [(p.op, p.text.strip().rstrip(".")) for p in one.pieces if p.op != "equal"]
+    assert ("move-from", MOVING[:-1]) in ops and ("move-to", MOVING[:-1]) in ops
+    # 13 words moved; the 3 deleted are the heading "A later part", too short to call a
+    # move, which the new chapter three inserts
+    assert (one.inserted, one.deleted, one.moved) == (0, 3, 13)
+    split = [p for p in three.pieces if p.op == "move-to"]
+    assert [p.text.strip() for p in split] == [
+        "This section will become a chapter of its own, word for word."]
+    assert (three.inserted, three.moved, three.state) == (3, 12, "added")
+    source = [p for p in one.pieces if p.op == "move-from" and p.move == split[0].move]
+    assert len(source) == 1
+    page = changes.to_html(red)
+    assert f'id="move-{split[0].move}-to"' in page and f'href="#move-{split[0].move}-from"' in page
+    # pack numbers: one.md had paragraphs 1-4 at the round (headings are not numbered)
+    assert "<p><span class=\"num\">¶1</span> First paragraph stays here" in page
+    assert page.count("¶1<") == 1
+    assert "¶2</span> Guardians who stay" in page
+    assert "¶3</span> <del class=\"moved\"" in page
+    assert "¶4</span> <del class=\"moved\" id=\"move-2-from\">This section will become" in page

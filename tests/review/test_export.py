@@ -70,9 +70,9 @@ def test_csv_has_one_row_per_comment(tree: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [r["Comment"] for r in rows] == [c[3] for c in COMMENTS]
     first = rows[0]
-    assert (first["Reviewer"], first["Chapter"], first["Paragraph"], first["Type"],
-            first["Status"], first["Anchor"]) == ("Jane Smith", CHAPTER, "9", "ge",
-                                                  "accepted", "exact")
+    assert (first["Reviewer"], first["Author"], first["Chapter"], first["Paragraph"],
+            first["Type"], first["Status"], first["Anchor"]) == (
+        "Jane Smith", "Jane Smith", CHAPTER, "9", "ge", "accepted", "exact")
     text = (tree / CHAPTER).read_text()
     assert int(first["Line"]) == text[: text.index("Poverty, insecure")].count("\n") + 1
     assert rows[1]["Proposed change"] == "the closure of most youth services"
@@ -83,8 +83,9 @@ def test_xlsx_and_md(tree: Path, tmp_path: Path) -> None:
     assert export(tree, "--format", "xlsx", "-o", str(tmp_path / "m.xlsx")).exit_code == 0
     sheet = openpyxl.load_workbook(tmp_path / "m.xlsx")["Comments"]
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][:4] == ("No.", "Reviewer", "Chapter", "Paragraph")
-    assert [row[8] for row in values[1:]] == [c[3] for c in COMMENTS]
+    assert values[0][:5] == ("No.", "Reviewer", "Author", "Chapter", "Paragraph")
+    comment = values[0].index("Comment")
+    assert [row[comment] for row in values[1:]] == [c[3] for c in COMMENTS]
     assert export(tree, "--format", "md", "-o", str(tmp_path / "m.md")).exit_code == 0
     md = (tmp_path / "m.md").read_text()
     assert all(c[3] in md for c in COMMENTS)

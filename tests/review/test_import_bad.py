@@ -21,7 +21,7 @@ from report.review.importers import safety
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
     root = review_tree(tmp_path_factory.mktemp("bad"))
-    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack")
     assert result.exit_code == 0, result.output
     return root
 
@@ -104,12 +104,6 @@ def test_template_with_unknown_columns(tree: Path, tmp_path: Path) -> None:
     _refused(tree, csv_path, "unknown column 'Priority'")
 
 
-def test_template_with_a_paragraph_that_does_not_exist(tree: Path, tmp_path: Path) -> None:
-    path = tmp_path / "template.csv"
-    path.write_text("reviewer,paragraph,comment\nJane,3,Fine\nJane,9999,Where?\n")
-    _refused(tree, path, "no paragraph 9999")
-
-
 def test_excel_file_that_is_not_a_workbook(tree: Path, tmp_path: Path) -> None:
     bad = _zip(tmp_path / "sheet.xlsx", {"xl/workbook.xml": b"<nonsense/>"})
     _refused(tree, bad, "not a readable Excel file")
@@ -154,9 +148,12 @@ def test_review_yaml_against_the_schema(tree: Path, tmp_path: Path) -> None:
 
 
 def test_unsupported_file_type_and_missing_file(tree: Path, tmp_path: Path) -> None:
+    odt = tmp_path / "comments.odt"
+    odt.write_bytes(b"PK\x03\x04")
+    _refused(tree, odt, "unsupported file type")
     pdf = tmp_path / "comments.pdf"
     pdf.write_bytes(b"%PDF-1.7\n")
-    _refused(tree, pdf, "unsupported file type")
+    _refused(tree, pdf, "not a readable PDF")
     _refused(tree, tmp_path / "missing.docx", "file not found")
 
 
@@ -168,7 +165,7 @@ def test_no_round_open(tmp_path: Path) -> None:
     root = tmp_path / "report"
     shutil.copytree(TREE, root, ignore=shutil.ignore_patterns("*.py"))
     commit(root, "draft")
-    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack")
     assert result.exit_code == 2
     assert "no open review round" in result.stderr
     assert not (root / "review").exists()

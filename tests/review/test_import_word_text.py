@@ -17,6 +17,7 @@ from reviewcore import commit, open_round, review_tree, run
 
 from report.manuscript import load
 from report.review import model
+from report.review.pack import pack_mark
 from report.review.paragraphs import number_paragraphs
 from report.review.plaintext import fold
 from report.review.status import rows
@@ -82,7 +83,7 @@ def test_fields_soft_hyphens_nbsp_and_curly_quotes(tmp_path: Path) -> None:
     path = tmp_path / "apatel.docx"
     document.save(path)
 
-    result = run(root, "import", str(path))
+    result = run(root, "import", str(path), "--not-pack")
     assert result.exit_code == 0, result.output
     found = {row["kind"]: row for row in rows(load(root))}
     comment = found["comment"]
@@ -130,6 +131,7 @@ def test_pack_bookmarks_map_numbers_exactly(tmp_path: Path) -> None:
     document.add_comment([number_run, targets[min(targets)]], text="Whole paragraph.",
                          author="Amir Patel")
     path = tmp_path / "pack-apatel.docx"
+    document.core_properties.comments = pack_mark("r2", "apatel")  # as the pack copy has
     document.save(path)
 
     result = run(root, "import", str(path), "--round", "r2")
@@ -162,7 +164,7 @@ def test_resolved_state_from_comments_extended(tmp_path: Path) -> None:
                 data = data.replace(b'w15:paraId="49E49F95" w15:done="0"',
                                     b'w15:paraId="49E49F95" w15:done="1"')
             new.writestr(info, data)
-    assert run(root, "import", str(path)).exit_code == 0
+    assert run(root, "import", str(path), "--not-pack").exit_code == 0
     resolved = {c.body: c.resolved for c in model.load_round(root, "r1")[0].comments}
     assert resolved["I left a comment."] is True
     assert sum(resolved.values()) == 1
@@ -176,7 +178,7 @@ def test_a_refused_commit_leaves_nothing_behind(tmp_path: Path) -> None:
     hook.write_text("#!/bin/sh\necho 'refused by policy' >&2\nexit 1\n")
     hook.chmod(0o755)
     before = snapshot(root)
-    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+    result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack")
     assert result.exit_code == 2
     assert "git commit failed" in result.stderr
     assert snapshot(root) == before

@@ -55,8 +55,13 @@ def test_open_records_commits_and_tags(tree: Path, monkeypatch) -> None:
     assert not repo.is_dirty(untracked_files=True)
     pack = tree / "build" / "review" / "consultation-1"
     assert sorted(p.name for p in pack.iterdir()) == [
+        "a-minimal-report-review-consultation-1-apatel.docx",
+        "a-minimal-report-review-consultation-1-apatel.pdf",
+        "a-minimal-report-review-consultation-1-jsmith.docx",
+        "a-minimal-report-review-consultation-1-jsmith.pdf",
         "a-minimal-report-review-consultation-1.docx",
         "a-minimal-report-review-consultation-1.pdf",
+        "comments-consultation-1-apatel.xlsx", "comments-consultation-1-jsmith.xlsx",
         "comments-consultation-1.xlsx", "instructions.md"]
     assert "build/review/consultation-1/instructions.md" in result.output
 

@@ -15,7 +15,7 @@ from report.review import model
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = review_tree(tmp_path)
-    assert run(root, "import", str(FIXTURES / "pandoc-comments.docx")).exit_code == 0
+    assert run(root, "import", str(FIXTURES / "pandoc-comments.docx"), "--not-pack").exit_code == 0
     return root
 
 
@@ -37,7 +37,7 @@ def test_respond_records_and_commits(tree: Path) -> None:
     assert answered.disposition.date is not None
     head = repo.head.commit
     assert head.parents[0].hexsha == before
-    assert set(head.stats.files) == {"review/r1/jesse-rosenthal.yaml"}
+    assert set(head.stats.files) == {"review/r1/pandoc-comments.yaml"}
     assert comment.id in head.message and "accepted-in-principle" in head.message
     rows = json.loads(run(tree, "status", "--format", "json").output)
     row = next(r for r in rows if r["id"] == comment.id)

@@ -130,3 +130,23 @@ def test_a_name_in_a_file_name_or_url_is_found(make_tree, edition: str) -> None:
     assert result.exit_code == 1, result.output
     assert "wwithdrawn" in result.output
     assert not (root / "build" / "site").exists() and not list((root / "build").glob("*.epub"))
+
+
+def test_check_reads_the_contributors_list_and_bibliography_as_the_build_does(
+        make_tree, run_report) -> None:
+    root = make_tree("consent")
+    register = root / "contributors.yaml"
+    register.write_text(register.read_text().replace("affiliation: Example University",
+                                                     "affiliation: Wren Withdrawn Associates"))
+    result = run_report(root, "check")
+    assert result.exit_code == 1
+    assert "contributors.yaml:" in result.output and "contributors list entry of 'alex'" \
+        in result.output
+    register.write_text(register.read_text().replace("Wren Withdrawn Associates",
+                                                     "Example University"))
+    (root / "refs.bib").write_text("@book{x, title = {Notes by Wren Withdrawn}, year = 2020}\n")
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text() + "  bibliography: refs.bib\n")
+    result = run_report(root, "check")
+    assert result.exit_code == 1
+    assert "refs.bib:1:" in result.output and "wwithdrawn" in result.output

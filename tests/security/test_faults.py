@@ -173,3 +173,60 @@ def test_layout_workers_are_set_to_die_with_their_parent() -> None:
         assert pool.submit(_death_signal).result() == 0
     with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent) as pool:
         assert pool.submit(_death_signal).result() == signal.SIGKILL
+
+
+def test_read_only_review_folder_is_one_line(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.review.reviewcore import FIXTURES, review_tree, run, snapshot
+
+    root = review_tree(tmp_path)
+    review = root / "review"
+    saved = tmp_path / "review-saved"
+    shutil.copytree(review, saved)
+    with small_disk(review, "4m"):
+        shutil.copytree(saved, review, dirs_exist_ok=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(review)], check=True)
+        before = snapshot(root)
+        result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+        assert result.exit_code == 1, result.output
+        assert "Read-only file system" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), \
+            result.exception
+        assert snapshot(root) == before
+
+
+def test_a_killed_builds_temporaries_are_removed_by_the_next(make_tree, run_report) -> None:
+    root = make_tree("minimal")
+    build = root / "build"
+    (build / ".cache").mkdir(parents=True)
+    stale = [build / ".a-minimal-report.docx.x1y2.tmp", build / ".cache" / ".parse.z9.tmp"]
+    (build / ".site.k3j4").mkdir()
+    (build / ".site.k3j4" / "index.html").write_text("half a site")
+    fresh = build / ".a-minimal-report.epub.q8.tmp"  # another build may be writing it
+    for path in (*stale, fresh):
+        path.write_bytes(b"partial")
+    old = time.time() - 2 * 3600
+    for path in (*stale, build / ".site.k3j4"):
+        os.utime(path, (old, old))
+    result = run_report(root, "build", "docx")
+    assert result.exit_code == 0, result.output
+    assert not any(p.exists() for p in stale) and not (build / ".site.k3j4").exists()
+    assert fresh.exists()
+
+
+def test_a_terminated_build_leaves_no_temporary_files(make_tree) -> None:
+    root = make_tree("constructs")
+    build = root / "build"
+    report = Path(sys.executable).parent / "report"
+    process = subprocess.Popen([str(report), "--root", str(root), "build", "web", "docx",
+                                "epub"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None and not (
+            build.is_dir() and _leftovers(build)):
+        time.sleep(0.01)
+    if process.poll() is not None:
+        pytest.skip("the build finished before a temporary file could be seen")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert _leftovers(build) == []

@@ -24,6 +24,8 @@ ATTACKS = [
     ("markdown_extensions:\n  - evil_module\n", 9, "Markdown extension 'evil_module'"),
     ("extra:\n  bibliography: /etc/passwd\n", 9, "extra.bibliography: absolute path"),
     ("extra:\n  csl: ../../outside.csl\n", 9, "extra.csl: outside the report tree"),
+    ("extra_javascript:\n  - https://tracker.example/t.js\n", 9, "extra_javascript: URL"),
+    ("extra_css:\n  - ../../outside.css\n", 9, "extra_css: outside the report tree"),
 ]
 
 

@@ -56,7 +56,7 @@ def round_tree(tmp_path_factory) -> Path:
     return review_tree(tmp_path_factory.mktemp("properties"))
 
 
-@pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".csv", ".json", ".yaml"])
+@pytest.mark.parametrize("suffix", [".docx", ".pdf", ".xlsx", ".csv", ".json", ".yaml"])
 @SETTINGS
 @given(data=st.binary(max_size=2048))
 def test_random_bytes_to_every_importer(round_tree: Path, tmp_path_factory, suffix: str,

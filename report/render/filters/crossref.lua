@@ -96,6 +96,19 @@ local function summary(recs)
       pandoc.Space(),
       pandoc.Span(pandoc.Inlines("(to: " .. pandoc.utils.stringify(r.to) .. ")"), {class = "rec-to"}),
     })
+    -- Where it stands: its section (else its chapter), linked, for editions without pages.
+    local section = pandoc.utils.stringify(r.section or "")
+    local where_id, where_text = section, pandoc.utils.stringify(r.section_text or "")
+    local entry = labels[chapter]
+    if section == "" and entry then
+      where_id, where_text = chapter, entry.text
+    end
+    if where_id ~= "" and where_text ~= "" then
+      local where = pandoc.Inlines({pandoc.Str("—"), pandoc.Space(), pandoc.Str("in"), pandoc.Space()})
+      where:insert(pandoc.Link(pandoc.Inlines(where_text), "#" .. where_id, "", {class = "xref rec-where"}))
+      head.content:insert(pandoc.Space())
+      head.content:insert(pandoc.Span(where, {class = "rec-where"}))
+    end
     local body = pandoc.Blocks({head})
     body:extend(strip_notes_and_ids(r.blocks))
     out:insert(pandoc.Div(body, {class = "rec-summary-item"}))

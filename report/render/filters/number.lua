@@ -9,7 +9,8 @@ local labels = {}          -- id -> {kind, number, text, chapter}
 local label_order = {}
 local recs = {}            -- list of {id, number, to, chapter, chapter_title, blocks}
 local counters = {chapter = 0, appendix = 0, rec = 0, fig = 0, tbl = 0, box = 0}
-local current = {source = nil, kind = nil, number = nil, title = nil, label = nil, section = 0}
+local current = {source = nil, kind = nil, number = nil, title = nil, label = nil, section = 0,
+  section_id = nil, section_text = nil}
 
 local function problem(code, message, extra)
   local record = {code = code, message = message, source = current.source}
@@ -45,6 +46,8 @@ local function handle_chapter(div)
   current.kind = div.attributes["kind"] or "chapter"
   current.label = div.attributes["label"]
   current.section = 0
+  current.section_id = nil
+  current.section_text = nil
   current.number = nil
   if current.kind == "chapter" then
     counters.chapter = counters.chapter + 1
@@ -92,10 +95,16 @@ local function handle_header(h)
     end
     return h
   end
+  -- Where a recommendation stands, for the summary: the last level-2 heading above it.
+  if h.level == 2 then
+    current.section_id = h.identifier ~= "" and h.identifier or nil
+    current.section_text = "‘" .. pandoc.utils.stringify(h.content) .. "’"
+  end
   if h.level == 2 and current.number and not h.classes:includes("unnumbered") then
     current.section = current.section + 1
     local number = current.number .. "." .. current.section
     h.content = prefixed(number, h.content)
+    current.section_text = "Section " .. number
     if h.identifier:match("^sec%-") then
       add_label(h.identifier, "section", number, "Section " .. number)
     end
@@ -118,6 +127,7 @@ local function handle_recommendation(div)
   add_label(div.identifier, "recommendation", n, "Recommendation " .. n)
   table.insert(recs, {id = div.identifier, number = tostring(n), to = to,
     chapter = current.label or "", chapter_title = current.title or "",
+    section = current.section_id or "", section_text = current.section_text or "",
     blocks = div.content:clone()})
   local head = pandoc.Para({pandoc.Strong({pandoc.Str("Recommendation " .. n)}), pandoc.Space(),
     pandoc.Span(pandoc.Inlines("(to: " .. to .. ")"), {class = "rec-to"})})
@@ -216,6 +226,7 @@ local function write_meta(meta)
       id = pandoc.MetaString(r.id), number = pandoc.MetaString(r.number),
       to = pandoc.MetaString(r.to), chapter = pandoc.MetaString(r.chapter),
       chapter_title = pandoc.MetaString(r.chapter_title), blocks = pandoc.MetaBlocks(r.blocks),
+      section = pandoc.MetaString(r.section), section_text = pandoc.MetaString(r.section_text),
     }))
   end
   meta["report-recommendations"] = pandoc.MetaList(meta_recs)

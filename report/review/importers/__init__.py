@@ -41,6 +41,8 @@ class Marked:
     reviewer_name: str | None = None
     reviewer_organisation: str | None = None
     id: str | None = None                # a fixed id (hand-written review files)
+    warning: str | None = None           # why it was kept unanchored, naming the row
+    line: int | None = None              # row or line in the reviewer's file
 
 
 class RoundText:

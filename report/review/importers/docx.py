@@ -98,6 +98,38 @@ class WordText:
         return None
 
 
+def _run_text(element) -> str:
+    """The text of a ``w:t``, entity references included.
+
+    The parser never expands entities (a hostile file could declare a billion laughs),
+    so an ``&name;`` stays a node of its own that ``.text`` leaves out: a comment of one
+    such word would be stored empty. A plain entity the file declares is read as its
+    declared text, an HTML one by its usual meaning, and any other kept as written.
+    """
+    if len(element) == 0:
+        return element.text or ""
+    from lxml import etree
+
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child, etree._Entity):
+            parts.append(_entity_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _entity_text(entity) -> str:
+    import html
+
+    name = entity.text  # "&name;"
+    dtd = entity.getroottree().docinfo.internalDTD
+    for declared in (dtd.iterentities() if dtd is not None else ()):
+        content = declared.content or ""
+        if f"&{declared.name};" == name and "&" not in content and "<" not in content:
+            return content[:10_000]
+    return html.unescape(name)
+
+
 class _Walker:
     """Walks ``w:body`` in document order, building :class:`WordText`."""
 
@@ -179,7 +211,7 @@ class _Walker:
         for child in element:
             name = _local(child.tag)
             if name in ("t", "delText"):
-                self.emit(child.text or "")
+                self.emit(_run_text(child))
             elif name == "tab" or name == "ptab":
                 self.emit("\t")
             elif name in ("br", "cr"):
@@ -609,14 +641,14 @@ def _change_item(change: Change | _Replacement, mapper: _Mapper) -> Marked:
         deleted, inserted = change.deleted, change.inserted
         return Marked(native_id=f"change-{deleted.native_id}+{inserted.native_id}",
                       kind="replacement", target=mapper.locate(deleted.start, deleted.end),
-                      proposed=inserted.text.strip(), author=deleted.author,
+                      proposed=inserted.text, author=deleted.author,
                       created=deleted.date or inserted.date)
     body = None
     proposed = None
     if change.kind in ("ins", "moveTo", "pins"):
         kind = "insertion"
         target = mapper.locate(change.start, change.start)
-        proposed = change.text.strip() or "\n"
+        proposed = change.text if change.text.strip() else "\n"  # spaces are the edit
         if change.kind == "pins" or not change.text.strip():
             body = "Insert a paragraph break here."
         elif change.kind == "moveTo":
@@ -631,3 +663,15 @@ def _change_item(change: Change | _Replacement, mapper: _Mapper) -> Marked:
     return Marked(native_id=f"change-{change.native_id}", kind=kind, target=target,
                   body=body, proposed=proposed, author=change.author, created=change.date,
                   move=change.move)
+
+
+def pack_identity(path: Path, display: str) -> tuple[str | None, str | None]:
+    """(round, reviewer) the Word file's properties name, if it is (a copy of) a pack.
+
+    Read from Word's "Comments" property, which the pack writes and Word and LibreOffice
+    keep when a reviewer saves.
+    """
+    from report.review.importers.safety import core_description
+    from report.review.pack import read_mark
+
+    return read_mark(core_description(path, display, "Word", "word/document.xml"))

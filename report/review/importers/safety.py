@@ -104,3 +104,15 @@ def parse_xml(data: bytes, name: str, display: str):
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise refuse(display, f"corrupt file: {name} is not well-formed XML ({exc})") from None
+
+
+def core_description(path: Path, display: str, kind: str, required: str) -> str | None:
+    """The "Comments" document property (``dc:description`` in ``docProps/core.xml``) of
+    a Word or Excel file: where the pack marks its round and reviewer."""
+    with open_office_zip(path, display, kind, required) as archive:
+        data = read_member(archive, "docProps/core.xml", display)
+    if not data:
+        return None
+    core = parse_xml(data, "docProps/core.xml", display)
+    description = core.find("{http://purl.org/dc/elements/1.1/}description")
+    return description.text if description is not None else None

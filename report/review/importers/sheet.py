@@ -6,6 +6,11 @@ observations/response column, which is ignored on import. A column we do not kno
 refused rather than silently dropped: it would be a comment someone expects an answer
 to. Paragraph numbers are the pack's, so they are mapped back through the numbering
 *at the round's commit*, whatever has changed since.
+
+Nothing a reviewer wrote is lost: a cell the spreadsheet turned into a formula (text
+typed starting with ``=``, ``+`` or ``-``) is read as the text typed, not the error the
+sheet shows; a row whose chapter or paragraph does not exist is kept, unanchored, with a
+warning naming the row; CSV is read in the dialects spreadsheet programs write.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def _rows_xlsx(path: Path, display: str) -> list[tuple[int, list[object]]]:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise refuse(display, f"not a readable Excel file: {exc}") from None
     try:
@@ -76,29 +81,72 @@ def _rows_xlsx(path: Path, display: str) -> list[tuple[int, list[object]]]:
         workbook.close()
 
 
+def decode_csv(raw: bytes) -> str:
+    """The text of a CSV as spreadsheet programs save it.
+
+    UTF-8 (with or without the byte-order mark Excel writes) first; anything that is not
+    UTF-8 is Windows-1252, as older Excel saves "CSV (Comma delimited)", with the five
+    bytes that code page leaves undefined kept as their Latin-1 characters, not lost.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").translate(_CP1252)
+
+
+#: Latin-1 code points 0x80-0x9F to the characters Windows-1252 puts there.
+_CP1252 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0)
+           if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def csv_delimiter(text: str) -> str:
+    """``,``, ``;`` or tab: whichever separates the header row (outside quotes).
+
+    The header is the one row we know the shape of; ``csv.Sniffer`` also guesses the
+    quoting, and guesses Excel's doubled quotes (``""victim""``) wrong, so it is not used.
+    """
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "\r\n":
+            if any(counts.values()):
+                break
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ","
+
+
 def _rows_csv(path: Path, display: str) -> list[tuple[int, list[object]]]:
     check_size(path, display)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252", errors="replace")
+    text = decode_csv(path.read_bytes())
     if "\0" in text:
         raise refuse(display, "not a CSV file (binary content)")
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # no comment is too long
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text),
+                        quotechar='"', doublequote=True, strict=False)
+    rows: list[tuple[int, list[object]]] = []
+    line = 1
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [(index, list(row)) for index, row in
-                enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+        for row in reader:
+            rows.append((line, list(row)))
+            line = reader.line_num + 1
     except csv.Error as exc:
-        raise refuse(display, f"malformed CSV: {exc}") from None
+        raise refuse(display, f"malformed CSV at line {line}: {exc}") from None
+    return rows
 
 
 def _cell(row: list[object], index: int | None) -> str:
     if index is None or index >= len(row) or row[index] is None:
         return ""
     value = row[index]
+    value = getattr(value, "text", value)  # an array formula: its text
+    if isinstance(value, str) and value.startswith(("=+", "=-", "=@")):
+        value = value[1:]  # typed "-word" or "+word": the sheet made it a formula
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -150,50 +198,63 @@ def read(path: Path, display: str, round_text: RoundText) -> list[Marked]:
         raise InputError(problems)
 
     items: list[Marked] = []
-    count = len(round_text.paragraphs)
     for line, row in rows[1:]:
         comment = _cell(row, columns.get("comment"))
         proposed = _cell(row, columns.get("proposed"))
         if not comment and not proposed:
             continue
-        kind_value = _cell(row, columns.get("type")).lower()
-        ctype = TYPES.get(kind_value or "ge")
+        notes: list[str] = []
+        kind_value = _cell(row, columns.get("type"))
+        ctype = TYPES.get(kind_value.lower() or "ge")
         if ctype is None:
-            problems.append(Problem(display, line, f"type {kind_value!r}: use ge, te or ed"))
-            continue
-        chapter_value = _cell(row, columns.get("chapter"))
-        rel = _chapter_rel(chapter_value, round_text) if chapter_value else None
-        if chapter_value and rel is None:
-            problems.append(Problem(display, line, f"no chapter {chapter_value!r} in the "
-                                    "report"))
-            continue
-        number_value = _cell(row, columns.get("paragraph"))
-        paragraph = None
-        if number_value:
-            digits = re.sub(r"^(?:para(?:graph)?\.?\s*|¶\s*|\[)", "", number_value,
-                            flags=re.I).rstrip("]")
-            if not digits.isdigit():
-                problems.append(Problem(display, line, f"paragraph {number_value!r} is not "
-                                        "a number"))
-                continue
-            paragraph = round_text.paragraph(int(digits))
-            if paragraph is None:
-                problems.append(Problem(display, line, f"no paragraph {digits} (the pack "
-                                        f"numbers 1 to {count})"))
-                continue
-        if paragraph is not None:
-            chapter = round_text.chapter(paragraph.chapter)
-            _rel, a, b = round_text.region(paragraph)
-            target = round_text.target(Found(chapter, a, b, "text", 100.0))
-        else:
-            target = round_text.unlocated("", rel=rel)
+            notes.append(f"type {kind_value!r} is not ge, te or ed: filed as ge")
+            ctype = "ge"
+        target = _row_target(_cell(row, columns.get("chapter")),
+                             _cell(row, columns.get("paragraph")), round_text, notes)
         reviewer_value = _cell(row, columns.get("reviewer"))
         items.append(Marked(
             native_id=f"row-{line}", kind="comment", target=target, type=ctype,
             body=comment or None, proposed=proposed or None,
             author=reviewer_value or None,
-            reviewer=slugify(reviewer_value) or None if reviewer_value else None,
-            reviewer_name=reviewer_value or None))
-    if problems:
-        raise InputError(problems)
+            reviewer_name=reviewer_value or None,
+            warning=f"row {line}: " + "; ".join(notes) if notes else None, line=line))
     return items
+
+
+def _row_target(chapter_value: str, number_value: str, round_text: RoundText,
+                notes: list[str]):
+    """Where a row points: its paragraph, else its chapter, else nowhere.
+
+    A chapter or paragraph that does not exist is noted (the caller warns, naming the
+    row) and the row is kept with what could be placed: a comment someone wrote is never
+    refused or dropped for a wrong locator.
+    """
+    rel = _chapter_rel(chapter_value, round_text) if chapter_value else None
+    if chapter_value and rel is None:
+        notes.append(f"no chapter {chapter_value!r} in the report: kept unanchored")
+    paragraph = None
+    if number_value:
+        digits = re.sub(r"^(?:para(?:graph)?\.?\s*|¶\s*|\[)", "", number_value,
+                        flags=re.I).rstrip("]").strip()
+        if not digits.isdigit():
+            notes.append(f"paragraph {number_value!r} is not a number: kept unanchored")
+        else:
+            paragraph = round_text.paragraph(int(digits))
+            if paragraph is None:
+                notes.append(f"no paragraph {digits} (the pack numbers 1 to "
+                             f"{len(round_text.paragraphs)}): kept unanchored")
+    if paragraph is not None:
+        chapter = round_text.chapter(paragraph.chapter)
+        _rel, a, b = round_text.region(paragraph)
+        return round_text.target(Found(chapter, a, b, "text", 100.0))
+    return round_text.unlocated("", rel=rel)
+
+
+def pack_identity(path: Path, display: str) -> tuple[str | None, str | None]:
+    """(round, reviewer) a comment form's properties name (the pack's copies do)."""
+    if path.suffix.lower() != ".xlsx":
+        return None, None
+    from report.review.importers.safety import core_description
+    from report.review.pack import read_mark
+
+    return read_mark(core_description(path, display, "Excel", "xl/workbook.xml"))

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The digital edition at scale, side by side in one run (not a test).
+
+For the bundled report and for a tree made from the Rust book (../shared/corpora,
+about 470 pages), it times whole processes and reads their peak memory from the kernel
+(``wait4``, as ``/usr/bin/time -v`` does: the largest single process, not the sum of
+parallel workers):
+
+- bare single-pass WeasyPrint, tagged (PDF/UA-1), on the toolkit's own digital HTML and
+  CSS as one document;
+- ``report build digital`` from a cold cache with every core;
+- the rebuild after editing one mid-book chapter.
+
+Usage: scripts/bench_digital.py [--corpus DIR] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "scripts"))
+
+from bench import measure  # noqa: E402
+from bench_scale import DEFAULT_CORPUS, git_commit  # noqa: E402
+from corpus_tree import make_tree  # noqa: E402
+
+BUNDLED_SKIP = (".git", ".venv", "build", "node_modules", "tests", ".pytest_cache",
+                "*.egg-info", "__pycache__", ".ruff_cache", ".hypothesis")
+
+
+def single_pass_html(root: Path, out: Path) -> None:
+    """The digital edition's HTML as one document, and its extra CSS."""
+    code = (
+        "import sys; from pathlib import Path;"
+        "from report.manuscript import load; from report.editions.context import BuildContext;"
+        "from report.editions.paged import document, running_heads_css;"
+        "from report.editions.stamp import draft_css;"
+        "c = BuildContext(load(sys.argv[1]));"
+        "Path(sys.argv[2]).write_text(document(c.rendered, c, 'digital'));"
+        "Path(sys.argv[3]).write_text(running_heads_css(c.rendered) + draft_css(c))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(root), str(out),
+                    str(out.with_suffix(".css"))], check=True, cwd=HERE)
+
+
+def bench(name: str, root: Path, work: Path, jobs: int) -> list[tuple[str, float, float]]:
+    from report.manuscript import load
+
+    manuscript = load(root)
+    html = work / f"{name}.html"
+    single_pass_html(root, html)
+    styles = HERE / "report" / "styles"
+    bare = measure([str(BIN / "weasyprint"), "--pdf-variant", "pdf/ua-1",
+                    "-s", str(styles / "paged.css"), "-s", str(styles / "digital.css"),
+                    "-s", str(html.with_suffix(".css")),
+                    "-u", str(root / manuscript.manifest.docs_dir) + "/", str(html),
+                    str(work / f"{name}.pdf")], root, 1)
+
+    def cold() -> None:
+        shutil.rmtree(root / "build", ignore_errors=True)
+
+    build = [str(BIN / "report"), "--root", str(root), "build", "digital", "--jobs", str(jobs)]
+    first = measure(build, root, 1, setup=cold)
+    middle = manuscript.chapters[len(manuscript.chapters) // 2].path
+
+    def edit() -> None:
+        with middle.open("a", encoding="utf-8") as handle:
+            handle.write("\n\nAn edit for the benchmark.\n")
+
+    again = measure(build, root, 1, setup=edit)
+    return [(f"{name}: bare single-pass WeasyPrint (tagged)", *bare),
+            (f"{name}: digital cold build, {jobs} jobs", *first),
+            (f"{name}: digital rebuild after one chapter edit", *again)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    rows: list[tuple[str, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-digital-") as tmp:
+        work = Path(tmp)
+        bundled = work / "bundled"
+        shutil.copytree(HERE, bundled, ignore=shutil.ignore_patterns(*BUNDLED_SKIP))
+        git_commit(bundled)
+        rows += bench("bundled", bundled, work, args.jobs)
+        corpus = make_tree(args.corpus.resolve(), work / "corpus")
+        git_commit(corpus)
+        rows += bench("corpus", corpus, work, args.jobs)
+    print(f"cores: {os.cpu_count()}  jobs: {args.jobs}")
+    print(f"{'command':52} {'wall s':>8} {'peak MiB':>9}")
+    for name, wall, peak in rows:
+        print(f"{name:52} {wall:8.2f} {peak:9.0f}")
+    print("\nratios (target in brackets):")
+    for index, name in ((0, "bundled"), (3, "corpus")):
+        bare, cold, rebuild = rows[index:index + 3]
+        print(f"  {name}: rebuild / cold {rebuild[1] / cold[1]:5.2f} (≤ 0.20)   "
+              f"cold / bare {cold[1] / bare[1]:5.2f} (≤ 0.70)   "
+              f"peak / bare {cold[2] / bare[2]:5.2f} (≤ 0.60)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The command line itself (issue 17's small frictions): ``--root`` before or after the
+verb, help texts shown whole, the metavar the help names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from report.cli import hoist_root, main
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--root", "{root}", "--severity", "error"],
+    ["check", "--root={root}", "--severity", "error"],
+    ["--root", "{root}", "check", "--severity", "error"],
+    ["check", "--severity", "error", "--root", "{root}"],
+])
+def test_root_before_or_after_the_verb(make_tree, args):
+    root = make_tree("minimal")
+    result = CliRunner().invoke(main, [a.format(root=root) for a in args])
+    assert result.exit_code == 0, result.output
+    assert "0 findings" in result.stderr
+
+
+def test_root_is_moved_only_when_it_is_an_option():
+    assert hoist_root(["review", "status", "--root", "t"]) == ["--root", "t", "review", "status"]
+    assert hoist_root(["--root", "build", "check"]) == ["--root", "build", "check"]
+    assert hoist_root(["check", "--", "--root"]) == ["check", "--", "--root"]
+
+
+@pytest.mark.parametrize("verb", ["review", "publish"])
+def test_group_help_is_whole(verb):
+    result = CliRunner().invoke(main, [verb, "--help"], terminal_width=80)
+    assert result.exit_code == 0
+    assert "..." not in result.output.split("Commands:")[1]
+    if verb == "review":
+        assert "(a word-by-word\n" in result.output and "redline)." in result.output
+
+
+def test_new_help_names_dir_as_its_text_does():
+    result = CliRunner().invoke(main, ["new", "--help"], prog_name="report")
+    assert "Usage: report new [OPTIONS] DIR\n" in result.output
+
+
+def test_a_draft_build_does_not_warn_about_the_print_profile(make_tree):
+    """Said once by `report check`, and by a final build, where it can be acted on."""
+    root = make_tree("minimal")
+    runner = CliRunner()
+    draft = runner.invoke(main, ["--root", str(root), "build", "print"])
+    assert draft.exit_code == 0, draft.output
+    assert "PDF/X-4" not in draft.stderr
+    final = runner.invoke(main, ["--root", str(root), "build", "print", "--final"])
+    assert final.exit_code == 0, final.output
+    assert "warning: print: print edition is not PDF/X-4" in final.stderr
+    check = runner.invoke(main, ["--root", str(root), "check"])
+    assert check.stderr.count("PDF/X-4") == 1
+
+
+def test_make_report_sets_up_chromium_epubcheck_and_axe_core(tmp_path):
+    """`make report` alone must leave `report release` able to run axe-core in Chromium:
+    it depends on the system packages and on node_modules, as `make test` does."""
+    import shutil
+    import subprocess
+
+    project = Path(__file__).resolve().parent.parent
+    for name in ("Makefile", "package.json", "pyproject.toml"):
+        shutil.copy(project / name, tmp_path / name)
+    plan = subprocess.run(["make", "-n", "report", "PY=python3"], cwd=tmp_path,
+                          capture_output=True, text=True, check=True).stdout
+    assert "npm install" in plan
+    assert "command -v chromium" in plan and "command -v epubcheck" in plan
+    assert plan.index("npm install") < plan.index("report build")
