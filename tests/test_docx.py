@@ -127,11 +127,12 @@ def test_every_box_holds_all_its_content(draft: Path) -> None:
     found = boxes(draft)
     contents = {
         "Key findings": ["Guardians help."],
-        "Case study 1: A composite case": ["A composite, anonymised case. See Table 1."],
+        "Case\u00a0study\u00a01: A composite case": [
+            "A composite, anonymised case. See Table\u00a01."],
         "We saw children first as children.": ["— practitioner, local authority (illustrative)"],
         "Draft text to be confirmed.": ["Delegates said this; to be confirmed."],
-        "Recommendation 2 (to: Department for Education)": [
-            "Give every child a guardian, as Recommendation 1 also needs."],
+        "Recommendation\u00a02 (to: Department for Education)": [
+            "Give every child a guardian, as Recommendation\u00a01 also needs."],
     }
     for label, inside in contents.items():
         assert label in found, (label, list(found))
@@ -154,8 +155,8 @@ def test_title_verso(final: Path) -> None:
     verso = styled(final, "Verso")
     assert verso[:5] == ["© Example Lodge and Example Commissioner",
                          "This publication is licensed under the Open Government Licence v3.0.",
-                         "ISBN 978-1-0000-0000-1 (print)", "ISBN 978-1-0000-0000-2 (PDF)",
-                         "ISBN 978-1-0000-0000-3 (EPUB)"]
+                         "ISBN 978-1-0000-0001-6 (print)", "ISBN 978-1-0000-0002-3 (PDF)",
+                         "ISBN 978-1-0000-0003-0 (EPUB)"]
     assert re.fullmatch(r"Version 1\.2\.0 · [0-9a-f]{7}", verso[5])
 
 
@@ -252,9 +253,11 @@ def test_internal_links_have_bookmarks(draft: Path) -> None:
 def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
     body = part(draft, "word/document.xml")
     heads = {text(p): p for p in body.iter(f"{W}p")
-             if text(p).startswith("Recommendation ") and " — in " in text(p)}
-    assert list(heads) == ["Recommendation 1 (to: Home Office) — in Section 1.1",
-                           "Recommendation 2 (to: Department for Education) — in Chapter 2"]
+             if text(p).startswith("Recommendation") and " — in " in text(p)}
+    # labels and numbers are joined by no-break spaces (typography.lua)
+    assert list(heads) == ["Recommendation\u00a01 (to: Home Office) — in Section\u00a01.1",
+                           "Recommendation\u00a02 (to: Department for Education) — in "
+                           "Chapter\u00a02"]
     anchors = [[h.get(f"{W}anchor") for h in p.iter(f"{W}hyperlink")] for p in heads.values()]
     assert anchors == [["rec-data", "sec-scope"], ["rec-guardians", "ch-practice"]]
 
@@ -358,7 +361,7 @@ def test_libreoffice_shows_contents_boxes_and_verso(final: Path, tmp_path: Path)
     for entry in ("Foreword", "Summary of recommendations", "1 Introduction", "1.1 Scope",
                   "2 Practice", "Appendix A Contributors", "References"):
         assert any(line.startswith(entry) for line in lines), (entry, lines)
-    assert any("ISBN 978-1-0000-0000-3 (EPUB)" in page for page in pages)
+    assert any("ISBN 978-1-0000-0003-0 (EPUB)" in page for page in pages)
 
 
 def test_a_figure_that_cannot_be_included_stops_the_build(make_tree, run_report) -> None:
