@@ -188,7 +188,8 @@ def test_read_only_review_folder_is_one_line(tmp_path: Path) -> None:
         shutil.copytree(saved, review, dirs_exist_ok=True)
         subprocess.run(["mount", "-o", "remount,ro", str(review)], check=True)
         before = snapshot(root)
-        result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"))
+        result = run(root, "import", str(FIXTURES / "pandoc-comments.docx"),
+                         "--not-pack")
         assert result.exit_code == 1, result.output
         assert "Read-only file system" in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), \
