@@ -12,7 +12,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: report test lint system venv clean bench bench-scale print-profile
 PROFILES := report/styles/icc/FOGRA39L.icc report/styles/icc/FOGRA29L.icc
 
-venv: $(STAMP)
+venv: $(STAMP) print-profile
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)

@@ -44,8 +44,13 @@ def test_new_help_names_dir_as_its_text_does():
     assert "Usage: report new [OPTIONS] DIR\n" in result.output
 
 
-def test_a_draft_build_does_not_warn_about_the_print_profile(make_tree):
-    """Said once by `report check`, and by a final build, where it can be acted on."""
+def test_a_draft_build_does_not_warn_about_the_print_profile(make_tree, monkeypatch,
+                                                             tmp_path):
+    """Said once by `report check`, and by a final build, where it can be acted on (here
+    without the toolkit's own FOGRA profiles, which make the print PDF PDF/X-4 anyway)."""
+    from report.editions import printed
+
+    monkeypatch.setattr(printed, "ICC", tmp_path / "no-profiles")
     root = make_tree("minimal")
     runner = CliRunner()
     draft = runner.invoke(main, ["--root", str(root), "build", "print"])

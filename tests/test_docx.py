@@ -130,11 +130,12 @@ def test_every_box_holds_all_its_content(draft: Path) -> None:
     found = boxes(draft)
     contents = {
         "Key findings": ["Guardians help."],
-        "Case study 1: A composite case": ["A composite, anonymised case. See Table 1."],
+        "Case\u00a0study\u00a01: A composite case": [
+            "A composite, anonymised case. See Table\u00a01."],
         "We saw children first as children.": ["— practitioner, local authority (illustrative)"],
         "Draft text to be confirmed.": ["Delegates said this; to be confirmed."],
-        "Recommendation 2 (to: Department for Education)": [
-            "Give every child a guardian, as Recommendation 1 also needs."],
+        "Recommendation\u00a02 (to: Department for Education)": [
+            "Give every child a guardian, as Recommendation\u00a01 also needs."],
     }
     for label, inside in contents.items():
         assert label in found, (label, list(found))
@@ -254,10 +255,12 @@ def test_internal_links_have_bookmarks(draft: Path) -> None:
 
 def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
     body = part(draft, "word/document.xml")
-    heads = {spaced(text(p)): p for p in body.iter(f"{W}p")
-             if spaced(text(p)).startswith("Recommendation ") and " — in " in spaced(text(p))}
-    assert list(heads) == ["Recommendation 1 (to: Home Office) — in Section 1.1",
-                           "Recommendation 2 (to: Department for Education) — in Chapter 2"]
+    heads = {text(p): p for p in body.iter(f"{W}p")
+             if text(p).startswith("Recommendation") and " — in " in text(p)}
+    # labels and numbers are joined by no-break spaces (typography.lua)
+    assert list(heads) == ["Recommendation\u00a01 (to: Home Office) — in Section\u00a01.1",
+                           "Recommendation\u00a02 (to: Department for Education) — in "
+                           "Chapter\u00a02"]
     anchors = [[h.get(f"{W}anchor") for h in p.iter(f"{W}hyperlink")] for p in heads.values()]
     assert anchors == [["rec-data", "sec-scope"], ["rec-guardians", "ch-practice"]]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def test_a_saved_chapter_shows_in_the_served_site(make_tree):
         updated = _poll(base + "01-introduction/", "Marmalade sandwiches", timeout=20)
         assert updated is not None, "the edit never showed"
         # The rest of the report is still rendered through the shared render.
-        assert "Recommendation 1" in updated
+        # (its label and number joined by a no-break space)
+        assert re.search(r"Recommendation(\s|&nbsp;|&#160;)1\b", updated)
     finally:
         server.terminate()
         _, log = server.communicate(timeout=30)

@@ -92,7 +92,9 @@ def command(root: Path, paths: tuple[Path, ...], final: bool, fmt: str,
     click.echo(formats.render(findings, fmt, descriptions, prefix), nl=False)
     hidden = len(shown(every, "info", selected)) - len(findings)
     click.echo(formats.summary(findings, hidden), err=True)
-    if not manuscript.manifest.extra.get("print_profile"):
+    from report.editions.printed import default_profiles_built
+
+    if not manuscript.manifest.extra.get("print_profile") and not default_profiles_built():
         click.echo("note: the print edition is not PDF/X-4 until mkdocs.yml names the "
                    "printer's CMYK ICC profile (extra.print_profile); builds say so only "
                    "with --final", err=True)

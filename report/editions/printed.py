@@ -54,6 +54,12 @@ NO_PROFILE = ("print edition is not PDF/X-4: name the printer's CMYK ICC profile
               "FOGRA profiles)")
 
 
+def default_profiles_built() -> bool:
+    """Whether ``make`` built the toolkit's printing conditions (else no PDF/X without
+    the printer's profile)."""
+    return all((ICC / file).is_file() for file, *_ in CONDITIONS.values())
+
+
 def _profile(context: BuildContext, paper: str | None
              ) -> tuple[Path | None, tuple[str, str] | None]:
     """The CMYK output profile and its printing condition (identifier, description): the
