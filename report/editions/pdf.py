@@ -116,11 +116,14 @@ def folio(index: int, first_main: int) -> tuple[str, int]:
 
 def set_page_labels(pdf: pikepdf.Pdf, folios: list[tuple[str, int]]) -> None:
     """``/PageLabels`` so that a viewer's page box shows the printed number: one range
-    wherever the numbering style changes or a number is skipped (a page left out)."""
+    wherever the numbering style changes or a number is skipped (a page left out); a
+    ``(text, 0)`` entry labels an unnumbered page with ``text`` alone."""
     nums: list = []
     previous: tuple[str, int] | None = None
     for index, (style, number) in enumerate(folios):
-        if previous != (style, number - 1):
+        if number == 0:  # an unnumbered page (the cover): a label of its own, no number
+            nums += [index, pikepdf.Dictionary(P=pikepdf.String(style))]
+        elif previous != (style, number - 1):
             nums += [index, pikepdf.Dictionary(S=pikepdf.Name(f"/{style}"), St=number)]
         previous = (style, number)
     pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
