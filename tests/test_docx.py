@@ -130,12 +130,11 @@ def test_every_box_holds_all_its_content(draft: Path) -> None:
     found = boxes(draft)
     contents = {
         "Key findings": ["Guardians help."],
-        "Case\u00a0study\u00a01: A composite case": [
-            "A composite, anonymised case. See Table\u00a01."],
+        "Case study 1: A composite case": ["A composite, anonymised case. See Table 1."],
         "We saw children first as children.": ["— practitioner, local authority (illustrative)"],
         "Draft text to be confirmed.": ["Delegates said this; to be confirmed."],
-        "Recommendation\u00a02 (to: Department for Education)": [
-            "Give every child a guardian, as Recommendation\u00a01 also needs."],
+        "Recommendation 2 (to: Department for Education)": [
+            "Give every child a guardian, as Recommendation 1 also needs."],
     }
     for label, inside in contents.items():
         assert label in found, (label, list(found))
