@@ -360,7 +360,9 @@ def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut]
             kept = front.kept or []
             # The digital front opens with the cover, which is not counted (paged.css):
             # it is labelled "Cover", and the title page is i as in print.
-            folios = [("Cover", 0) if index == 0 else ("r", index) for index in kept]
+            title = kept[1] if len(kept) > 1 else 1
+            folios = [("Cover", 0) if index == 0 else ("r", index - title + 1)
+                      for index in kept]
             page_of = {anchor: kept.index(index) for anchor, index in front.anchors.items()
                        if index in kept}
             parts, stamped = [], []  # stamped: (book page, printed main page number)
