@@ -23,9 +23,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
     tmp_path = Path(tmp)
-    try:
+    try:  # from here on, whatever stops us (SIGTERM too) removes the file
+        os.close(fd)
         yield tmp_path
         # mkstemp creates files readable by the owner only; outputs are for sharing.
         umask = os.umask(0)
@@ -42,10 +42,10 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``target``; swap it into place on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it owner-only; outputs are for sharing
-    try:
+    try:  # from here on, whatever stops us (SIGTERM too) removes the folder
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it owner-only; outputs are shared
         yield tmp
         old = None
         if target.exists():
