@@ -132,6 +132,7 @@ def invitees(root, record: Round, today: str | None = None) -> list[Invitee]:
 def invitee_table(people: list[Invitee], record: Round):
     """Who was asked, who answered, who is late: the coordinator's chase list."""
     from rich.table import Table
+    from rich.text import Text
 
     deadline = f", due {record.deadline}" if record.deadline else ""
     listing = Table(title=f"Reviewers ({len(record.reviewers)} invited{deadline})",
@@ -141,7 +142,7 @@ def invitee_table(people: list[Invitee], record: Round):
     colours = {"responded": "green", "awaiting": "yellow", "overdue": "red",
                "not invited": "magenta"}
     for person in people:
-        listing.add_row(person.id, person.name or "", str(person.comments),
+        listing.add_row(Text(person.id), Text(person.name or ""), str(person.comments),
                         f"[{colours[person.state]}]{person.state}[/]")
     return listing
 
@@ -151,6 +152,7 @@ def table(entries_: list[Entry], round_name: str, people: list[Invitee] | None =
     """A rich renderable: the comments, counts by anchor and status, and the reviewers."""
     from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     listing = Table(title=f"Review round {round_name}: {len(entries_)} comments",
                     title_justify="left", expand=True)
@@ -171,9 +173,10 @@ def table(entries_: list[Entry], round_name: str, people: list[Invitee] | None =
             text = (text + " " if text else "") + f"→ {row['proposed']!r}"
         if row["quote"]:
             text = f"“{_short(row['quote'], 40)}” {text}"
-        listing.add_row(row["id"], row["reviewer"], row["kind"], where,
+        # What reviewers wrote is text, never rich markup ("[/x]" in a comment).
+        listing.add_row(Text(row["id"]), Text(row["reviewer"]), row["kind"], Text(where),
                         f"[{colours[row['anchor']]}]{row['anchor']}[/]", row["status"],
-                        _short(text, 160))
+                        Text(_short(text, 160)))
     summary = Table(title="Counts", title_justify="left")
     summary.add_column("by")
     summary.add_column("value")
@@ -184,7 +187,7 @@ def table(entries_: list[Entry], round_name: str, people: list[Invitee] | None =
                            ("anchor", Counter(e.anchor.status for e in entries_)),
                            ("status", Counter(e.comment.disposition.status for e in entries_))):
         for value, count in counter.most_common():
-            summary.add_row(label, value, str(count))
+            summary.add_row(label, Text(value), str(count))
     if people is not None and record is not None:
         return Group(listing, summary, invitee_table(people, record))
     return Group(listing, summary)

@@ -18,7 +18,8 @@ from report.cli import main
 from report.review import model
 
 TREE = Path(__file__).resolve().parent.parent / "trees" / "review"
-FIXTURES = Path("/work/shared/fixtures/word")
+# ../shared beside the project (the developers' and CI's layout)
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "word"
 
 
 def commit(root: Path, message: str) -> str:

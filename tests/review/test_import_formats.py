@@ -165,3 +165,20 @@ def test_hand_written_review_file(tree: Path, tmp_path: Path) -> None:
     result = run(tree, "import", str(path))
     assert result.exit_code == 0 and "1 comment added" in result.output
     assert len(model.load_round(tree, "r1")[0].comments) == 3
+
+
+def test_comment_text_is_never_markup_in_the_status_table(tree: Path, tmp_path: Path) -> None:
+    """A reviewer's "[/x]" or "[bold]" is text: the table shows it, never a traceback."""
+    path = tmp_path / "comments.csv"
+    path.write_text("reviewer,paragraph,type,comment,proposed change\n"
+                    "Jane Smith,20,te,Keep [/x] and [bold]this[/bold] as written.,\n",
+                    encoding="utf-8")
+    assert run(tree, "import", str(path), "--reviewer", "jsmith").exit_code == 0
+    from click.testing import CliRunner
+
+    from report.cli import main
+
+    result = CliRunner().invoke(main, ["--root", str(tree), "review", "status"],
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "Keep [/x] and [bold]this[/bold] as written." in result.output

@@ -12,7 +12,7 @@ import docx
 from report.manuscript.manifest import slugify
 from report.review.importers.docx import read_word_text
 
-FIXTURES = Path("/work/shared/fixtures/word")
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "word"
 
 
 def main() -> None:
