@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -30,26 +29,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "scripts"))
 
 from bench import measure  # noqa: E402
-from bench_scale import DEFAULT_CORPUS, git_commit  # noqa: E402
+from bench_scale import DEFAULT_CORPUS, git_commit, single_pass_html  # noqa: E402
 from corpus_tree import make_tree  # noqa: E402
 
 BUNDLED_SKIP = (".git", ".venv", "build", "node_modules", "tests", ".pytest_cache",
                 "*.egg-info", "__pycache__", ".ruff_cache", ".hypothesis")
-
-
-def single_pass_html(root: Path, out: Path) -> None:
-    """The digital edition's HTML as one document, and its extra CSS."""
-    code = (
-        "import sys; from pathlib import Path;"
-        "from report.manuscript import load; from report.editions.context import BuildContext;"
-        "from report.editions.paged import document, running_heads_css;"
-        "from report.editions.stamp import draft_css;"
-        "c = BuildContext(load(sys.argv[1]));"
-        "Path(sys.argv[2]).write_text(document(c.rendered, c, 'digital'));"
-        "Path(sys.argv[3]).write_text(running_heads_css(c.rendered) + draft_css(c))"
-    )
-    subprocess.run([sys.executable, "-c", code, str(root), str(out),
-                    str(out.with_suffix(".css"))], check=True, cwd=HERE)
 
 
 def bench(name: str, root: Path, work: Path, jobs: int) -> list[tuple[str, float, float]]:
@@ -57,7 +41,7 @@ def bench(name: str, root: Path, work: Path, jobs: int) -> list[tuple[str, float
 
     manuscript = load(root)
     html = work / f"{name}.html"
-    single_pass_html(root, html)
+    single_pass_html(root, html, "digital")
     styles = HERE / "report" / "styles"
     bare = measure([str(BIN / "weasyprint"), "--pdf-variant", "pdf/ua-1",
                     "-s", str(styles / "paged.css"), "-s", str(styles / "digital.css"),

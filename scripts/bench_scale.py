@@ -43,19 +43,20 @@ def git_commit(root: Path) -> None:
         subprocess.run(["git", *args], cwd=root, check=True)
 
 
-def single_pass_html(root: Path, out: Path) -> None:
-    """The toolkit's print HTML as one document, for the single-pass comparison."""
+def single_pass_html(root: Path, out: Path, edition: str = "print") -> None:
+    """The toolkit's HTML of ``edition`` as one document (and its extra CSS beside it),
+    for the single-pass comparison."""
     code = (
         "import sys; from pathlib import Path;"
         "from report.manuscript import load; from report.editions.context import BuildContext;"
         "from report.editions.paged import document, running_heads_css;"
         "from report.editions.stamp import draft_css;"
         "c = BuildContext(load(sys.argv[1]));"
-        "Path(sys.argv[2]).write_text(document(c.rendered, c, 'print'));"
+        "Path(sys.argv[2]).write_text(document(c.rendered, c, sys.argv[4]));"
         "Path(sys.argv[3]).write_text(running_heads_css(c.rendered) + draft_css(c))"
     )
-    subprocess.run([sys.executable, "-c", code, str(root), str(out), str(out.with_suffix(".css"))],
-                   check=True, cwd=HERE)
+    subprocess.run([sys.executable, "-c", code, str(root), str(out), str(out.with_suffix(".css")),
+                    edition], check=True, cwd=HERE)
 
 
 def main() -> None:
