@@ -29,6 +29,8 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
     if manifest is None:
         manifest = _build(root, names, final, jobs)
         fingerprint.record(root, key, names)
+    else:
+        click.echo("nothing changed since the last build", err=True)
     _print_editions(manifest, names)
 
 
