@@ -8,7 +8,9 @@ toolkit's own source and version and the versions of the tools it drives, the ed
 asked for and the options, and the provenance the draft stamp prints (commit, dirty
 state, date). It is kept beside ``build/manifest.json`` with a size and mtime signature
 of each edition's output and is written only after a successful build. Anything
-uncertain (a missing or damaged file, an edition whose output changed) means rebuild.
+uncertain (a missing or damaged file, an edition whose output changed) means rebuild. The
+record checks itself, so a refused or stopped build leaves it as it was (nothing written):
+what that build changed, the sources or the manifest and outputs, no longer matches it.
 
 This module imports only the standard library and the provenance (GitPython) so that the
 no-change path pays for nothing else.
@@ -85,10 +87,12 @@ def _toolkit(cache: Path) -> str:
         for path in files:
             digest.update(f"{path.relative_to(package)}\0{_file_sha(path)}\n".encode())
         content = digest.hexdigest()
-        try:
-            _write_json(cache, {signature: content})
-        except OSError:
-            pass  # a cache, not a record: the next check hashes again
+        # Kept only in a build/ that is already there: a refused first build leaves none.
+        if cache.parent.parent.is_dir():
+            try:
+                _write_json(cache, {signature: content})
+            except OSError:
+                pass  # a cache, not a record: the next check hashes again
     versions = []
     for name in ("report-toolkit", *TOOLS):
         try:
@@ -96,6 +100,10 @@ def _toolkit(cache: Path) -> str:
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=-")
     return f"{content}:{','.join(versions)}"
+
+
+def _toolkit_cache(build_dir: Path) -> Path:
+    return build_dir / ".cache" / "toolkit-fingerprint.json"
 
 
 def fingerprint(root: Path, editions: Iterable[str], *, final: bool, noindex: bool = False,
@@ -108,7 +116,7 @@ def fingerprint(root: Path, editions: Iterable[str], *, final: bool, noindex: bo
     origin = provenance(root)
     parts = {
         "sources": _sources(root),
-        "toolkit": _toolkit(build_dir / ".cache" / "toolkit-fingerprint.json"),
+        "toolkit": _toolkit(_toolkit_cache(build_dir)),
         "editions": sorted(set(editions)),
         "final": final,
         "noindex": noindex,
@@ -192,12 +200,6 @@ def unchanged(root: Path, key: str, editions: Iterable[str],
     return manifest
 
 
-def forget(build_dir: Path) -> None:
-    """Drop the record before a build: a build that stops half-way is never taken as
-    current."""
-    (build_dir / FINGERPRINT_NAME).unlink(missing_ok=True)
-
-
 def record(root: Path, key: str, editions: Iterable[str], build_dir: Path | None = None) -> None:
     """Keep ``key`` and the signatures of the editions just built, after a successful
     build; an edition missing from the manifest leaves no record (the next build runs)."""
@@ -206,5 +208,13 @@ def record(root: Path, key: str, editions: Iterable[str], build_dir: Path | None
     outputs = _outputs(root, _read_json(manifest_path), editions)
     if outputs is None:
         return
+    _toolkit(_toolkit_cache(build_dir))  # cached now, so that a check writes nothing
     _write_json(build_dir / FINGERPRINT_NAME,
                 {"key": key, "manifest": _file_sha(manifest_path), "outputs": outputs})
+
+
+def is_tree(root: Path) -> bool:
+    """A report tree has its manifest at the top (``report.manuscript`` says so when not)."""
+    from report.manuscript.manifest import MANIFEST
+
+    return (root / MANIFEST).is_file()

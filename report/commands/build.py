@@ -24,11 +24,13 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
     names = editions or EDITION_ORDER
     # Nothing changed since the last build of these editions: say what is there, lay out
     # nothing. Only the fingerprint's light modules are imported on this path.
-    key = fingerprint.fingerprint(root, names, final=final)
-    manifest = fingerprint.unchanged(root, key, names)
+    # Not a report tree: no hashing of whatever folder this is, load() says what is wrong.
+    key = fingerprint.fingerprint(root, names, final=final) if fingerprint.is_tree(root) else None
+    manifest = fingerprint.unchanged(root, key, names) if key else None
     if manifest is None:
         manifest = _build(root, names, final, jobs)
-        fingerprint.record(root, key, names)
+        if key:
+            fingerprint.record(root, key, names)
     else:
         click.echo("nothing changed since the last build", err=True)
     _print_editions(manifest, names)
@@ -43,7 +45,6 @@ def _build(root: Path, names: tuple[str, ...], final: bool, jobs: int | None) ->
     from report.manuscript import load
 
     manuscript = load(root)
-    fingerprint.forget(manuscript.build_dir)
     console = Console(stderr=True)
 
     with console.status("rendering…") as status:
