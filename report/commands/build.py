@@ -7,13 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from report import build as pipeline
+from report import fingerprint
 from report.editions import EDITION_ORDER
-from report.editions.printed import NO_PROFILE
 from report.errors import EXIT_FINDINGS, BuildStopped
-from report.manuscript import load
 
 
 @click.command("build")
@@ -24,9 +21,31 @@ from report.manuscript import load
 @click.pass_obj
 def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None) -> None:
     """Build the editions (all five when none is named) into build/."""
+    names = editions or EDITION_ORDER
+    # Nothing changed since the last build of these editions: say what is there, lay out
+    # nothing. Only the fingerprint's light modules are imported on this path.
+    # Not a report tree: no hashing of whatever folder this is, load() says what is wrong.
+    key = fingerprint.fingerprint(root, names, final=final) if fingerprint.is_tree(root) else None
+    manifest = fingerprint.unchanged(root, key, names) if key else None
+    if manifest is None:
+        manifest = _build(root, names, final, jobs)
+        if key:
+            fingerprint.record(root, key, names)
+    else:
+        click.echo("nothing changed since the last build", err=True)
+    _print_editions(manifest, names)
+
+
+def _build(root: Path, names: tuple[str, ...], final: bool, jobs: int | None) -> dict:
+    """Render and lay out the editions; the pipeline's imports are paid only here."""
+    from rich.console import Console
+
+    from report import build as pipeline
+    from report.editions.printed import NO_PROFILE
+    from report.manuscript import load
+
     manuscript = load(root)
     console = Console(stderr=True)
-    names = editions or EDITION_ORDER
 
     with console.status("rendering…") as status:
         def progress(name: str, stage: str) -> None:
@@ -55,6 +74,10 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
             click.echo("build refused: a name without consent reached a built file "
                        "(the file was deleted)", err=True)
             sys.exit(EXIT_FINDINGS)
+    return manifest
+
+
+def _print_editions(manifest: dict, names: tuple[str, ...]) -> None:
     for name, entry in manifest["editions"].items():
         if name in names:
             pages = f" ({entry['pages']} pages)" if "pages" in entry else ""

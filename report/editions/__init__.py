@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from report.editions.context import BuildContext
+if TYPE_CHECKING:  # the context renders: `report build` with nothing to do need not import it
+    from report.editions.context import BuildContext
 
 
 @dataclass

@@ -1,0 +1,116 @@
+"""``report build`` with nothing to do checks the fingerprint and exits without laying out.
+
+Each test builds the small constructs tree (the Word edition, the quickest to lay out),
+changes one thing or nothing, and builds again: a rebuild is seen in the new mtime of the
+edition's file, nothing done in unchanged mtimes of every file under ``build/`` (the render
+cache included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from report.fingerprint import FINGERPRINT_NAME
+
+
+def _snapshot(build: Path) -> dict[str, int]:
+    """Every file under ``build/`` with its mtime in nanoseconds."""
+    return {p.relative_to(build).as_posix(): p.stat().st_mtime_ns
+            for p in sorted(build.rglob("*")) if p.is_file()}
+
+
+def _docx(root: Path) -> Path:
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    return root / manifest["editions"]["docx"]["path"]
+
+
+def _build(run_report: Callable[..., object], root: Path, *args: str):
+    result = run_report(root, "build", *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_build_with_no_change_lays_nothing_out(make_tree, run_report) -> None:
+    root = make_tree("constructs")
+    first = _build(run_report, root, "docx")
+    assert (root / "build" / FINGERPRINT_NAME).is_file()
+    assert any(p.is_file() for p in (root / "build" / ".cache").rglob("*")), \
+        "the render cache this test watches is not where it looks"
+    before = _snapshot(root / "build")
+
+    second = _build(run_report, root, "docx")
+
+    assert _snapshot(root / "build") == before  # no file written, render cache untouched
+    assert "nothing changed since the last build" in second.output
+    listed = [line for line in first.output.splitlines() if line.startswith("docx: build/")]
+    assert listed and listed == [line for line in second.output.splitlines()
+                                 if line.startswith("docx: ")]  # listed as usual
+
+
+def _edit_chapter(root: Path) -> None:
+    chapter = root / "chapters" / "02-practice.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                       encoding="utf-8")
+
+
+def _edit_manifest(root: Path) -> None:
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n# a comment\n",
+                        encoding="utf-8")
+
+
+def _delete_output(root: Path) -> None:
+    _docx(root).unlink()
+
+
+def _modify_output(root: Path) -> None:
+    with _docx(root).open("ab") as handle:
+        handle.write(b"\0")
+
+
+CHANGES = {
+    "chapter edited": _edit_chapter,
+    "mkdocs.yml edited": _edit_manifest,
+    "output deleted": _delete_output,
+    "output modified": _modify_output,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_change_rebuilds(make_tree, run_report, change: str) -> None:
+    root = make_tree("constructs")
+    # The tree is already dirty before the first build, so the commit and dirty state
+    # stay the same: only the fingerprint of the files can see the change.
+    (root / "notes.txt").write_text("an untracked note\n", encoding="utf-8")
+    _build(run_report, root, "docx")
+    before = _docx(root).stat().st_mtime_ns if _docx(root).exists() else None
+
+    CHANGES[change](root)
+    _build(run_report, root, "docx")
+
+    assert _docx(root).is_file()
+    assert _docx(root).stat().st_mtime_ns != before
+    # The rebuilt file is the one the manifest records, not the damaged one.
+    manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
+    assert hashlib.sha256(_docx(root).read_bytes()).hexdigest() == \
+        manifest["editions"]["docx"]["sha256"]
+
+
+@pytest.mark.parametrize("options", [("docx", "--final"), ("docx", "epub")])
+def test_other_options_rebuild(make_tree, run_report, options: tuple[str, ...]) -> None:
+    root = make_tree("constructs")
+    _build(run_report, root, "docx")
+    before = _docx(root).stat().st_mtime_ns
+
+    _build(run_report, root, *options)
+
+    assert _docx(root).stat().st_mtime_ns != before
+    # and the same options again do nothing
+    after = _snapshot(root / "build")
+    _build(run_report, root, *options)
+    assert _snapshot(root / "build") == after
