@@ -59,11 +59,16 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
 
 
 def _fill(folder: Path) -> None:
-    with (folder / "filler").open("wb") as out:
+    """Fill the small disk to the last byte. Unbuffered: a buffered file would try to
+    flush the part of its last block that did not fit again on close, and raise there."""
+    with (folder / "filler").open("wb", buffering=0) as out:
         with contextlib.suppress(OSError):
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
+        with contextlib.suppress(OSError):
+            while True:  # what is left, smaller than a block
+                if not out.write(b"\0" * 512):
+                    break
 
 
 def _leftovers(build: Path) -> list[str]:
