@@ -60,3 +60,16 @@ def snapshot(root: Path) -> tuple:
                 files[path.relative_to(root).as_posix()] = hashlib.sha256(
                     path.read_bytes()).hexdigest()
     return repo.head.commit.hexsha, repo.git.status("--porcelain"), files
+
+
+def opened_tree(base: Path, *open_args: str) -> Path:
+    """The review tree committed as the consultation draft, with ``review open`` run on it
+    (``open_args``: the round, its reviewers, its deadline)."""
+    import shutil
+
+    root = base / "report"
+    shutil.copytree(TREE, root, ignore=shutil.ignore_patterns("build", "*.py"))
+    commit(root, "Draft for consultation")
+    result = run(root, "open", *open_args)
+    assert result.exit_code == 0, result.output
+    return root

@@ -14,7 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from annotate_pdf import acrobat_variant, pdfium_variant, preview_okular_variant
-from reviewcore import TREE, commit, run, snapshot
+from reviewcore import opened_tree, run, snapshot
 
 from report.review import model
 from report.review.importers.pdf import pdf_date
@@ -24,12 +24,8 @@ STRUCTURAL = "chapters/02-structural-factors.md"
 
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pdf") / "report"
-    shutil.copytree(TREE, root, ignore=shutil.ignore_patterns("build", "*.py"))
-    commit(root, "Draft for consultation")
-    result = run(root, "open", "r1", "--reviewer", "pat", "--reviewer", "sam")
-    assert result.exit_code == 0, result.output
-    return root
+    return opened_tree(tmp_path_factory.mktemp("pdf"), "r1", "--reviewer", "pat",
+                       "--reviewer", "sam")
 
 
 @pytest.fixture

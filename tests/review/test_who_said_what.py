@@ -14,7 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 from office import convert, needs_office
-from reviewcore import FIXTURES, TREE, commit, run
+from reviewcore import FIXTURES, opened_tree, run
 
 from report.review import model, status
 
@@ -23,13 +23,8 @@ INVITED = ("pat", "sam")
 
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("who") / "report"
-    shutil.copytree(TREE, root, ignore=shutil.ignore_patterns("build", "*.py"))
-    commit(root, "Draft for consultation")
-    result = run(root, "open", "r1", "--deadline", "2021-11-20",
-                 *[arg for who in INVITED for arg in ("--reviewer", who)])
-    assert result.exit_code == 0, result.output
-    return root
+    return opened_tree(tmp_path_factory.mktemp("who"), "r1", "--deadline", "2021-11-20",
+                       *[arg for who in INVITED for arg in ("--reviewer", who)])
 
 
 @pytest.fixture
