@@ -23,6 +23,9 @@ from report.render.html import ChapterHTML
 from report.render.source import Resources
 
 FILTER_CHAIN = ("number.lua", "blocks.lua", "crossref.lua", "typography.lua")
+# After citeproc, last before the HTML is written: the citable blocks with the words a
+# reader sees (citations and cross-references written) and their pack numbers.
+CITABLE_FILTER = "citable.lua"
 DEFAULT_CSL = Path(__file__).resolve().parent.parent / "styles" / "harvard.csl"
 
 
@@ -45,6 +48,24 @@ class Recommendation:
     chapter: str
 
 
+@dataclass(frozen=True)
+class Citable:
+    """A block a reviewer can cite, as the render numbered it (``citable.lua``).
+
+    ``number`` is the pack number (None for headings, which are not numbered); ``text``
+    is what a reader sees; ``box`` the report box it stands in (``recommendation``,
+    ``case-study``, ``key-findings``, ``quote``, ``draft``) or "".
+    """
+
+    id: str
+    number: int | None
+    kind: str
+    text: str
+    chapter: str
+    box: str = ""
+    level: int = 0
+
+
 @dataclass
 class Rendered:
     manuscript: Manuscript
@@ -55,6 +76,7 @@ class Rendered:
     key: str
     warnings: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
+    citable: list[Citable] = field(default_factory=list)
 
     def chapter_of(self, label: str) -> str | None:
         found = self.labels.get(label)
@@ -126,7 +148,7 @@ def _cache_key(text: str, contributors: str, args: list[str]) -> str:
     for part in (text, contributors, __version__, pandoc.version(), *args):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
-    for name in FILTER_CHAIN + ("diagnostics.lua", "emit.lua"):
+    for name in FILTER_CHAIN + ("diagnostics.lua", CITABLE_FILTER, "emit.lua"):
         digest.update((pandoc.FILTERS / name).read_bytes())
     for arg in args:
         path = Path(arg)
@@ -154,6 +176,16 @@ def _labels_from(meta: dict) -> tuple[dict[str, Label], list[Recommendation]]:
         recs.append(Recommendation(text(fields["id"]), int(text(fields["number"])),
                                    text(fields["to"]), text(fields["chapter"])))
     return labels, recs
+
+
+def _citable_from(meta: dict) -> list[Citable]:
+    out = []
+    for value in meta.get("report-citable", {}).get("c", []):
+        fields = {k: v["c"] if v.get("t") == "MetaString" else "" for k, v in value["c"].items()}
+        out.append(Citable(fields["id"], int(fields["number"]) if fields["number"] else None,
+                           fields["kind"], fields["text"], fields["chapter"], fields["box"],
+                           int(fields["level"]) if fields["level"] else 0))
+    return out
 
 
 def _meta_of(ast: bytes) -> dict:
@@ -211,6 +243,7 @@ def render(manuscript: Manuscript) -> Rendered:
             args += ["--lua-filter", pandoc.filter_path(name)]
         html_path = tmpdir / "document.html"
         args += ["--citeproc", *bib_args, "-M", f"report-html-out={html_path}",
+                 "--lua-filter", pandoc.filter_path(CITABLE_FILTER),
                  "--lua-filter", pandoc.filter_path("emit.lua")]
         result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
         html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
@@ -223,7 +256,8 @@ def render(manuscript: Manuscript) -> Rendered:
     meta_json = _meta_of(ast)
     labels, recs = _labels_from(meta_json)
     chapters = html.split(html_out)
-    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings, resources)
+    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings, resources,
+                        _citable_from(meta_json))
     _memo.clear()
     _memo[key] = rendered
     return rendered
