@@ -193,6 +193,8 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     cache = context.path(".cache") / "layout"
     if tagged:  # a cache of its own, so print and digital do not prune each other
         cache = cache / edition
+    if context.pack:  # nor the edition and the reviewer pack
+        cache = cache / "pack"
     cache.mkdir(parents=True, exist_ok=True)
     styles = tuple(stylesheets)
     styles_key = _styles_fingerprint(styles)

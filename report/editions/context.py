@@ -17,6 +17,9 @@ class BuildContext:
     jobs: int = 1
     noindex: bool = False
     out_dir: Path | None = None
+    # The reviewer pack's stamp: set, the PDF and Word editions are laid out as the pack
+    # (pack numbers in the margin, bookmarks p-N, this stamp on every page).
+    pack_stamp: str | None = None
     warnings: list[str] = field(default_factory=list)
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
@@ -37,8 +40,15 @@ class BuildContext:
         return self._rendered
 
     @property
+    def pack(self) -> bool:
+        """Laid out as the reviewer pack (see :mod:`report.review.pack`)."""
+        return self.pack_stamp is not None
+
+    @property
     def stamp(self) -> str:
         """The line every page of a draft carries, so a printout can be traced."""
+        if self.pack_stamp is not None:
+            return self.pack_stamp
         version = self.manuscript.manifest.version
         day = self.provenance.date.date().isoformat()
         commit = self.provenance.short + ("+" if self.provenance.dirty else "")

@@ -44,6 +44,24 @@ def _style_drafts(node: dict) -> None:
         attributes.append(["custom-style", "Draft"])
 
 
+def pack_number(node: dict) -> None:
+    """In the reviewer pack, a citable block reads ``[N] text`` and its text is bookmark
+    ``p-N``: the bookmark is how a reviewer's Word comment finds its block again.
+
+    citable.lua marks each block with an empty ``.pn`` Span carrying ``n``; here it takes
+    the rest of the block's words inside it (in the edition it stays an empty bookmark).
+    """
+    if node.get("t") not in ("Para", "Plain") or not node["c"]:
+        return
+    first = node["c"][0]
+    if first.get("t") != "Span" or "pn" not in first["c"][0][1]:
+        return
+    identifier, _classes, attributes = first["c"][0]
+    number = dict(attributes).get("n", "")
+    node["c"] = [{"t": "Str", "c": f"[{number}]"}, {"t": "Space"},
+                 {"t": "Span", "c": [[identifier, [], []], node["c"][1:]]}]
+
+
 def _one_cell_table(blocks: list[dict], marker: str) -> dict:
     """A full-width table of one cell holding ``blocks``; its id marks it as a box."""
     empty = ["", [], []]
@@ -83,8 +101,14 @@ def _verso(context: BuildContext) -> list[dict]:
 
 
 def build(context: BuildContext) -> EditionResult:
+    out = context.path(f"{context.manuscript.manifest.slug}.docx")
+    lay_out(context, out)
+    return EditionResult("docx", out, sha256=sha256_of(out))
+
+
+def lay_out(context: BuildContext, out: Path) -> None:
+    """The Word edition into ``out``; as the reviewer pack when ``context.pack``."""
     manifest = context.manuscript.manifest
-    out = context.path(f"{manifest.slug}.docx")
     meta = common_meta(context)
     meta.update({
         "description": context.stamp if context.draft
@@ -94,6 +118,8 @@ def build(context: BuildContext) -> EditionResult:
     })
     doc = document(context, meta)
     walk(doc["blocks"], _style_drafts)
+    if context.pack:
+        walk(doc["blocks"], pack_number)
     doc["blocks"] = _verso(context) + box_tables(doc["blocks"])
     reference = reference_docx(manifest.full_title, manifest.partners or manifest.authors,
                                context.stamp if context.draft else None)
@@ -110,4 +136,3 @@ def build(context: BuildContext) -> EditionResult:
                                      boxes=BOXES, fonts=docx_parts.font_files(),
                                      source_dir=context.manuscript.manifest.docs_dir)
     package.replace_file(out, finished)
-    return EditionResult("docx", out, sha256=sha256_of(out))

@@ -6,14 +6,15 @@ same numbers as bookmarks ``p-N`` (so a Word comment maps back to its paragraph 
 a comment form, and a page of instructions. Every page says it is a draft and which
 commit it shows, so a stray printout can be traced and is not mistaken for the report.
 
-The pack shows the words a reader sees (the projection used for anchoring), not the
-Markdown: what a reviewer quotes is then what anchoring searches for.
+The pack is the report itself: the digital PDF and the Word edition, laid out from the one
+render with each citable block's number (assigned by the render, ``citable.lua``) in the
+margin and as a bookmark, so reviewers see the numbered recommendations, resolved
+cross-references and citations, figures, tables, boxes and marked draft passages that
+readers will see.
 """
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -61,99 +62,20 @@ def stamp(manuscript: Manuscript, record: Round) -> str:
             "not for circulation")
 
 
-@dataclass(frozen=True)
-class _Block:
-    """One thing to lay out in order: a chapter title, a section title or a paragraph."""
+def pack_context(manuscript: Manuscript, record: Round):
+    """The build of the editions as the pack: the round's stamp on every page, pack
+    numbers in the margin (PDF) and as ``[N]`` with bookmarks ``p-N`` (Word)."""
+    from report.editions.context import BuildContext
 
-    kind: str  # chapter | section | paragraph
-    text: str
-    paragraph: Paragraph | None = None
-
-
-def layout(manuscript: Manuscript, paragraphs: list[Paragraph]) -> list[_Block]:
-    """Chapters in nav order, a section heading wherever the section changes."""
-    by_chapter: dict[str, list[Paragraph]] = {}
-    for para in paragraphs:
-        by_chapter.setdefault(para.chapter, []).append(para)
-    blocks: list[_Block] = []
-    for chapter in manuscript.chapters:
-        blocks.append(_Block("chapter", chapter.title))
-        section = chapter.title
-        for para in sorted(by_chapter.get(chapter.rel, []), key=lambda p: p.number):
-            if para.section and para.section != section:
-                section = para.section
-                blocks.append(_Block("section", section))
-            blocks.append(_Block("paragraph", para.text, para))
-    return blocks
+    return BuildContext(manuscript, pack_stamp=stamp(manuscript, record))
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def write_pdf(target: Path, manuscript: Manuscript, record: Round) -> Path:
+    """The digital edition's layout (the report's CSS, its chapter-level layout cache),
+    laid out as the pack, with the round's mark in its properties."""
+    from report.editions import digital
 
-
-PDF_CSS = """
-@page { size: A4; margin: 24mm 20mm 22mm 32mm;
-  @top-center { content: string(stamp); font: 600 8pt "Report Sans", sans-serif;
-                color: #a40000; }
-  @bottom-center { content: "Page " counter(page) " of " counter(pages);
-                   font: 8pt "Report Sans", sans-serif; color: #555; } }
-html { font-family: "Report Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
-       color: #1b1b1b; }
-.stamp { string-set: stamp content(); color: #a40000; font-weight: 600; font-size: 9pt; }
-h1 { font-size: 20pt; margin: 0 0 4mm; }
-h1.chapter { break-before: page; }
-h2 { font-size: 13pt; margin: 6mm 0 2mm; }
-p.para { position: relative; margin: 0 0 2.5mm; }
-p.para .num { position: absolute; left: -17mm; width: 12mm; text-align: right;
-              font-size: 8pt; font-weight: 600; color: #555; }
-.cover p { max-width: 130mm; }
-"""
-
-
-def pdf_html(manuscript: Manuscript, record: Round, paragraphs: list[Paragraph]) -> str:
-    esc = html.escape
-    parts = []
-    for block in layout(manuscript, paragraphs):
-        if block.kind == "chapter":
-            parts.append(f'<h1 class="chapter">{esc(block.text)}</h1>')
-        elif block.kind == "section":
-            parts.append(f"<h2>{esc(block.text)}</h2>")
-        else:
-            number = block.paragraph.number
-            parts.append(f'<p class="para" id="p-{number}"><span class="num">{number}</span>'
-                         f"{esc(_one_line(block.text))}</p>")
-    deadline = (f"<p>Please send your comments by <strong>{esc(record.deadline)}</strong>.</p>"
-                if record.deadline else "")
-    title = manuscript.manifest.full_title
-    return f"""<!DOCTYPE html>
-<html lang="{esc(manuscript.manifest.language)}">
-<head><meta charset="utf-8"><title>{esc(title)}: draft for consultation</title>
-</head>
-<body>
-<section class="cover">
-<p class="stamp">{esc(stamp(manuscript, record))}</p>
-<h1>{esc(title)}</h1>
-<p>Draft for consultation, review round {esc(record.name)}, opened {esc(record.opened)}.</p>
-{deadline}
-<p>Every paragraph is numbered in the margin. Please give the paragraph number with each
-comment. You can comment in the Word version of this draft, in the comment form
-(spreadsheet), or on the web draft: see the instructions sent with this pack.</p>
-<p>This draft is confidential to the people consulted. Please do not circulate or quote
-it.</p>
-</section>
-{chr(10).join(parts)}
-</body>
-</html>
-"""
-
-
-def write_pdf(target: Path, manuscript: Manuscript, record: Round,
-              paragraphs: list[Paragraph]) -> Path:
-    """Through the one WeasyPrint door (bundled fonts, the tree-only URL fetcher)."""
-    from report.editions.pdf import write_pdf as weasyprint_pdf
-
-    weasyprint_pdf(pdf_html(manuscript, record, paragraphs), target, manuscript.root,
-                   manuscript.root, stylesheets=["fonts.css"], extra_css=PDF_CSS)
+    digital.lay_out(pack_context(manuscript, record), target)
     mark_pdf(target, target, pack_mark(record.name))
     return target
 
@@ -169,60 +91,17 @@ def mark_pdf(source: Path, target: Path, mark: str) -> Path:
     return target
 
 
-def _inlines(text: str) -> list[dict]:
-    """Plain text as pandoc inlines: words and single spaces (no Markdown parsing)."""
-    out: list[dict] = []
-    for word in text.split():
-        if out:
-            out.append({"t": "Space"})
-        out.append({"t": "Str", "c": word})
-    return out
-
-
-def docx_ast(manuscript: Manuscript, record: Round,
-             paragraphs: list[Paragraph]) -> dict:
-    """A pandoc document built directly (not from Markdown), so no text is re-parsed.
-
-    Each paragraph is ``[N] `` followed by a span with id ``p-N``: pandoc writes the span
-    as a Word bookmark ``p-N``, which survives reviewers' edits and comments.
-    """
-    import pypandoc
-
-    api = json.loads(pypandoc.convert_text("", "json", format="markdown"))["pandoc-api-version"]
-    blocks: list[dict] = [{"t": "Para", "c": [{"t": "Strong",
-                                               "c": _inlines(stamp(manuscript, record))}]}]
-    for block in layout(manuscript, paragraphs):
-        if block.kind in ("chapter", "section"):
-            level = 1 if block.kind == "chapter" else 2
-            blocks.append({"t": "Header", "c": [level, ["", [], []], _inlines(block.text)]})
-        else:
-            number = block.paragraph.number
-            span = {"t": "Span", "c": [[f"p-{number}", [], []], _inlines(block.text)]}
-            blocks.append({"t": "Para", "c": [{"t": "Str", "c": f"[{number}]"},
-                                              {"t": "Space"}, span]})
-    title = manuscript.manifest.full_title
-    meta = {"title": {"t": "MetaInlines", "c": _inlines(title)},
-            "lang": {"t": "MetaString", "c": manuscript.manifest.language}}
-    return {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
-
-
-def write_docx(target: Path, manuscript: Manuscript, record: Round,
-               paragraphs: list[Paragraph]) -> Path:
-    """pandoc writes the body; python-docx adds the draft stamp to every page header."""
+def write_docx(target: Path, manuscript: Manuscript, record: Round) -> Path:
+    """The Word edition laid out as the pack, marked as this round's in its properties."""
     import docx
-    import pypandoc
 
-    ast = json.dumps(docx_ast(manuscript, record, paragraphs))
+    from report.editions import docx as word
+
     with atomic_path(target) as tmp:
         out = tmp.with_suffix(".docx")
         try:
-            pypandoc.convert_text(ast, "docx", format="json", outputfile=str(out),
-                                  extra_args=["--sandbox"])  # reads nothing but its input
+            word.lay_out(pack_context(manuscript, record), out)
             document = docx.Document(str(out))
-            for section in document.sections:
-                section.header.is_linked_to_previous = False
-                section.header.paragraphs[0].text = stamp(manuscript, record)
-            document.core_properties.title = manuscript.manifest.full_title
             document.core_properties.author = ""
             document.core_properties.comments = pack_mark(record.name)
             document.save(str(tmp))
@@ -305,8 +184,8 @@ def build_pack(folder: Path, manuscript: Manuscript, record: Round,
                 docx=folder / f"{slug}-review-{record.name}.docx",
                 template=folder / f"comments-{record.name}.xlsx",
                 instructions=folder / "instructions.md")
-    write_pdf(pack.pdf, manuscript, record, paragraphs)
-    write_docx(pack.docx, manuscript, record, paragraphs)
+    write_pdf(pack.pdf, manuscript, record)
+    write_docx(pack.docx, manuscript, record)
     copies = tuple(path for reviewer in record.reviewers for path in (
         reviewer_copy(pack.docx, record, reviewer),
         mark_pdf(pack.pdf, pack.pdf.with_name(f"{pack.pdf.stem}-{reviewer}.pdf"),

@@ -39,13 +39,13 @@ end
 
 local walk_blocks
 
--- The footnotes a block calls, numbered right after it (where the reader meets them).
+-- The footnotes a block calls, numbered right after it (where the reader meets them);
+-- returns the inlines with the notes marked (walk works on a copy).
 local function notes_in(inlines, box)
-  local notes = {}
-  pandoc.Inlines(inlines):walk({Note = function(note) table.insert(notes, note) end})
-  for _, note in ipairs(notes) do
+  return pandoc.Inlines(inlines):walk({Note = function(note)
     walk_blocks(note.content, "footnote", box)
-  end
+    return note
+  end})
 end
 
 -- A block of text (Para, Plain): numbered when it has words of its own (an image's alt
@@ -57,7 +57,7 @@ local function cite_text(block, kind, box)
   count = count + 1
   block.content:insert(1, marker(count))
   record("p-" .. count, count, kind, text, box)
-  notes_in(block.content, box)
+  block.content = notes_in(block.content, box)
   return block
 end
 
@@ -90,8 +90,8 @@ local function cite_row(row, box)
   record("p-" .. n, n, "row", table.concat(parts, "\n"), box)
   for _, cell in ipairs(row.cells) do
     for _, block in ipairs(cell.contents) do
-      if block.content and block.t ~= "Table" then
-        pcall(notes_in, block.content, box)
+      if block.t == "Plain" or block.t == "Para" then
+        block.content = notes_in(block.content, box)
       end
     end
   end
@@ -137,7 +137,7 @@ walk_blocks = function(blocks, kind, box)
     elseif t == "Header" then
       local text = text_of(without_notes(block.content))
       record(block.identifier, nil, "heading", text, box, block.level)
-      notes_in(block.content, box)
+      block.content = notes_in(block.content, box)
     elseif t == "Div" then
       if block.classes:includes("chapter") then
         chapter = block.attributes["source"]
