@@ -33,8 +33,10 @@ from report.review.model import Target
 MARKUP = {"/Highlight", "/Underline", "/Squiggly", "/StrikeOut"}
 NOTES = {"/Text", "/FreeText"}
 RESOLVING = {"accepted", "rejected", "cancelled", "completed"}
-#: Margin numbers sit left of the text block; the pack's text starts at 32 mm (90.7 pt).
+#: A pack laid out before its numbers were named destinations: margin numbers sat left of
+#: a text block starting at 32 mm (90.7 pt).
 NUMBER_MAX_X = 88.0
+PACK_DESTINATION = re.compile(r"p-(\d+)")
 
 
 @dataclass
@@ -100,8 +102,35 @@ def _quads(annot) -> list[tuple[float, float, float, float]]:
     return boxes
 
 
+def _destinations(pdf) -> list[_Label]:
+    """Where each pack number stands: the pack (the digital edition laid out with the
+    render's ids) has a named destination ``p-N`` at the top of every citable block, in
+    the margin column or not (a box, a table row, a footnote), on left and right pages."""
+    import pikepdf
+
+    try:
+        tree = pikepdf.NameTree(pdf.Root.Names.Dests)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    labels = []
+    for name, destination in tree.items():
+        match = PACK_DESTINATION.fullmatch(str(name))
+        if match is None:
+            continue
+        if isinstance(destination, pikepdf.Dictionary):
+            destination = destination.get("/D")
+        try:
+            page = pages[destination[0].objgen]
+            top = float(destination[3])
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            continue
+        labels.append(_Label(page, top, int(match.group(1))))
+    return sorted(labels, key=lambda label: (label.page, -label.top))
+
+
 def _labels(document) -> list[_Label]:
-    """Every margin number of the pack, in reading order."""
+    """Every margin number of a pack without destinations, in reading order."""
     labels: list[_Label] = []
     for index in range(len(document)):
         page = document[index]
@@ -119,14 +148,14 @@ def _labels(document) -> list[_Label]:
 class _PackPages:
     """Text and paragraph numbers of the reviewer's PDF, by position."""
 
-    def __init__(self, path: Path, display: str):
+    def __init__(self, path: Path, display: str, labels: list[_Label] | None = None):
         import pypdfium2
 
         try:
             self.document = pypdfium2.PdfDocument(str(path))
         except Exception as exc:  # PdfiumError and friends: not a readable PDF
             raise refuse(display, f"not a readable PDF: {exc}") from None
-        self.labels = _labels(self.document)
+        self.labels = labels or _labels(self.document)
         self._keys = [(label.page, -label.top) for label in self.labels]
         self._text: dict[int, object] = {}
 
@@ -211,7 +240,7 @@ def read(path: Path, display: str, round_text: RoundText) -> list[Marked]:
     except (pikepdf.PdfError, pikepdf.PasswordError, OSError) as exc:
         raise refuse(display, "not a readable PDF (or password-protected): "
                      + str(exc).rsplit(": ", 1)[-1]) from None
-    pages = _PackPages(path, display)
+    pages = _PackPages(path, display, _destinations(pdf))
     try:
         return _read(pdf, pages, round_text)
     finally:
