@@ -26,7 +26,7 @@ from report.manuscript.provenance import provenance
 from report.outputs import write_text
 from report.review import round as rounds
 from report.review.history import ChapterAt, History
-from report.review.paragraphs import projected
+from report.review.paragraphs import paragraphs_at, projected
 
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 _WORD = re.compile(r"\w")
@@ -168,7 +168,8 @@ def diff_words(old: str, new: str) -> list[Piece]:
     return pieces
 
 
-def compare(old: list[ChapterAt], new: Manuscript) -> list[ChapterRedline]:
+def compare(old: list[ChapterAt], new: Manuscript,
+            numbered: list | None = None) -> list[ChapterRedline]:
     """Pair chapters by path, then by label (a renamed file keeps its label)."""
     by_rel = {c.rel: c for c in old}
     by_label = {c.label: c for c in old}
@@ -189,23 +190,31 @@ def compare(old: list[ChapterAt], new: Manuscript) -> list[ChapterRedline]:
         if before.rel not in used:
             out.append(ChapterRedline(first_heading(before.text, before.rel), None, before.rel,
                                       diff_words(reader_text(before.text), "")))
-    numbers = pack_numbers(old)
+    numbers = pack_numbers(old, numbered)
     for chapter in out:
         chapter.numbers = numbers.get(chapter.old_rel or "", [])
     find_moves(out)
     return out
 
 
-def pack_numbers(old: list[ChapterAt]) -> dict[str, list[int | None]]:
-    """For each chapter at the round, its blocks' pack numbers (None for a heading)."""
+def pack_numbers(old: list[ChapterAt],
+                 numbered: list | None = None) -> dict[str, list[int | None]]:
+    """For each chapter at the round, its blocks' pack numbers (None for a heading, or
+    a block the round's numbering has not: ``numbered`` is the round's
+    :func:`~report.review.paragraphs.number_paragraphs_at`, matched by source span;
+    without it, the blocks are numbered in order)."""
     from report.review.plaintext import BODY_KINDS
 
+    by_span = {(p.chapter, p.start): p.number for p in numbered or [] if p.end > p.start}
     numbers: dict[str, list[int | None]] = {}
     next_number = 1
     for chapter in old:
         own: list[int | None] = []
         for block in projected(chapter.text).blocks:
-            if block.kind in BODY_KINDS:
+            if numbered is not None:
+                own.append(by_span.get((chapter.rel, block.source_start))
+                           if block.kind in BODY_KINDS else None)
+            elif block.kind in BODY_KINDS:
                 own.append(next_number)
                 next_number += 1
             else:
@@ -262,11 +271,14 @@ def redline(root: Path, round_name: str) -> Redline:
     rounds.check_name(round_name)
     commit = rounds.round_commit(root, round_name)
     now = load(root)
-    old = History(root).chapters_at(commit, [c.rel for c in now.chapters])
+    history = History(root)
+    old = history.chapters_at(commit, [c.rel for c in now.chapters])
+    numbered = paragraphs_at(history, history.resolve(commit),
+                             [(c.rel, c.text) for c in old], now.build_dir)
     prov = provenance(root)
     current = prov.short + (" with uncommitted edits" if prov.dirty else "")
     return Redline(title=now.manifest.full_title, round=round_name, commit=commit,
-                   current=current, chapters=compare(old, now))
+                   current=current, chapters=compare(old, now, numbered))
 
 
 _CSS = """

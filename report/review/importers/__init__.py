@@ -17,7 +17,7 @@ from report.errors import InputError, Problem
 from report.review.anchoring import ChapterText, Corpus, Found
 from report.review.history import History
 from report.review.model import Round, Target
-from report.review.paragraphs import Paragraph, chapter_paragraphs
+from report.review.paragraphs import Paragraph, paragraphs_at
 from report.review.plaintext import fold
 
 
@@ -60,17 +60,18 @@ class RoundText:
                                      "repository")) from None
         chapters = self.history.chapters_at(self.commit, [c.rel for c in manuscript.chapters])
         self.corpus = Corpus.at(chapters)
-        self.paragraphs: list[Paragraph] = []
+        # the pack's numbers: the render of the round's commit (cached per commit)
+        self.paragraphs: list[Paragraph] = paragraphs_at(
+            self.history, self.commit, [(c.rel, c.text) for c in chapters], manuscript.build_dir)
         self._by_chapter: dict[str, list[Paragraph]] = {}
-        for chapter in self.corpus.chapters:
-            numbered = chapter_paragraphs(chapter.rel, chapter.source, len(self.paragraphs) + 1)
-            self.paragraphs.extend(numbered)
-            self._by_chapter[chapter.rel] = numbered
+        for paragraph in self.paragraphs:
+            self._by_chapter.setdefault(paragraph.chapter, []).append(paragraph)
 
     def paragraph(self, number: int) -> Paragraph | None:
         if 1 <= number <= len(self.paragraphs):
             return self.paragraphs[number - 1]
         return None
+
 
     def paragraph_at(self, rel: str, source_offset: int) -> Paragraph | None:
         """The numbered paragraph holding (or last before) a source offset."""
