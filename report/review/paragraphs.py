@@ -166,9 +166,17 @@ def _blocks(manuscript) -> list[_Block]:
 
 
 def number_paragraphs(manuscript) -> list[Paragraph]:
-    """Numbered paragraphs of the manuscript as it is on disk now (the render's)."""
-    return _numbered(_blocks(manuscript),
-                     [(c.rel, c.path.read_text(encoding="utf-8")) for c in manuscript.chapters])
+    """Numbered paragraphs of the manuscript as it is on disk now (the render's).
+
+    A manuscript that does not render now (an author mid-edit: a citation not yet in the
+    bibliography) is numbered by the projection alone, so status and export still work.
+    """
+    chapters = [(c.rel, c.path.read_text(encoding="utf-8")) for c in manuscript.chapters]
+    try:
+        blocks = _blocks(manuscript)
+    except InputError:
+        return _projected_numbers(chapters)
+    return _numbered(blocks, chapters)
 
 
 def _tree_at(history: History, commit: str, folder: Path) -> None:
@@ -180,12 +188,13 @@ def _tree_at(history: History, commit: str, folder: Path) -> None:
 
 
 def blocks_at(history: History, commit: str, build_dir: Path) -> list[_Block]:
-    """The render's citable blocks at ``commit``: the tree of that commit rendered with
-    this tree's caches, and kept in ``build/.cache/citable`` (a commit never changes)."""
+    """The render's citable blocks at ``commit``: the tree of that commit rendered (with
+    this tree's parse cache when it has a ``build/``), and kept in the repository's git
+    folder (a commit never changes; nothing is written in the working tree)."""
     from report.manuscript import load
 
     key = hashlib.sha256(f"{CACHE_VERSION}\0{commit}\0{history.prefix}".encode()).hexdigest()
-    cache = build_dir / ".cache" / "citable" / f"{key}.json"
+    cache = Path(history.repo.git_dir) / "report-cache" / "citable" / f"{key}.json"
     try:
         return [_Block(**item) for item in json.loads(cache.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError):
@@ -194,8 +203,8 @@ def blocks_at(history: History, commit: str, build_dir: Path) -> list[_Block]:
         tree = Path(tmp) / "tree"
         tree.mkdir()
         _tree_at(history, commit, tree)
-        build_dir.mkdir(parents=True, exist_ok=True)
-        (tree / "build").symlink_to(build_dir, target_is_directory=True)  # its caches
+        if build_dir.is_dir():
+            (tree / "build").symlink_to(build_dir, target_is_directory=True)
         blocks = _blocks(load(tree))
     write_text(cache, json.dumps([asdict(b) for b in blocks]))
     return blocks

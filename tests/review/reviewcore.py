@@ -41,6 +41,17 @@ def review_tree(base: Path, round_name: str = "r1") -> Path:
     return root
 
 
+def pack_number(root: Path, words: str, round_name: str = "r1") -> int:
+    """The pack number a reviewer reads beside the block starting with ``words``: the
+    render's numbering at the round's commit, as the pack printed it."""
+    from report.manuscript import load
+    from report.review.paragraphs import number_paragraphs_at
+
+    commit = model.get_round(root, round_name).commit
+    return next(p.number for p in number_paragraphs_at(root, commit, load(root))
+                if p.text.startswith(words))
+
+
 def open_round(root: Path, name: str, sha: str, opened: str = "2021-11-01") -> None:
     model.write_round(root, model.Round(name=name, commit=sha, opened=opened))
     commit(root, f"Open review round {name}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from reviewcore import commit, review_tree, run, snapshot
+from reviewcore import commit, pack_number, review_tree, run, snapshot
 
 from report.manuscript import load
 from report.review import model
@@ -37,11 +37,13 @@ def test_xlsx_template_maps_pack_numbers_at_the_round(tree: Path, tmp_path: Path
     sheet.title = "Comments"
     sheet.append(["Reviewer", "Chapter", "Paragraph", "Type", "Comment", "Proposed change",
                   "Observations/response"])
-    sheet.append(["Jane Smith", "Structural factors", 10, "TE", "Cite the 2021 figures.",
+    cite_at = pack_number(tree, "The 10,613 potential victims")
+    sheet.append(["Jane Smith", "Structural factors", cite_at, "TE", "Cite the 2021 figures.",
                   "Use the 2021 NRM statistics.", None])
     sheet.append(["Jane Smith", "02-structural-factors.md", None, "ed", "Shorter, please.",
                   None, None])
-    sheet.append(["Amir Patel", None, "12", None, "Say who was excluded.", None, None])
+    sheet.append(["Amir Patel", None, str(pack_number(tree, "Exclusion from school")), None,
+                  "Say who was excluded.", None, None])
     sheet.append([None, None, None, None, None, None, None])
     workbook.create_sheet("Instructions").append(["How to comment"])
     path = tmp_path / "comments-r1.xlsx"
@@ -61,7 +63,7 @@ def test_xlsx_template_maps_pack_numbers_at_the_round(tree: Path, tmp_path: Path
     assert (shorter["anchor"], shorter["chapter"], shorter["line"]) == ("section", STRUCTURAL, 6)
     stored = {c.body: c for r in model.load_round(tree, "r1") for c in r.comments}
     assert stored["Cite the 2021 figures."].type == "te"
-    assert stored["Cite the 2021 figures."].target.paragraph == 10
+    assert stored["Cite the 2021 figures."].target.paragraph == cite_at
     assert stored["Shorter, please."].type == "ed"
     assert stored["Say who was excluded."].type == "ge"
 
@@ -73,7 +75,8 @@ def test_xlsx_template_maps_pack_numbers_at_the_round(tree: Path, tmp_path: Path
 def test_csv_template_with_semicolons(tree: Path, tmp_path: Path) -> None:
     path = tmp_path / "comments.csv"
     path.write_text("reviewer;paragraph;type;comment;proposed change\n"
-                    "Jane Smith;20;te;Child-centred, yes.;\n", encoding="utf-8-sig")
+                    f"Jane Smith;{pack_number(tree, 'A child-centred approach starts')};te;"
+                    "Child-centred, yes.;\n", encoding="utf-8-sig")
     result = run(tree, "import", str(path), "--reviewer", "jsmith")
     assert result.exit_code == 0, result.output
     row = _by_body(tree)["Child-centred, yes."]
@@ -143,7 +146,7 @@ def test_hand_written_review_file(tree: Path, tmp_path: Path) -> None:
         "    kind: reply\n"
         "    parent: q1\n"
         "    body: And the source?\n"
-        "    target: {paragraph: 18}\n")
+        f"    target: {{paragraph: {pack_number(tree, 'Children with insecure')}}}\n")
     result = run(tree, "import", str(path))
     assert result.exit_code == 0, result.output
     review = model.load_round(tree, "r1")[0]
