@@ -14,7 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from annotate_pdf import acrobat_variant, pdfium_variant, preview_okular_variant
-from reviewcore import opened_tree, run, snapshot
+from reviewcore import opened_tree, pack_number, run, snapshot
 
 from report.review import model
 from report.review.importers.pdf import pdf_date
@@ -66,7 +66,8 @@ def test_acrobat_markup_replies_states_and_changes(tree: Path, tmp_path: Path) -
     assert (highlight["quote"], highlight["anchor"], highlight["chapter"], highlight["line"],
             highlight["paragraph"], highlight["author"], highlight["created"],
             highlight["resolved"]) == (
-        "Poverty, insecure", "exact", STRUCTURAL, _line(tree, "Poverty, insecure"), 9,
+        "Poverty, insecure", "exact", STRUCTURAL, _line(tree, "Poverty, insecure"),
+        pack_number(tree, "Children do not become victims"),
         "Pat Jones", "2021-11-03T09:15:00+01:00", True)
     reply = rows[("reply", "A colleague agrees.")]
     assert (reply["parent"], reply["author"], reply["created"]) == (
@@ -75,12 +76,13 @@ def test_acrobat_markup_replies_states_and_changes(tree: Path, tmp_path: Path) -
     assert (replacement["quote"], replacement["anchor"]) == ("closure of youth services",
                                                              "exact")
     insertion = rows[("insertion", "also ")]
-    assert (insertion["quote"], insertion["paragraph"]) == ("", 12)
+    exclusion = pack_number(tree, "Exclusion from school")
+    assert (insertion["quote"], insertion["paragraph"]) == ("", exclusion)
     stored = {c.proposed: c for r in model.load_round(tree, "r1") for c in r.comments}
     chapter = (tree / STRUCTURAL).read_text()
     assert chapter[stored["also "].target.start:].startswith("came up in every roundtable")
     note = rows[("comment", "Include off-rolling.")]
-    assert (note["paragraph"], note["quote"], note["anchor"]) == (12, "", "exact")
+    assert (note["paragraph"], note["quote"], note["anchor"]) == (exclusion, "", "exact")
     by_body = {c.body: c for r in model.load_round(tree, "r1") for c in r.comments}
     assert chapter[by_body["Include off-rolling."].target.start:].startswith(
         "Exclusion from school")
@@ -102,7 +104,8 @@ def test_pdfium_highlight_and_note(tree: Path, tmp_path: Path) -> None:
     assert (rows["Which kinds?"]["quote"], rows["Which kinds?"]["reviewer"],
             rows["Which kinds?"]["author"]) == ("Poverty, insecure", "sam", "Sam Lee")
     chrome = rows["A note, Chrome style."]
-    assert (chrome["paragraph"], chrome["quote"]) == (12, "")
+    assert (chrome["paragraph"], chrome["quote"]) == (pack_number(tree, "Exclusion from school"),
+                                                      "")
 
 
 def test_preview_and_okular_markup(tree: Path, tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_paragraph_numbers_now_and_at_a_commit(tmp_path: Path) -> None:
     assert [p.number for p in now] == list(range(1, len(now) + 1))
     first = now[0]
     assert (first.chapter, first.index, first.line, first.section) == (
-        "chapters/01-introduction.md", 1, 7, "Introduction")
+        "chapters/01-introduction.md", 1, 7, "1 Introduction")  # the heading as printed
     text = (root / first.chapter).read_text()
     assert text[first.start:first.end].startswith("This report draws")
     items = [p for p in now if p.chapter == "chapters/01-introduction.md"]

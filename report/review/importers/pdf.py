@@ -220,8 +220,9 @@ def _caret_target(pages: _PackPages, page: int, boxes, number: int | None,
         if before and paragraph is not None:
             found = round_text.corpus.find(before, region=round_text.region(paragraph))
             if found is not None:
-                return round_text.target(Found(found.chapter, found.end, found.end,
-                                               "text", 100.0))
+                # the caret stands before the next word: past the space the words end at
+                at = found.end + (found.chapter.norm.text[found.end:found.end + 1] == " ")
+                return round_text.target(Found(found.chapter, at, at, "text", 100.0))
     return _paragraph_target(round_text, number)
 
 
