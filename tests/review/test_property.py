@@ -45,9 +45,12 @@ class Setting:
         self.comments: list[Comment] = []
         self.block_of: dict[str, int] = {}
         for paragraph in round_text.paragraphs:
-            if paragraph.chapter != CHAPTER:
-                continue
-            words = paragraph.text.split(" ")
+            if paragraph.chapter != CHAPTER or paragraph.end == paragraph.start:
+                continue  # text the render writes itself (a quote's attribution) is not
+                #           in the chapter: a comment on it keeps its paragraph number only
+            # the words as the chapter file gives them (a citation as its key)
+            words = round_text.chapter(CHAPTER).text_of(paragraph.start,
+                                                        paragraph.end).split(" ")
             spans = {(0, min(3, len(words))), (len(words) // 2, min(len(words),
                                                                     len(words) // 2 + 5)),
                      (max(0, len(words) - 2), len(words))}
