@@ -36,6 +36,9 @@ from report.review.plaintext import BODY_KINDS, Projection, fold, project
 
 EXACT_LOOKAHEAD = 200  # projection blocks searched ahead for a block's exact words
 MIN_ALIKE = 65.0       # rapidfuzz ratio for a block whose words the render changed
+# Blocks matched among their own kind only: the render's kind -> the projection's.
+_GROUP = {"footnote": "notes", "caption": "captions", "figure": "captions"}
+_GROUPS = ("notes", "captions", "")
 CACHE_VERSION = "1"
 
 
@@ -119,13 +122,15 @@ def _place(blocks: list[_Block], rel: str, source: str) -> list[Paragraph]:
     """Number and place one chapter's blocks in its source (see the module's note).
 
     Footnotes are matched among the chapter's footnotes (their text stands where the
-    author wrote it, often at the end), everything else among the other blocks."""
+    author wrote it, often at the end), captions among captions and figures (a table's
+    caption follows its rows in the Markdown, precedes them in the render), everything
+    else among the other blocks."""
     projection = projected(source)
     line_of = projection.line_of
     spans: dict[int, tuple[int, int]] = {}
-    for notes in (True, False):
-        mine = [i for i, b in enumerate(blocks) if (b.kind == "footnote") == notes]
-        theirs = [b for b in projection.blocks if (b.kind == "footnote") == notes]
+    for group in _GROUPS:
+        mine = [i for i, b in enumerate(blocks) if _GROUP.get(b.kind, "") == group]
+        theirs = [b for b in projection.blocks if _GROUP.get(b.kind, "") == group]
         texts = [fold(projection.text[b.start:b.end]) for b in theirs]
         for i, j in zip(mine, _assign([fold(blocks[i].text) for i in mine], texts),
                         strict=True):
@@ -137,7 +142,7 @@ def _place(blocks: list[_Block], rel: str, source: str) -> list[Paragraph]:
     out: list[Paragraph] = []
     for i, block in enumerate(blocks):
         start, end = spans.get(i, (at, at))
-        if block.kind != "footnote" and i in spans:
+        if _GROUP.get(block.kind, "") == "" and i in spans:
             at = end
         if block.number is None:
             section = block.text
