@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report.manuscript import Manuscript
 from report.outputs import atomic_path, write_text
 from report.review.model import Round
 from report.review.paragraphs import Paragraph
 from report.review.template import build_template
+
+if TYPE_CHECKING:  # the editions render: importing the pack module need not
+    from report.editions.context import BuildContext
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def stamp(manuscript: Manuscript, record: Round) -> str:
             "not for circulation")
 
 
-def pack_context(manuscript: Manuscript, record: Round):
+def pack_context(manuscript: Manuscript, record: Round) -> BuildContext:
     """The build of the editions as the pack: the round's stamp on every page, pack
     numbers in the margin (PDF) and as ``[N]`` with bookmarks ``p-N`` (Word)."""
     from report.editions.context import BuildContext

@@ -14,7 +14,9 @@ PDF annotations (ISO 32000-1, 12.5.6):
 - ``/T`` the author, ``/M`` or ``/CreationDate`` the date, ``/NM`` the id.
 
 The text under an annotation comes from PDFium (pypdfium2), the paragraph numbers from
-the pack's margin; the quote is then found at the round's commit like any other import.
+the pack's named destinations ``p-N`` (where each numbered block starts; the number is
+printed beside it in the margin); the quote is then found at the round's commit like
+any other import.
 ``Popup``, ``Link`` and form widgets are not comments and are skipped.
 """
 
