@@ -38,7 +38,8 @@ from rapidfuzz import fuzz
 from report.review.history import ChapterAt, History
 from report.review.model import CONTEXT, Comment
 from report.review.paragraphs import projected
-from report.review.plaintext import Normalised, Projection, fold, normalise
+from report.review.plaintext import Projection
+from report.review.text import Normalised, fold, normalise
 
 MIN_UNIQUE = 4          # a unique quote shorter than this needs its context
 LONG_QUOTE = 24         # with a recorded context, a shorter unique quote must agree with it

@@ -32,7 +32,8 @@ from rapidfuzz import fuzz
 from report.errors import InputError
 from report.outputs import write_text
 from report.review.history import History
-from report.review.plaintext import BODY_KINDS, Projection, fold, project
+from report.review.plaintext import BODY_KINDS, Projection, project
+from report.review.text import fold
 
 EXACT_LOOKAHEAD = 200  # projection blocks searched ahead for a block's exact words
 MIN_ALIKE = 65.0       # rapidfuzz ratio for a block whose words the render changed

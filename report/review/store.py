@@ -33,7 +33,7 @@ from report.review import model
 from report.review.history import History
 from report.review.importers import Marked, RoundText
 from report.review.model import Comment, Reviewer, ReviewFile, Source, comment_id, person_id
-from report.review.plaintext import fold
+from report.review.text import fold
 
 #: File names that say nothing about whose file it is (the pack's own, or a form's).
 GENERIC_NAMES = ("comments", "comment-form", "comments-form", "form", "template", "review",

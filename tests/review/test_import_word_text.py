@@ -19,8 +19,8 @@ from report.manuscript import load
 from report.review import model
 from report.review.pack import pack_mark
 from report.review.paragraphs import number_paragraphs
-from report.review.plaintext import fold
 from report.review.status import rows
+from report.review.text import fold
 
 CHILD = "chapters/03-child-centred.md"
 

@@ -11,7 +11,8 @@ from report.errors import InputError
 from report.manuscript import load
 from report.review import model
 from report.review.paragraphs import number_paragraphs, number_paragraphs_at
-from report.review.plaintext import fold, normalise, project
+from report.review.plaintext import project
+from report.review.text import fold, normalise
 
 SOURCE = """---
 kind: chapter

@@ -24,7 +24,7 @@ from report.review.anchoring import Anchorer, ChapterText
 from report.review.history import History
 from report.review.importers import RoundText
 from report.review.model import Comment, get_round
-from report.review.plaintext import fold, normalise
+from report.review.text import fold, normalise
 
 CHAPTER = "chapters/02-structural-factors.md"
 FRESH = [

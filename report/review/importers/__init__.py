@@ -18,7 +18,7 @@ from report.review.anchoring import ChapterText, Corpus, Found
 from report.review.history import History
 from report.review.model import Round, Target
 from report.review.paragraphs import Paragraph, paragraphs_at
-from report.review.plaintext import fold
+from report.review.text import fold
 
 
 @dataclass

@@ -11,7 +11,7 @@ Each Word paragraph is matched to the manuscript at the round's commit: by the p
 ``p-<n>`` bookmarks when present, else by finding its text in the chapters; a comment's
 offsets then map across directly. Where the text differs (a reviewer's own copy), the
 quote is searched with its context. Field codes, soft hyphens, non-breaking spaces and
-typographic quotes are folded away by :func:`report.review.plaintext.normalise`.
+typographic quotes are folded away by :func:`report.review.text.normalise`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from report.review.anchoring import Found
 from report.review.importers import Marked, RoundText
 from report.review.importers.safety import open_office_zip, parse_xml, read_member
 from report.review.model import Target
-from report.review.plaintext import normalise
+from report.review.text import normalise
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"

@@ -25,7 +25,7 @@ from report.manuscript.manifest import slugify
 from report.review.anchoring import Found
 from report.review.importers import Marked, RoundText
 from report.review.importers.safety import check_size, open_office_zip, refuse
-from report.review.plaintext import fold
+from report.review.text import fold
 
 COLUMNS = {
     "reviewer": "reviewer", "name": "reviewer", "reviewer name": "reviewer",
