@@ -20,30 +20,30 @@ from report.editions.stamp import draft_css, sha256_of
 
 # The reviewer pack: each citable block's number (citable.lua's empty ``.pn`` span, which
 # carries it as ``data-n``) in the margin, left of the block's first line; in a table,
-# left of its row. A float (not an absolutely positioned box: WeasyPrint loses those
-# after the first page of a chapter) takes no room from the text, so the lines break as
-# in the digital edition.
+# left of its row. A zero-width inline box whose number runs out to its left takes no
+# room from the text (the lines break as in the digital edition) and stays on its
+# block's first line, whatever page that falls on (a float, or an absolutely positioned
+# box, can be left behind on the page before). Its offset takes it out of the boxes and
+# indents of paged.css: a box's padding and border, a list's or quotation's indent
+# (10.6 mm, WeasyPrint's 40px), so that the numbers stand in one column, 3 mm from the text.
 PACK_CSS = """
 .pn::before { content: attr(data-n); }
-.pn { float: left; margin-left: -13mm; width: 10mm; text-align: right;
-      font: 600 7.5pt/1.9 "Report Sans", sans-serif; color: #5c5c5c; font-style: normal;
-      text-indent: 0; }
-/* out of the boxes and indents of paged.css: the box's padding and border, a list's or
-   a quotation's indent (10.6 mm, WeasyPrint's 40px) added to the 13 mm */
-.recommendation .pn { margin-left: -18.1mm; }
-.case-study .pn, .key-findings .pn { margin-left: -17.3mm; }
-.draft .pn { margin-left: -16.3mm; }
-li .pn, blockquote .pn { margin-left: -23.6mm; }
-.quote blockquote .pn { margin-left: -21mm; }
-.case-study li .pn, .key-findings li .pn { margin-left: -27.9mm; }
-.recommendation li .pn { margin-left: -28.7mm; }
-.draft li .pn { margin-left: -26.9mm; }
-/* where a float cannot go (a table cell, a caption, a footnote, a hanging reference):
-   a zero-width box whose number runs out to its left */
-td .pn, th .pn, caption .pn, figcaption .pn, .footnote .pn, .csl-entry .pn {
-      float: none; display: inline-block; width: 0; margin: 0; direction: rtl;
-      white-space: nowrap; position: relative; left: -3mm; }
+.pn { display: inline-block; width: 0; direction: rtl; white-space: nowrap;
+      position: relative; left: -3mm; text-indent: 0; font: 600 7.5pt/1 "Report Sans",
+      sans-serif; color: #5c5c5c; font-style: normal; }
+.recommendation .pn { left: -8.1mm; }
+.case-study .pn, .key-findings .pn { left: -7.3mm; }
+.draft .pn { left: -6.3mm; }
+li .pn, blockquote .pn { left: -13.6mm; }
+.quote blockquote .pn { left: -11mm; }
+.case-study li .pn, .key-findings li .pn { left: -17.9mm; }
+.recommendation li .pn { left: -18.7mm; }
+.draft li .pn { left: -16.9mm; }
+td .pn, th .pn { left: -5mm; }  /* and the cell's padding */
 .footnote .pn { left: -7mm; }  /* left of the note's own number */
+/* a right-aligned line (a quotation's attribution): floated to the left edge */
+.quote blockquote p:last-child .pn { float: left; width: 10mm; margin-left: -21mm;
+      direction: ltr; text-align: right; position: static; }
 """
 
 
