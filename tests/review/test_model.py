@@ -100,6 +100,23 @@ def test_paragraph_numbers_now_and_at_a_commit(tmp_path: Path) -> None:
     assert [p.text for p in then] == [p.text for p in now]
 
 
+def test_a_new_heading_renumbers_nothing(tmp_path: Path) -> None:
+    """Headings have ids but no pack numbers: a heading added between two paragraphs
+    leaves every number as it was; a paragraph added shifts those after it by one."""
+    root = review_tree(tmp_path)
+    before = [(p.number, p.text) for p in number_paragraphs(load(root))]
+    intro = root / "chapters/01-introduction.md"
+    text = intro.read_text()
+    anchor = "\nNo speaker or delegate"
+    intro.write_text(text.replace(anchor, "\n## Who spoke\n" + anchor, 1))
+    assert [(p.number, p.text) for p in number_paragraphs(load(root))] == before
+    intro.write_text(text.replace(anchor, "\nAdded.\n" + anchor, 1))
+    after = [(p.number, p.text) for p in number_paragraphs(load(root))]
+    added = next(n for n, t in after if t == "Added.")
+    assert after[:added - 1] == before[:added - 1]
+    assert [(n - 1, t) for n, t in after[added:]] == before[added - 1:]
+
+
 def test_review_file_round_trip_and_schema_errors(tmp_path: Path) -> None:
     root = tmp_path
     path = root / "review" / "r1" / "jsmith.yaml"
