@@ -193,14 +193,30 @@ def _tree_at(history: History, commit: str, folder: Path) -> None:
         archive.extractall(folder, filter="data")
 
 
+def _cache_path(history: History, commit: str) -> Path:
+    key = hashlib.sha256(f"{CACHE_VERSION}\0{commit}\0{history.prefix}".encode()).hexdigest()
+    return Path(history.repo.git_dir) / "report-cache" / "citable" / f"{key}.json"
+
+
+def remember_at(manuscript, commit: str) -> list[Paragraph]:
+    """Number the manuscript on disk, which is ``commit`` (a round opened on a clean
+    tree), and keep its blocks as that commit's: the round's first import need not
+    render the commit again."""
+    history = History(manuscript.root)
+    blocks = _blocks(manuscript)
+    write_text(_cache_path(history, history.resolve(commit)),
+               json.dumps([asdict(b) for b in blocks]))
+    return _numbered(blocks, [(c.rel, c.path.read_text(encoding="utf-8"))
+                              for c in manuscript.chapters])
+
+
 def blocks_at(history: History, commit: str, build_dir: Path) -> list[_Block]:
     """The render's citable blocks at ``commit``: the tree of that commit rendered (with
     this tree's parse cache when it has a ``build/``), and kept in the repository's git
     folder (a commit never changes; nothing is written in the working tree)."""
     from report.manuscript import load
 
-    key = hashlib.sha256(f"{CACHE_VERSION}\0{commit}\0{history.prefix}".encode()).hexdigest()
-    cache = Path(history.repo.git_dir) / "report-cache" / "citable" / f"{key}.json"
+    cache = _cache_path(history, commit)
     try:
         return [_Block(**item) for item in json.loads(cache.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError):

@@ -124,7 +124,7 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
     from report.manuscript import load
     from report.outputs import atomic_dir
     from report.review.pack import build_pack
-    from report.review.paragraphs import number_paragraphs
+    from report.review.paragraphs import remember_at
 
     root = Path(root).resolve()
     check_name(name)
@@ -150,7 +150,7 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
     commit = repo.head.commit.hexsha
     record = Round(name=name, commit=commit, opened=today(), deadline=deadline,
                    reviewers=list(reviewers))
-    paragraphs = number_paragraphs(manuscript)
+    paragraphs = remember_at(manuscript, commit)
     folder = root / "build" / "review" / name
     with atomic_dir(folder) as tmp:
         pack = build_pack(tmp, manuscript, record, paragraphs)
