@@ -117,7 +117,29 @@ def test_preview_and_okular_markup(tree: Path, tmp_path: Path) -> None:
     assert rows["Squiggle here."]["quote"] == "Exclusion from school"
     assert rows["Squiggle here."]["created"] == "2021-11-06T08:00:00"
     boxed = rows["Boxed note, rich text only."]
-    assert (boxed["paragraph"], boxed["quote"], boxed["anchor"]) == (9, "", "exact")
+    assert (boxed["paragraph"], boxed["quote"], boxed["anchor"]) == (
+        pack_number(tree, "Children do not become victims"), "", "exact")
+
+
+def test_a_pack_saved_without_its_destinations(tree: Path, tmp_path: Path) -> None:
+    """A viewer that rewrites the file may drop its named destinations: the numbers are
+    then read from the margin, beside each block, on left and right pages alike."""
+    stripped = tmp_path / "stripped.pdf"
+    with pikepdf.open(_pack(tree, "pat")) as pdf:
+        del pdf.Root.Names
+        pdf.save(stripped)
+    path = acrobat_variant(stripped, tmp_path / "returned.pdf", "Pat Jones")
+    result = run(tree, "import", str(path))
+    assert result.exit_code == 0, result.output
+    rows = {r["body"] or r["proposed"]: r for r in _rows(tree)}
+    exclusion = pack_number(tree, "Exclusion from school")
+    assert rows["Say which kinds of poverty."]["paragraph"] == pack_number(
+        tree, "Children do not become victims")
+    assert (rows["also "]["paragraph"], rows["Include off-rolling."]["paragraph"]) == (
+        exclusion, exclusion)
+    assert {r["anchor"] for r in rows.values()} == {"exact"}
+    with pikepdf.open(stripped) as pdf:
+        assert "/Names" not in pdf.Root
 
 
 def test_a_pdf_that_is_not_this_rounds_pack(tree: Path, tmp_path: Path) -> None:

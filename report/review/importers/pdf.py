@@ -35,9 +35,9 @@ from report.review.model import Target
 MARKUP = {"/Highlight", "/Underline", "/Squiggly", "/StrikeOut"}
 NOTES = {"/Text", "/FreeText"}
 RESOLVING = {"accepted", "rejected", "cancelled", "completed"}
-#: A pack laid out before its numbers were named destinations: margin numbers sat left of
-#: a text block starting at 32 mm (90.7 pt).
-NUMBER_MAX_X = 88.0
+#: A margin number's right edge stands this far (PDF points) left of the text column: 3 mm
+#: in the pack (report.editions.digital.PACK_CSS), 5 mm in packs laid out before it.
+NUMBER_GAP = (4.0, 20.0)
 PACK_DESTINATION = re.compile(r"p-(\d+)")
 
 
@@ -132,19 +132,29 @@ def _destinations(pdf) -> list[_Label]:
 
 
 def _labels(document) -> list[_Label]:
-    """Every margin number of a pack without destinations, in reading order."""
+    """Every margin number of a pack whose destinations are gone (a viewer that rewrites
+    the file may drop them), in reading order.
+
+    A number stands just left of the page's text column (whichever margin that page has,
+    left or right page): a word of digits whose right edge is within :data:`NUMBER_GAP`
+    of the leftmost start of the page's other words.
+    """
     labels: list[_Label] = []
     for index in range(len(document)):
-        page = document[index]
-        text = page.get_textpage()
+        text = document[index].get_textpage()
+        words = []
         for i in range(text.count_rects()):
             left, bottom, right, top = text.get_rect(i)
-            if left > NUMBER_MAX_X:
-                continue
-            word = text.get_text_bounded(left, bottom, right, top).strip()
-            if word.isdigit():
+            words.append((left, right, top, text.get_text_bounded(left, bottom, right,
+                                                                  top).strip()))
+        column = min((w[0] for w in words if w[3] and not w[3].isdigit()), default=None)
+        if column is None:
+            continue
+        low, high = NUMBER_GAP
+        for _left, right, top, word in words:
+            if word.isdigit() and column - high <= right <= column - low:
                 labels.append(_Label(index, top, int(word)))
-    return labels
+    return sorted(labels, key=lambda label: (label.page, -label.top))
 
 
 class _PackPages:
