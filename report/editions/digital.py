@@ -40,10 +40,16 @@ li .pn, blockquote .pn { left: -13.6mm; }
 .recommendation li .pn { left: -18.7mm; }
 .draft li .pn { left: -16.9mm; }
 td .pn, th .pn { left: -5mm; }  /* and the cell's padding */
+dd .pn { left: -9mm; }
+.draft-chapter .pn { left: -3mm; }  /* a lone draft note: no border, no padding */
+.draft .key-findings .pn { left: -11.4mm; }
+.draft .key-findings li .pn { left: -22mm; }
+.draft .quote blockquote .pn { left: -14.3mm; }
 .footnote .pn { left: -7mm; }  /* left of the note's own number */
 /* a right-aligned line (a quotation's attribution): floated to the left edge */
 .quote blockquote p:last-child .pn { float: left; width: 10mm; margin-left: -21mm;
       direction: ltr; text-align: right; position: static; }
+.draft .quote blockquote p:last-child .pn { margin-left: -24.3mm; }
 """
 
 

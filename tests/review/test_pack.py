@@ -14,12 +14,13 @@ import docx
 import git
 import openpyxl
 import pikepdf
+import pypdfium2
 import pytest
 from pypdf import PdfReader
 
 from report.manuscript import load
 from report.render import render
-from report.review.importers.pdf import _destinations
+from report.review.importers.pdf import _destinations, _labels
 from report.review.paragraphs import number_paragraphs
 from report.review.round import open_round
 
@@ -84,6 +85,13 @@ def test_pdf_is_the_digital_edition_numbered_in_the_margin(opened) -> None:
         number = [w for w in line if w[4] == str(place.number)]
         assert number, place
         assert min(w[1] for w in line) == number[0][1], (place, line)
+    # ... in one column: read from the margin alone, the same numbers on the same pages
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        margin = sorted((label.page, label.number) for label in _labels(document))
+    finally:
+        document.close()
+    assert margin == sorted((place.page, place.number) for place in places)
     text = " ".join(" ".join(pages).split())
     for seen in ("Summary of recommendations", "Recommendation 1 (to: Home Office)",
                  "Recommendation 2 (page 4) (to: Department for Education)",

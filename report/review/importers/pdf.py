@@ -131,15 +131,27 @@ def _destinations(pdf) -> list[_Label]:
     return sorted(labels, key=lambda label: (label.page, -label.top))
 
 
+def _columns(starts: list[float], near: float = 1.5) -> list[float]:
+    """The left edges that several pages' text starts at (within ``near`` points)."""
+    groups: list[list[float]] = []
+    for start in sorted(starts):
+        if groups and start - groups[-1][-1] <= near:
+            groups[-1].append(start)
+        else:
+            groups.append([start])
+    return [group[0] for group in groups if len(group) >= 2]
+
+
 def _labels(document) -> list[_Label]:
     """Every margin number of a pack whose destinations are gone (a viewer that rewrites
     the file may drop them), in reading order.
 
-    A number stands just left of the page's text column (whichever margin that page has,
-    left or right page): a word of digits whose right edge is within :data:`NUMBER_GAP`
-    of the leftmost start of the page's other words.
+    A number stands just left of the text column: a word of digits whose right edge is
+    within :data:`NUMBER_GAP` of the column's left edge. The column is where a page's
+    words start furthest left, or, on a page whose text all sits in boxes or indents,
+    the column the other pages with that margin (left or right pages) show.
     """
-    labels: list[_Label] = []
+    pages = []
     for index in range(len(document)):
         text = document[index].get_textpage()
         words = []
@@ -147,10 +159,15 @@ def _labels(document) -> list[_Label]:
             left, bottom, right, top = text.get_rect(i)
             words.append((left, right, top, text.get_text_bounded(left, bottom, right,
                                                                   top).strip()))
-        column = min((w[0] for w in words if w[3] and not w[3].isdigit()), default=None)
-        if column is None:
+        starts = [w[0] for w in words if w[3] and not w[3].isdigit()]
+        pages.append((min(starts) if starts else None, words))
+    columns = _columns([start for start, _ in pages if start is not None])
+    labels: list[_Label] = []
+    low, high = NUMBER_GAP
+    for index, (start, words) in enumerate(pages):
+        if start is None:
             continue
-        low, high = NUMBER_GAP
+        column = max((c for c in columns if c <= start + 1), default=start)
         for _left, right, top, word in words:
             if word.isdigit() and column - high <= right <= column - low:
                 labels.append(_Label(index, top, int(word)))
