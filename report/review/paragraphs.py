@@ -13,7 +13,12 @@ its reader text, in block order, with the blocks of the chapter's anchoring proj
 exactly where the words are the same, by likeness (rapidfuzz) between those where the
 render wrote a cross-reference or a citation, and not at all for text only the render writes (a
 recommendation's heading line, a quotation's attribution, the summary of
-recommendations), which is kept with an empty span where it stands.
+recommendations), which is kept with an empty span where it stands. On the bundled
+report this places 467 of the 468 numbered blocks that come from the chapter files (the
+212 others are the render's own text) in about 0.3 s. pandoc's ``commonmark_x+sourcepos``
+reader, which gives positions, cannot read the manuscript as the render does: pandoc
+3.9 has no ``citations`` extension for it (every ``@label`` and ``[@key]`` stays text)
+and no table captions, so the numbering would not be the render's.
 """
 
 from __future__ import annotations
