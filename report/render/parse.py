@@ -10,49 +10,32 @@ Divs and filtered, cited and written as one document (see ``report.render``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from report import __version__
 from report.errors import Problem
 from report.manuscript import Manuscript
 from report.manuscript.chapter import Chapter
-from report.outputs import write_text
 from report.render import pandoc
+from report.render.cache import JsonCache, digest
 from report.render.diagnostics import unclosed_div
 
 _UNCLOSED_DIV = re.compile(r"Div at line \d+ column \d+ unclosed")
 
 
 def _key(chapter: Chapter) -> str:
-    digest = hashlib.sha256()
-    for part in (__version__, pandoc.version(), pandoc.MARKDOWN, chapter.body):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return digest(__version__, pandoc.version(), pandoc.MARKDOWN, chapter.body)
 
 
-class ParseCache:
-    """Parsed chapters by the hash of their text, kept in ``build/.cache/parse``.
-
-    New entries are held back until :meth:`save`, which the render calls only once the
-    whole report has rendered without a problem: bad input writes nothing in ``build/``.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.pending: dict[Path, dict] = {}
+class ParseCache(JsonCache):
+    """Parsed chapters by the hash of their text, kept in ``build/.cache/parse``."""
 
     def parse(self, chapter: Chapter) -> dict:
-        path = self.folder / f"{_key(chapter)}.json"
-        try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # missing, unreadable, truncated: a miss
-            cached = None
+        key = _key(chapter)
+        cached = self.get(key)
         if (isinstance(cached, dict) and isinstance(cached.get("api"), list)
                 and isinstance(cached.get("blocks"), list)
                 and isinstance(cached.get("warnings"), list)):
@@ -62,15 +45,8 @@ class ParseCache:
         document = json.loads(result.stdout)
         parsed = {"api": document["pandoc-api-version"], "blocks": document["blocks"],
                   "warnings": result.warnings}
-        self.pending[path] = parsed
+        self.put(key, parsed)
         return parsed
-
-    def save(self) -> None:
-        if not self.pending:
-            return
-        for path, parsed in self.pending.items():
-            write_text(path, json.dumps(parsed))  # atomic: a crash leaves no half entry
-        self.pending.clear()
 
 
 def _wrapper(chapter: Chapter, blocks: list) -> dict:
