@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from lxml import etree
 from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
-from report.render import diagnostics, html, pandoc, parse, source
+from report.render import diagnostics, html, index, pandoc, parse, source
+from report.render.cache import JsonCache, digest
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
@@ -177,32 +180,30 @@ def _inline_text(node: dict) -> str:
 
 
 _memo: dict[str, Rendered] = {}
+_SCHEMA = "chapter render 1"  # bump when a cached chapter changes shape
 
 
-def render(manuscript: Manuscript) -> Rendered:
-    """Render the manuscript; raise :class:`InputError` with every problem found."""
-    problems: list[Problem] = []
-    text = "\0".join(f"{c.rel}\0{c.kind}\0{c.label}\0{c.title}\0{c.draft}\0{c.body}"
-                     for c in manuscript.chapters)
-    contributors = _contributors_markdown(manuscript)
-    bib_args, bib_problems = _bibliography_args(manuscript)
-    problems += bib_problems
-    if problems:
-        raise InputError(problems)
-    key = _cache_key(text, contributors, bib_args)
-    if key in _memo and _memo[key].manuscript.root == manuscript.root:
-        return _memo[key]
-    cache = parse.ParseCache(manuscript.build_dir / ".cache" / "parse")
-    document, parse_problems = parse.parse_document(manuscript, cache)
-    resources, gate_problems = source.gate(manuscript, document)
-    if parse_problems or gate_problems:
-        raise InputError(parse_problems + gate_problems)
+@dataclass
+class _Output:
+    """One pandoc run of the filter chain: the document, its HTML and what it reported."""
+
+    ast: bytes
+    html: str
+    warnings: list[str]
+    problems: list[Problem]
+
+
+def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: list[str],
+               source: str | None = None) -> _Output:
+    """The report's filters, citeproc and the HTML writer over ``document`` (JSON).
+
+    ``meta`` goes in as a metadata file, so pandoc reads its strings as Markdown (the
+    contributors list); the whole book and a single chapter take the same route.
+    """
     with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
         tmpdir = Path(tmp)
         diag_path = tmpdir / "diagnostics.jsonl"
         meta_path = tmpdir / "meta.yaml"
-        meta = {"lang": manuscript.manifest.language, "link-citations": True,
-                "report-contributors": contributors or ""}
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
         args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
                 "-M", f"report-diagnostics={diag_path}",
@@ -214,16 +215,141 @@ def render(manuscript: Manuscript) -> Rendered:
                  "--lua-filter", pandoc.filter_path("emit.lua")]
         result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
         html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
-        problems += diagnostics.from_filters(manuscript, diag_path)
+        problems = diagnostics.from_filters(manuscript, diag_path, source)
         problems += diagnostics.from_pandoc(manuscript, result.warnings)
+    return _Output(result.stdout, html_out, result.warnings, problems)
+
+
+def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
+    return {"lang": manuscript.manifest.language, "link-citations": True,
+            "report-contributors": contributors or ""}
+
+
+def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str,
+                       bib_args: list[str]) -> tuple[bytes, list[ChapterHTML], list[str],
+                                                      list[Problem]]:
+    """The whole book in one pandoc run: the reference the chapter-wise render equals."""
+    out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
+    return out.ast, html.split([out.html]), out.warnings, out.problems
+
+
+def _files_key(args: list[str]) -> str:
+    """The bibliography and CSL files' content, as the render reads them."""
+    return digest(*args, *(Path(a).read_bytes() for a in args if Path(a).is_file()))
+
+
+def _chain_key() -> str:
+    names = dict.fromkeys((*FILTER_CHAIN, "diagnostics.lua", "emit.lua"))
+    return digest(_SCHEMA, __version__, pandoc.version(),
+                  *((pandoc.FILTERS / name).read_bytes() for name in names))
+
+
+def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
+                     bib_args: list[str], build_cache: Path
+                     ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem],
+                                list[JsonCache | index.IndexCache]]:
+    """Each chapter on its own through the same filter chain, numbered from the index.
+
+    A chapter is rendered again only when its key changes: its text, its starting
+    counters, the index entries it uses (the labels it defines and cross-references; all
+    of them and the recommendations for the summary; the contributors for their list;
+    the works cited in the book and the bibliography when it cites or lists them), the
+    toolkit, filters and pandoc. Footnotes are numbered across the book afterwards
+    (:func:`report.render.html.split`), as one HTML document would number them.
+    """
+    chapters, wrappers = manuscript.chapters, document["blocks"]
+    api = document["pandoc-api-version"]
+    index_cache = index.IndexCache(build_cache / "index")
+    book = index.build(chapters, wrappers, api, index_cache)
+    book_meta = book.meta()
+    refs_anywhere = any(f.refs for f in book.facts)
+    chain, files = _chain_key(), _files_key(bib_args)
+    nocite = " ".join(f"@{{{key}}}" for key in book.cites)
+    jobs = []
+    for i, (chapter, wrapper, entry, facts) in enumerate(
+            zip(chapters, wrappers, book.chapters, book.facts, strict=True)):
+        # citeproc puts the references list where the book has a "refs" Div, else after
+        # the last chapter; in another chapter's run it lands after the chapter, and is
+        # dropped there (not suppressed: citations then would not link to it).
+        lists_refs = facts.refs or (not refs_anywhere and i == len(chapters) - 1)
+        cites = bool(facts.cites) or lists_refs or facts.summary
+        meta = _book_meta(manuscript, contributors)
+        if cites and nocite:
+            meta["nocite"] = nocite
+        used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
+        key = digest(chain, index.chapter_key(chapter), json.dumps(entry.start, sort_keys=True),
+                     manuscript.manifest.language, json.dumps(used, sort_keys=True),
+                     json.dumps(book_meta, sort_keys=True) if facts.summary else "",
+                     contributors if facts.contributors else "",
+                     f"{files}\0{nocite}\0{lists_refs}" if cites else "")
+        chapter_doc = {"pandoc-api-version": api,
+                       "meta": {**book_meta, "report-start": index.meta_counters(entry.start)},
+                       "blocks": [wrapper]}
+        jobs.append((key, chapter, chapter_doc, meta, lists_refs))
+    cache = JsonCache(build_cache / "render")
+
+    def run(job: tuple) -> dict:
+        key, chapter, chapter_doc, meta, lists_refs = job
+        cached = cache.get(key)
+        if isinstance(cached, dict) and {"blocks", "html", "warnings"} <= set(cached):
+            return {**cached, "problems": []}
+        cache.misses += 1
+        out = _run_chain(manuscript, chapter_doc, meta, bib_args, chapter.rel)
+        blocks = json.loads(out.ast)["blocks"]
+        result = {"blocks": blocks if lists_refs else blocks[:1], "html": out.html,
+                  "warnings": out.warnings}
+        cache.put(key, result)
+        return {**result, "problems": out.problems}
+
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(run, jobs))
+    problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
+    warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
+    ast = json.dumps({"pandoc-api-version": api, "meta": book_meta,
+                      "blocks": [block for r in results for block in r["blocks"]]},
+                     separators=(",", ":"))  # as pandoc writes it: see _meta_of
+    return (ast.encode("utf-8"), html.split([r["html"] for r in results]), warnings,
+            problems, [cache, index_cache])
+
+
+def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
+    """Render the manuscript; raise :class:`InputError` with every problem found.
+
+    Chapter by chapter from the cached parses and the whole-book index, unless
+    ``whole_book`` asks for the single pandoc run over the book it is tested against.
+    """
+    problems: list[Problem] = []
+    text = "\0".join(f"{c.rel}\0{c.kind}\0{c.label}\0{c.title}\0{c.draft}\0{c.body}"
+                     for c in manuscript.chapters)
+    contributors = _contributors_markdown(manuscript)
+    bib_args, bib_problems = _bibliography_args(manuscript)
+    problems += bib_problems
     if problems:
         raise InputError(problems)
-    cache.save()
-    ast = result.stdout
-    meta_json = _meta_of(ast)
-    labels, recs = _labels_from(meta_json)
-    chapters = html.split(html_out)
-    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings, resources)
+    key = _cache_key(text, contributors, bib_args + (["whole-book"] if whole_book else []))
+    if key in _memo and _memo[key].manuscript.root == manuscript.root:
+        return _memo[key]
+    build_cache = manuscript.build_dir / ".cache"
+    cache = parse.ParseCache(build_cache / "parse")
+    document, parse_problems = parse.parse_document(manuscript, cache)
+    resources, gate_problems = source.gate(manuscript, document)
+    if parse_problems or gate_problems:
+        raise InputError(parse_problems + gate_problems)
+    caches: list = [cache]
+    if whole_book:
+        ast, chapters, warnings, problems = _render_whole_book(manuscript, document,
+                                                              contributors, bib_args)
+    else:
+        ast, chapters, warnings, problems, more = _render_chapters(
+            manuscript, document, contributors, bib_args, build_cache)
+        caches += more
+    if problems:
+        raise InputError(problems)
+    for each in caches:
+        each.save()
+    labels, recs = _labels_from(_meta_of(ast))
+    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources)
     _memo.clear()
     _memo[key] = rendered
     return rendered

@@ -26,7 +26,8 @@ from report.render.diagnostics import unclosed_div
 _UNCLOSED_DIV = re.compile(r"Div at line \d+ column \d+ unclosed")
 
 
-def _key(chapter: Chapter) -> str:
+def text_key(chapter: Chapter) -> str:
+    """The cache key of a chapter's parse: its text and the parser's version."""
     return digest(__version__, pandoc.version(), pandoc.MARKDOWN, chapter.body)
 
 
@@ -34,7 +35,7 @@ class ParseCache(JsonCache):
     """Parsed chapters by the hash of their text, kept in ``build/.cache/parse``."""
 
     def parse(self, chapter: Chapter) -> dict:
-        key = _key(chapter)
+        key = text_key(chapter)
         cached = self.get(key)
         if (isinstance(cached, dict) and isinstance(cached.get("api"), list)
                 and isinstance(cached.get("blocks"), list)

@@ -1,0 +1,214 @@
+"""The whole-book index: what a chapter needs to know about the others to render alone.
+
+Numbers run across the book (chapters, figures, tables, case studies, recommendations),
+cross-references point into other chapters, the summary of recommendations copies them
+all, and citation disambiguation (2021a/2021b) depends on every work cited. All of that
+is collected here from the cached parses, so that each chapter can then be rendered on
+its own and re-rendered only when its text or the entries it uses change.
+
+The numbering itself stays in one place, ``filters/number.lua``: the index runs that
+filter on each chapter alone, starting from the counters the chapters before it ended
+with (``report-start``), and keeps the labels, recommendations and end counters it
+writes. A chapter's run is cached by its text and its starting counters, so an edit
+re-indexes that chapter only, unless it changes how many things it numbers; then the
+chapters after it are re-indexed too (their numbers changed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from report import __version__
+from report.manuscript.chapter import Chapter
+from report.render import pandoc, parse
+from report.render.cache import JsonCache, digest
+
+COUNTERS = ("chapter", "appendix", "rec", "fig", "tbl", "box")
+# The prefixes crossref.lua reads as cross-references, not citations (its PREFIXES).
+LABEL_PREFIXES = ("rec-", "ch-", "sec-", "fig-", "tbl-", "box-")
+
+_SCHEMA = "index 1"  # bump when the entries change shape
+Counters = dict[str, int]
+Node = dict
+
+
+@dataclass
+class Facts:
+    """What a chapter's parse says about its needs, read once per chapter text."""
+
+    cites: list[str]  # citation keys (not cross-references), in reading order
+    xrefs: list[str]  # the labels it cross-references
+    refs: bool  # holds the references list (a Div with id "refs")
+    summary: bool  # holds the summary of recommendations
+    contributors: bool  # holds the list of contributors
+    delta: Counters | None = None  # how many things of each kind it numbers
+
+
+@dataclass
+class Entry:
+    """One chapter's part of the index, as number.lua wrote it."""
+
+    start: Counters
+    end: Counters
+    labels: dict[str, Node]  # id -> the MetaMap number.lua wrote
+    order: list[str]
+    recs: list[Node]
+
+
+@dataclass
+class Index:
+    chapters: list[Entry]
+    facts: list[Facts]
+    labels: dict[str, Node] = field(default_factory=dict)  # first definition wins
+    order: list[str] = field(default_factory=list)
+    recs: list[Node] = field(default_factory=list)
+    cites: list[str] = field(default_factory=list)  # every key cited, first citation first
+
+    def meta(self) -> dict[str, Node]:
+        """The whole book's labels and recommendations as pandoc metadata."""
+        return {"report-labels": {"t": "MetaMap", "c": self.labels},
+                "report-label-order": {"t": "MetaList", "c": [
+                    {"t": "MetaString", "c": label} for label in self.order]},
+                "report-recommendations": {"t": "MetaList", "c": self.recs}}
+
+
+def chapter_key(chapter: Chapter) -> str:
+    """The chapter's text and the attributes its wrapper Div gives the filters."""
+    return digest(parse.text_key(chapter), chapter.rel, chapter.kind, chapter.label,
+                  chapter.title, str(chapter.draft))
+
+
+def meta_counters(counters: Counters) -> Node:
+    return {"t": "MetaMap", "c": {name: {"t": "MetaString", "c": str(counters[name])}
+                                  for name in COUNTERS}}
+
+
+def _facts_of(wrapper: Node) -> Facts:
+    """Walk the parsed chapter for the citations and the Divs the book fills in."""
+    facts = Facts([], [], refs=False, summary=False, contributors=False)
+    stack: list[object] = [wrapper["c"][1]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        kind, content = item.get("t"), item.get("c")
+        if kind == "Cite":
+            for citation in content[0]:
+                key = citation["citationId"]
+                (facts.xrefs if key.startswith(LABEL_PREFIXES) else facts.cites).append(key)
+        elif kind == "Div":
+            identifier, classes, _ = content[0]
+            facts.refs |= identifier == "refs"
+            facts.summary |= "recommendations-summary" in classes
+            facts.contributors |= "contributors" in classes
+        if isinstance(content, list):
+            stack.append(content)
+    return facts
+
+
+def _number_chapter(wrapper: Node, api: list, start: Counters) -> Entry:
+    """number.lua on one chapter, from ``start``: its labels, recommendations, end."""
+    with tempfile.TemporaryDirectory(prefix="report-index-") as tmp:
+        # Problems are reported by the chapter's render, which runs the same filter.
+        meta = {"report-start": meta_counters(start),
+                "report-diagnostics": {"t": "MetaString", "c": str(Path(tmp) / "ignored")}}
+        document = {"pandoc-api-version": api, "meta": meta, "blocks": [wrapper]}
+        result = pandoc.run(["-f", "json", "-t", "json", "--lua-filter",
+                             pandoc.filter_path("number.lua")],
+                            stdin=json.dumps(document).encode("utf-8"))
+    out = json.loads(result.stdout)["meta"]
+    end = {name: int(value["c"]) for name, value in out["report-end"]["c"].items()}
+    return Entry(start, end, out.get("report-labels", {}).get("c", {}),
+                 [item["c"] for item in out.get("report-label-order", {}).get("c", [])],
+                 out.get("report-recommendations", {}).get("c", []))
+
+
+class IndexCache:
+    """Chapter facts by chapter text; number.lua's entries by text and start counters."""
+
+    def __init__(self, folder: Path) -> None:
+        self.facts = JsonCache(folder / "facts")
+        self.entries = JsonCache(folder / "entries")
+        self.runs = 0  # number.lua runs, for the tests and the benchmark
+
+    def save(self) -> None:
+        self.facts.save()
+        self.entries.save()
+
+
+def _prefix_starts(deltas: list[Counters | None]) -> list[Counters]:
+    """Each chapter's starting counters; an unknown delta counts as nothing (a guess)."""
+    starts, running = [], dict.fromkeys(COUNTERS, 0)
+    for delta in deltas:
+        starts.append(dict(running))
+        for name in COUNTERS:
+            running[name] += (delta or {}).get(name, 0)
+    return starts
+
+
+def build(chapters: list[Chapter], wrappers: list[Node], api: list,
+          cache: IndexCache) -> Index:
+    """The index of the book, running number.lua only on chapters whose entry is missing.
+
+    Starting counters come from the chapters before; for a chapter not seen before its
+    count is unknown, so the chapters after it are first numbered from a guess and, if
+    the guess was wrong, numbered again once it is known (a cold build: twice).
+    """
+    filters_key = digest(_SCHEMA, __version__, pandoc.version(),
+                         (pandoc.FILTERS / "number.lua").read_bytes())
+    keys = [digest(filters_key, chapter_key(c)) for c in chapters]
+    facts: list[Facts] = []
+    for key, wrapper in zip(keys, wrappers, strict=True):
+        cached = cache.facts.get(key)
+        if isinstance(cached, dict) and set(cached) == set(Facts.__dataclass_fields__):
+            facts.append(Facts(**cached))
+        else:
+            found = _facts_of(wrapper)
+            cache.facts.put(key, found.__dict__)
+            facts.append(found)
+    entries: list[Entry | None] = [None] * len(chapters)
+    workers = max(1, min(len(chapters), os.cpu_count() or 1))
+    while True:
+        starts = _prefix_starts([f.delta for f in facts])
+        todo = []
+        for i, start in enumerate(starts):
+            if entries[i] is not None and entries[i].start == start:
+                continue
+            entry_key = digest(keys[i], json.dumps(start, sort_keys=True))
+            cached = cache.entries.get(entry_key)
+            if isinstance(cached, dict) and set(cached) == set(Entry.__dataclass_fields__):
+                entries[i] = Entry(**cached)
+            else:
+                todo.append((i, entry_key))
+        if not todo:
+            break
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(_number_chapter, [wrappers[i] for i, _ in todo],
+                                 [api] * len(todo), [starts[i] for i, _ in todo]))
+        cache.runs += len(todo)
+        for (i, entry_key), entry in zip(todo, done, strict=True):
+            entries[i] = entry
+            cache.entries.put(entry_key, entry.__dict__)
+            delta = {name: entry.end[name] - entry.start[name] for name in COUNTERS}
+            if facts[i].delta != delta:
+                facts[i].delta = delta
+                cache.facts.put(keys[i], facts[i].__dict__)
+    index = Index([e for e in entries if e is not None], facts)
+    seen: set[str] = set()
+    for entry, chapter_facts in zip(index.chapters, facts, strict=True):
+        for label in entry.order:
+            if label not in index.labels:
+                index.labels[label] = entry.labels[label]
+                index.order.append(label)
+        index.recs += entry.recs
+        index.cites += [k for k in dict.fromkeys(chapter_facts.cites) if k not in seen]
+        seen.update(chapter_facts.cites)
+    return index
