@@ -193,12 +193,13 @@ class _Output:
     problems: list[Problem]
 
 
-def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: list[str],
+def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: list[str] | None,
                source: str | None = None) -> _Output:
     """The report's filters, citeproc and the HTML writer over ``document`` (JSON).
 
     ``meta`` goes in as a metadata file, so pandoc reads its strings as Markdown (the
     contributors list); the whole book and a single chapter take the same route.
+    ``bib_args`` None: no citeproc (a chapter that cites nothing and lists nothing).
     """
     with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
         tmpdir = Path(tmp)
@@ -211,7 +212,9 @@ def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: lis
         for name in FILTER_CHAIN:
             args += ["--lua-filter", pandoc.filter_path(name)]
         html_path = tmpdir / "document.html"
-        args += ["--citeproc", *bib_args, "-M", f"report-html-out={html_path}",
+        if bib_args is not None:
+            args += ["--citeproc", *bib_args]
+        args += ["-M", f"report-html-out={html_path}",
                  "--lua-filter", pandoc.filter_path("emit.lua")]
         result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
         html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
@@ -273,28 +276,33 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
         # dropped there (not suppressed: citations then would not link to it).
         lists_refs = facts.refs or (not refs_anywhere and i == len(chapters) - 1)
         cites = bool(facts.cites) or lists_refs or facts.summary
-        meta = _book_meta(manuscript, contributors)
+        meta = _book_meta(manuscript, contributors if facts.contributors else "")
         if cites and nocite:
             meta["nocite"] = nocite
+        # Only the index entries the chapter uses: a smaller document renders faster.
         used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
+        chapter_meta = book_meta if facts.summary else {"report-labels": {
+            "t": "MetaMap", "c": {k: v for k, v in used.items() if v is not None}}}
         key = digest(chain, index.chapter_key(chapter), json.dumps(entry.start, sort_keys=True),
                      manuscript.manifest.language, json.dumps(used, sort_keys=True),
                      json.dumps(book_meta, sort_keys=True) if facts.summary else "",
                      contributors if facts.contributors else "",
                      f"{files}\0{nocite}\0{lists_refs}" if cites else "")
         chapter_doc = {"pandoc-api-version": api,
-                       "meta": {**book_meta, "report-start": index.meta_counters(entry.start)},
+                       "meta": {**chapter_meta,
+                                "report-start": index.meta_counters(entry.start)},
                        "blocks": [wrapper]}
-        jobs.append((key, chapter, chapter_doc, meta, lists_refs))
+        jobs.append((key, chapter, chapter_doc, meta, lists_refs, cites))
     cache = JsonCache(build_cache / "render")
 
     def run(job: tuple) -> dict:
-        key, chapter, chapter_doc, meta, lists_refs = job
+        key, chapter, chapter_doc, meta, lists_refs, cites = job
         cached = cache.get(key)
         if isinstance(cached, dict) and {"blocks", "html", "warnings"} <= set(cached):
             return {**cached, "problems": []}
         cache.misses += 1
-        out = _run_chain(manuscript, chapter_doc, meta, bib_args, chapter.rel)
+        out = _run_chain(manuscript, chapter_doc, meta, bib_args if cites else None,
+                         chapter.rel)
         blocks = json.loads(out.ast)["blocks"]
         result = {"blocks": blocks if lists_refs else blocks[:1], "html": out.html,
                   "warnings": out.warnings}
