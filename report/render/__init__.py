@@ -20,6 +20,7 @@ from lxml import etree
 from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
+from report.manuscript.chapter import Chapter
 from report.render import diagnostics, html, index, pandoc, parse, source
 from report.render.cache import JsonCache, digest
 from report.render.html import ChapterHTML
@@ -247,6 +248,72 @@ def _chain_key() -> str:
                   *((pandoc.FILTERS / name).read_bytes() for name in names))
 
 
+@dataclass
+class _Job:
+    """A chapter to render alone: its cache key, wrapper Div and metadata."""
+
+    key: str
+    chapter: Chapter
+    wrapper: dict
+    meta: dict  # pandoc JSON metadata: starting counters and the index entries it uses
+    lists_refs: bool  # keeps the references list citeproc writes
+    cites: bool  # runs citeproc
+
+
+def _balanced(jobs: list[_Job], count: int) -> list[list[_Job]]:
+    """``jobs`` in at most ``count`` groups of about the same amount of text, each in
+    reading order (one pandoc process a group)."""
+    groups: list[list[_Job]] = [[] for _ in range(min(count, len(jobs)))]
+    sizes = [0] * len(groups)
+    for job in sorted(jobs, key=lambda j: -len(j.chapter.body)):
+        lightest = sizes.index(min(sizes))
+        groups[lightest].append(job)
+        sizes[lightest] += len(job.chapter.body)
+    order = {job.key: n for n, job in enumerate(jobs)}
+    return [sorted(group, key=lambda j: order[j.key]) for group in groups]
+
+
+def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], meta: dict,
+                  bib_args: list[str]) -> list[dict]:
+    """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
+    process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each."""
+    def string(value: str) -> dict:
+        return {"t": "MetaString", "c": value}
+
+    with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
+        tmpdir = Path(tmp)
+        meta_path = tmpdir / "meta.yaml"
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        filters = {"t": "MetaList", "c": [string(pandoc.filter_path(name))
+                                          for name in FILTER_CHAIN]}
+        items = [{"t": "MetaMap", "c": {
+            "meta": {"t": "MetaMap", "c": {
+                **job.meta, "report-diagnostics": string(str(tmpdir / f"{n}.jsonl")),
+                "report-html-out": string(str(tmpdir / f"{n}.html"))}},
+            "filters": filters, "citeproc": {"t": "MetaBool", "c": job.cites},
+            "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
+        document = {"pandoc-api-version": api,
+                    "meta": {"report-batch": {"t": "MetaList", "c": items}},
+                    "blocks": [job.wrapper for job in jobs]}
+        args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
+                "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
+                *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
+        result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
+        outs = []
+        for n, (job, block) in enumerate(zip(jobs, json.loads(result.stdout)["blocks"],
+                                             strict=True)):
+            blocks = block["c"][1]
+            html_path = tmpdir / f"{n}.html"
+            problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl",
+                                                job.chapter.rel)
+            problems += diagnostics.from_pandoc(manuscript, result.warnings)
+            outs.append({"blocks": blocks if job.lists_refs else blocks[:1],
+                         "html": html_path.read_text(encoding="utf-8")
+                         if html_path.exists() else "",
+                         "warnings": result.warnings, "problems": problems})
+    return outs
+
+
 def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
                      bib_args: list[str], build_cache: Path
                      ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem],
@@ -276,9 +343,6 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
         # dropped there (not suppressed: citations then would not link to it).
         lists_refs = facts.refs or (not refs_anywhere and i == len(chapters) - 1)
         cites = bool(facts.cites) or lists_refs or facts.summary
-        meta = _book_meta(manuscript, contributors if facts.contributors else "")
-        if cites and nocite:
-            meta["nocite"] = nocite
         # Only the index entries the chapter uses: a smaller document renders faster.
         used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
         chapter_meta = book_meta if facts.summary else {"report-labels": {
@@ -288,30 +352,28 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
                      json.dumps(book_meta, sort_keys=True) if facts.summary else "",
                      contributors if facts.contributors else "",
                      f"{files}\0{nocite}\0{lists_refs}" if cites else "")
-        chapter_doc = {"pandoc-api-version": api,
-                       "meta": {**chapter_meta,
-                                "report-start": index.meta_counters(entry.start)},
-                       "blocks": [wrapper]}
-        jobs.append((key, chapter, chapter_doc, meta, lists_refs, cites))
+        chapter_meta["report-start"] = index.meta_counters(entry.start)
+        jobs.append(_Job(key, chapter, wrapper, chapter_meta, lists_refs, cites))
     cache = JsonCache(build_cache / "render")
-
-    def run(job: tuple) -> dict:
-        key, chapter, chapter_doc, meta, lists_refs, cites = job
-        cached = cache.get(key)
-        if isinstance(cached, dict) and {"blocks", "html", "warnings"} <= set(cached):
-            return {**cached, "problems": []}
-        cache.misses += 1
-        out = _run_chain(manuscript, chapter_doc, meta, bib_args if cites else None,
-                         chapter.rel)
-        blocks = json.loads(out.ast)["blocks"]
-        result = {"blocks": blocks if lists_refs else blocks[:1], "html": out.html,
-                  "warnings": out.warnings}
-        cache.put(key, result)
-        return {**result, "problems": out.problems}
-
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(run, jobs))
+    results: list[dict | None] = []
+    for job in jobs:
+        cached = cache.get(job.key)
+        ok = isinstance(cached, dict) and {"blocks", "html", "warnings"} <= set(cached)
+        results.append({**cached, "problems": []} if ok else None)
+    misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
+    cache.misses += len(misses)
+    base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
+    groups = _balanced(misses, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        done = pool.map(lambda group: _render_batch(manuscript, api, group, base_meta,
+                                                    bib_args), groups)
+        rendered = {job.key: out for group, outs in zip(groups, done, strict=True)
+                    for job, out in zip(group, outs, strict=True)}
+    for i, job in enumerate(jobs):
+        if results[i] is None:
+            out = rendered[job.key]
+            results[i] = out
+            cache.put(job.key, {k: v for k, v in out.items() if k != "problems"})
     problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
     warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
     ast = json.dumps({"pandoc-api-version": api, "meta": book_meta,

@@ -17,9 +17,7 @@ chapters after it are re-indexed too (their numbers changed).
 from __future__ import annotations
 
 import json
-import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,21 +112,36 @@ def _facts_of(wrapper: Node) -> Facts:
     return facts
 
 
-def _number_chapter(wrapper: Node, api: list, start: Counters) -> Entry:
-    """number.lua on one chapter, from ``start``: its labels, recommendations, end."""
+def _number_batch(wrappers: list[Node], api: list, plus: list[Counters]) -> list[Entry]:
+    """number.lua on each chapter alone, in one pandoc process (filters/chapterwise.lua).
+
+    Each chapter starts where the one before it in the batch ended, plus ``plus`` (the
+    counts of the chapters between them, or the first one's whole start).
+    """
     with tempfile.TemporaryDirectory(prefix="report-index-") as tmp:
         # Problems are reported by the chapter's render, which runs the same filter.
-        meta = {"report-start": meta_counters(start),
-                "report-diagnostics": {"t": "MetaString", "c": str(Path(tmp) / "ignored")}}
-        document = {"pandoc-api-version": api, "meta": meta, "blocks": [wrapper]}
+        meta = {"report-batch-mode": {"t": "MetaString", "c": "index"},
+                "report-number-filter": {"t": "MetaString",
+                                         "c": pandoc.filter_path("number.lua")},
+                "report-diagnostics": {"t": "MetaString", "c": str(Path(tmp) / "ignored")},
+                "report-batch": {"t": "MetaList", "c": [
+                    {"t": "MetaMap", "c": {"plus": meta_counters(p)}} for p in plus]}}
+        document = {"pandoc-api-version": api, "meta": meta, "blocks": wrappers}
         result = pandoc.run(["-f", "json", "-t", "json", "--lua-filter",
-                             pandoc.filter_path("number.lua")],
+                             pandoc.filter_path("chapterwise.lua")],
                             stdin=json.dumps(document).encode("utf-8"))
-    out = json.loads(result.stdout)["meta"]
-    end = {name: int(value["c"]) for name, value in out["report-end"]["c"].items()}
-    return Entry(start, end, out.get("report-labels", {}).get("c", {}),
-                 [item["c"] for item in out.get("report-label-order", {}).get("c", [])],
-                 out.get("report-recommendations", {}).get("c", []))
+    entries = []
+    for item in json.loads(result.stdout)["meta"]["report-batch"]["c"]:
+        fields = item["c"]
+        entries.append(Entry(_counters(fields["start"]), _counters(fields["end"]),
+                             fields["labels"]["c"],
+                             [label["c"] for label in fields["order"]["c"]],
+                             fields["recs"]["c"]))
+    return entries
+
+
+def _counters(value: Node) -> Counters:
+    return {name: int(value["c"][name]["c"]) for name in COUNTERS}
 
 
 class IndexCache:
@@ -144,26 +157,36 @@ class IndexCache:
         self.entries.save()
 
 
-def _prefix_starts(deltas: list[Counters | None]) -> list[Counters]:
-    """Each chapter's starting counters; an unknown delta counts as nothing (a guess)."""
-    starts, running = [], dict.fromkeys(COUNTERS, 0)
+def _sum(deltas: list[Counters | None]) -> Counters:
+    """The counters after ``deltas``; an unknown delta counts as nothing."""
+    total = dict.fromkeys(COUNTERS, 0)
     for delta in deltas:
-        starts.append(dict(running))
         for name in COUNTERS:
-            running[name] += (delta or {}).get(name, 0)
-    return starts
+            total[name] += (delta or {}).get(name, 0)
+    return total
+
+
+def _learn(facts: Facts, key: str, entry: Entry, cache: IndexCache) -> None:
+    """Keep how many things of each kind the chapter numbers, learnt from its entry."""
+    delta = {name: entry.end[name] - entry.start[name] for name in COUNTERS}
+    if facts.delta != delta:
+        facts.delta = delta
+        cache.facts.put(key, facts.__dict__)
 
 
 def build(chapters: list[Chapter], wrappers: list[Node], api: list,
           cache: IndexCache) -> Index:
     """The index of the book, running number.lua only on chapters whose entry is missing.
 
-    Starting counters come from the chapters before; for a chapter not seen before its
-    count is unknown, so the chapters after it are first numbered from a guess and, if
-    the guess was wrong, numbered again once it is known (a cold build: twice).
+    A chapter's entry is looked up by its text and starting counters. Those come from
+    the counts of the chapters before it; for a chapter not seen before (a new text)
+    its count from the last build is the guess. The chapters whose entry is missing are
+    numbered in one pandoc process, each starting where the previous ended, so their
+    numbers are exact; a guess that proves wrong sends the chapters after it round again.
     """
     filters_key = digest(_SCHEMA, __version__, pandoc.version(),
-                         (pandoc.FILTERS / "number.lua").read_bytes())
+                         *((pandoc.FILTERS / name).read_bytes()
+                           for name in ("number.lua", "chapterwise.lua")))
     keys = [digest(filters_key, chapter_key(c)) for c in chapters]
     facts: list[Facts] = []
     for key, wrapper in zip(keys, wrappers, strict=True):
@@ -174,33 +197,36 @@ def build(chapters: list[Chapter], wrappers: list[Node], api: list,
             found = _facts_of(wrapper)
             cache.facts.put(key, found.__dict__)
             facts.append(found)
+    last = cache.facts.get(filters_key)
+    last = last if isinstance(last, dict) else {}
     entries: list[Entry | None] = [None] * len(chapters)
-    workers = max(1, min(len(chapters), os.cpu_count() or 1))
     while True:
-        starts = _prefix_starts([f.delta for f in facts])
-        todo = []
-        for i, start in enumerate(starts):
-            if entries[i] is not None and entries[i].start == start:
+        deltas = [f.delta if f.delta is not None else last.get(c.rel)
+                  for f, c in zip(facts, chapters, strict=True)]
+        misses = []
+        for i, start in enumerate(_sum(deltas[:i]) for i in range(len(chapters))):
+            current = entries[i]
+            if current is not None and current.start == start:
                 continue
-            entry_key = digest(keys[i], json.dumps(start, sort_keys=True))
-            cached = cache.entries.get(entry_key)
+            cached = cache.entries.get(digest(keys[i], json.dumps(start, sort_keys=True)))
             if isinstance(cached, dict) and set(cached) == set(Entry.__dataclass_fields__):
                 entries[i] = Entry(**cached)
+                _learn(facts[i], keys[i], entries[i], cache)
             else:
-                todo.append((i, entry_key))
-        if not todo:
+                misses.append(i)
+        if not misses:
             break
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = list(pool.map(_number_chapter, [wrappers[i] for i, _ in todo],
-                                 [api] * len(todo), [starts[i] for i, _ in todo]))
-        cache.runs += len(todo)
-        for (i, entry_key), entry in zip(todo, done, strict=True):
+        plus = [_sum(deltas[(misses[j - 1] + 1 if j else 0):i]) for j, i in enumerate(misses)]
+        cache.runs += len(misses)
+        for i, entry in zip(misses, _number_batch([wrappers[i] for i in misses], api, plus),
+                            strict=True):
             entries[i] = entry
-            cache.entries.put(entry_key, entry.__dict__)
-            delta = {name: entry.end[name] - entry.start[name] for name in COUNTERS}
-            if facts[i].delta != delta:
-                facts[i].delta = delta
-                cache.facts.put(keys[i], facts[i].__dict__)
+            cache.entries.put(digest(keys[i], json.dumps(entry.start, sort_keys=True)),
+                              entry.__dict__)
+            _learn(facts[i], keys[i], entry, cache)
+    latest = {c.rel: f.delta for c, f in zip(chapters, facts, strict=True)}
+    if latest != last:
+        cache.facts.put(filters_key, latest)
     index = Index([e for e in entries if e is not None], facts)
     seen: set[str] = set()
     for entry, chapter_facts in zip(index.chapters, facts, strict=True):
