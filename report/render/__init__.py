@@ -308,6 +308,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], meta: dic
                                                 job.chapter.rel)
             problems += diagnostics.from_pandoc(manuscript, result.warnings)
             outs.append({"blocks": blocks if job.lists_refs else blocks[:1],
+                         "code": html.code_blocks(blocks),
                          "html": html_path.read_text(encoding="utf-8")
                          if html_path.exists() else "",
                          "warnings": result.warnings, "problems": problems})
@@ -358,7 +359,7 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
     results: list[dict | None] = []
     for job in jobs:
         cached = cache.get(job.key)
-        ok = isinstance(cached, dict) and {"blocks", "html", "warnings"} <= set(cached)
+        ok = isinstance(cached, dict) and {"blocks", "html", "warnings", "code"} <= set(cached)
         results.append({**cached, "problems": []} if ok else None)
     misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
     cache.misses += len(misses)
@@ -379,8 +380,8 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
     ast = json.dumps({"pandoc-api-version": api, "meta": book_meta,
                       "blocks": [block for r in results for block in r["blocks"]]},
                      separators=(",", ":"))  # as pandoc writes it: see _meta_of
-    return (ast.encode("utf-8"), html.split([r["html"] for r in results]), warnings,
-            problems, [cache, index_cache])
+    chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results])
+    return ast.encode("utf-8"), chapters_html, warnings, problems, [cache, index_cache]
 
 
 def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:

@@ -2,8 +2,9 @@
 
 Pandoc collects every footnote at the end of the document; each chapter gets back the
 notes whose references it holds, so a web page or a PDF chapter is complete on its own.
-When the chapters were written one by one, each numbered its notes from 1: they are
-numbered on across the book here, as pandoc numbers them in one document.
+When the chapters were written one by one, each numbered its notes and its code blocks
+(``cb1``, the anchors of highlighted lines) from 1: they are numbered on across the book
+here, as pandoc's HTML writer numbers them in one document.
 """
 
 from __future__ import annotations
@@ -49,13 +50,48 @@ def _renumber(root: html.HtmlElement, offset: int) -> int:
     return count
 
 
-def split(documents: list[str]) -> list[ChapterHTML]:
-    """The chapters of the HTML ``documents`` (the whole book, or one per chapter)."""
+_CODE_ID = re.compile(r"^(#?)cb(\d+)(-\d+)?$")
+_CODE_PARTS = (f".//div[{_CLASS.format('sourceCode')}][@id]",
+               f".//div[{_CLASS.format('sourceCode')}][@id]//*[@id or @href]")
+
+
+def _renumber_code(root: html.HtmlElement, offset: int) -> None:
+    """Move the ids pandoc gave highlighted code blocks (cbN, cbN-line) on by ``offset``."""
+    for element in (e for path in _CODE_PARTS for e in root.xpath(path)):
+        for attribute in ("id", "href"):
+            found = _CODE_ID.match(element.get(attribute) or "")
+            if found:
+                number = int(found.group(2)) + offset
+                element.set(attribute, f"{found.group(1)}cb{number}{found.group(3) or ''}")
+
+
+def code_blocks(blocks: list) -> int:
+    """How many code blocks pandoc's HTML writer numbers in ``blocks`` (JSON): those
+    without an identifier, highlighted or not."""
+    count, stack = 0, [blocks]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("t") == "CodeBlock":
+                count += item["c"][0][0] == ""
+            elif isinstance(item.get("c"), list):
+                stack.append(item["c"])
+    return count
+
+
+def split(documents: list[str], code: list[int] | None = None) -> list[ChapterHTML]:
+    """The chapters of the HTML ``documents``: the whole book, or one per chapter with
+    the number of code blocks each holds (:func:`code_blocks`)."""
     root = html.fragment_fromstring("", create_parent="div")
-    offset = 0
-    for document in documents:
+    note_offset = code_offset = 0
+    for n, document in enumerate(documents):
         part = html.fragment_fromstring(document, create_parent="div")
-        offset += _renumber(part, offset)
+        note_offset += _renumber(part, note_offset)
+        if code_offset:
+            _renumber_code(part, code_offset)
+        code_offset += code[n] if code else 0
         root.extend(list(part))
     notes = {li.get("id"): li for li in root.xpath("./section[@id='footnotes']//li[@id]")}
     for section in root.xpath("./section[@id='footnotes']"):
