@@ -1,0 +1,144 @@
+"""The chapter-by-chapter render: the same output as one pandoc run over the whole book,
+and an edit re-renders only the chapters it touches.
+
+The whole-book run (``render(..., whole_book=True)``) is the reference: every chapter's
+HTML and the whole JSON document must be equal element for element. Re-renders are
+counted as new entries in ``build/.cache/render`` (one per chapter rendered).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from report.manuscript import load
+from report.render import render
+
+PROJECT = Path(__file__).resolve().parent.parent
+TREES = Path(__file__).resolve().parent / "trees"
+
+
+def _fresh(manuscript_root: Path):
+    """The manuscript loaded again, with the in-process memo of the last render cleared."""
+    import report.render as rendering
+
+    rendering._memo.clear()
+    return load(manuscript_root)
+
+
+def _copy(source: Path, dest: Path) -> Path:
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "node_modules", "tests", ".pytest_cache", "*.egg-info",
+        "__pycache__", ".ruff_cache", ".hypothesis"))
+    return dest
+
+
+def _assert_same(root: Path) -> None:
+    whole = render(_fresh(root), whole_book=True)
+    chapterwise = render(_fresh(root))
+    assert [c.source for c in chapterwise.chapters] == [c.source for c in whole.chapters]
+    for ours, reference in zip(chapterwise.chapters, whole.chapters, strict=True):
+        assert ours.to_string() == reference.to_string(), ours.source
+        assert (ours.kind, ours.label, ours.number) == \
+            (reference.kind, reference.label, reference.number)
+    ours_ast, reference_ast = json.loads(chapterwise.ast), json.loads(whole.ast)
+    assert ours_ast["blocks"] == reference_ast["blocks"]
+    for key in ("report-labels", "report-label-order"):
+        assert ours_ast["meta"][key] == reference_ast["meta"][key]
+    assert chapterwise.labels == whole.labels
+    assert chapterwise.recommendations == whole.recommendations
+
+
+@pytest.mark.parametrize("tree", ["constructs", "bundled"])
+def test_chapter_render_equals_whole_book_render(tree: str, tmp_path: Path) -> None:
+    root = _copy(PROJECT if tree == "bundled" else TREES / tree, tmp_path / tree)
+    _assert_same(root)
+
+
+def _rendered_entries(root: Path) -> set[str]:
+    return {p.name for p in (root / "build/.cache/render").glob("*.json")}
+
+
+def _three_chapters(root: Path) -> Path:
+    """The minimal tree with three chapters that number and cross-reference each other."""
+    (root / "chapters/intro.md").write_text(
+        "---\nkind: front\n---\n# Introduction\n\n## Scope {#sec-scope}\n\n"
+        "What the report covers. See @fig-third.\n")
+    (root / "chapters/findings.md").write_text(
+        "# Findings\n\nAs @sec-scope says.[^1]\n\n[^1]: A note.\n\n"
+        "```python\nprint('findings')\n```\n\n"
+        "![Second caption.](images/a.svg){#fig-second fig-alt=\"A box.\"}\n")
+    (root / "chapters/third.md").write_text(
+        "# Third\n\nNothing refers to scope here.[^1]\n\n[^1]: Another note.\n\n"
+        "```python\nprint('hi')\n```\n\n"
+        "![Third caption.](images/a.svg){#fig-third fig-alt=\"A box.\"}\n")
+    (root / "chapters/images").mkdir()
+    (root / "chapters/images/a.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text().replace(
+        "  - Findings: findings.md\n", "  - Findings: findings.md\n  - Third: third.md\n"))
+    return root
+
+
+@pytest.fixture
+def three(make_tree) -> Path:
+    root = _three_chapters(make_tree("minimal", commit=False))
+    render(_fresh(root))
+    return root
+
+
+def test_editing_one_chapter_re_renders_only_that_chapter(three: Path) -> None:
+    before = _rendered_entries(three)
+    assert len(before) == 3
+    findings = three / "chapters/findings.md"
+    findings.write_text(findings.read_text() + "\nOne more sentence.\n")
+    rendered = render(_fresh(three))
+    assert len(_rendered_entries(three) - before) == 1
+    assert "One more sentence." in rendered.chapters[1].to_string()
+    _assert_same(three)
+
+
+def test_a_retitled_heading_re_renders_the_chapters_that_point_at_it(three: Path) -> None:
+    before = _rendered_entries(three)
+    intro = three / "chapters/intro.md"
+    intro.write_text(intro.read_text().replace("## Scope", "## Remit"))
+    rendered = render(_fresh(three))
+    # the retitled chapter and the one whose cross-reference prints the title; not the third
+    assert len(_rendered_entries(three) - before) == 2
+    assert "‘Remit’" in rendered.chapters[1].to_string()
+    _assert_same(three)
+
+
+def test_a_new_figure_renumbers_the_figures_after_it(three: Path) -> None:
+    first = render(_fresh(three))
+    assert "Figure\u00a02" in first.chapters[2].to_string()
+    assert first.labels["fig-third"].number == "2"
+    findings = three / "chapters/findings.md"
+    findings.write_text(findings.read_text().replace(
+        "![Second", "![New caption.](images/a.svg){#fig-new fig-alt=\"A box.\"}\n\n![Second"))
+    rendered = render(_fresh(three))
+    assert rendered.labels["fig-third"].number == "3"
+    assert "Figure\u00a03" in rendered.chapters[2].to_string()
+    assert "Figure\u00a03" in rendered.chapters[0].to_string()  # the cross-reference
+    _assert_same(three)
+
+
+def test_footnotes_and_code_blocks_are_numbered_across_the_book(three: Path) -> None:
+    rendered = render(_fresh(three))
+    third = rendered.chapters[2].element
+    assert third.xpath(".//a[@class='footnote-ref']/@href") == ["#fn2"]
+    assert third.xpath(".//li/@id") == ["fn2"]
+    assert third.xpath(".//div[@class='sourceCode']/@id") == ["cb2"]
+    assert third.xpath(".//div[@class='sourceCode']//span/@id") == ["cb2-1"]
+    _assert_same(three)
+
+
+def test_nothing_changed_renders_nothing(three: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in (three / "build/.cache").rglob("*.json")}
+    render(_fresh(three))
+    after = {p: p.stat().st_mtime_ns for p in (three / "build/.cache").rglob("*.json")}
+    assert after == before
