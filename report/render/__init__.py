@@ -254,7 +254,7 @@ class _Job:
 
     key: str
     chapter: Chapter
-    wrapper: dict
+    position: int  # in the book
     meta: dict  # pandoc JSON metadata: starting counters and the index entries it uses
     lists_refs: bool  # keeps the references list citeproc writes
     cites: bool  # runs citeproc
@@ -273,8 +273,8 @@ def _balanced(jobs: list[_Job], count: int) -> list[list[_Job]]:
     return [sorted(group, key=lambda j: order[j.key]) for group in groups]
 
 
-def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], meta: dict,
-                  bib_args: list[str]) -> list[dict]:
+def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers: list[dict],
+                  meta: dict, bib_args: list[str]) -> list[dict]:
     """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
     process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each."""
     def string(value: str) -> dict:
@@ -294,7 +294,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], meta: dic
             "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
         document = {"pandoc-api-version": api,
                     "meta": {"report-batch": {"t": "MetaList", "c": items}},
-                    "blocks": [job.wrapper for job in jobs]}
+                    "blocks": wrappers}
         args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
                 "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
                 *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
@@ -315,30 +315,50 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], meta: dic
     return outs
 
 
-def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
-                     bib_args: list[str], build_cache: Path
-                     ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem],
-                                list[JsonCache | index.IndexCache]]:
+def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, contributors: str,
+                     bib_args: list[str], build_cache: Path):
     """Each chapter on its own through the same filter chain, numbered from the index.
 
-    A chapter is rendered again only when its key changes: its text, its starting
-    counters, the index entries it uses (the labels it defines and cross-references; all
-    of them and the recommendations for the summary; the contributors for their list;
-    the works cited in the book and the bibliography when it cites or lists them), the
-    toolkit, filters and pandoc. Footnotes are numbered across the book afterwards
-    (:func:`report.render.html.split`), as one HTML document would number them.
+    A chapter is parsed, indexed and rendered again only when its key changes: its
+    text, its starting counters, the index entries it uses (the labels it defines and
+    cross-references; all of them and the recommendations for the summary; the
+    contributors for their list; the works cited in the book and the bibliography when
+    it cites or lists them), the toolkit, filters and pandoc. A chapter whose work is all
+    cached is not even read back from its parse. Footnotes and code blocks are numbered
+    across the book afterwards (:func:`report.render.html.split`), as one HTML document
+    would number them. Returns what :func:`render` keeps, or raises InputError.
     """
-    chapters, wrappers = manuscript.chapters, document["blocks"]
-    api = document["pandoc-api-version"]
+    chapters = manuscript.chapters
     index_cache = index.IndexCache(build_cache / "index")
-    book = index.build(chapters, wrappers, api, index_cache)
+    facts = index.cached_facts(chapters, index_cache)
+    unseen = [i for i, found in enumerate(facts) if found is None]
+    wrappers, parsed, problems = parse.parse_chapters([chapters[i] for i in unseen],
+                                                      parse_cache)
+    if problems:
+        raise InputError(problems)
+    wrapper_at = dict(zip(unseen, wrappers, strict=True))
+    for i, wrapper, result in zip(unseen, wrappers, parsed, strict=True):
+        facts[i] = index.learn_facts(chapters[i], wrapper, result["api"], index_cache)
+    book_facts = [f for f in facts if f is not None]
+    resources, problems = source.check(manuscript, [
+        (c, f.references) for c, f in zip(chapters, book_facts, strict=True)])
+    if problems:
+        raise InputError(problems)
+
+    def wrapper_of(i: int) -> dict:
+        if i not in wrapper_at:
+            wrapper_at[i] = parse.parse_chapters([chapters[i]], parse_cache)[0][0]
+        return wrapper_at[i]
+
+    book = index.build(chapters, book_facts, wrapper_of, index_cache)
+    api = book_facts[0].api if book_facts else [1, 23, 1]
     book_meta = book.meta()
     refs_anywhere = any(f.refs for f in book.facts)
     chain, files = _chain_key(), _files_key(bib_args)
     nocite = " ".join(f"@{{{key}}}" for key in book.cites)
     jobs = []
-    for i, (chapter, wrapper, entry, facts) in enumerate(
-            zip(chapters, wrappers, book.chapters, book.facts, strict=True)):
+    for i, (chapter, entry, facts) in enumerate(
+            zip(chapters, book.chapters, book.facts, strict=True)):
         # citeproc puts the references list where the book has a "refs" Div, else after
         # the last chapter; in another chapter's run it lands after the chapter, and is
         # dropped there (not suppressed: citations then would not link to it).
@@ -354,7 +374,7 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
                      contributors if facts.contributors else "",
                      f"{files}\0{nocite}\0{lists_refs}" if cites else "")
         chapter_meta["report-start"] = index.meta_counters(entry.start)
-        jobs.append(_Job(key, chapter, wrapper, chapter_meta, lists_refs, cites))
+        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites))
     cache = JsonCache(build_cache / "render")
     results: list[dict | None] = []
     for job in jobs:
@@ -365,9 +385,10 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
     cache.misses += len(misses)
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
     groups = _balanced(misses, os.cpu_count() or 1)
+    inputs = [[wrapper_of(job.position) for job in group] for group in groups]
     with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-        done = pool.map(lambda group: _render_batch(manuscript, api, group, base_meta,
-                                                    bib_args), groups)
+        done = pool.map(lambda group, wrappers: _render_batch(
+            manuscript, api, group, wrappers, base_meta, bib_args), groups, inputs)
         rendered = {job.key: out for group, outs in zip(groups, done, strict=True)
                     for job, out in zip(group, outs, strict=True)}
     for i, job in enumerate(jobs):
@@ -380,8 +401,10 @@ def _render_chapters(manuscript: Manuscript, document: dict, contributors: str,
     ast = json.dumps({"pandoc-api-version": api, "meta": book_meta,
                       "blocks": [block for r in results for block in r["blocks"]]},
                      separators=(",", ":"))  # as pandoc writes it: see _meta_of
+    if problems:
+        raise InputError(problems)
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results])
-    return ast.encode("utf-8"), chapters_html, warnings, problems, [cache, index_cache]
+    return ast.encode("utf-8"), chapters_html, warnings, resources, [cache, index_cache]
 
 
 def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
@@ -403,20 +426,20 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
         return _memo[key]
     build_cache = manuscript.build_dir / ".cache"
     cache = parse.ParseCache(build_cache / "parse")
-    document, parse_problems = parse.parse_document(manuscript, cache)
-    resources, gate_problems = source.gate(manuscript, document)
-    if parse_problems or gate_problems:
-        raise InputError(parse_problems + gate_problems)
     caches: list = [cache]
     if whole_book:
+        document, parse_problems = parse.parse_document(manuscript, cache)
+        resources, gate_problems = source.gate(manuscript, document)
+        if parse_problems or gate_problems:
+            raise InputError(parse_problems + gate_problems)
         ast, chapters, warnings, problems = _render_whole_book(manuscript, document,
                                                               contributors, bib_args)
+        if problems:
+            raise InputError(problems)
     else:
-        ast, chapters, warnings, problems, more = _render_chapters(
-            manuscript, document, contributors, bib_args, build_cache)
+        ast, chapters, warnings, resources, more = _render_chapters(
+            manuscript, cache, contributors, bib_args, build_cache)
         caches += more
-    if problems:
-        raise InputError(problems)
     for each in caches:
         each.save()
     labels, recs = _labels_from(_meta_of(ast))

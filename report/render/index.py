@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from report import __version__
 from report.manuscript.chapter import Chapter
-from report.render import pandoc, parse
+from report.render import pandoc, parse, source
 from report.render.cache import JsonCache, digest
 
 COUNTERS = ("chapter", "appendix", "rec", "fig", "tbl", "box")
@@ -44,6 +45,8 @@ class Facts:
     refs: bool  # holds the references list (a Div with id "refs")
     summary: bool  # holds the summary of recommendations
     contributors: bool  # holds the list of contributors
+    references: list[list[str]]  # images and links, for the resource gate (source.check)
+    api: list  # the pandoc API version of its parse
     delta: Counters | None = None  # how many things of each kind it numbers
 
 
@@ -86,9 +89,10 @@ def meta_counters(counters: Counters) -> Node:
                                   for name in COUNTERS}}
 
 
-def _facts_of(wrapper: Node) -> Facts:
+def _facts_of(wrapper: Node, api: list) -> Facts:
     """Walk the parsed chapter for the citations and the Divs the book fills in."""
-    facts = Facts([], [], refs=False, summary=False, contributors=False)
+    facts = Facts([], [], refs=False, summary=False, contributors=False,
+                  references=source.references(wrapper["c"][1]), api=api)
     stack: list[object] = [wrapper["c"][1]]
     while stack:
         item = stack.pop()
@@ -174,7 +178,35 @@ def _learn(facts: Facts, key: str, entry: Entry, cache: IndexCache) -> None:
         cache.facts.put(key, facts.__dict__)
 
 
-def build(chapters: list[Chapter], wrappers: list[Node], api: list,
+def _filters_key() -> str:
+    return digest(_SCHEMA, __version__, pandoc.version(),
+                  *((pandoc.FILTERS / name).read_bytes()
+                    for name in ("number.lua", "chapterwise.lua")))
+
+
+def _key(filters_key: str, chapter: Chapter) -> str:
+    return digest(filters_key, chapter_key(chapter))
+
+
+def cached_facts(chapters: list[Chapter], cache: IndexCache) -> list[Facts | None]:
+    """The facts of each chapter whose text was seen before, else None."""
+    filters_key = _filters_key()
+    found: list[Facts | None] = []
+    for chapter in chapters:
+        cached = cache.facts.get(_key(filters_key, chapter))
+        ok = isinstance(cached, dict) and set(cached) == set(Facts.__dataclass_fields__)
+        found.append(Facts(**cached) if ok else None)
+    return found
+
+
+def learn_facts(chapter: Chapter, wrapper: Node, api: list, cache: IndexCache) -> Facts:
+    """The facts of a chapter not seen before, from its parse (and cached)."""
+    found = _facts_of(wrapper, api)
+    cache.facts.put(_key(_filters_key(), chapter), found.__dict__)
+    return found
+
+
+def build(chapters: list[Chapter], facts: list[Facts], wrapper_of: Callable[[int], Node],
           cache: IndexCache) -> Index:
     """The index of the book, running number.lua only on chapters whose entry is missing.
 
@@ -183,20 +215,10 @@ def build(chapters: list[Chapter], wrappers: list[Node], api: list,
     its count from the last build is the guess. The chapters whose entry is missing are
     numbered in one pandoc process, each starting where the previous ended, so their
     numbers are exact; a guess that proves wrong sends the chapters after it round again.
+    ``wrapper_of(i)`` gives the parsed chapter i, read only for those.
     """
-    filters_key = digest(_SCHEMA, __version__, pandoc.version(),
-                         *((pandoc.FILTERS / name).read_bytes()
-                           for name in ("number.lua", "chapterwise.lua")))
-    keys = [digest(filters_key, chapter_key(c)) for c in chapters]
-    facts: list[Facts] = []
-    for key, wrapper in zip(keys, wrappers, strict=True):
-        cached = cache.facts.get(key)
-        if isinstance(cached, dict) and set(cached) == set(Facts.__dataclass_fields__):
-            facts.append(Facts(**cached))
-        else:
-            found = _facts_of(wrapper)
-            cache.facts.put(key, found.__dict__)
-            facts.append(found)
+    filters_key = _filters_key()
+    keys = [_key(filters_key, c) for c in chapters]
     last = cache.facts.get(filters_key)
     last = last if isinstance(last, dict) else {}
     entries: list[Entry | None] = [None] * len(chapters)
@@ -218,8 +240,8 @@ def build(chapters: list[Chapter], wrappers: list[Node], api: list,
             break
         plus = [_sum(deltas[(misses[j - 1] + 1 if j else 0):i]) for j, i in enumerate(misses)]
         cache.runs += len(misses)
-        for i, entry in zip(misses, _number_batch([wrappers[i] for i in misses], api, plus),
-                            strict=True):
+        batch = _number_batch([wrapper_of(i) for i in misses], facts[misses[0]].api, plus)
+        for i, entry in zip(misses, batch, strict=True):
             entries[i] = entry
             cache.entries.put(digest(keys[i], json.dumps(entry.start, sort_keys=True)),
                               entry.__dict__)

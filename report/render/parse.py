@@ -58,19 +58,26 @@ def _wrapper(chapter: Chapter, blocks: list) -> dict:
     return {"t": "Div", "c": [["", ["chapter"], attributes], blocks]}
 
 
-def parse_document(manuscript: Manuscript,
-                   cache: ParseCache) -> tuple[dict, list[Problem]]:
-    """The whole report as one pandoc document (JSON), each chapter in its wrapper Div."""
-    workers = max(1, min(len(manuscript.chapters), os.cpu_count() or 1))
+def parse_chapters(chapters: list[Chapter], cache: ParseCache
+                   ) -> tuple[list[dict], list[dict], list[Problem]]:
+    """``chapters`` parsed (in parallel, from the cache where it can): their wrapper Divs,
+    the parses, and the fenced divs they leave open."""
+    workers = max(1, min(len(chapters), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        parsed = list(pool.map(cache.parse, manuscript.chapters))
+        parsed = list(pool.map(cache.parse, chapters))
     problems: list[Problem] = []
-    for chapter, result in zip(manuscript.chapters, parsed, strict=True):
+    for chapter, result in zip(chapters, parsed, strict=True):
         if any(_UNCLOSED_DIV.search(warning) for warning in result["warnings"]):
             problems.append(Problem(chapter.rel, unclosed_div(chapter),
                                     "fenced div (:::) is never closed"))
+    wrappers = [_wrapper(c, r["blocks"]) for c, r in zip(chapters, parsed, strict=True)]
+    return wrappers, parsed, problems
+
+
+def parse_document(manuscript: Manuscript,
+                   cache: ParseCache) -> tuple[dict, list[Problem]]:
+    """The whole report as one pandoc document (JSON), each chapter in its wrapper Div."""
+    wrappers, parsed, problems = parse_chapters(manuscript.chapters, cache)
     api = parsed[0]["api"] if parsed else [1, 23, 1]
-    document = {"pandoc-api-version": api, "meta": {},
-                "blocks": [_wrapper(c, r["blocks"]) for c, r in
-                           zip(manuscript.chapters, parsed, strict=True)]}
+    document = {"pandoc-api-version": api, "meta": {}, "blocks": wrappers}
     return document, problems
