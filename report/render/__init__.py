@@ -181,7 +181,7 @@ def _inline_text(node: dict) -> str:
 
 
 _memo: dict[str, Rendered] = {}
-_SCHEMA = "chapter render 1"  # bump when a cached chapter changes shape
+_SCHEMA = "chapter render 2"  # bump when a cached chapter changes shape
 
 
 @dataclass
@@ -307,7 +307,10 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
             problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl",
                                                 job.chapter.rel)
             problems += diagnostics.from_pandoc(manuscript, result.warnings)
-            outs.append({"blocks": blocks if job.lists_refs else blocks[:1],
+            kept = blocks if job.lists_refs else blocks[:1]
+            # JSON text, not decoded on the next build: the book's document is joined
+            # from these texts (a chapter's blocks, comma-separated).
+            outs.append({"blocks": json.dumps(kept, separators=(",", ":"))[1:-1],
                          "code": html.code_blocks(blocks),
                          "html": html_path.read_text(encoding="utf-8")
                          if html_path.exists() else "",
@@ -379,7 +382,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     results: list[dict | None] = []
     for job in jobs:
         cached = cache.get(job.key)
-        ok = isinstance(cached, dict) and {"blocks", "html", "warnings", "code"} <= set(cached)
+        ok = isinstance(cached, dict) and isinstance(cached.get("blocks"), str) \
+            and {"html", "warnings", "code"} <= set(cached)
         results.append({**cached, "problems": []} if ok else None)
     misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
     cache.misses += len(misses)
@@ -398,9 +402,10 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
             cache.put(job.key, {k: v for k, v in out.items() if k != "problems"})
     problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
     warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
-    ast = json.dumps({"pandoc-api-version": api, "meta": book_meta,
-                      "blocks": [block for r in results for block in r["blocks"]]},
-                     separators=(",", ":"))  # as pandoc writes it: see _meta_of
+    # As pandoc writes a document, "meta" before "blocks": see _meta_of.
+    ast = "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
+                   json.dumps(book_meta, separators=(",", ":")), ',"blocks":[',
+                   ",".join(r["blocks"] for r in results if r["blocks"]), "]}"))
     if problems:
         raise InputError(problems)
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results])
