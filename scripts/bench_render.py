@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""How long the render takes: whole book in one pandoc run, and chapter by chapter.
+
+For a report tree (the bundled report by default; a corpus tree from corpus_tree.py for
+scale), copied to a temporary folder, in this process, after the imports and with every
+chapter's parse cached (both routes share the parses): the whole-book render (the one
+pandoc run the chapter-wise render is tested against), then the chapter-wise render cold
+(no ``build/.cache/index`` or ``render``), with no change, and after a one-chapter edit
+(a sentence appended to the middle chapter). ``bench_render(root)`` returns the figures
+for scripts/bench.py to print.
+
+Usage: scripts/bench_render.py [TREE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import report.render as rendering
+from report.manuscript import load
+from report.render import parse
+
+HERE = Path(__file__).resolve().parent
+
+
+def _timed(root: Path, **options: bool) -> float:
+    rendering._memo.clear()  # the in-process memo would answer at once
+    manuscript = load(root)
+    start = time.perf_counter()
+    rendering.render(manuscript, **options)
+    return time.perf_counter() - start
+
+
+def bench_render(tree: Path) -> dict[str, float]:
+    """Seconds for each way of rendering a copy of ``tree``."""
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        root = Path(tmp) / "tree"
+        shutil.copytree(tree, root, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "node_modules", "tests", "*.egg-info", "__pycache__",
+            ".pytest_cache", ".ruff_cache"))
+        manuscript = load(root)
+        parse.parse_chapters(manuscript.chapters,
+                             parse.ParseCache(manuscript.build_dir / ".cache" / "parse"))[0]
+        return _figures(root)
+
+
+def _figures(root: Path) -> dict[str, float]:
+    figures = {"whole book, one pandoc run": _timed(root, whole_book=True)}
+    for folder in ("index", "render"):
+        shutil.rmtree(root / "build" / ".cache" / folder, ignore_errors=True)
+    figures["chapter by chapter, cold"] = _timed(root)
+    figures["chapter by chapter, no change"] = _timed(root)
+    chapters = load(root).chapters
+    middle = chapters[len(chapters) // 2].path
+    with middle.open("a", encoding="utf-8") as handle:
+        handle.write("\n\nAn edit for the benchmark.\n")
+    figures["chapter by chapter, one chapter edited"] = _timed(root)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tree", nargs="?", type=Path, default=HERE.parent)
+    args = parser.parse_args()
+    figures = bench_render(args.tree.resolve())
+    whole = figures["whole book, one pandoc run"]
+    for name, seconds in figures.items():
+        print(f"{name:42} {seconds:7.2f} s  {seconds / whole:5.2f} × whole book")
+
+
+if __name__ == "__main__":
+    main()
