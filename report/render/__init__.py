@@ -1,8 +1,14 @@
-"""Render the manuscript once: pandoc with the report's Lua filters, then HTML.
+"""Render the manuscript: pandoc with the report's Lua filters, then HTML.
 
 Every edition lays out what this produces, which is why they all show the same words,
 recommendation numbers, citations and footnotes. The filtered pandoc document (JSON) is
 kept too: the Word and EPUB editions are written from it by pandoc's own writers.
+
+Each chapter is rendered on its own, from its cached parse and the whole-book index
+(:mod:`report.render.index`: numbers, labels, recommendations, works cited), and cached,
+so an edit re-renders the chapters it touches and no others. The result is the same,
+element for element, as one pandoc run over the whole book, which stays here
+(``render(..., whole_book=True)``) as the reference the tests compare against.
 """
 
 from __future__ import annotations

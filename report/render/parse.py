@@ -5,7 +5,7 @@ reference definitions belong to it alone, so two chapters may both have a ``[^1]
 Parsing chapter by chapter gives exactly that, lets several pandoc processes share the
 cores, and, with the parse of each chapter cached by a hash of its text, means an edit
 re-parses one chapter, not the book. The parsed chapters are then wrapped in ``.chapter``
-Divs and filtered, cited and written as one document (see ``report.render``).
+Divs, filtered, cited and written (see ``report.render``).
 """
 
 from __future__ import annotations
