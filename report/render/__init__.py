@@ -187,7 +187,7 @@ def _inline_text(node: dict) -> str:
 
 
 _memo: dict[str, Rendered] = {}
-_SCHEMA = "chapter render 2"  # bump when a cached chapter changes shape
+_SCHEMA = "chapter render 3"  # bump when a cached chapter changes shape
 
 
 @dataclass
@@ -264,6 +264,7 @@ class _Job:
     meta: dict  # pandoc JSON metadata: starting counters and the index entries it uses
     lists_refs: bool  # keeps the references list citeproc writes
     cites: bool  # runs citeproc
+    summary: bool  # holds the summary of recommendations
 
 
 def _balanced(jobs: list[_Job], count: int) -> list[list[_Job]]:
@@ -297,6 +298,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
                 **job.meta, "report-diagnostics": string(str(tmpdir / f"{n}.jsonl")),
                 "report-html-out": string(str(tmpdir / f"{n}.html"))}},
             "filters": filters, "citeproc": {"t": "MetaBool", "c": job.cites},
+            "keep-recs": {"t": "MetaBool", "c": job.summary},
             "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
         document = {"pandoc-api-version": api,
                     "meta": {"report-batch": {"t": "MetaList", "c": items}},
@@ -306,8 +308,10 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
                 *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
         result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
         outs = []
-        for n, (job, block) in enumerate(zip(jobs, json.loads(result.stdout)["blocks"],
-                                             strict=True)):
+        document = json.loads(result.stdout)
+        for n, (job, block, back) in enumerate(zip(jobs, document["blocks"],
+                                                   document["meta"]["report-batch"]["c"],
+                                                   strict=True)):
             blocks = block["c"][1]
             html_path = tmpdir / f"{n}.html"
             problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl",
@@ -317,7 +321,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
             # JSON text, not decoded on the next build: the book's document is joined
             # from these texts (a chapter's blocks, comma-separated).
             outs.append({"blocks": json.dumps(kept, separators=(",", ":"))[1:-1],
-                         "code": html.code_blocks(blocks),
+                         "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
                          "html": html_path.read_text(encoding="utf-8")
                          if html_path.exists() else "",
                          "warnings": result.warnings, "problems": problems})
@@ -383,7 +387,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
                      contributors if facts.contributors else "",
                      f"{files}\0{nocite}\0{lists_refs}" if cites else "")
         chapter_meta["report-start"] = index.meta_counters(entry.start)
-        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites))
+        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites, facts.summary))
     cache = JsonCache(build_cache / "render")
     results: list[dict | None] = []
     for job in jobs:
@@ -409,6 +413,9 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
     warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
     # As pandoc writes a document, "meta" before "blocks": see _meta_of.
+    cited_recs = next((r["recs"] for r in results if r.get("recs")), None)
+    if cited_recs:
+        book_meta = {**book_meta, "report-recommendations": cited_recs}
     ast = "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
                    json.dumps(book_meta, separators=(",", ":")), ',"blocks":[',
                    ",".join(r["blocks"] for r in results if r["blocks"]), "]}"))

@@ -11,7 +11,9 @@
 --     label order, recommendations and end counters in `report-batch`.
 --   mode "render": `meta` the chapter's own metadata (starting counters, the index
 --     entries it uses, its diagnostics and HTML files), `filters` the chain, `citeproc`
---     whether to cite. Out: each chapter's blocks in a `report-chapterwise` Div.
+--     whether to cite, `keep-recs` whether to give back its recommendations metadata.
+--     Out: each chapter's blocks in a `report-chapterwise` Div; in `report-batch`, the
+--     recommendations of those asked for.
 
 local COUNTERS = {"chapter", "appendix", "rec", "fig", "tbl", "box"}
 
@@ -60,6 +62,7 @@ end
 
 local function render(doc, items)
   local out = pandoc.Blocks({})
+  local kept = {}
   for i, block in ipairs(doc.blocks) do
     local item = items[i]
     local sub = chapter_doc(doc, block, item.meta)
@@ -69,9 +72,13 @@ local function render(doc, items)
     if item.citeproc then sub = pandoc.utils.citeproc(sub) end
     sub = run_filter(sub, pandoc.utils.stringify(item.emit))
     out:insert(pandoc.Div(sub.blocks, {class = "report-chapterwise"}))
+    -- The summary's chapter gives back the recommendations as its run left them
+    -- (cited by citeproc), as the whole book's metadata has them.
+    local recs = item["keep-recs"] and sub.meta["report-recommendations"]
+    table.insert(kept, pandoc.MetaMap(recs and {recs = recs} or {}))
   end
   doc.blocks = out
-  doc.meta["report-batch"] = nil
+  doc.meta["report-batch"] = pandoc.MetaList(kept)
   return doc
 end
 
