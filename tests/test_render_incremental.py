@@ -98,6 +98,7 @@ def test_editing_one_chapter_re_renders_only_that_chapter(three: Path) -> None:
     findings.write_text(findings.read_text() + "\nOne more sentence.\n")
     rendered = render(_fresh(three))
     assert len(_rendered_entries(three) - before) == 1
+    assert len(_rendered_entries(three)) == 3  # the edited chapter's old entry is gone
     assert "One more sentence." in rendered.chapters[1].to_string()
     _assert_same(three)
 

@@ -379,7 +379,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         cites = bool(facts.cites) or lists_refs or facts.summary
         # Only the index entries the chapter uses: a smaller document renders faster.
         used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
-        chapter_meta = book_meta if facts.summary else {"report-labels": {
+        chapter_meta = dict(book_meta) if facts.summary else {"report-labels": {
             "t": "MetaMap", "c": {k: v for k, v in used.items() if v is not None}}}
         key = digest(chain, index.chapter_key(chapter), json.dumps(entry.start, sort_keys=True),
                      manuscript.manifest.language, json.dumps(used, sort_keys=True),
@@ -460,6 +460,8 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
         caches += more
     for each in caches:
         each.save()
+    for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
+        each.prune()
     labels, recs = _labels_from(_meta_of(ast))
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources)
     _memo.clear()

@@ -29,6 +29,7 @@ class JsonCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.pending: dict[Path, object] = {}
+        self.used: set[Path] = set()
         self.misses = 0
 
     def path(self, key: str) -> Path:
@@ -39,14 +40,24 @@ class JsonCache:
         if path in self.pending:
             return self.pending[path]
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            value = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        self.used.add(path)
+        return value
 
     def put(self, key: str, value: object) -> None:
         self.pending[self.path(key)] = value
+        self.used.add(self.path(key))
 
     def save(self) -> None:
         for path, value in self.pending.items():
             write_text(path, json.dumps(value))  # atomic: a crash leaves no half entry
         self.pending.clear()
+
+    def prune(self) -> None:
+        """Remove the entries this build did not use: what an edit replaced would
+        otherwise pile up, an entry for every save of a chapter."""
+        for path in self.folder.glob("*.json"):
+            if path not in self.used:
+                path.unlink(missing_ok=True)

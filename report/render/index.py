@@ -160,6 +160,10 @@ class IndexCache:
         self.facts.save()
         self.entries.save()
 
+    def prune(self) -> None:
+        self.facts.prune()
+        self.entries.prune()
+
 
 def _sum(deltas: list[Counters | None]) -> Counters:
     """The counters after ``deltas``; an unknown delta counts as nothing."""
