@@ -249,9 +249,12 @@ def _files_key(args: list[str]) -> str:
 
 
 def _chain_key() -> str:
-    names = dict.fromkeys((*FILTER_CHAIN, "diagnostics.lua", "emit.lua"))
+    """What makes a chapter's cached render: the filters, pandoc, and this code."""
+    names = dict.fromkeys((*FILTER_CHAIN, "diagnostics.lua", "emit.lua", "chapterwise.lua"))
+    here = Path(__file__).resolve().parent
     return digest(_SCHEMA, __version__, pandoc.version(),
-                  *((pandoc.FILTERS / name).read_bytes() for name in names))
+                  *((pandoc.FILTERS / name).read_bytes() for name in names),
+                  (here / "__init__.py").read_bytes(), (here / "html.py").read_bytes())
 
 
 @dataclass

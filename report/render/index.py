@@ -183,9 +183,12 @@ def _learn(facts: Facts, key: str, entry: Entry, cache: IndexCache) -> None:
 
 
 def _filters_key() -> str:
+    """What makes the facts and entries: the filters, this module and the gate's walk."""
+    here = Path(__file__).resolve().parent
     return digest(_SCHEMA, __version__, pandoc.version(),
                   *((pandoc.FILTERS / name).read_bytes()
-                    for name in ("number.lua", "chapterwise.lua")))
+                    for name in ("number.lua", "chapterwise.lua")),
+                  (here / "index.py").read_bytes(), (here / "source.py").read_bytes())
 
 
 def _key(filters_key: str, chapter: Chapter) -> str:
