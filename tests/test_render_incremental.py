@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from report.errors import InputError
 from report.manuscript import load
 from report.render import render
 
@@ -143,3 +144,34 @@ def test_nothing_changed_renders_nothing(three: Path) -> None:
     render(_fresh(three))
     after = {p: p.stat().st_mtime_ns for p in (three / "build/.cache").rglob("*.json")}
     assert after == before
+
+
+def test_a_removed_label_is_reported_where_another_chapter_still_points_at_it(
+        three: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in (three / "build/.cache").rglob("*.json")}
+    third = three / "chapters/third.md"
+    third.write_text(third.read_text().replace("{#fig-third ", "{"))
+    with pytest.raises(InputError) as raised:
+        render(_fresh(three))
+    # the introduction's text did not change: its cached render must not hide the problem
+    assert [str(p) for p in raised.value.problems] == [
+        "chapters/intro.md:8:29: cross-reference to unknown label 'fig-third'"]
+    with pytest.raises(InputError) as whole:
+        render(_fresh(three), whole_book=True)
+    assert sorted(map(str, whole.value.problems)) == sorted(map(str, raised.value.problems))
+    after = {p: p.stat().st_mtime_ns for p in (three / "build/.cache").rglob("*.json")}
+    assert after == before  # bad input writes nothing
+
+
+def test_a_label_another_chapter_defined_first_is_a_duplicate(three: Path) -> None:
+    third = three / "chapters/third.md"
+    third.write_text(third.read_text().replace("{#fig-third ", "{#fig-second "))
+    with pytest.raises(InputError) as raised:
+        render(_fresh(three))
+    with pytest.raises(InputError) as whole:
+        render(_fresh(three), whole_book=True)
+    # the same problems (in another order: the build sorts them by file and line)
+    assert sorted(map(str, raised.value.problems)) == sorted(map(str, whole.value.problems))
+    assert any(str(p).startswith("chapters/third.md:") and
+               "duplicate label 'fig-second' (first in chapters/findings.md)" in str(p)
+               for p in raised.value.problems)
