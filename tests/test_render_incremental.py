@@ -9,6 +9,7 @@ counted as new entries in ``build/.cache/render`` (one per chapter rendered).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -175,3 +176,29 @@ def test_a_label_another_chapter_defined_first_is_a_duplicate(three: Path) -> No
     assert any(str(p).startswith("chapters/third.md:") and
                "duplicate label 'fig-second' (first in chapters/findings.md)" in str(p)
                for p in raised.value.problems)
+
+
+NUMBERED_STYLE = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>Numbered</title><id>numbered</id><updated>2024-01-01T00:00:00+00:00</updated>
+  </info>
+  <citation><layout prefix="[" suffix="]" delimiter=", ">
+    <text variable="citation-number"/></layout></citation>
+  <bibliography><layout><text variable="citation-number" suffix=". "/>
+    <text variable="title"/></layout></bibliography>
+</style>
+"""
+
+
+def test_a_numbered_citation_style_renders_the_book_in_one_run(make_tree) -> None:
+    """Numbers follow the first citations in the book: a chapter cannot be cited alone."""
+    root = make_tree("constructs", commit=False)
+    (root / "numbered.csl").write_text(NUMBERED_STYLE)
+    manifest = root / "mkdocs.yml"
+    manifest.write_text(manifest.read_text().replace(
+        "  bibliography: refs.bib\n", "  bibliography: refs.bib\n  csl: numbered.csl\n"))
+    rendered = render(_fresh(root))
+    assert not (root / "build/.cache/render").exists()
+    assert re.search(r"\[<a [^>]*>1</a>\]", "".join(c.to_string() for c in rendered.chapters))
+    whole = render(_fresh(root), whole_book=True)
+    assert json.loads(rendered.ast)["blocks"] == json.loads(whole.ast)["blocks"]

@@ -107,6 +107,32 @@ def _csl_path(manuscript: Manuscript, line: int | None) -> tuple[Path, list[Prob
                                      f"file in the tree ({exc})")]
 
 
+_CSL = "{http://purl.org/net/xbiblio/csl}"
+
+
+def _citations_order_free(bib_args: list[str]) -> bool:
+    """Whether the CSL style renders a citation the same wherever in the book it
+    stands, given every work the book cites: then each chapter can be cited on its own
+    (with the book's works as ``nocite``). Not so for numbered styles (numbers follow
+    the first citations), styles that test a citation's position (ibid., subsequent)
+    or note styles, nor when year suffixes follow the order of citation (no sorted
+    bibliography): those books are rendered in one run."""
+    path = Path(bib_args[bib_args.index("--csl") + 1])
+    try:
+        style = etree.parse(str(path), etree.XMLParser(resolve_entities=False,
+                                                       no_network=True, load_dtd=False))
+    except (etree.XMLSyntaxError, OSError):
+        return False
+    root = style.getroot()
+    if root.get("class") != "in-text":
+        return False
+    for element in root.iter(f"{_CSL}*"):
+        if element.get("position") or "citation-number" in element.get("variable", ""):
+            return False
+    suffixes = root.find(f"{_CSL}citation[@disambiguate-add-year-suffix='true']")
+    return suffixes is None or root.find(f"{_CSL}bibliography/{_CSL}sort") is not None
+
+
 def _bibliography_args(manuscript: Manuscript) -> tuple[list[str], list[Problem]]:
     """pandoc's bibliography and CSL arguments, every file through the tree's gate."""
     args: list[str] = []
@@ -432,7 +458,8 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
     """Render the manuscript; raise :class:`InputError` with every problem found.
 
     Chapter by chapter from the cached parses and the whole-book index, unless
-    ``whole_book`` asks for the single pandoc run over the book it is tested against.
+    ``whole_book`` asks for the single pandoc run over the book it is tested against, or
+    the citation style needs it (:func:`_citations_order_free`).
     """
     problems: list[Problem] = []
     text = "\0".join(f"{c.rel}\0{c.kind}\0{c.label}\0{c.title}\0{c.draft}\0{c.body}"
@@ -448,7 +475,7 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
     build_cache = manuscript.build_dir / ".cache"
     cache = parse.ParseCache(build_cache / "parse")
     caches: list = [cache]
-    if whole_book:
+    if whole_book or not _citations_order_free(bib_args):
         document, parse_problems = parse.parse_document(manuscript, cache)
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
