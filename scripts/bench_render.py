@@ -7,14 +7,16 @@ chapter's parse cached (both routes share the parses): the whole-book render (th
 pandoc run the chapter-wise render is tested against), then the chapter-wise render cold
 (no ``build/.cache/index`` or ``render``), with no change, and after a one-chapter edit
 (a sentence appended to the middle chapter). ``bench_render(root)`` returns the figures
-for scripts/bench.py to print.
+for scripts/bench.py to print. With ``--profile``: the whole-book pass step by step
+(``profile_chain``), to see where its time goes.
 
-Usage: scripts/bench_render.py [TREE]
+Usage: scripts/bench_render.py [--profile] [TREE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import tempfile
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import report.render as rendering
 from report.manuscript import load
-from report.render import parse
+from report.render import pandoc, parse
 
 HERE = Path(__file__).resolve().parent
 
@@ -71,10 +73,41 @@ def _figures(root: Path) -> dict[str, tuple[float, float]]:
     return figures
 
 
+def profile_chain(tree: Path) -> list[tuple[str, float]]:
+    """Where a whole-book pass spends its time: pandoc reading and writing the book's
+    JSON, then with each filter of the chain added, citeproc, and the HTML writer
+    (emit.lua), each run on the parsed book (seconds, cumulative)."""
+    manuscript = load(tree)
+    cache = parse.ParseCache(manuscript.build_dir / ".cache" / "parse")
+    document, _ = parse.parse_document(manuscript, cache)
+    data = json.dumps(document).encode("utf-8")
+    bib_args, _ = rendering._bibliography_args(manuscript)
+    steps: list[tuple[str, list[str]]] = [("read and write JSON", [])]
+    for name in rendering.FILTER_CHAIN:
+        steps.append((f"+ {name}", [*steps[-1][1], "--lua-filter", pandoc.filter_path(name)]))
+    steps.append(("+ citeproc", [*steps[-1][1], "--citeproc", *bib_args]))
+    with tempfile.TemporaryDirectory() as tmp:
+        steps.append(("+ emit.lua (HTML writer)", [
+            *steps[-1][1], "-M", f"report-html-out={Path(tmp) / 'out.html'}",
+            "--lua-filter", pandoc.filter_path("emit.lua")]))
+        timings = []
+        for label, args in steps:
+            start = time.perf_counter()
+            pandoc.run(["-f", "json", "-t", "json", *args], stdin=data)
+            timings.append((label, time.perf_counter() - start))
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", nargs="?", type=Path, default=HERE.parent)
+    parser.add_argument("--profile", action="store_true",
+                        help="time the whole-book pass step by step instead")
     args = parser.parse_args()
+    if args.profile:
+        for label, seconds in profile_chain(args.tree.resolve()):
+            print(f"{label:42} {seconds:7.2f} s")
+        return
     figures = bench_render(args.tree.resolve())
     whole, whole_cpu = figures["whole book, one pandoc run"]
     print(f"{'render':42} {'wall':>8} {'× whole':>8} {'CPU':>8} {'× whole':>8}")
