@@ -291,7 +291,7 @@ class _Job:
     chapter: Chapter
     position: int  # in the book
     meta: dict  # pandoc JSON metadata: starting counters and the index entries it uses
-    lists_refs: bool  # keeps the references list citeproc writes
+    lists_refs: bool  # keeps the references list citeproc writes after it
     cites: bool  # runs citeproc
     summary: bool  # holds the summary of recommendations
 
@@ -328,6 +328,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
                 "report-html-out": string(str(tmpdir / f"{n}.html"))}},
             "filters": filters, "citeproc": {"t": "MetaBool", "c": job.cites},
             "keep-recs": {"t": "MetaBool", "c": job.summary},
+            "lists-refs": {"t": "MetaBool", "c": job.lists_refs},
             "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
         document = {"pandoc-api-version": api,
                     "meta": {"report-batch": {"t": "MetaList", "c": items}},
@@ -346,10 +347,9 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
             problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl",
                                                 job.chapter.rel)
             problems += diagnostics.from_pandoc(manuscript, result.warnings)
-            kept = blocks if job.lists_refs else blocks[:1]
             # JSON text, not decoded on the next build: the book's document is joined
             # from these texts (a chapter's blocks, comma-separated).
-            outs.append({"blocks": json.dumps(kept, separators=(",", ":"))[1:-1],
+            outs.append({"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
                          "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
                          "html": html_path.read_text(encoding="utf-8")
                          if html_path.exists() else "",
@@ -403,7 +403,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
             zip(chapters, book.chapters, book.facts, strict=True)):
         # citeproc puts the references list where the book has a "refs" Div, else after
         # the last chapter; in another chapter's run it lands after the chapter, and is
-        # dropped there (not suppressed: citations then would not link to it).
+        # dropped there (filters/chapterwise.lua; not suppressed: citations then would
+        # not link to it).
         lists_refs = facts.refs or (not refs_anywhere and i == len(chapters) - 1)
         cites = bool(facts.cites) or lists_refs or facts.summary
         # Only the index entries the chapter uses: a smaller document renders faster.

@@ -11,7 +11,7 @@
 --     label order, recommendations and end counters in `report-batch`.
 --   mode "render": `meta` the chapter's own metadata (starting counters, the index
 --     entries it uses, its diagnostics and HTML files), `filters` the chain, `citeproc`
---     whether to cite, `keep-recs` whether to give back its recommendations metadata.
+--     whether to cite, `lists-refs` whether to keep the references list, `keep-recs` whether to give back its recommendations metadata.
 --     Out: each chapter's blocks in a `report-chapterwise` Div; in `report-batch`, the
 --     recommendations of those asked for.
 
@@ -69,7 +69,11 @@ local function render(doc, items)
     for _, path in ipairs(item.filters) do
       sub = run_filter(sub, pandoc.utils.stringify(path))
     end
-    if item.citeproc then sub = pandoc.utils.citeproc(sub) end
+    if item.citeproc then
+      sub = pandoc.utils.citeproc(sub)
+      -- The references list citeproc adds after a chapter that does not print it.
+      if not item["lists-refs"] then sub.blocks = pandoc.Blocks({sub.blocks[1]}) end
+    end
     sub = run_filter(sub, pandoc.utils.stringify(item.emit))
     out:insert(pandoc.Div(sub.blocks, {class = "report-chapterwise"}))
     -- The summary's chapter gives back the recommendations as its run left them
