@@ -426,7 +426,6 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
             and {"html", "warnings", "code"} <= set(cached)
         results.append({**cached, "problems": []} if ok else None)
     misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
-    cache.misses += len(misses)
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
     groups = _balanced(misses, os.cpu_count() or 1)
     inputs = [[wrapper_of(job.position) for job in group] for group in groups]

@@ -30,7 +30,6 @@ class JsonCache:
         self.folder = folder
         self.pending: dict[Path, object] = {}
         self.used: set[Path] = set()
-        self.misses = 0
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.json"

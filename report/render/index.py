@@ -154,7 +154,6 @@ class IndexCache:
     def __init__(self, folder: Path) -> None:
         self.facts = JsonCache(folder / "facts")
         self.entries = JsonCache(folder / "entries")
-        self.runs = 0  # number.lua runs, for the tests and the benchmark
 
     def save(self) -> None:
         self.facts.save()
@@ -246,7 +245,6 @@ def build(chapters: list[Chapter], facts: list[Facts], wrapper_of: Callable[[int
         if not misses:
             break
         plus = [_sum(deltas[(misses[j - 1] + 1 if j else 0):i]) for j, i in enumerate(misses)]
-        cache.runs += len(misses)
         batch = _number_batch([wrapper_of(i) for i in misses], facts[misses[0]].api, plus)
         for i, entry in zip(misses, batch, strict=True):
             entries[i] = entry
