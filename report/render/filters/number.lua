@@ -222,8 +222,6 @@ local function meta_string_map(t)
   return m
 end
 
--- Element filters, not one Pandoc function: pandoc then hands Lua only the elements
--- these functions name, instead of converting the whole book to Lua and back.
 local COUNTERS = {"chapter", "appendix", "rec", "fig", "tbl", "box"}
 
 local function read_meta(meta)
@@ -243,6 +241,8 @@ local function read_meta(meta)
   end
 end
 
+-- Element filters, not one Pandoc function: pandoc then hands Lua only the elements
+-- these functions name, instead of converting the whole book to Lua and back.
 local function write_meta(meta)
   if meta["report-start"] then
     local finish = {}
