@@ -1,15 +1,24 @@
-"""Render the manuscript once: pandoc with the report's Lua filters, then HTML.
+"""Render the manuscript: pandoc with the report's Lua filters, then HTML.
 
 Every edition lays out what this produces, which is why they all show the same words,
 recommendation numbers, citations and footnotes. The filtered pandoc document (JSON) is
 kept too: the Word and EPUB editions are written from it by pandoc's own writers.
+
+Each chapter is rendered on its own, from its cached parse and the whole-book index
+(:mod:`report.render.index`: numbers, labels, recommendations, works cited), and cached,
+so an edit re-renders the chapters it touches and no others. The result is the same,
+element for element, as one pandoc run over the whole book, which stays here
+(``render(..., whole_book=True)``) as the reference the tests compare against.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +27,9 @@ from lxml import etree
 from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
-from report.render import diagnostics, html, pandoc, parse, source
+from report.manuscript.chapter import Chapter
+from report.render import diagnostics, html, index, pandoc, parse, source
+from report.render.cache import JsonCache, digest
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
@@ -119,6 +130,32 @@ def _csl_path(manuscript: Manuscript, line: int | None) -> tuple[Path, list[Prob
                                      f"file in the tree ({exc})")]
 
 
+_CSL = "{http://purl.org/net/xbiblio/csl}"
+
+
+def _citations_order_free(bib_args: list[str]) -> bool:
+    """Whether the CSL style renders a citation the same wherever in the book it
+    stands, given every work the book cites: then each chapter can be cited on its own
+    (with the book's works as ``nocite``). Not so for numbered styles (numbers follow
+    the first citations), styles that test a citation's position (ibid., subsequent)
+    or note styles, nor when year suffixes follow the order of citation (no sorted
+    bibliography): those books are rendered in one run."""
+    path = Path(bib_args[bib_args.index("--csl") + 1])
+    try:
+        style = etree.parse(str(path), etree.XMLParser(resolve_entities=False,
+                                                       no_network=True, load_dtd=False))
+    except (etree.XMLSyntaxError, OSError):
+        return False
+    root = style.getroot()
+    if root.get("class") != "in-text":
+        return False
+    for element in root.iter(f"{_CSL}*"):
+        if element.get("position") or "citation-number" in element.get("variable", ""):
+            return False
+    suffixes = root.find(f"{_CSL}citation[@disambiguate-add-year-suffix='true']")
+    return suffixes is None or root.find(f"{_CSL}bibliography/{_CSL}sort") is not None
+
+
 def _bibliography_args(manuscript: Manuscript) -> tuple[list[str], list[Problem]]:
     """pandoc's bibliography and CSL arguments, every file through the tree's gate."""
     args: list[str] = []
@@ -209,10 +246,302 @@ def _inline_text(node: dict) -> str:
 
 
 _memo: dict[str, Rendered] = {}
+_SCHEMA = "chapter render 4"  # bump when a cached chapter changes shape
 
 
-def render(manuscript: Manuscript) -> Rendered:
-    """Render the manuscript; raise :class:`InputError` with every problem found."""
+@dataclass
+class _Output:
+    """One pandoc run of the filter chain: the document, its HTML and what it reported."""
+
+    ast: bytes
+    html: str
+    warnings: list[str]
+    problems: list[Problem]
+
+
+def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: list[str] | None,
+               source: str | None = None) -> _Output:
+    """The report's filters, citeproc and the HTML writer over ``document`` (JSON).
+
+    ``meta`` goes in as a metadata file, so pandoc reads its strings as Markdown (the
+    contributors list); the whole book and a single chapter take the same route.
+    ``bib_args`` None: no citeproc (a chapter that cites nothing and lists nothing).
+    """
+    with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
+        tmpdir = Path(tmp)
+        diag_path = tmpdir / "diagnostics.jsonl"
+        meta_path = tmpdir / "meta.yaml"
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
+                "-M", f"report-diagnostics={diag_path}",
+                "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir)]
+        for name in FILTER_CHAIN:
+            args += ["--lua-filter", pandoc.filter_path(name)]
+        html_path = tmpdir / "document.html"
+        if bib_args is not None:
+            args += ["--citeproc", *bib_args]
+        args += ["-M", f"report-html-out={html_path}",
+                 "--lua-filter", pandoc.filter_path(CITABLE_FILTER),
+                 "--lua-filter", pandoc.filter_path("emit.lua")]
+        result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
+        html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
+        problems = diagnostics.from_filters(manuscript, diag_path, source)
+        problems += diagnostics.from_pandoc(manuscript, result.warnings)
+    return _Output(result.stdout, html_out, result.warnings, problems)
+
+
+def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
+    return {"lang": manuscript.manifest.language, "link-citations": True,
+            "report-contributors": contributors or ""}
+
+
+def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str,
+                       bib_args: list[str]) -> tuple[bytes, list[ChapterHTML], list[str],
+                                                      list[Problem]]:
+    """The whole book in one pandoc run: the reference the chapter-wise render equals."""
+    out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
+    return out.ast, html.split([out.html]), out.warnings, out.problems
+
+
+def _files_key(args: list[str]) -> str:
+    """The bibliography and CSL files' content, as the render reads them."""
+    return digest(*args, *(Path(a).read_bytes() for a in args if Path(a).is_file()))
+
+
+def _chain_key() -> str:
+    """What makes a chapter's cached render: the filters, pandoc, and this code."""
+    names = dict.fromkeys((*FILTER_CHAIN, "diagnostics.lua", CITABLE_FILTER, "emit.lua",
+                           "chapterwise.lua"))
+    here = Path(__file__).resolve().parent
+    return digest(_SCHEMA, __version__, pandoc.version(),
+                  *((pandoc.FILTERS / name).read_bytes() for name in names),
+                  (here / "__init__.py").read_bytes(), (here / "html.py").read_bytes())
+
+
+@dataclass
+class _Job:
+    """A chapter to render alone: its cache key, wrapper Div and metadata."""
+
+    key: str
+    chapter: Chapter
+    position: int  # in the book
+    meta: dict  # pandoc JSON metadata: starting counters and the index entries it uses
+    lists_refs: bool  # keeps the references list citeproc writes after it
+    cites: bool  # runs citeproc
+    summary: bool  # holds the summary of recommendations
+
+
+def _balanced(jobs: list[_Job], count: int) -> list[list[_Job]]:
+    """``jobs`` in at most ``count`` groups of about the same amount of text, each in
+    reading order (one pandoc process a group)."""
+    groups: list[list[_Job]] = [[] for _ in range(min(count, len(jobs)))]
+    sizes = [0] * len(groups)
+    for job in sorted(jobs, key=lambda j: -len(j.chapter.body)):
+        lightest = sizes.index(min(sizes))
+        groups[lightest].append(job)
+        sizes[lightest] += len(job.chapter.body)
+    order = {job.key: n for n, job in enumerate(jobs)}
+    return [sorted(group, key=lambda j: order[j.key]) for group in groups]
+
+
+def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers: list[dict],
+                  meta: dict, bib_args: list[str]) -> list[dict]:
+    """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
+    process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each."""
+    def string(value: str) -> dict:
+        return {"t": "MetaString", "c": value}
+
+    with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
+        tmpdir = Path(tmp)
+        meta_path = tmpdir / "meta.yaml"
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        filters = {"t": "MetaList", "c": [string(pandoc.filter_path(name))
+                                          for name in FILTER_CHAIN]}
+        items = [{"t": "MetaMap", "c": {
+            "meta": {"t": "MetaMap", "c": {
+                **job.meta, "report-diagnostics": string(str(tmpdir / f"{n}.jsonl")),
+                "report-html-out": string(str(tmpdir / f"{n}.html"))}},
+            "filters": filters, "citeproc": {"t": "MetaBool", "c": job.cites},
+            "keep-recs": {"t": "MetaBool", "c": job.summary},
+            "lists-refs": {"t": "MetaBool", "c": job.lists_refs},
+            "citable": string(pandoc.filter_path(CITABLE_FILTER)),
+            "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
+        document = {"pandoc-api-version": api,
+                    "meta": {"report-batch": {"t": "MetaList", "c": items}},
+                    "blocks": wrappers}
+        args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
+                "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
+                *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
+        result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
+        outs = []
+        document = json.loads(result.stdout)
+        for n, (job, block, back) in enumerate(zip(jobs, document["blocks"],
+                                                   document["meta"]["report-batch"]["c"],
+                                                   strict=True)):
+            blocks = block["c"][1]
+            html_path = tmpdir / f"{n}.html"
+            problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl",
+                                                job.chapter.rel)
+            problems += diagnostics.from_pandoc(manuscript, result.warnings)
+            # JSON text, not decoded on the next build: the book's document is joined
+            # from these texts (a chapter's blocks, comma-separated).
+            outs.append({"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
+                         "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
+                         "citable": back["c"]["citable"]["c"],
+                         "html": html_path.read_text(encoding="utf-8")
+                         if html_path.exists() else "",
+                         "warnings": result.warnings, "problems": problems})
+    return outs
+
+
+# citable.lua's marks in a chapter's blocks (compact JSON): the empty ``.pn`` Span with
+# its number, and a code block's identifier when it had none of its own.
+_CITABLE_JSON = re.compile(r'(\["p-)(\d+)(",\["pn"\],\[\["n",")(\d+)("\]\]\])'
+                           r'|("t":"CodeBlock","c":\[\["p-)(\d+)(")')
+
+
+def _shifted(match: re.Match, by: int) -> str:
+    if match.group(1):
+        return (f"{match.group(1)}{int(match.group(2)) + by}{match.group(3)}"
+                f"{int(match.group(4)) + by}{match.group(5)}")
+    return f"{match.group(6)}{int(match.group(7)) + by}{match.group(8)}"
+
+
+def _meta_field(entry: dict, name: str) -> str:
+    value = entry["c"].get(name, {})
+    return value.get("c", "") if value.get("t") == "MetaString" else ""
+
+
+def _shift_citable(entries: list[dict], by: int) -> list[dict]:
+    """A chapter's citable entries (numbered from 1) numbered on by ``by``, as one run
+    over the whole book numbers them; ids ``p-N`` follow their number."""
+    if not by:
+        return entries
+    shifted = []
+    for entry in entries:
+        number = _meta_field(entry, "number")
+        if number:
+            fields = dict(entry["c"])
+            fields["number"] = {"t": "MetaString", "c": str(int(number) + by)}
+            if _meta_field(entry, "id") == f"p-{number}":
+                fields["id"] = {"t": "MetaString", "c": f"p-{int(number) + by}"}
+            entry = {"t": "MetaMap", "c": fields}
+        shifted.append(entry)
+    return shifted
+
+
+def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, contributors: str,
+                     bib_args: list[str], build_cache: Path):
+    """Each chapter on its own through the same filter chain, numbered from the index.
+
+    A chapter is parsed, indexed and rendered again only when its key changes: its
+    text, its starting counters, the index entries it uses (the labels it defines and
+    cross-references; all of them and the recommendations for the summary; the
+    contributors for their list; the works cited in the book and the bibliography when
+    it cites or lists them), the toolkit, filters and pandoc. A chapter whose work is all
+    cached is not even read back from its parse. Footnotes and code blocks are numbered
+    across the book afterwards (:func:`report.render.html.split`), as one HTML document
+    would number them. Returns what :func:`render` keeps, or raises InputError.
+    """
+    chapters = manuscript.chapters
+    index_cache = index.IndexCache(build_cache / "index")
+    facts = index.cached_facts(chapters, index_cache)
+    unseen = [i for i, found in enumerate(facts) if found is None]
+    wrappers, parsed, problems = parse.parse_chapters([chapters[i] for i in unseen],
+                                                      parse_cache)
+    if problems:
+        raise InputError(problems)
+    wrapper_at = dict(zip(unseen, wrappers, strict=True))
+    for i, wrapper, result in zip(unseen, wrappers, parsed, strict=True):
+        facts[i] = index.learn_facts(chapters[i], wrapper, result["api"], index_cache)
+    book_facts = [f for f in facts if f is not None]
+    resources, problems = source.check(manuscript, [
+        (c, f.references) for c, f in zip(chapters, book_facts, strict=True)])
+    if problems:
+        raise InputError(problems)
+
+    def wrapper_of(i: int) -> dict:
+        if i not in wrapper_at:
+            wrapper_at[i] = parse.parse_chapters([chapters[i]], parse_cache)[0][0]
+        return wrapper_at[i]
+
+    book = index.build(chapters, book_facts, wrapper_of, index_cache)
+    api = book_facts[0].api if book_facts else [1, 23, 1]
+    book_meta = book.meta()
+    refs_anywhere = any(f.refs for f in book.facts)
+    chain, files = _chain_key(), _files_key(bib_args)
+    nocite = " ".join(f"@{{{key}}}" for key in book.cites)
+    jobs = []
+    for i, (chapter, entry, facts) in enumerate(
+            zip(chapters, book.chapters, book.facts, strict=True)):
+        # citeproc puts the references list where the book has a "refs" Div, else after
+        # the last chapter; in another chapter's run it lands after the chapter, and is
+        # dropped there (filters/chapterwise.lua; not suppressed: citations then would
+        # not link to it).
+        lists_refs = facts.refs or (not refs_anywhere and i == len(chapters) - 1)
+        cites = bool(facts.cites) or lists_refs or facts.summary
+        # Only the index entries the chapter uses: a smaller document renders faster.
+        used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
+        chapter_meta = dict(book_meta) if facts.summary else {"report-labels": {
+            "t": "MetaMap", "c": {k: v for k, v in used.items() if v is not None}}}
+        key = digest(chain, index.chapter_key(chapter), json.dumps(entry.start, sort_keys=True),
+                     manuscript.manifest.language, json.dumps(used, sort_keys=True),
+                     json.dumps(book_meta, sort_keys=True) if facts.summary else "",
+                     contributors if facts.contributors else "",
+                     f"{files}\0{nocite}\0{lists_refs}" if cites else "")
+        chapter_meta["report-start"] = index.meta_counters(entry.start)
+        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites, facts.summary))
+    cache = JsonCache(build_cache / "render")
+    results: list[dict | None] = []
+    for job in jobs:
+        cached = cache.get(job.key)
+        ok = isinstance(cached, dict) and isinstance(cached.get("blocks"), str) \
+            and {"html", "warnings", "code", "citable"} <= set(cached)
+        results.append({**cached, "problems": []} if ok else None)
+    misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
+    base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
+    groups = _balanced(misses, os.cpu_count() or 1)
+    inputs = [[wrapper_of(job.position) for job in group] for group in groups]
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        done = pool.map(lambda group, wrappers: _render_batch(
+            manuscript, api, group, wrappers, base_meta, bib_args), groups, inputs)
+        rendered = {job.key: out for group, outs in zip(groups, done, strict=True)
+                    for job, out in zip(group, outs, strict=True)}
+    for i, job in enumerate(jobs):
+        if results[i] is None:
+            out = rendered[job.key]
+            results[i] = out
+            cache.put(job.key, {k: v for k, v in out.items() if k != "problems"})
+    problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
+    warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
+    # As pandoc writes a document, "meta" before "blocks": see _meta_of.
+    cited_recs = next((r["recs"] for r in results if r.get("recs")), None)
+    if cited_recs:
+        book_meta = {**book_meta, "report-recommendations": cited_recs}
+    citable, blocks, offsets = [], [], []
+    for result in results:
+        offsets.append(sum(1 for entry in citable if _meta_field(entry, "number")))
+        citable += _shift_citable(result["citable"], offsets[-1])
+        blocks.append(_CITABLE_JSON.sub(lambda m, by=offsets[-1]: _shifted(m, by),
+                                        result["blocks"]) if offsets[-1] else result["blocks"])
+    book_meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable}}
+    ast = "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
+                   json.dumps(book_meta, separators=(",", ":")), ',"blocks":[',
+                   ",".join(b for b in blocks if b), "]}"))
+    if problems:
+        raise InputError(problems)
+    chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
+                               offsets)
+    return ast.encode("utf-8"), chapters_html, warnings, resources, [cache, index_cache]
+
+
+def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
+    """Render the manuscript; raise :class:`InputError` with every problem found.
+
+    Chapter by chapter from the cached parses and the whole-book index, unless
+    ``whole_book`` asks for the single pandoc run over the book it is tested against, or
+    the citation style needs it (:func:`_citations_order_free`).
+    """
     problems: list[Problem] = []
     text = "\0".join(f"{c.rel}\0{c.kind}\0{c.label}\0{c.title}\0{c.draft}\0{c.body}"
                      for c in manuscript.chapters)
@@ -221,43 +550,33 @@ def render(manuscript: Manuscript) -> Rendered:
     problems += bib_problems
     if problems:
         raise InputError(problems)
-    key = _cache_key(text, contributors, bib_args)
+    key = _cache_key(text, contributors, bib_args + (["whole-book"] if whole_book else []))
     if key in _memo and _memo[key].manuscript.root == manuscript.root:
         return _memo[key]
-    cache = parse.ParseCache(manuscript.build_dir / ".cache" / "parse")
-    document, parse_problems = parse.parse_document(manuscript, cache)
-    resources, gate_problems = source.gate(manuscript, document)
-    if parse_problems or gate_problems:
-        raise InputError(parse_problems + gate_problems)
-    with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
-        tmpdir = Path(tmp)
-        diag_path = tmpdir / "diagnostics.jsonl"
-        meta_path = tmpdir / "meta.yaml"
-        meta = {"lang": manuscript.manifest.language, "link-citations": True,
-                "report-contributors": contributors or ""}
-        meta_path.write_text(json.dumps(meta), encoding="utf-8")
-        args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
-                "-M", f"report-diagnostics={diag_path}",
-                "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir)]
-        for name in FILTER_CHAIN:
-            args += ["--lua-filter", pandoc.filter_path(name)]
-        html_path = tmpdir / "document.html"
-        args += ["--citeproc", *bib_args, "-M", f"report-html-out={html_path}",
-                 "--lua-filter", pandoc.filter_path(CITABLE_FILTER),
-                 "--lua-filter", pandoc.filter_path("emit.lua")]
-        result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
-        html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
-        problems += diagnostics.from_filters(manuscript, diag_path)
-        problems += diagnostics.from_pandoc(manuscript, result.warnings)
-    if problems:
-        raise InputError(problems)
-    cache.save()
-    ast = result.stdout
-    meta_json = _meta_of(ast)
-    labels, recs = _labels_from(meta_json)
-    chapters = html.split(html_out)
-    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, result.warnings, resources,
-                        _citable_from(meta_json))
+    build_cache = manuscript.build_dir / ".cache"
+    cache = parse.ParseCache(build_cache / "parse")
+    caches: list = [cache]
+    if whole_book or not _citations_order_free(bib_args):
+        document, parse_problems = parse.parse_document(manuscript, cache)
+        resources, gate_problems = source.gate(manuscript, document)
+        if parse_problems or gate_problems:
+            raise InputError(parse_problems + gate_problems)
+        ast, chapters, warnings, problems = _render_whole_book(manuscript, document,
+                                                              contributors, bib_args)
+        if problems:
+            raise InputError(problems)
+    else:
+        ast, chapters, warnings, resources, more = _render_chapters(
+            manuscript, cache, contributors, bib_args, build_cache)
+        caches += more
+    for each in caches:
+        each.save()
+    for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
+        each.prune()
+    meta = _meta_of(ast)
+    labels, recs = _labels_from(meta)
+    rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
+                        _citable_from(meta))
     _memo.clear()
     _memo[key] = rendered
     return rendered

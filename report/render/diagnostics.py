@@ -41,13 +41,16 @@ def _label_needles(label: str) -> list[str]:
     return [rf"@{escaped}(?![\w-])", rf"#{escaped}(?![\w-])"]
 
 
-def from_filters(manuscript: Manuscript, path: Path) -> list[Problem]:
+def from_filters(manuscript: Manuscript, path: Path,
+                 chapter: str | None = None) -> list[Problem]:
+    """The filters' problems; ``chapter`` is the one rendered, when a run renders one."""
     problems: list[Problem] = []
     if not path.exists():
         return problems
     for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        code, message, source = record.get("code"), record["message"], record.get("source")
+        code, message = record.get("code"), record["message"]
+        source = record.get("source") or chapter
         if code == "duplicate-label":
             label = record["label"]
             # The second place the label is defined, in reading order, is the duplicate.

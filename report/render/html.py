@@ -1,11 +1,15 @@
-"""Cutting pandoc's HTML of the whole report back into chapters.
+"""Cutting pandoc's HTML of the report back into chapters.
 
 Pandoc collects every footnote at the end of the document; each chapter gets back the
 notes whose references it holds, so a web page or a PDF chapter is complete on its own.
+When the chapters were written one by one, each numbered its notes and its code blocks
+(``cb1``, the anchors of highlighted lines) from 1: they are numbered on across the book
+here, as pandoc's HTML writer numbers them in one document.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree, html
@@ -23,13 +27,98 @@ class ChapterHTML:
         return html.tostring(self.element, encoding="unicode")
 
 
-def split(document: str) -> list[ChapterHTML]:
-    root = html.fragment_fromstring(document, create_parent="div")
+_NOTE_ID = re.compile(r"^(#?)(fn|fnref)(\d+)$")
+_CLASS = "contains(concat(' ', @class, ' '), ' {} ')"
+_NOTE_PARTS = (f".//a[{_CLASS.format('footnote-ref')}]",
+               "./section[@id='footnotes']//li[@id]",
+               f"./section[@id='footnotes']//a[{_CLASS.format('footnote-back')}]")
+
+
+def _renumber(root: html.HtmlElement, offset: int) -> int:
+    """Move the footnotes pandoc wrote in ``root`` on by ``offset``; return how many."""
+    count = len(root.xpath(_NOTE_PARTS[1]))
+    if not offset:
+        return count
+    for element in (e for path in _NOTE_PARTS for e in root.xpath(path)):
+        for attribute in ("id", "href"):
+            found = _NOTE_ID.match(element.get(attribute) or "")
+            if found:
+                number = int(found.group(3)) + offset
+                element.set(attribute, f"{found.group(1)}{found.group(2)}{number}")
+    for sup in root.xpath(f"{_NOTE_PARTS[0]}/sup"):
+        sup.text = str(int(sup.text) + offset)
+    return count
+
+
+_CODE_ID = re.compile(r"^(#?)cb(\d+)(-\d+)?$")
+_CODE_PARTS = (f".//div[{_CLASS.format('sourceCode')}][@id]",
+               f".//div[{_CLASS.format('sourceCode')}][@id]//*[@id or @href]")
+
+
+def _renumber_code(root: html.HtmlElement, offset: int) -> None:
+    """Move the ids pandoc gave highlighted code blocks (cbN, cbN-line) on by ``offset``."""
+    for element in (e for path in _CODE_PARTS for e in root.xpath(path)):
+        for attribute in ("id", "href"):
+            found = _CODE_ID.match(element.get(attribute) or "")
+            if found:
+                number = int(found.group(2)) + offset
+                element.set(attribute, f"{found.group(1)}cb{number}{found.group(3) or ''}")
+
+
+_CITABLE_ID = re.compile(r"^(#?)p-(\d+)(-\d+)?$")
+
+
+def _renumber_citable(root: html.HtmlElement, offset: int) -> None:
+    """Move citable.lua's numbers on by ``offset``: the ``.pn`` marks (id ``p-N`` and
+    ``data-n``) and the ``p-N`` ids it gave code blocks (with their lines' anchors)."""
+    for element in root.xpath(".//*[starts-with(@id, 'p-') or starts-with(@href, '#p-')]"):
+        for attribute in ("id", "href"):
+            found = _CITABLE_ID.match(element.get(attribute) or "")
+            if found:
+                number = int(found.group(2)) + offset
+                element.set(attribute, f"{found.group(1)}p-{number}{found.group(3) or ''}")
+    for mark in root.xpath(f".//span[{_CLASS.format('pn')}][@data-n]"):
+        mark.set("data-n", str(int(mark.get("data-n")) + offset))
+
+
+def code_blocks(blocks: list) -> int:
+    """How many code blocks pandoc's HTML writer numbers in ``blocks`` (JSON): those
+    without an identifier, highlighted or not."""
+    count, stack = 0, [blocks]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("t") == "CodeBlock":
+                count += item["c"][0][0] == ""
+            elif isinstance(item.get("c"), list):
+                stack.append(item["c"])
+    return count
+
+
+def split(documents: list[str], code: list[int] | None = None,
+          citable: list[int] | None = None) -> list[ChapterHTML]:
+    """The chapters of the HTML ``documents``: the whole book, or one per chapter with
+    the number of code blocks each holds (:func:`code_blocks`) and the number of citable
+    blocks before it (``citable.lua`` numbers each chapter from 1)."""
+    root = html.fragment_fromstring("", create_parent="div")
+    note_offset = code_offset = 0
+    for n, document in enumerate(documents):
+        part = html.fragment_fromstring(document, create_parent="div")
+        note_offset += _renumber(part, note_offset)
+        if code_offset:
+            _renumber_code(part, code_offset)
+        code_offset += code[n] if code else 0
+        if citable and citable[n]:
+            _renumber_citable(part, citable[n])
+        root.extend(list(part))
     notes = {li.get("id"): li for li in root.xpath("./section[@id='footnotes']//li[@id]")}
     for section in root.xpath("./section[@id='footnotes']"):
         root.remove(section)
     chapters: list[ChapterHTML] = []
     for div in root.xpath("./*[contains(concat(' ', @class, ' '), ' chapter ')]"):
+        div.tail = "\n"  # as pandoc ends every block but the document's last
         refs = div.xpath(".//a[contains(concat(' ', @class, ' '), ' footnote-ref ')]")
         if refs:
             section = etree.SubElement(div, "section", {"class": "footnotes",

@@ -140,21 +140,35 @@ def _check(manuscript: Manuscript, chapter: Chapter, reference: _Reference,
     return None
 
 
-def gate(manuscript: Manuscript, document: dict) -> tuple[Resources, list[Problem]]:
-    """Check every reference of the parsed report (one ``.chapter`` Div per chapter)."""
+def references(blocks: list) -> list[list[str]]:
+    """Every reference in a chapter's parsed blocks, as [target, kind, element] (JSON):
+    what :func:`check` needs, kept with the chapter's cached facts."""
+    return [[r.target, r.kind, r.element] for r in _references(blocks)]
+
+
+def check(manuscript: Manuscript, found: list[tuple[Chapter, list[list[str]]]]
+          ) -> tuple[Resources, list[Problem]]:
+    """Check each chapter's references (:func:`references`) against the tree."""
     resources = Resources()
     problems: list[Problem] = []
-    by_rel = {chapter.rel: chapter for chapter in manuscript.chapters}
-    for block in document.get("blocks", []):
-        attributes = dict(block["c"][0][2]) if block.get("t") == "Div" else {}
-        chapter = by_rel.get(attributes.get("source", ""))
-        if chapter is None:
-            continue
+    for chapter, refs in found:
         seen: set[tuple[str, str]] = set()
-        for reference in _references(block["c"][1]):
+        for reference in (_Reference(*r) for r in refs):
             reason = _check(manuscript, chapter, reference, resources)
             if reason and (reference.target, reason) not in seen:
                 seen.add((reference.target, reason))
                 problems.append(_locate(manuscript, [re.escape(reference.target)],
                                         chapter.rel, reason))
     return resources, problems
+
+
+def gate(manuscript: Manuscript, document: dict) -> tuple[Resources, list[Problem]]:
+    """Check every reference of the parsed report (one ``.chapter`` Div per chapter)."""
+    by_rel = {chapter.rel: chapter for chapter in manuscript.chapters}
+    found = []
+    for block in document.get("blocks", []):
+        attributes = dict(block["c"][0][2]) if block.get("t") == "Div" else {}
+        chapter = by_rel.get(attributes.get("source", ""))
+        if chapter is not None:
+            found.append((chapter, references(block["c"][1])))
+    return check(manuscript, found)

@@ -1,14 +1,23 @@
 -- Numbering, in reading order, of everything a reader can be pointed at: chapters
 -- (1, 2 … or A, B … for appendices), sections (4.2), recommendations (1..N across the
 -- report), figures, tables and case studies. Every label is recorded in the metadata
--- (`report-labels`) for crossref.lua and for Python (the page/label map). One pass over
--- the whole report, so numbers are the same in every edition.
+-- (`report-labels`) for crossref.lua and for Python (the page/label map). Numbers are
+-- the same in every edition.
+--
+-- Run on the whole report, it counts from zero. Run on one chapter (report.render.index),
+-- it starts from the counters in `report-start` (what the chapters before it used) and
+-- writes the counters it ends with to `report-end`; when the whole book's labels and
+-- recommendations are given too (`report-labels`, `report-recommendations`, from the
+-- index), it keeps them as the document's and reports a label another chapter already
+-- defines as a duplicate, as the whole-book pass would.
 
 local diag_path
 local labels = {}          -- id -> {kind, number, text, chapter}
 local label_order = {}
 local recs = {}            -- list of {id, number, to, chapter, chapter_title, blocks}
 local counters = {chapter = 0, appendix = 0, rec = 0, fig = 0, tbl = 0, box = 0}
+local index = nil         -- the whole book's labels (id -> chapter), when given
+local keep_meta = false
 local current = {source = nil, kind = nil, number = nil, title = nil, label = nil, section = 0,
   section_id = nil, section_text = nil}
 
@@ -21,9 +30,11 @@ end
 
 local function add_label(id, kind, number, text)
   if id == nil or id == "" then return end
-  if labels[id] then
+  local first = labels[id] and labels[id].chapter
+  if not first and index and index[id] and index[id] ~= current.source then first = index[id] end
+  if first then
     problem("duplicate-label", "duplicate label '" .. id .. "' (first in " ..
-      (labels[id].chapter or "?") .. ")", {label = id})
+      (first or "?") .. ")", {label = id})
     return
   end
   labels[id] = {kind = kind, number = tostring(number), text = text, chapter = current.source,
@@ -211,9 +222,34 @@ local function meta_string_map(t)
   return m
 end
 
+local COUNTERS = {"chapter", "appendix", "rec", "fig", "tbl", "box"}
+
+local function read_meta(meta)
+  diag_path = meta["report-diagnostics"] and pandoc.utils.stringify(meta["report-diagnostics"])
+  local start = meta["report-start"]
+  if start then
+    for _, name in ipairs(COUNTERS) do
+      counters[name] = tonumber(pandoc.utils.stringify(start[name] or "0")) or 0
+    end
+    if meta["report-labels"] then
+      index = {}
+      for id, entry in pairs(meta["report-labels"]) do
+        index[id] = pandoc.utils.stringify(entry.chapter or "")
+      end
+      keep_meta = true
+    end
+  end
+end
+
 -- Element filters, not one Pandoc function: pandoc then hands Lua only the elements
 -- these functions name, instead of converting the whole book to Lua and back.
 local function write_meta(meta)
+  if meta["report-start"] then
+    local finish = {}
+    for _, name in ipairs(COUNTERS) do finish[name] = pandoc.MetaString(tostring(counters[name])) end
+    meta["report-end"] = pandoc.MetaMap(finish)
+  end
+  if keep_meta then return meta end
   local meta_labels = {}
   for _, id in ipairs(label_order) do meta_labels[id] = pandoc.MetaMap(meta_string_map(labels[id])) end
   meta["report-labels"] = pandoc.MetaMap(meta_labels)
@@ -234,9 +270,7 @@ local function write_meta(meta)
 end
 
 return {
-  {Meta = function(meta)
-    diag_path = meta["report-diagnostics"] and pandoc.utils.stringify(meta["report-diagnostics"])
-  end},
+  {Meta = read_meta},
   {
     traverse = "topdown",
     Div = function(div)
