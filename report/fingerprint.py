@@ -106,6 +106,12 @@ def _toolkit_cache(build_dir: Path) -> Path:
     return build_dir / ".cache" / "toolkit-fingerprint.json"
 
 
+def toolkit(build_dir: Path) -> str:
+    """The toolkit's source and the tools' versions, as one string: what a cache of
+    built output must be keyed on besides its inputs."""
+    return _toolkit(_toolkit_cache(build_dir))
+
+
 def fingerprint(root: Path, editions: Iterable[str], *, final: bool, noindex: bool = False,
                 build_dir: Path | None = None) -> str:
     """The fingerprint of a build of ``editions`` from the tree at ``root``, taken before
