@@ -137,15 +137,36 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     entries = {name: entry for name, entry in previous.get("editions", {}).items()
                if state.get(name) == source
                and (manuscript.root / entry.get("path", "")).exists()}
+    # An edition whose inputs (sources, toolkit, options, provenance; for the web edition
+    # also the downloads it lists with their sizes) and output are as its last build left
+    # them is not laid out again, even when another edition is.
+    from report import fingerprint
+
+    keys = fingerprint.edition_keys(manuscript.root, editions, final=final, noindex=noindex,
+                                    build_dir=context.path("."))
+    kept_path = context.path(".cache") / "edition-fingerprints.json"
+    kept = _previous(kept_path)
     done: list[str] = []
     try:
         for name in editions:
             if progress:
                 progress(name, "start")
+            if name == "web":
+                keys[name] += _downloads_signature(context)
+            recorded = kept.get(name)
+            if (name in entries and isinstance(recorded, dict) and recorded.get("key") == keys[name]
+                    and recorded.get("outputs") == fingerprint.output_signatures(
+                        manuscript.root, entries[name], name)):
+                if progress:
+                    progress(name, "unchanged")
+                continue
+            kept.pop(name, None)
             result = builder(name)(context)
             entries[name] = _entry(context, result)
             _privacy_gate(context, result)
             done.append(name)
+            kept[name] = {"key": keys[name], "outputs": fingerprint.output_signatures(
+                manuscript.root, entries[name], name)}
             for message in context.warnings:
                 if warn:
                     warn(f"{name}: {message}")
@@ -158,10 +179,14 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
             from report.editions.web import add_downloads
 
             add_downloads(context)
+            if "web" in kept:  # copying may have written into the site
+                kept["web"]["outputs"] = fingerprint.output_signatures(
+                    manuscript.root, entries["web"], "web")
     except BaseException:
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
         try:
+            write_text(kept_path, json.dumps(kept, indent=2) + "\n")
             if done:
                 _record(context, manifest_path, state_path, state, entries, done, source)
             else:
@@ -169,7 +194,21 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
+    write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def _downloads_signature(context: BuildContext) -> str:
+    """The editions the web edition lists for download, with their sizes (printed on its
+    pages): a rebuilt PDF of another size changes the site."""
+    from report.editions.web import downloads
+
+    assert context.out_dir is not None
+    sizes = []
+    for download in downloads(context.manuscript.manifest):
+        path = context.out_dir / download.name
+        sizes.append(f"{download.name}={path.stat().st_size if path.is_file() else '-'}")
+    return ":" + ",".join(sizes)
 
 
 def _drop_missing(root: Path, manifest_path: Path, previous: dict) -> None:

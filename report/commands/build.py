@@ -51,6 +51,8 @@ def _build(root: Path, names: tuple[str, ...], final: bool, jobs: int | None) ->
         def progress(name: str, stage: str) -> None:
             if stage == "start":
                 status.update(f"building the {name} edition…")
+            elif stage == "unchanged":
+                console.print(f"[green]✓[/] {name} (unchanged since the last build)")
             else:
                 console.print(f"[green]✓[/] {name}")
 
