@@ -108,6 +108,7 @@ def build(context: BuildContext) -> EditionResult:
                                       context.manuscript.manifest.docs_dir)
         finished = docx_parts.finish(written.read_bytes(), pages=page_map.load(context),
                                      boxes=BOXES, fonts=docx_parts.font_files(),
-                                     source_dir=context.manuscript.manifest.docs_dir)
+                                     source_dir=context.manuscript.manifest.docs_dir,
+                                     cache=context.path(".cache"))
     package.replace_file(out, finished)
     return EditionResult("docx", out, sha256=sha256_of(out))
