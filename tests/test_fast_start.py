@@ -15,9 +15,9 @@ import pytest
 HEAVY = ("weasyprint", "mkdocs", "material", "pypandoc", "lxml", "pikepdf", "PIL")
 PROBE = (
     "import atexit, sys\n"
+    "heavy = set(sys.argv.pop(1).split(','))\n"
     "atexit.register(lambda: print('IMPORTED', sorted({m.split('.')[0] for m in sys.modules}"
-    " & set(sys.argv[1].split(','))), file=sys.stderr))\n"
-    "del sys.argv[1]\n"
+    " & heavy), file=sys.stderr))\n"
     "from report.cli import main\n"
     "sys.argv[0] = 'report'\n"
     "main()\n"
