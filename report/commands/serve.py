@@ -27,11 +27,16 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
 
+from report import fingerprint
 from report.editions import web
+from report.editions.web_plugin import SiteState
 from report.manuscript import load
 from report.render import render
 
 HOST = "127.0.0.1"
+# How long MkDocs' server waits for a burst of file events to end before it rebuilds (its
+# default is 0.1 s): an editor's save is a write and a rename, a few milliseconds apart.
+BUILD_DELAY = 0.02
 # Reading a file is not a change: the build itself opens every chapter, and inotify
 # reports those opens, which would rebuild the site forever.
 _READS = {"opened", "closed_no_write"}
@@ -119,9 +124,11 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
     url = f"http://{host}:{port}/"
     _check_port(host, port, url)
     site_dir = tempfile.mkdtemp(prefix="report-serve-")
+    # The site is kept between saves: a save re-renders the pages whose HTML changed.
+    state = SiteState(salt=fingerprint.toolkit(root / "build"))
 
     def config_for_build():
-        config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}")
+        config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}", incremental=state)
         config.site_url = url
         return config
 
@@ -131,9 +138,13 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
         started = time.monotonic()
         errors = _Errors()
         logging.getLogger("mkdocs").addHandler(errors)
+        state.current = None
         try:
-            mkdocs_build(config or config_for_build(), serve_url=url)
+            mkdocs_build(config or config_for_build(), serve_url=url, dirty=True)
+            state.previous = state.current
         except MkDocsException as exc:
+            if state.current is not None:  # it may have written part of the site
+                state.previous = None
             # Returning (not raising) lets the browsers reload, onto the overlay.
             problems[:] = [line for message in errors.messages or [str(exc)]
                            for line in message.splitlines() if line.strip()]
@@ -147,6 +158,7 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
     config = config_for_build()
     config.plugins.on_startup(command="serve", dirty=False)
     server = PreviewServer(builder=builder, host=host, port=port, root=site_dir)
+    server.build_delay = BUILD_DELAY
     server.problems = problems
     server.observer = _ChangeObserver()  # inotify: no polling delay
     server.error_handler = lambda code: _error_page(Path(site_dir), code)

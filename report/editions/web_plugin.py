@@ -28,7 +28,7 @@ import jinja2
 from lxml import etree, html
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -83,6 +83,31 @@ class _TemplateBytecode(jinja2.BytecodeCache):
 
 _BYTECODE = _TemplateBytecode()
 
+# Kept between builds of one process (``report serve`` rebuilds on every save): the theme's
+# static files as MkDocs lists them (a walk of material's thousands of files, a quarter
+# of a second), and each page's search entries by the page's key.
+_THEME_FILES: dict[tuple, list[str]] = {}
+_SEARCH_ENTRIES: dict[str, list[dict]] = {}
+
+
+def _listing_kept(env: jinja2.Environment, key: tuple) -> jinja2.Environment:
+    """``env`` listing the theme's templates once per process for the same theme folders
+    and static templates (the filter MkDocs passes depends on nothing else), and keeping
+    compiled templates (the search plugin's translations are compiled in an environment
+    of their own)."""
+    env.bytecode_cache = _BYTECODE
+    listing = env.list_templates
+
+    def list_templates(extensions=None, filter_func=None) -> list[str]:
+        if extensions is not None or filter_func is None:
+            return listing(extensions, filter_func)
+        if key not in _THEME_FILES:
+            _THEME_FILES[key] = listing(extensions, filter_func)
+        return list(_THEME_FILES[key])
+
+    env.list_templates = list_templates
+    return env
+
 
 @dataclass
 class SiteState:
@@ -133,6 +158,7 @@ class ReportPlugin(BasePlugin):
 
     # -- configuration ----------------------------------------------------------------
 
+    @event_priority(50)  # before the search plugin's, which compiles theme templates
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         context = self._context(config)
         manuscript = context.manuscript
@@ -157,6 +183,11 @@ class ReportPlugin(BasePlugin):
             if not _nav_has(config.nav, HOME_PAGE) and not (docs / HOME_PAGE).exists() \
                     and not (docs / "README.md").exists():
                 config.nav.insert(0, {"Home": HOME_PAGE})
+        if self.incremental is not None:
+            theme = config.theme
+            get_env = theme.get_env
+            key = (tuple(theme.dirs), tuple(sorted(theme.static_templates)))
+            theme.get_env = lambda: _listing_kept(get_env(), key)
         try:
             rendered = context.rendered
         except InputError as exc:
@@ -278,13 +309,17 @@ class ReportPlugin(BasePlugin):
         template; start from a clean site_dir when the set of files changed."""
         state = self.incremental
         assert state is not None
+        # mkdocs.yml whole: the theme's features, the plugins' settings, the extra fields.
+        manifest = Path(config.config_file_path).read_bytes() if config.config_file_path \
+            else b""
         common = hashlib.sha256(json.dumps(
-            [state.salt, env.globals["report_web"], config.site_url, config.site_name,
-             config.extra, _nav_signature(self._nav)], default=str, sort_keys=True)
-            .encode()).hexdigest()
+            [state.salt, hashlib.sha256(manifest).hexdigest(), env.globals["report_web"],
+             config.site_url, config.site_name, config.extra, _nav_signature(self._nav)],
+            default=str, sort_keys=True).encode()).hexdigest()
         outputs = sorted(file.dest_uri for file in files)
         keys = {file.src_uri: _page_key(common, file.page)
                 for file in files.documentation_pages() if file.page is not None}
+        self._search_kept(config, keys)
         previous = state.previous
         if previous is None or previous.get("outputs") != outputs:
             clean_directory(config.site_dir)
@@ -299,6 +334,32 @@ class ReportPlugin(BasePlugin):
             else:
                 state.rebuilt.append(file.src_uri)
         state.current = {"outputs": outputs, "pages": keys}
+
+    @staticmethod
+    def _search_kept(config: MkDocsConfig, keys: dict[str, str]) -> None:
+        """The search plugin parses every page's HTML on every build: a page whose key is
+        unchanged gets the entries it had (kept in this process), in the same order."""
+        # Named "search" or, under material, "material/search".
+        index = next((plugin.search_index for plugin in config.plugins.values()
+                      if hasattr(getattr(plugin, "search_index", None), "entries")), None)
+        if index is None:
+            return
+        add = index.add_entry_from_context
+
+        def add_entry_from_context(page: Page) -> None:
+            key = keys.get(page.file.src_uri)
+            kept = _SEARCH_ENTRIES.get(key) if key else None
+            if kept is not None:
+                index.entries.extend(copy.deepcopy(kept))
+                return
+            start = len(index.entries)
+            add(page)
+            if key:
+                if len(_SEARCH_ENTRIES) > 4096:
+                    _SEARCH_ENTRIES.clear()
+                _SEARCH_ENTRIES[key] = copy.deepcopy(index.entries[start:])
+
+        index.add_entry_from_context = add_entry_from_context
 
     # -- pages ------------------------------------------------------------------------
 
