@@ -47,13 +47,37 @@ def _entry(context: BuildContext, result: EditionResult) -> dict:
 
 
 def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
-    """Scan what was just built for names without consent; delete it if any is found."""
+    """Scan what was just built for names without consent; delete it if any is found.
+
+    A file whose bytes were found clean against the same names before (the pages of a
+    site an incremental build left as they were, the PDF the site offers for download)
+    has only its published name scanned again: the verdicts are kept by content in
+    ``build/.cache/privacy.json``, keyed by the names and the toolkit's scanner."""
     try:
-        from report.checks.consent import scan_built_files
+        from report.checks.consent import forbidden_names, scan_built_files
+        from report.manuscript.contributors import load_contributors
     except ImportError:  # pragma: no cover - consent module not present yet
         return
+    import hashlib
+
+    from report import fingerprint
+
+    register = load_contributors(context.manuscript)
+    key = hashlib.sha256(repr([(record, pattern.pattern, pattern.flags) for record, pattern
+                               in forbidden_names(register)]).encode()
+                         + fingerprint.toolkit(context.path(".")).encode()).hexdigest()
+    kept_path = context.path(".cache") / "privacy.json"
+    kept = _previous(kept_path)
+    clean = set(kept.get("clean", [])) if kept.get("key") == key else set()
+    seen: set[str] = set()
+
+    def known_clean(path: Path) -> bool:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        seen.add(digest)
+        return digest in clean
+
     # The folder itself (not its files): a page's path is its URL, scanned as well.
-    leaks = scan_built_files([result.path], context.manuscript)
+    leaks = scan_built_files([result.path], register, known_clean=known_clean)
     if leaks:
         import shutil
 
@@ -62,6 +86,8 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         else:
             result.path.unlink(missing_ok=True)
         raise LeakFound([str(leak) for leak in leaks])
+    clean = clean | seen if len(clean) < 20_000 else seen
+    write_text(kept_path, json.dumps({"key": key, "clean": sorted(clean)}) + "\n")
 
 
 def manuscript_problems(manuscript: Manuscript) -> list[Problem]:

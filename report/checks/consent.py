@@ -22,7 +22,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -566,8 +566,13 @@ def _built_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
             yield path, path.name
 
 
-def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str) -> list[Leak]:
-    """Every forbidden name in the given built files (folders are walked)."""
+def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str,
+                     known_clean: Callable[[Path], bool] | None = None) -> list[Leak]:
+    """Every forbidden name in the given built files (folders are walked).
+
+    ``known_clean(path)`` says a file's content was already found clean against the same
+    names (an incremental build rewrites a few pages of a site): only its published name
+    is scanned then."""
     names = forbidden_names(source)
     if not names:
         return []
@@ -575,6 +580,8 @@ def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | s
     for path, published in _built_files(paths):
         for record_id in find_names(locator_words(published), names):
             leaks.add(Leak(path, record_id, "file name"))
+        if known_clean is not None and known_clean(path):
+            continue
         try:
             for part, text in _file_texts(path):
                 for record_id in find_names(text, names):
