@@ -75,6 +75,33 @@ _APOSTROPHES = frozenset("\u2019\u2018\u02bc\u2032`\u00b4")
 _HYPHENS = frozenset("\u2010\u2011")
 
 
+def _fold_char(char: str) -> str:
+    """What one character becomes when folded ("" when it is dropped)."""
+    if char in _INVISIBLE or unicodedata.category(char) == "Cf" or "\ufe00" <= char <= "\ufe0f":
+        return ""
+    if char in _APOSTROPHES:
+        return "'"
+    if char in _HYPHENS:
+        return "-"
+    if ord(char) < 128:
+        return char
+    return "".join(c for c in unicodedata.normalize("NFKD", char)
+                   if not unicodedata.combining(c)) or char
+
+
+class _FoldTable(dict):
+    """Code point → folded text, filled as characters are met: a table for
+    ``str.translate``, which folds a built file's text in C rather than in a Python loop
+    (the scan of every built file spent most of its time folding)."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = _fold_char(chr(code))
+        return value
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> tuple[str, list[int] | None]:
     """Text with accents, invisible characters (soft hyphens) and curly apostrophes
     normalised, plus the original offset of every folded character (None: identical)."""
@@ -83,26 +110,14 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     out: list[str] = []
     index: list[int] = []
     for offset, char in enumerate(text):
-        if char in _INVISIBLE or unicodedata.category(char) == "Cf" \
-                or "\ufe00" <= char <= "\ufe0f":
-            continue
-        if char in _APOSTROPHES:
-            replacement = "'"
-        elif char in _HYPHENS:
-            replacement = "-"
-        elif ord(char) < 128:
-            replacement = char
-        else:
-            replacement = "".join(c for c in unicodedata.normalize("NFKD", char)
-                                  if not unicodedata.combining(c)) or char
-        for piece in replacement:
+        for piece in _FOLD[ord(char)]:
             out.append(piece)
             index.append(offset)
     return "".join(out), index
 
 
 def _folded(text: str) -> str:
-    return fold(text)[0]
+    return text if text.isascii() else text.translate(_FOLD)
 
 
 # ----------------------------------------------------------------- name patterns
