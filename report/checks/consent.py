@@ -463,11 +463,9 @@ _NO_TEXT_KEYS = frozenset({"/Resources", "/Font", "/XObject", "/ColorSpace", "/E
 def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
     """Page text, and every string in the PDF's objects: document information, XMP
     metadata, outline, alt text and actual text of the structure tree, annotations."""
+    import pikepdf
     import pypdfium2 as pdfium
-    from pypdf import PdfReader
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, TextStringObject
 
-    reader = PdfReader(path)
     # Page text through PDFium: thirty times faster than pypdf's extractor on a long
     # report, and this scan runs after every build.
     document = pdfium.PdfDocument(str(path))
@@ -480,36 +478,40 @@ def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
             yield f"page {number + 1}", re.sub(r"[-\u2010\u00ad\ufffe\x02]\s*\n\s*", "", text)
     finally:
         document.close()
+    # The objects through qpdf (pikepdf): four times faster than pypdf's parser on a
+    # tagged report's structure tree.
     strings: list[str] = []
-    seen: set[tuple[int, int]] = set()
-    stack: list[object] = [reader.trailer]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, IndirectObject):
-            key = (obj.idnum, obj.generation)
-            if key in seen:
-                continue
-            seen.add(key)
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PdfError as exc:  # unreadable: the caller counts it as leaking
+        raise ValueError(str(exc)) from None
+    with pdf:
+        seen: set[tuple[int, int]] = set()
+        stack: list[object] = [pdf.trailer]
+        while stack:
+            obj = stack.pop()
+            if not isinstance(obj, pikepdf.Object):
+                continue  # numbers, booleans: no text
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                # Page resources (fonts, images, colour spaces) hold no text strings;
+                # skipping them keeps this walk to the objects a reader can see.
+                stack.extend(value for key, value in obj.items() if key not in _NO_TEXT_KEYS)
+            elif isinstance(obj, pikepdf.Array):
+                stack.extend(obj)
+            elif isinstance(obj, pikepdf.String):
+                strings.append(str(obj))
+        yield "document strings and metadata", "\n".join(strings)
+        metadata = pdf.Root.get("/Metadata")
+        if metadata is not None:
             try:
-                obj = obj.get_object()
-            except Exception:  # a damaged object is not ours to judge here
-                continue
-        if isinstance(obj, DictionaryObject):
-            # Page resources (fonts, images, colour spaces) hold no text strings; skipping
-            # them keeps this walk to the objects a reader can see (2 s to 0.3 s).
-            stack.extend(value for key, value in obj.items() if key not in _NO_TEXT_KEYS)
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
-        elif isinstance(obj, TextStringObject):
-            strings.append(str(obj))
-    yield "document strings and metadata", "\n".join(strings)
-    metadata = reader.trailer["/Root"].get("/Metadata")
-    if metadata is not None:
-        try:
-            xmp = metadata.get_object().get_data().decode("utf-8", errors="replace")
-        except Exception:
-            xmp = ""
-        yield "XMP metadata", markup_text(xmp)
+                xmp = metadata.read_bytes().decode("utf-8", errors="replace")
+            except Exception:
+                xmp = ""
+            yield "XMP metadata", markup_text(xmp)
 
 
 _URL_VALUE = re.compile(r"""(?:href|src|srcset|data|poster|content|action)\s*=\s*"""
