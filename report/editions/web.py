@@ -15,7 +15,6 @@ server or a sync to a host sees what changed and nothing else.
 from __future__ import annotations
 
 import contextlib
-import filecmp
 import json
 import logging
 import os
@@ -84,7 +83,10 @@ def downloads(manifest: Manifest) -> list[Download]:
 def copy_if_changed(source: Path, target: Path) -> bool:
     """Replace ``target`` (atomically) by a copy of ``source`` unless it has the same
     bytes already; whether it was written."""
-    if target.is_file() and filecmp.cmp(source, target, shallow=False):
+    # Not filecmp: it caches verdicts by size and mtime, which a rewrite within the same
+    # second of the same size would fool in a long-lived process.
+    if target.is_file() and target.stat().st_size == source.stat().st_size \
+            and target.read_bytes() == source.read_bytes():
         return False
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
