@@ -146,9 +146,12 @@ def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) 
                                  ("digital", bare_tagged_command(root, work, "digital"))):
             wall, peak = measure(command, root, runs)
             pages = pdf_pages(work / f"{edition}.pdf")
-            bare[edition] = (pandoc_wall + wall, max(pandoc_peak, peak), pages)
+            # time: pandoc + WeasyPrint; memory: the single pass of WeasyPrint, the
+            # figure the memory target is set against
+            bare[edition] = (pandoc_wall + wall, peak, pages)
             rows.append(Row(f"bare single-pass WeasyPrint, {edition} ({pages} pages)", wall, peak))
-            rows.append(Row(f"bare pandoc + WeasyPrint, {edition}", *bare[edition][:2]))
+            rows.append(Row(f"bare pandoc + WeasyPrint, {edition}", bare[edition][0],
+                            max(pandoc_peak, peak)))
 
     build = [str(BIN / "report"), "--root", str(root), "build", "--jobs", str(jobs)]
     cold_rows: dict[str, tuple[float, float, int | None]] = {}
@@ -179,8 +182,8 @@ def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) 
         ratio = (wall / (pages or bare_pages)) / (bare_wall / bare_pages)
         rows.append(_ratio(f"{edition} cold / bare pandoc + WeasyPrint, per page", ratio,
                            per_page))
-        rows.append(_ratio(f"{edition} cold peak memory / bare single pass", peak / bare_peak,
-                           0.6))
+        rows.append(_ratio(f"{edition} cold peak memory / bare single-pass WeasyPrint",
+                           peak / bare_peak, 0.6))
     rows.append(_ratio("preview latency, seconds (median of 10 saves)", latency, 0.5, "s"))
     return rows
 
