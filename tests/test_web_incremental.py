@@ -88,3 +88,28 @@ def test_a_new_chapter_title_rewrites_every_page_that_shows_it(make_tree):
     assert b"Renamed" in after["01-introduction/index.html"][2]
     incremental = {name: data for name, (_, _, data) in after.items()}
     assert incremental == _cold(root)
+
+
+def test_a_chapter_added_then_removed_leaves_no_stale_page(make_tree):
+    root = make_tree("constructs")
+    pipeline.build(load(root), ["web"])
+    manifest = root / "mkdocs.yml"
+    original = manifest.read_text(encoding="utf-8")
+    (root / "chapters" / "03-annex.md").write_text("# Annex\n\nA late annex.\n",
+                                                    encoding="utf-8")
+    manifest.write_text(original.replace("  - Contributors: contributors.md",
+                                         "  - Annex: 03-annex.md\n"
+                                         "  - Contributors: contributors.md"), encoding="utf-8")
+    pipeline.build(load(root), ["web"])
+    added = {name: data for name, (_, _, data) in _site(root).items()}
+    assert "03-annex/index.html" in added
+    assert b"Annex" in added["02-practice/index.html"]  # its neighbour's "next" link
+    assert added == _cold(root)
+
+    manifest.write_text(original, encoding="utf-8")
+    (root / "chapters" / "03-annex.md").unlink()
+    pipeline.build(load(root), ["web"])
+    removed = {name: data for name, (_, _, data) in _site(root).items()}
+    assert not any(name.startswith("03-annex") for name in removed)
+    assert not (root / KEPT / "03-annex").exists()
+    assert removed == _cold(root)
