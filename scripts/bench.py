@@ -110,6 +110,12 @@ class Row:
     target: str = ""
     met: bool | None = None
 
+    def __post_init__(self) -> None:
+        # Said as soon as measured: a long run that stops late keeps what it measured.
+        figures = " ".join(f"{value:.2f}" for value in (self.wall, self.peak, self.ratio)
+                           if value is not None)
+        print(f"  {self.name}: {figures}", file=sys.stderr, flush=True)
+
 
 def _ratio(name: str, value: float, limit: float, unit: str = "×") -> Row:
     return Row(name, ratio=value, target=f"≤ {limit:g}{'' if unit == '×' else ' ' + unit}",
@@ -168,10 +174,15 @@ def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) 
     unchanged = measure(build, root, runs, expect="nothing changed since the last build")
     rows.append(Row("report build (all five) with no change", *unchanged))
 
-    preview = serve_latency(root, middle.relative_to(root).as_posix(), preview_runs)
-    latency = statistics.median(preview["figures"])
-    rows.append(Row(f"preview: save → new text on screen ({preview['how']}, median of "
-                    f"{len(preview['figures'])})", latency, preview["peak"]))
+    try:
+        preview = serve_latency(root, middle.relative_to(root).as_posix(), preview_runs)
+    except Exception as exc:  # noqa: BLE001 - the builds' figures are still worth printing
+        preview = None
+        rows.append(Row(f"preview: failed ({type(exc).__name__}: {str(exc)[:60]})"))
+    else:
+        latency = statistics.median(preview["figures"])
+        rows.append(Row(f"preview: save → new text on screen ({preview['how']}, median of "
+                        f"{len(preview['figures'])})", latency, preview["peak"]))
 
     per_page = 0.6 if corpus else 1.2
     rows.append(_ratio("one-chapter edit / cold (all five)", after_edit[0] / all_cold[0], 0.1))
@@ -184,7 +195,8 @@ def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) 
                            per_page))
         rows.append(_ratio(f"{edition} cold peak memory / bare single-pass WeasyPrint",
                            peak / bare_peak, 0.6))
-    rows.append(_ratio("preview latency, seconds (median of 10 saves)", latency, 0.5, "s"))
+    if preview is not None:
+        rows.append(_ratio("preview latency, seconds (median of 10 saves)", latency, 0.5, "s"))
     return rows
 
 

@@ -91,7 +91,8 @@ def bench_browser(url: str, chapter: Path, runs: int) -> list[float]:
         for run in range(runs):
             marker = f"zq{run}x{int(time.time() * 1000)}"
             started = save(chapter, marker)
-            page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker,
+            # The body is null for a moment while the page reloads.
+            page.wait_for_function("m => document.body?.innerText.includes(m)", arg=marker,
                                    timeout=60000, polling=20)
             figures.append(time.monotonic() - started)
             time.sleep(0.5)
