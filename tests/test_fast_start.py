@@ -31,7 +31,8 @@ def _imported(*args: str) -> tuple[list[str], subprocess.CompletedProcess]:
     return eval(line.removeprefix("IMPORTED "), {}), proc  # a list literal we printed
 
 
-@pytest.mark.parametrize("args", [("--help",), ("build", "--help"), ("release", "--help")])
+@pytest.mark.parametrize("args", [("--help",), ("build", "--help"), ("release", "--help"),
+                                  ("serve", "--help")])
 def test_help_imports_no_heavy_library(args):
     imported, proc = _imported(*args)
     assert proc.returncode == 0, proc.stderr
