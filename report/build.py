@@ -47,13 +47,37 @@ def _entry(context: BuildContext, result: EditionResult) -> dict:
 
 
 def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
-    """Scan what was just built for names without consent; delete it if any is found."""
+    """Scan what was just built for names without consent; delete it if any is found.
+
+    A file whose bytes were found clean against the same names before (the pages of a
+    site an incremental build left as they were, the PDF the site offers for download)
+    has only its published name scanned again: the verdicts are kept by content in
+    ``build/.cache/privacy.json``, keyed by the names and the toolkit's scanner."""
     try:
-        from report.checks.consent import scan_built_files
+        from report.checks.consent import forbidden_names, scan_built_files
+        from report.manuscript.contributors import load_contributors
     except ImportError:  # pragma: no cover - consent module not present yet
         return
+    import hashlib
+
+    from report import fingerprint
+
+    register = load_contributors(context.manuscript)
+    key = hashlib.sha256(repr([(record, pattern.pattern, pattern.flags) for record, pattern
+                               in forbidden_names(register)]).encode()
+                         + fingerprint.toolkit(context.path(".")).encode()).hexdigest()
+    kept_path = context.path(".cache") / "privacy.json"
+    kept = _previous(kept_path)
+    clean = set(kept.get("clean", [])) if kept.get("key") == key else set()
+    seen: set[str] = set()
+
+    def known_clean(path: Path) -> bool:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        seen.add(digest)
+        return digest in clean
+
     # The folder itself (not its files): a page's path is its URL, scanned as well.
-    leaks = scan_built_files([result.path], context.manuscript)
+    leaks = scan_built_files([result.path], register, known_clean=known_clean)
     if leaks:
         import shutil
 
@@ -62,6 +86,8 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         else:
             result.path.unlink(missing_ok=True)
         raise LeakFound([str(leak) for leak in leaks])
+    clean = clean | seen if len(clean) < 20_000 else seen
+    write_text(kept_path, json.dumps({"key": key, "clean": sorted(clean)}) + "\n")
 
 
 def manuscript_problems(manuscript: Manuscript) -> list[Problem]:
@@ -137,15 +163,36 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     entries = {name: entry for name, entry in previous.get("editions", {}).items()
                if state.get(name) == source
                and (manuscript.root / entry.get("path", "")).exists()}
+    # An edition whose inputs (sources, toolkit, options, provenance; for the web edition
+    # also the downloads it lists with their sizes) and output are as its last build left
+    # them is not laid out again, even when another edition is.
+    from report import fingerprint
+
+    keys = fingerprint.edition_keys(manuscript.root, editions, final=final, noindex=noindex,
+                                    build_dir=context.path("."))
+    kept_path = context.path(".cache") / "edition-fingerprints.json"
+    kept = _previous(kept_path)
     done: list[str] = []
     try:
         for name in editions:
             if progress:
                 progress(name, "start")
+            if name == "web":
+                keys[name] += _downloads_signature(context)
+            recorded = kept.get(name)
+            if (name in entries and isinstance(recorded, dict) and recorded.get("key") == keys[name]
+                    and recorded.get("outputs") == fingerprint.output_signatures(
+                        manuscript.root, entries[name], name)):
+                if progress:
+                    progress(name, "unchanged")
+                continue
+            kept.pop(name, None)
             result = builder(name)(context)
             entries[name] = _entry(context, result)
             _privacy_gate(context, result)
             done.append(name)
+            kept[name] = {"key": keys[name], "outputs": fingerprint.output_signatures(
+                manuscript.root, entries[name], name)}
             for message in context.warnings:
                 if warn:
                     warn(f"{name}: {message}")
@@ -158,10 +205,14 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
             from report.editions.web import add_downloads
 
             add_downloads(context)
+            if "web" in kept:  # copying may have written into the site
+                kept["web"]["outputs"] = fingerprint.output_signatures(
+                    manuscript.root, entries["web"], "web")
     except BaseException:
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
         try:
+            write_text(kept_path, json.dumps(kept, indent=2) + "\n")
             if done:
                 _record(context, manifest_path, state_path, state, entries, done, source)
             else:
@@ -169,7 +220,21 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
+    write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def _downloads_signature(context: BuildContext) -> str:
+    """The editions the web edition lists for download, with their sizes (printed on its
+    pages): a rebuilt PDF of another size changes the site."""
+    from report.editions.web import downloads
+
+    assert context.out_dir is not None
+    sizes = []
+    for download in downloads(context.manuscript.manifest):
+        path = context.out_dir / download.name
+        sizes.append(f"{download.name}={path.stat().st_size if path.is_file() else '-'}")
+    return ":" + ",".join(sizes)
 
 
 def _drop_missing(root: Path, manifest_path: Path, previous: dict) -> None:

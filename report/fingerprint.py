@@ -106,18 +106,20 @@ def _toolkit_cache(build_dir: Path) -> Path:
     return build_dir / ".cache" / "toolkit-fingerprint.json"
 
 
-def fingerprint(root: Path, editions: Iterable[str], *, final: bool, noindex: bool = False,
-                build_dir: Path | None = None) -> str:
-    """The fingerprint of a build of ``editions`` from the tree at ``root``, taken before
-    the build so that an edit made while it runs leads to another build."""
+def toolkit(build_dir: Path) -> str:
+    """The toolkit's source and the tools' versions, as one string: what a cache of
+    built output must be keyed on besides its inputs."""
+    return _toolkit(_toolkit_cache(build_dir))
+
+
+def _parts(root: Path, *, final: bool, noindex: bool, build_dir: Path) -> dict:
+    """All a build reads but the editions asked for."""
     from report.manuscript.provenance import provenance
 
-    build_dir = build_dir or root / "build"
     origin = provenance(root)
-    parts = {
+    return {
         "sources": _sources(root),
         "toolkit": _toolkit(_toolkit_cache(build_dir)),
-        "editions": sorted(set(editions)),
         "final": final,
         "noindex": noindex,
         "commit": origin.commit,
@@ -125,7 +127,28 @@ def fingerprint(root: Path, editions: Iterable[str], *, final: bool, noindex: bo
         "date": origin.date.isoformat(),
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
     }
+
+
+def _digest(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def fingerprint(root: Path, editions: Iterable[str], *, final: bool, noindex: bool = False,
+                build_dir: Path | None = None) -> str:
+    """The fingerprint of a build of ``editions`` from the tree at ``root``, taken before
+    the build so that an edit made while it runs leads to another build."""
+    parts = _parts(root, final=final, noindex=noindex, build_dir=build_dir or root / "build")
+    return _digest({**parts, "editions": sorted(set(editions))})
+
+
+def edition_keys(root: Path, editions: Iterable[str], *, final: bool, noindex: bool = False,
+                 build_dir: Path | None = None) -> dict[str, str]:
+    """One fingerprint per edition: the same inputs as :func:`fingerprint`, for one
+    edition, so that a build skips an edition whose inputs and output are as its last
+    build left them while it rebuilds another (a deleted PDF, a web edition built for
+    preview with noindex)."""
+    parts = _parts(root, final=final, noindex=noindex, build_dir=build_dir or root / "build")
+    return {name: _digest({**parts, "edition": name}) for name in editions}
 
 
 def _output_signature(path: Path) -> str | None:
@@ -147,21 +170,31 @@ def _output_signature(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def output_signatures(root: Path, entry: object, name: str) -> dict[str, str] | None:
+    """Size and mtime of each file a manifest entry names (the print edition's cover
+    too); None when one is missing or the entry is not one."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return None
+    signatures = {}
+    for field in OUTPUT_FIELDS:
+        if isinstance(entry.get(field), str):
+            signature = _output_signature(root / entry[field])
+            if signature is None:
+                return None
+            signatures[name if field == "path" else f"{name}:{field}"] = signature
+    return signatures
+
+
 def _outputs(root: Path, manifest: dict, editions: Iterable[str]) -> dict[str, str] | None:
     entries = manifest.get("editions")
     if not isinstance(entries, dict):
         return None
-    signatures = {}
+    signatures: dict[str, str] = {}
     for name in sorted(set(editions)):
-        entry = entries.get(name)
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        found = output_signatures(root, entries.get(name), name)
+        if found is None:
             return None
-        for field in OUTPUT_FIELDS:
-            if isinstance(entry.get(field), str):
-                signature = _output_signature(root / entry[field])
-                if signature is None:
-                    return None
-                signatures[name if field == "path" else f"{name}:{field}"] = signature
+        signatures.update(found)
     return signatures
 
 

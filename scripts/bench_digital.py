@@ -36,18 +36,26 @@ BUNDLED_SKIP = (".git", ".venv", "build", "node_modules", "tests", ".pytest_cach
                 "*.egg-info", "__pycache__", ".ruff_cache", ".hypothesis")
 
 
+def bare_tagged_command(root: Path, work: Path, name: str) -> list[str]:
+    """WeasyPrint, tagged (PDF/UA-1), in one pass over the toolkit's digital HTML and CSS
+    as one document (written into ``work`` first)."""
+    from report.manuscript import load
+
+    html = work / f"{name}.html"
+    single_pass_html(root, html, "digital")
+    styles = HERE / "report" / "styles"
+    return [str(BIN / "weasyprint"), "--pdf-variant", "pdf/ua-1",
+            "-s", str(styles / "paged.css"), "-s", str(styles / "digital.css"),
+            "-s", str(html.with_suffix(".css")),
+            "-u", str(root / load(root).manifest.docs_dir) + "/", str(html),
+            str(work / f"{name}.pdf")]
+
+
 def bench(name: str, root: Path, work: Path, jobs: int) -> list[tuple[str, float, float]]:
     from report.manuscript import load
 
     manuscript = load(root)
-    html = work / f"{name}.html"
-    single_pass_html(root, html, "digital")
-    styles = HERE / "report" / "styles"
-    bare = measure([str(BIN / "weasyprint"), "--pdf-variant", "pdf/ua-1",
-                    "-s", str(styles / "paged.css"), "-s", str(styles / "digital.css"),
-                    "-s", str(html.with_suffix(".css")),
-                    "-u", str(root / manuscript.manifest.docs_dir) + "/", str(html),
-                    str(work / f"{name}.pdf")], root, 1)
+    bare = measure(bare_tagged_command(root, work, name), root, 1)
 
     def cold() -> None:
         shutil.rmtree(root / "build", ignore_errors=True)

@@ -282,3 +282,36 @@ def test_unreadable_output_counts_as_leaking(tree: Path, tmp_path: Path) -> None
     broken.write_bytes(b"not a zip")
     [leak] = scan_built_files([broken], tree)
     assert isinstance(leak, Leak) and leak.record_id == "?"
+
+
+def test_build_gate_rescans_kept_files_when_consent_changes(tree: Path) -> None:
+    """The build's gate skips the content of files found clean before, by their bytes,
+    only while the names it looks for are the same: a withdrawal rescans everything."""
+    from report import build as pipeline
+    from report.editions import EditionResult
+    from report.editions.context import BuildContext
+
+    context = BuildContext(load(tree))
+    site = context.path("site")
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<p>Jane Doe, Example Borough Council.</p>")
+    result = EditionResult("web", site)
+    pipeline._privacy_gate(context, result)  # clean, and now known clean
+
+    (site / "new.html").write_text("<p>Wren Withdrawn\u2019s team</p>")  # new bytes: scanned
+    with pytest.raises(pipeline.LeakFound):
+        pipeline._privacy_gate(context, result)
+    assert not site.exists()  # the refused edition is deleted
+
+    site.mkdir()
+    (site / "index.html").write_text("<p>Jane Doe, Example Borough Council.</p>")
+    pipeline._privacy_gate(context, result)
+    register = tree / "contributors.yaml"
+    text = register.read_text(encoding="utf-8")
+    register.write_text(text.replace("    consent:\n      listed: true\n      show: name\n"
+                                     "      given: 2021-11-02",
+                                     "    consent:\n      listed: false\n      show: name\n"
+                                     "      given: 2021-11-02", 1), encoding="utf-8")
+    assert "jdoe" in [record for record, _ in forbidden_names(tree)]
+    with pytest.raises(pipeline.LeakFound):  # same bytes, other names: scanned again
+        pipeline._privacy_gate(context, result)

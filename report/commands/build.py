@@ -41,7 +41,6 @@ def _build(root: Path, names: tuple[str, ...], final: bool, jobs: int | None) ->
     from rich.console import Console
 
     from report import build as pipeline
-    from report.editions.printed import NO_PROFILE
     from report.manuscript import load
 
     manuscript = load(root)
@@ -51,14 +50,19 @@ def _build(root: Path, names: tuple[str, ...], final: bool, jobs: int | None) ->
         def progress(name: str, stage: str) -> None:
             if stage == "start":
                 status.update(f"building the {name} edition…")
+            elif stage == "unchanged":
+                console.print(f"[green]✓[/] {name} (unchanged since the last build)")
             else:
                 console.print(f"[green]✓[/] {name}")
 
         def warn(text: str) -> None:
             # A draft has no printer yet: the missing print profile is said once by
             # `report check`, and by the final build, where it matters.
-            if not final and text.endswith(NO_PROFILE):
-                return
+            if not final and "print" in names:  # the print module is loaded then anyway
+                from report.editions.printed import NO_PROFILE
+
+                if text.endswith(NO_PROFILE):
+                    return
             console.print(f"[yellow]warning:[/] {text}")
 
         try:

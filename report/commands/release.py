@@ -13,11 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from report.errors import EXIT_FINDINGS
 from report.manuscript import load
-from report.release.bundle import ReleaseRefused, release
 from report.release.embargo import LaunchTimeError, describe_launch, parse_launch
 
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]*")
@@ -59,6 +57,12 @@ def command(root: Path, version: str, launch: datetime | None, allow_open_commen
     same files. The launch time is kept in the tag's message and the bundle's
     manifest.json, where `report publish web` reads it.
     """
+    # The release pipeline (every edition, WeasyPrint, the gates) is imported only when a
+    # release runs: `report release --help` stays instant.
+    from rich.console import Console
+
+    from report.release.bundle import ReleaseRefused, release
+
     manuscript = load(root)
     console = Console(stderr=True)
     with console.status("checking the release gates…") as status:

@@ -9,6 +9,7 @@ site is built in a temporary folder; ``build/`` is not touched.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -21,36 +22,14 @@ import time
 from pathlib import Path
 
 import click
-import watchdog.events
-import watchdog.observers
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.exceptions import MkDocsException
-from mkdocs.livereload import LiveReloadServer
-
-from report.editions import web
-from report.manuscript import load
-from report.render import render
 
 HOST = "127.0.0.1"
+# How long MkDocs' server waits for a burst of file events to end before it rebuilds (its
+# default is 0.1 s): an editor's save is a write and a rename, a few milliseconds apart.
+BUILD_DELAY = 0.02
 # Reading a file is not a change: the build itself opens every chapter, and inotify
 # reports those opens, which would rebuild the site forever.
 _READS = {"opened", "closed_no_write"}
-
-
-class _ChangesOnly(watchdog.events.FileSystemEventHandler):
-    def __init__(self, inner: watchdog.events.FileSystemEventHandler) -> None:
-        self.inner = inner
-
-    def dispatch(self, event: watchdog.events.FileSystemEvent) -> None:
-        if event.event_type not in _READS:
-            self.inner.dispatch(event)
-
-
-class _ChangeObserver(watchdog.observers.Observer):
-    """The native (inotify) observer, passing on writes, creations, moves and deletions."""
-
-    def schedule(self, event_handler, path, **options):
-        return super().schedule(_ChangesOnly(event_handler), path, **options)
 
 
 def _say(message: str) -> None:
@@ -94,34 +73,71 @@ class _Errors(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-class PreviewServer(LiveReloadServer):
-    """MkDocs' live-reload server that lays the last failed save's problems over every
-    page it serves."""
+@functools.cache
+def _server_types() -> tuple[type, type]:
+    """MkDocs' live-reload server and watchdog's observer, adapted; imported only when a
+    preview starts (``report serve --help`` need not load MkDocs)."""
+    import watchdog.events
+    import watchdog.observers
+    from mkdocs.livereload import LiveReloadServer
 
-    problems: list[str]
+    class ChangesOnly(watchdog.events.FileSystemEventHandler):
+        def __init__(self, inner: watchdog.events.FileSystemEventHandler) -> None:
+            self.inner = inner
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.problems = []
+        def dispatch(self, event: watchdog.events.FileSystemEvent) -> None:
+            if event.event_type not in _READS:
+                self.inner.dispatch(event)
 
-    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
-        content = super()._inject_js_into_html(content, epoch)
-        if not self.problems:
-            return content
-        at = content.rfind(b"</body>")
-        at = len(content) if at < 0 else at
-        return content[:at] + overlay(self.problems) + content[at:]
+    class ChangeObserver(watchdog.observers.Observer):
+        """The native (inotify) observer, passing on writes, creations, moves and
+        deletions."""
+
+        def schedule(self, event_handler, path, **options):
+            return super().schedule(ChangesOnly(event_handler), path, **options)
+
+    class PreviewServer(LiveReloadServer):
+        """MkDocs' live-reload server that lays the last failed save's problems over every
+        page it serves."""
+
+        problems: list[str]
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.problems = []
+
+        def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+            content = super()._inject_js_into_html(content, epoch)
+            if not self.problems:
+                return content
+            at = content.rfind(b"</body>")
+            at = len(content) if at < 0 else at
+            return content[:at] + overlay(self.problems) + content[at:]
+
+    return PreviewServer, ChangeObserver
 
 
 def preview(root: Path, port: int, host: str = HOST) -> None:
     """Serve the tree's web edition until interrupted, rebuilding on every saved change."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import MkDocsException
+
+    from report import fingerprint
+    from report.editions import web
+    from report.editions.web_plugin import SiteState
+    from report.manuscript import load
+    from report.render import render
+
+    PreviewServer, ChangeObserver = _server_types()
     render(load(root))  # bad input stops here, with path:line, before anything is served
     url = f"http://{host}:{port}/"
     _check_port(host, port, url)
     site_dir = tempfile.mkdtemp(prefix="report-serve-")
+    # The site is kept between saves: a save re-renders the pages whose HTML changed.
+    state = SiteState(salt=fingerprint.toolkit(root / "build"))
 
     def config_for_build():
-        config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}")
+        config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}", incremental=state)
         config.site_url = url
         return config
 
@@ -131,9 +147,13 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
         started = time.monotonic()
         errors = _Errors()
         logging.getLogger("mkdocs").addHandler(errors)
+        state.current = None
         try:
-            mkdocs_build(config or config_for_build(), serve_url=url)
+            mkdocs_build(config or config_for_build(), serve_url=url, dirty=True)
+            state.previous = state.current
         except MkDocsException as exc:
+            if state.current is not None:  # it may have written part of the site
+                state.previous = None
             # Returning (not raising) lets the browsers reload, onto the overlay.
             problems[:] = [line for message in errors.messages or [str(exc)]
                            for line in message.splitlines() if line.strip()]
@@ -147,8 +167,9 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
     config = config_for_build()
     config.plugins.on_startup(command="serve", dirty=False)
     server = PreviewServer(builder=builder, host=host, port=port, root=site_dir)
+    server.build_delay = BUILD_DELAY
     server.problems = problems
-    server.observer = _ChangeObserver()  # inotify: no polling delay
+    server.observer = ChangeObserver()  # inotify: no polling delay
     server.error_handler = lambda code: _error_page(Path(site_dir), code)
 
     def stop(signum, frame) -> None:

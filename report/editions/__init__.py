@@ -24,20 +24,20 @@ class EditionResult:
     extra: dict = field(default_factory=dict)
 
 
-def _registry() -> dict[str, Callable[[BuildContext], EditionResult]]:
-    from report.editions import digital, docx, epub, printed, web
-
-    return {
-        "print": printed.build,
-        "digital": digital.build,
-        "web": web.build,
-        "docx": docx.build,
-        "epub": epub.build,
-    }
-
+# Each edition's module, imported only when that edition is built: the Word edition alone
+# need not pay for importing WeasyPrint (a second) or MkDocs.
+MODULES = {
+    "print": "report.editions.printed",
+    "digital": "report.editions.digital",
+    "web": "report.editions.web",
+    "docx": "report.editions.docx",
+    "epub": "report.editions.epub",
+}
 
 EDITION_ORDER = ("print", "digital", "web", "docx", "epub")
 
 
 def builder(name: str) -> Callable[[BuildContext], EditionResult]:
-    return _registry()[name]
+    import importlib
+
+    return importlib.import_module(MODULES[name]).build

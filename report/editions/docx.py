@@ -134,5 +134,6 @@ def lay_out(context: BuildContext, out: Path) -> None:
                                       context.manuscript.manifest.docs_dir)
         finished = docx_parts.finish(written.read_bytes(), pages=page_map.load(context),
                                      boxes=BOXES, fonts=docx_parts.font_files(),
-                                     source_dir=context.manuscript.manifest.docs_dir)
+                                     source_dir=context.manuscript.manifest.docs_dir,
+                                     cache=context.path(".cache"))
     package.replace_file(out, finished)

@@ -21,6 +21,7 @@ from tempfile import TemporaryDirectory
 import resvg_py
 from lxml import etree
 
+from report.cache import cached
 from report.editions import package
 from report.editions.pandoc_writer import repack
 from report.errors import InputError, Problem
@@ -266,7 +267,7 @@ def rasterise(svg: bytes, width_px: int, fonts: list[str]) -> bytes:
 
 
 def _figures(data: bytes, body: etree._Element, rels: etree._Element, types: etree._Element,
-             fonts: list[str], source_dir: str) -> dict[str, bytes]:
+             fonts: list[str], source_dir: str, cache: Path | None = None) -> dict[str, bytes]:
     """PNG for every SVG blip, SVG kept as Word's extension; returns the media to write."""
     targets = {r.get("Id"): r.get("Target") for r in rels}
     media: dict[str, bytes] = {}
@@ -282,7 +283,9 @@ def _figures(data: bytes, body: etree._Element, rels: etree._Element, types: etr
         inches = int(extent.get("cx")) / EMU_PER_INCH if extent is not None else 6.0
         svg = package.read(data, f"word/{svg_target}")
         try:
-            png = rasterise(svg, max(1, round(inches * RASTER_DPI)), fonts)
+            width = max(1, round(inches * RASTER_DPI))
+            png = cached(cache, "svg-png", [svg, str(width), *fonts],
+                         lambda svg=svg, width=width: rasterise(svg, width, fonts))
         except (ValueError, UnicodeDecodeError) as exc:
             picture = next(blip.iterancestors(f"{{{PIC}}}pic"), None)
             named = picture.find(f".//{{{PIC}}}cNvPr") if picture is not None else None
@@ -313,16 +316,17 @@ def _figures(data: bytes, body: etree._Element, rels: etree._Element, types: etr
 
 
 def finish(data: bytes, *, pages: dict[str, str], boxes: dict[str, dict],
-           fonts: list[str], source_dir: str = "") -> bytes:
+           fonts: list[str], source_dir: str = "", cache: Path | None = None) -> bytes:
     """The Word file with contents, boxes and figures completed; ``source_dir`` (the
-    tree's docs_dir) names a figure that cannot be drawn."""
+    tree's docs_dir) names a figure that cannot be drawn; figures already drawn are read
+    from ``cache`` (the build's ``.cache``)."""
     document = etree.fromstring(package.read(data, "word/document.xml"))
     rels = etree.fromstring(package.read(data, "word/_rels/document.xml.rels"))
     types = etree.fromstring(package.read(data, "[Content_Types].xml"))
     body = document.find(w("body"))
     draw_boxes(body, boxes)
     fill_contents(body, pages)
-    media = _figures(data, body, rels, types, fonts, source_dir)
+    media = _figures(data, body, rels, types, fonts, source_dir, cache)
     existing = set(package.names(data))
     changed = {"word/document.xml": package.xml_bytes(document),
                "word/_rels/document.xml.rels": package.xml_bytes(rels),

@@ -27,6 +27,7 @@ from tempfile import TemporaryDirectory
 
 from PIL import Image
 
+from report.cache import cached
 from report.editions import EditionResult, package, verso
 from report.editions.context import BuildContext
 from report.editions.cover import cover_png
@@ -42,6 +43,7 @@ from report.editions.pandoc_writer import (
     write,
 )
 from report.editions.stamp import sha256_of
+from report.manuscript import MANIFEST
 from report.manuscript.manifest import Manifest
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -252,8 +254,12 @@ def build(context: BuildContext) -> EditionResult:
         before = len(context.warnings)
         write(context, doc, written, "epub3", args)
         package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
-        dressed = _dress(written.read_bytes(), (STYLES / "epub.css").read_bytes(),
-                         cover_png(manifest, context.stamp if context.draft else None),
+        stamp = context.stamp if context.draft else None
+        # The cover is drawn from the manifest and the stamp alone: drawn once per change.
+        cover = cached(context.path(".cache"), "epub-cover",
+                       [(context.manuscript.root / MANIFEST).read_bytes(), stamp or ""],
+                       lambda: cover_png(manifest, stamp))
+        dressed = _dress(written.read_bytes(), (STYLES / "epub.css").read_bytes(), cover,
                          manifest.full_title, manifest.language, _cover_alt(manifest))
     finished = repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
     package.replace_file(out, finished)

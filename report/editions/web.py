@@ -4,19 +4,25 @@ MkDocs does the site (navigation, search, theme); the ``report`` plugin
 (:mod:`report.editions.web_plugin`) swaps each chapter page's content for the chapter HTML
 that every other edition lays out too. Because the plugin is named in the tree's
 ``mkdocs.yml``, a plain ``mkdocs build`` or ``mkdocs serve`` gives the same site;
-``report build web`` only adds the build context (draft stamp, noindex) and writes the
-site atomically.
+``report build web`` only adds the build context (draft stamp, noindex) and builds
+incrementally: MkDocs builds into a site kept in ``build/.cache/web/site`` between builds
+(dirty mode), writing only the pages whose HTML changed (:class:`SiteState`); the search
+index, sitemap and 404 page are made whole every time. ``build/site`` is then brought up to
+date file by file, each file replaced atomically and only when its bytes changed, so a
+server or a sync to a host sees what changed and nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -28,11 +34,27 @@ from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import MANIFEST, Manifest
 from report.manuscript.manifest import load_manifest
-from report.outputs import atomic_dir, atomic_path
+from report.outputs import atomic_dir, atomic_path, write_text
+
+if TYPE_CHECKING:  # the plugin imports this module
+    from report.editions.web_plugin import SiteState
 
 SITE = "site"
 DOWNLOADS = "downloads"
 PLUGIN = "report"
+CACHE = Path(".cache") / "web"
+DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+class _NoDirtyWarning(logging.Filter):
+    """MkDocs warns that a dirty build may leave navigation stale; the plugin rebuilds
+    every page whose navigation changed, so the warning is not the author's concern."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(DIRTY_WARNING)
+
+
+logging.getLogger("mkdocs.commands.build").addFilter(_NoDirtyWarning())
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,19 @@ def downloads(manifest: Manifest) -> list[Download]:
     ]
 
 
+def copy_if_changed(source: Path, target: Path) -> bool:
+    """Replace ``target`` (atomically) by a copy of ``source`` unless it has the same
+    bytes already; whether it was written."""
+    # Not filecmp: it caches verdicts by size and mtime, which a rewrite within the same
+    # second of the same size would fool in a long-lived process.
+    if target.is_file() and target.stat().st_size == source.stat().st_size \
+            and target.read_bytes() == source.read_bytes():
+        return False
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    return True
+
+
 def copy_downloads(manifest: Manifest, build_dir: Path, site_dir: Path) -> list[Path]:
     """Copy the editions that exist in ``build_dir`` into the site; return the copies.
 
@@ -69,10 +104,38 @@ def copy_downloads(manifest: Manifest, build_dir: Path, site_dir: Path) -> list[
         source = build_dir / download.name
         if source.is_file():
             target = site_dir / DOWNLOADS / download.name
-            with atomic_path(target) as tmp:
-                shutil.copyfile(source, tmp)
+            copy_if_changed(source, target)
             copied.append(target)
     return copied
+
+
+def sync_site(source: Path, target: Path) -> list[str]:
+    """Make ``target`` hold exactly the files of ``source``; return those written.
+
+    A new ``target`` is made whole in a temporary folder and swapped in; an existing one
+    is updated file by file (each replaced atomically, only when its bytes changed), and
+    files ``source`` no longer has are removed.
+    """
+    if not target.is_dir():
+        with atomic_dir(target) as tmp:
+            shutil.copytree(source, tmp, dirs_exist_ok=True)
+        return sorted(p.relative_to(target).as_posix() for p in target.rglob("*")
+                      if p.is_file())
+    written = []
+    wanted = set()
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(source).as_posix()
+            wanted.add(rel)
+            if copy_if_changed(path, target / rel):
+                written.append(rel)
+    for path in sorted(target.rglob("*"), reverse=True):
+        rel = path.relative_to(target).as_posix()
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return written
 
 
 def add_downloads(context: BuildContext) -> list[Path]:
@@ -85,11 +148,14 @@ def add_downloads(context: BuildContext) -> list[Path]:
 
 
 def site_config(root: Path, site_dir: Path | str | None = None,
-                context: BuildContext | None = None, **overrides) -> MkDocsConfig:
+                context: BuildContext | None = None, incremental: SiteState | None = None,
+                **overrides) -> MkDocsConfig:
     """The tree's ``mkdocs.yml``, with the ``report`` plugin enabled even if not named.
 
     ``context`` hands the plugin this build's draft state and noindex flag; without it the
     plugin makes its own (a draft, indexable), as under a plain ``mkdocs build``.
+    ``incremental`` makes it write only changed pages into a kept site_dir (build with
+    ``dirty=True`` then).
     """
     from report.editions.web_plugin import ReportPlugin
 
@@ -110,6 +176,7 @@ def site_config(root: Path, site_dir: Path | str | None = None,
         plugin.load_config({}, config_file_path=config.config_file_path)
         config.plugins[PLUGIN] = plugin
     plugin.context = context
+    plugin.incremental = incremental
     return config
 
 
@@ -137,19 +204,42 @@ def _source_date(context: BuildContext) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
+def _read_state(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def build(context: BuildContext) -> EditionResult:
-    """Build ``build/site``: into a temporary folder first, swapped in when complete."""
+    """Build ``build/site`` from the kept site in ``build/.cache/web``: only pages whose
+    HTML changed are rendered, only files whose bytes changed are replaced."""
+    from report import fingerprint
+    from report.editions.web_plugin import SiteState
+
     out = context.path(SITE)
+    cache = context.path(str(CACHE))
+    site, state_path = cache / SITE, cache / "state.json"
+    state = SiteState(previous=_read_state(state_path),
+                      salt=fingerprint.toolkit(context.manuscript.build_dir))
+    # From here until the build succeeds the kept site is in flux: without a state the
+    # next build starts from a clean folder.
+    state_path.unlink(missing_ok=True)
     logger = logging.getLogger("mkdocs")
     warnings = _Warnings(context.warnings)
     logger.addHandler(warnings)
     try:
-        with atomic_dir(out) as tmp, _source_date(context):
-            config = site_config(context.manuscript.root, tmp, context=context)
+        with _source_date(context):
+            config = site_config(context.manuscript.root, site, context=context,
+                                 incremental=state)
             try:
-                mkdocs_build(config)
+                mkdocs_build(config, dirty=True)
             except MkDocsException as exc:
                 raise InputError(Problem(MANIFEST, None, f"web edition: {exc}")) from None
     finally:
         logger.removeHandler(warnings)
+    assert state.current is not None
+    write_text(state_path, json.dumps(state.current) + "\n")
+    sync_site(site, out)
     return EditionResult("web", out, pages=len(context.rendered.chapters))

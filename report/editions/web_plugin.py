@@ -14,11 +14,13 @@ entry point in ``pyproject.toml``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import html as htmllib
+import json
 import logging
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,11 +28,12 @@ import jinja2
 from lxml import etree, html
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import clean_directory, get_relative_url
 
 from report.editions import web
 from report.editions.context import BuildContext
@@ -49,6 +52,10 @@ ROBOTS = "robots.txt"
 DOWNLOADS_PAGE = "downloads.md"
 HOME_PAGE = "index.md"
 TOC_LEVELS = ("h1", "h2", "h3", "h4")
+# The template of a page whose output in site_dir is already what this build would write:
+# empty, so MkDocs renders nothing and writes nothing, yet still hands the page to the
+# search plugin (the search index stays whole).
+UNCHANGED_TEMPLATE = "report-unchanged.html"
 log = logging.getLogger("mkdocs.plugins.report")
 _URL_ATTRIBUTES = (("a", "href"), ("img", "src"), ("source", "src"), ("object", "data"),
                    ("link", "href"))
@@ -76,6 +83,53 @@ class _TemplateBytecode(jinja2.BytecodeCache):
 
 _BYTECODE = _TemplateBytecode()
 
+# Kept between builds of one process (``report serve`` rebuilds on every save): the theme's
+# static files as MkDocs lists them (a walk of material's thousands of files, a quarter
+# of a second), and each page's search entries by the page's key.
+_THEME_FILES: dict[tuple, list[str]] = {}
+_SEARCH_ENTRIES: dict[str, list[dict]] = {}
+
+
+def _listing_kept(env: jinja2.Environment, key: tuple) -> jinja2.Environment:
+    """``env`` listing the theme's templates once per process for the same theme folders
+    and static templates (the filter MkDocs passes depends on nothing else), and keeping
+    compiled templates (the search plugin's translations are compiled in an environment
+    of their own)."""
+    env.bytecode_cache = _BYTECODE
+    listing = env.list_templates
+
+    def list_templates(extensions=None, filter_func=None) -> list[str]:
+        if extensions is not None or filter_func is None:
+            return listing(extensions, filter_func)
+        if key not in _THEME_FILES:
+            _THEME_FILES[key] = listing(extensions, filter_func)
+        return list(_THEME_FILES[key])
+
+    env.list_templates = list_templates
+    return env
+
+
+@dataclass
+class SiteState:
+    """What an incremental build needs to know of the site already in ``site_dir``.
+
+    ``previous`` is the state the last successful build left there (None: the folder is
+    not known, build everything into a clean one); ``current`` is this build's, set by
+    the plugin and kept by the caller only when the build succeeds. A state is the list
+    of every output file (a page added, removed or renamed means a clean build: the folder
+    would otherwise keep stale files) and a key per page of all that its HTML is made
+    from (content, table of contents, title, navigation, the build's settings).
+    """
+
+    previous: dict | None = None
+    current: dict | None = None
+    salt: str = ""
+    rebuilt: list[str] = field(default_factory=list)
+
+
+def _always_modified() -> bool:
+    return True
+
 
 @dataclass
 class ChapterPage:
@@ -89,6 +143,9 @@ class ReportPlugin(BasePlugin):
     """Feeds the shared render into mkdocs-material."""
 
     context: BuildContext | None = None
+    # Set for an incremental build (``report build``, ``report serve``): MkDocs then runs
+    # in dirty mode on a kept site_dir and only pages whose key changed are written.
+    incremental: SiteState | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,9 +154,11 @@ class ReportPlugin(BasePlugin):
         self._anchors: dict[str, str] = {}
         self._generated: set[str] = set()
         self._unrendered: dict[str, str] = {}
+        self._nav: Navigation | None = None
 
     # -- configuration ----------------------------------------------------------------
 
+    @event_priority(50)  # before the search plugin's, which compiles theme templates
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         context = self._context(config)
         manuscript = context.manuscript
@@ -124,6 +183,11 @@ class ReportPlugin(BasePlugin):
             if not _nav_has(config.nav, HOME_PAGE) and not (docs / HOME_PAGE).exists() \
                     and not (docs / "README.md").exists():
                 config.nav.insert(0, {"Home": HOME_PAGE})
+        if self.incremental is not None:
+            theme = config.theme
+            get_env = theme.get_env
+            key = (tuple(theme.dirs), tuple(sorted(theme.static_templates)))
+            theme.get_env = lambda: _listing_kept(get_env(), key)
         try:
             rendered = context.rendered
         except InputError as exc:
@@ -178,7 +242,17 @@ class ReportPlugin(BasePlugin):
             if old is not None:
                 files.remove(old)
             files.append(File.generated(config, ROBOTS, content="User-agent: *\nDisallow: /\n"))
+        if self.incremental is not None:
+            # Dirty mode reads only pages whose Markdown is newer than their HTML, but a
+            # page's HTML depends on the whole render and on every title in the
+            # navigation: every page is read (cheap); on_env decides which are written.
+            for file in files.documentation_pages():
+                file.is_modified = _always_modified
         return files
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        self._nav = nav
+        return nav
 
     @property
     def _noindex(self) -> bool:
@@ -226,7 +300,66 @@ class ReportPlugin(BasePlugin):
             "copyright": manifest.copyright,
             "licence": manifest.licence,
         }
+        if self.incremental is not None:
+            self._skip_unchanged(env, config, files)
         return env
+
+    def _skip_unchanged(self, env, config: MkDocsConfig, files: Files) -> None:
+        """Give every page whose output in site_dir is already this build's the empty
+        template; start from a clean site_dir when the set of files changed."""
+        state = self.incremental
+        assert state is not None
+        # mkdocs.yml whole: the theme's features, the plugins' settings, the extra fields.
+        manifest = Path(config.config_file_path).read_bytes() if config.config_file_path \
+            else b""
+        common = hashlib.sha256(json.dumps(
+            [state.salt, hashlib.sha256(manifest).hexdigest(), env.globals["report_web"],
+             config.site_url, config.site_name, config.extra, _nav_signature(self._nav)],
+            default=str, sort_keys=True).encode()).hexdigest()
+        outputs = sorted(file.dest_uri for file in files)
+        keys = {file.src_uri: _page_key(common, file.page)
+                for file in files.documentation_pages() if file.page is not None}
+        self._search_kept(config, keys)
+        previous = state.previous
+        if previous is None or previous.get("outputs") != outputs:
+            clean_directory(config.site_dir)
+            previous = {}
+        old = previous.get("pages", {})
+        state.rebuilt = []
+        for file in files.documentation_pages():
+            if file.page is None:
+                continue
+            if old.get(file.src_uri) == keys[file.src_uri] and Path(file.abs_dest_path).is_file():
+                file.page.meta["template"] = UNCHANGED_TEMPLATE
+            else:
+                state.rebuilt.append(file.src_uri)
+        state.current = {"outputs": outputs, "pages": keys}
+
+    @staticmethod
+    def _search_kept(config: MkDocsConfig, keys: dict[str, str]) -> None:
+        """The search plugin parses every page's HTML on every build: a page whose key is
+        unchanged gets the entries it had (kept in this process), in the same order."""
+        # Named "search" or, under material, "material/search".
+        index = next((plugin.search_index for plugin in config.plugins.values()
+                      if hasattr(getattr(plugin, "search_index", None), "entries")), None)
+        if index is None:
+            return
+        add = index.add_entry_from_context
+
+        def add_entry_from_context(page: Page) -> None:
+            key = keys.get(page.file.src_uri)
+            kept = _SEARCH_ENTRIES.get(key) if key else None
+            if kept is not None:
+                index.entries.extend(copy.deepcopy(kept))
+                return
+            start = len(index.entries)
+            add(page)
+            if key:
+                if len(_SEARCH_ENTRIES) > 4096:
+                    _SEARCH_ENTRIES.clear()
+                _SEARCH_ENTRIES[key] = copy.deepcopy(index.entries[start:])
+
+        index.add_entry_from_context = add_entry_from_context
 
     # -- pages ------------------------------------------------------------------------
 
@@ -442,6 +575,29 @@ class ReportPlugin(BasePlugin):
             if path.exists():
                 server.watch(str(path), recursive=False)
         return server
+
+
+def _nav_signature(nav: Navigation | None) -> list:
+    """Every navigation entry as the theme prints it on every page: title, URL, children."""
+    def entry(item) -> list:
+        return [item.title, getattr(item, "url", None), getattr(item, "meta", None),
+                [entry(child) for child in (getattr(item, "children", None) or [])]]
+
+    return [entry(item) for item in nav] if nav is not None else []
+
+
+def _toc_signature(items) -> list:
+    return [[item.title, item.url, item.level, _toc_signature(item.children)]
+            for item in items]
+
+
+def _page_key(common: str, page: Page) -> str:
+    """All that the page's HTML is made from, beside what every page shares (``common``)."""
+    meta = {k: v for k, v in page.meta.items() if not (k == "template"
+                                                       and v == UNCHANGED_TEMPLATE)}
+    parts = [common, page.url, page.title, page.content, _toc_signature(page.toc), meta,
+             page.canonical_url, page.edit_url, page.is_homepage]
+    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
 
 
 def chapter_element(page_of: ChapterPage, page: Page, files: Files, anchors: dict[str, str],

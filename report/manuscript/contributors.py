@@ -13,6 +13,7 @@ problem, is :mod:`report.manuscript.contributors_file`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -339,9 +340,18 @@ def load_contributors(source: Manuscript | Path | str) -> Register:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(CONTRIBUTORS, None, f"cannot read: {exc}")) from None
+    return Register(_records(text), organisations_first, count_others)
+
+
+@functools.lru_cache(maxsize=4)
+def _records(text: str) -> tuple[Contributor, ...]:
+    """The records of a register's text, parsed once per process for the same text: a
+    build reads the register for the render, the checks and each edition's name scan
+    (a tenth of a second each on the bundled report). Records are frozen; a problem is
+    raised each time (exceptions are not cached)."""
     from report.manuscript.contributors_file import parse_contributors  # builds our records
 
-    return Register(tuple(parse_contributors(text)), organisations_first, count_others)
+    return tuple(parse_contributors(text))
 
 
 def _options(extra: dict[str, Any]) -> tuple[bool, bool]:

@@ -124,6 +124,15 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    """A process's command line; empty once it has ended (a short-lived git or pandoc
+    child of the build may end between the listing and the read)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -142,8 +151,7 @@ def test_layout_workers_die_with_a_killed_build(make_tree) -> None:
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and build.poll() is None:
-        workers = {c for c in _children(build.pid)
-                   if "python" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace")}
+        workers = {c for c in _children(build.pid) if "python" in _cmdline(c)}
         if len(workers) >= 2:
             break
         time.sleep(0.05)

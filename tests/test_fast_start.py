@@ -1,0 +1,52 @@
+"""A command imports what it needs: help and a build with nothing to do stay instant.
+
+Each command runs in a fresh interpreter that prints, on the way out, which of the heavy
+libraries (WeasyPrint, MkDocs, pandoc's wrapper, lxml) ended up in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("weasyprint", "mkdocs", "material", "pypandoc", "lxml", "pikepdf", "PIL")
+PROBE = (
+    "import atexit, sys\n"
+    "heavy = set(sys.argv.pop(1).split(','))\n"
+    "atexit.register(lambda: print('IMPORTED', sorted({m.split('.')[0] for m in sys.modules}"
+    " & heavy), file=sys.stderr))\n"
+    "from report.cli import main\n"
+    "sys.argv[0] = 'report'\n"
+    "main()\n"
+)
+
+
+def _imported(*args: str) -> tuple[list[str], subprocess.CompletedProcess]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, ",".join(HEAVY), *args],
+                          capture_output=True, text=True, timeout=300)
+    line = next(line for line in proc.stderr.splitlines() if line.startswith("IMPORTED"))
+    return eval(line.removeprefix("IMPORTED "), {}), proc  # a list literal we printed
+
+
+@pytest.mark.parametrize("args", [("--help",), ("build", "--help"), ("release", "--help"),
+                                  ("serve", "--help")])
+def test_help_imports_no_heavy_library(args):
+    imported, proc = _imported(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert imported == []
+
+
+def test_a_build_with_nothing_to_do_imports_no_heavy_library(make_tree):
+    root: Path = make_tree("constructs")
+    imported, first = _imported("--root", str(root), "build", "docx")
+    assert first.returncode == 0, first.stderr
+    assert "weasyprint" not in imported  # the Word edition alone does not lay out PDFs
+    assert "lxml" in imported  # the probe sees what a real build imports
+
+    imported, second = _imported("--root", str(root), "build", "docx")
+    assert second.returncode == 0, second.stderr
+    assert "nothing changed since the last build" in second.stderr
+    assert imported == []

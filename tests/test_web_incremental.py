@@ -1,0 +1,115 @@
+"""The web edition rebuilds only what changed, and the result is a cold build's."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+from report import build as pipeline
+from report.manuscript import load
+
+KEPT = Path("build") / ".cache" / "web" / "site"
+
+
+def _site(root: Path, site: Path = Path("build") / "site") -> dict[str, tuple[int, int, bytes]]:
+    """Every file of a site: (inode, mtime, bytes); gzip's own timestamp left out."""
+    site = root / site
+    files = {}
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            info = path.stat()
+            files[path.relative_to(site).as_posix()] = (info.st_ino, info.st_mtime_ns, data)
+    return files
+
+
+def _rewritten(before: dict, after: dict) -> set[str]:
+    return {name for name in after if before.get(name, (None, None))[:2] != after[name][:2]}
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _cold(root: Path) -> dict[str, bytes]:
+    """The site a build from nothing makes of the same tree."""
+    shutil.rmtree(root / "build")
+    pipeline.build(load(root), ["web"])
+    return {name: data for name, (_, _, data) in _site(root).items()}
+
+
+def test_one_chapter_edit_rewrites_its_page_and_the_search_index_only(make_tree):
+    root = make_tree("constructs")
+    # The stamp of a draft says "commit+" once the tree has uncommitted edits: a first
+    # edit changes every page's stamp (rightly), so the tree is made dirty first.
+    _append(root / "chapters" / "foreword.md", "\nA first edit.\n")
+    pipeline.build(load(root), ["web"])
+    before, kept_before = _site(root), _site(root, KEPT)
+
+    _append(root / "chapters" / "02-practice.md", "\nA sentence added by an author.\n")
+    pipeline.build(load(root), ["web"])
+    after, kept_after = _site(root), _site(root, KEPT)
+
+    # MkDocs rendered that page alone (and the 404 page, which it always renders)...
+    assert {name for name in _rewritten(kept_before, kept_after)
+            if name.endswith(".html")} == {"02-practice/index.html", "404.html"}
+    # ... and the published site changed in that page and the search index only.
+    assert set(after) == set(before)
+    assert _rewritten(before, after) == {"02-practice/index.html", "search/search_index.json"}
+    assert b"A sentence added by an author." in after["02-practice/index.html"][2]
+    assert b"A sentence added by an author." in after["search/search_index.json"][2]
+    incremental = {name: data for name, (_, _, data) in after.items()}
+    assert incremental == _cold(root)
+
+
+def test_a_new_chapter_title_rewrites_every_page_that_shows_it(make_tree):
+    root = make_tree("constructs")
+    _append(root / "chapters" / "foreword.md", "\nA first edit.\n")
+    pipeline.build(load(root), ["web"])
+    before = _site(root)
+
+    practice = root / "chapters" / "02-practice.md"
+    text = practice.read_text(encoding="utf-8")
+    heading = next(line for line in text.splitlines() if line.startswith("# "))
+    practice.write_text(text.replace(heading, heading.replace("# ", "# Renamed ", 1), 1),
+                        encoding="utf-8")
+    pipeline.build(load(root), ["web"])
+    after = _site(root)
+
+    pages = {name for name in after if name.endswith("/index.html")}
+    rewritten = _rewritten(before, after)
+    # Every page's navigation names the chapter; its neighbours' previous/next links too.
+    assert pages <= rewritten, sorted(pages - rewritten)
+    assert not any(name.startswith("assets/") for name in rewritten)
+    assert b"Renamed" in after["01-introduction/index.html"][2]
+    incremental = {name: data for name, (_, _, data) in after.items()}
+    assert incremental == _cold(root)
+
+
+def test_a_chapter_added_then_removed_leaves_no_stale_page(make_tree):
+    root = make_tree("constructs")
+    pipeline.build(load(root), ["web"])
+    manifest = root / "mkdocs.yml"
+    original = manifest.read_text(encoding="utf-8")
+    (root / "chapters" / "03-annex.md").write_text("# Annex\n\nA late annex.\n",
+                                                    encoding="utf-8")
+    manifest.write_text(original.replace("  - Contributors: contributors.md",
+                                         "  - Annex: 03-annex.md\n"
+                                         "  - Contributors: contributors.md"), encoding="utf-8")
+    pipeline.build(load(root), ["web"])
+    added = {name: data for name, (_, _, data) in _site(root).items()}
+    assert "03-annex/index.html" in added
+    assert b"Annex" in added["02-practice/index.html"]  # its neighbour's "next" link
+    assert added == _cold(root)
+
+    manifest.write_text(original, encoding="utf-8")
+    (root / "chapters" / "03-annex.md").unlink()
+    pipeline.build(load(root), ["web"])
+    removed = {name: data for name, (_, _, data) in _site(root).items()}
+    assert not any(name.startswith("03-annex") for name in removed)
+    assert not (root / KEPT / "03-annex").exists()
+    assert removed == _cold(root)
