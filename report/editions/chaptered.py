@@ -48,7 +48,7 @@ from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
 
-CACHE_VERSION = "2"  # 2: tagged parts record the pages they kept
+CACHE_VERSION = "3"  # 2: tagged parts record the pages they kept; 3: footnote links, joined Sects
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
               "@page :right { @bottom-right { content: none; } }")
 

@@ -92,6 +92,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
         rendered = prepare(rendered)
     if is_tagged:
         tagged.single_links(rendered)
+        tagged.footnote_links(rendered)
     with atomic_path(out) as tmp:
         with tagged.tagging(descriptions or {}) if is_tagged else contextlib.nullcontext():
             rendered.write_pdf(tmp, finisher=finish_metadata, **options)
