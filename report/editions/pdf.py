@@ -7,8 +7,11 @@ which WeasyPrint's tagging is not PDF/UA-1.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
+import multiprocessing.util
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -55,6 +58,54 @@ def finish_metadata(document, pdf) -> None:
     stream.stream = parts
 
 
+# Parsed stylesheets and their fonts, per process: parsing the CSS and loading its
+# @font-face fonts cost about 0.15 s a layout, paid once per part (over a hundred parts in
+# a long book) before; WeasyPrint's FontConfiguration is meant to be shared between
+# documents. Keyed by the process: a FontConfiguration deletes its font folder when
+# dropped, so one inherited through fork is kept, never used nor dropped here.
+_STYLES_KEPT = 8
+_styles: dict[tuple, tuple[FontConfiguration, list[CSS], dict]] = {}
+_styles_pid = 0
+_inherited: list[dict] = []
+
+
+def _forget_styles(pid: int) -> None:
+    if os.getpid() == pid:
+        _styles.clear()
+
+
+def _stylesheets(stylesheets: list[str], extra_css: str,
+                 root: Path) -> tuple[FontConfiguration, list[CSS], dict]:
+    """The parsed stylesheets (and the font configuration and colour profiles they
+    filled) for ``stylesheets`` and ``extra_css``, parsed once per process while the
+    files are unchanged."""
+    global _styles_pid
+    pid = os.getpid()
+    if _styles_pid != pid:
+        _inherited.append(dict(_styles))
+        _styles.clear()
+        _styles_pid = pid
+        atexit.register(_forget_styles, pid)
+        # A pool's worker ends with os._exit: multiprocessing runs its finalizers first.
+        multiprocessing.util.Finalize(None, _forget_styles, args=(pid,), exitpriority=0)
+    files = tuple((name, (STYLES / name).stat().st_mtime_ns) for name in stylesheets)
+    key = (files, extra_css, str(root))
+    found = _styles.get(key)
+    if found is None:
+        fonts = FontConfiguration()
+        profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
+        fetcher = make_fetcher(root)
+        css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
+                   color_profiles=profiles) for name in stylesheets]
+        if extra_css:
+            css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/",
+                           url_fetcher=fetcher, color_profiles=profiles))
+        while len(_styles) >= _STYLES_KEPT:
+            _styles.pop(next(iter(_styles)))
+        found = _styles[key] = (fonts, css, profiles)
+    return found
+
+
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
            extra_css: str = "", *, prepare: Callable | None = None,
            finish: Callable[[pikepdf.Pdf], None] | None = None,
@@ -72,15 +123,8 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     from report.editions import tagged
 
     is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
-    fonts = FontConfiguration()
-    profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
-    fetcher = make_fetcher(root)
-    css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
-               color_profiles=profiles) for name in stylesheets]
-    if extra_css:
-        css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/",
-                       url_fetcher=fetcher, color_profiles=profiles))
-    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
+    fonts, css, profiles = _stylesheets(stylesheets, extra_css, root)
+    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=make_fetcher(root))
     rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                            **options)
     anchors: dict[str, int] = {}
