@@ -11,8 +11,9 @@ What makes the cache sound is that a part's layout never depends on where it lan
 - every chapter starts on a right-hand page (a blank page is inserted where needed), so
   its left/right pages, running heads and margins are the same wherever it falls;
 - footnotes are numbered from 1 in each chapter;
-- folios, the only thing that depends on position, are laid out in a separate one-line
-  layer (one page per book page) and stamped onto the pages at assembly;
+- folios, the only thing that depends on position, are laid out in separate one-line
+  layers (one page per book page, blank pages included, in layers of 64 pages that
+  depend on nothing but their numbers) and stamped onto the pages at assembly;
 - the front matter, whose contents and summary of recommendations print the pages of
   labels in later parts, gets those numbers as literal text from the page map and is laid
   out last; its own length changes nothing after it, because the main matter restarts at
@@ -48,7 +49,8 @@ from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
 
-CACHE_VERSION = "3"  # 2: tagged parts record the pages they kept; 3: footnote links, joined Sects
+CACHE_VERSION = "4"  # 2: tagged parts record the pages they kept; 3: footnote links,
+# joined Sects; 4: folio layers of FOLIO_CHUNK pages
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
               "@page :right { @bottom-right { content: none; } }")
 
@@ -162,18 +164,32 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     return results
 
 
-def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
-    """One page per page of the main matter, carrying nothing but its arabic folio (none
-    on a blank page, as in a single-pass layout). The draft stamp is a layer of its own,
-    so a new commit does not lay out the folios again."""
-    body = "".join(f'<div class="folio-page {kind}"></div>' for kind in kinds)
+FOLIO_CHUNK = 64
+"""Folios are laid out in layers of this many pages (an even number, so each layer
+starts on a right-hand page as its first folio does)."""
+
+
+def _folio_layer(context: BuildContext, first: int, count: int) -> str:
+    """Pages ``first`` to ``first + count - 1`` of the main matter, each carrying nothing
+    but its arabic folio. Page n of the book is always layer page n (blank pages are
+    numbered too; the assembly puts no folio on them), so a layer depends only on its
+    numbers: it is laid out once, and a book that grows lays out only its new last layer.
+    The draft stamp is a layer of its own, so a new commit does not lay out the folios
+    again."""
+    body = '<div class="folio-page"></div>' * count
     return (f'<!DOCTYPE html><html lang="{context.manuscript.manifest.language}"><head>'
             '<meta charset="utf-8"><title>folios</title><style>'
-            ".folio-page { break-after: page; height: 1px; } .blank { page: blank; } "
-            "@page blank { @bottom-left { content: none; } @bottom-right { content: none; } } "
+            ".folio-page { break-after: page; height: 1px; } "
+            f"@page :first {{ counter-reset: page {first}; }} "
             "@page { marks: none; @top-left { content: none; } @top-right { content: none; } "
             "@bottom-center { content: none; } }"
             f"</style></head><body>{body}</body></html>")
+
+
+def _folio(sources: dict[str, pikepdf.Pdf], number: int) -> pikepdf.Page:
+    """The layer page that carries folio ``number``."""
+    start = (number - 1) // FOLIO_CHUNK * FOLIO_CHUNK + 1
+    return sources[f"folios-{start}"].pages[number - start]
 
 
 def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
@@ -219,7 +235,19 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     part_css = extra_css + _NO_FOLIOS
     main_jobs = [job(c.label, document(rendered, context, edition, chapters=[c],
                                        front_pages=False), part_css) for c in main]
-    laid = run_jobs(main_jobs, context.jobs)
+    blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+                    '<body></body></html>', part_css, layer=True)
+    layers = []
+    if layer_css:  # one page, the same on every page: the draft stamp
+        layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+                          "@page { marks: none; @top-left { content: none; } @top-right "
+                          "{ content: none; } @bottom-left { content: none; } @bottom-right"
+                          " { content: none; } }</style></head><body></body></html>",
+                          layer_css, layer=True))
+    if not tagged:
+        layers.append(blank_job)
+    # The chapters and what depends on nothing else (the stamp, the blank page): round one.
+    laid = run_jobs([*main_jobs, *layers], context.jobs)
 
     # The page map: every main chapter starts on a right-hand (odd) page.
     plan: list[tuple[str, int]] = []  # (chapter job key, or "" for a blank page; pages)
@@ -239,23 +267,18 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     front_job = job("front", document(rendered, context, edition, chapters=front,
                                       page_numbers=page_numbers), extra_css + layer_css,
                     metadata=True)
-    blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-                    '<body></body></html>', part_css, layer=True)
     kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
-    layers = [job("folios", _folio_layer(context, kinds), "", layer=True)]
-    if layer_css:  # one page, the same on every page: the draft stamp
-        layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
-                          "@page { marks: none; @top-left { content: none; } @top-right "
-                          "{ content: none; } @bottom-left { content: none; } @bottom-right"
-                          " { content: none; } }</style></head><body></body></html>",
-                          layer_css, layer=True))
-    # The front matter and the layers depend only on the page map: one parallel round.
-    extra_jobs = [front_job, *layers] if tagged else [front_job, blank_job, *layers]
+    folio_jobs = [job(f"folios-{first}", _folio_layer(
+        context, first, min(FOLIO_CHUNK, len(kinds) - first + 1)), "", layer=True)
+        for first in range(1, len(kinds) + 1, FOLIO_CHUNK)]
+    # The front matter and the folios depend only on the page map: round two.
+    extra_jobs = [front_job, *folio_jobs]
     laid.update(run_jobs(extra_jobs, context.jobs))
-    paths = {j.key: Path(j.out) for j in (*main_jobs, *extra_jobs)}
+    every_job = (*main_jobs, *layers, *extra_jobs)
+    paths = {j.key: Path(j.out) for j in every_job}
     if tagged:
         total = _assemble_tagged(out, paths, laid, plan, rendered)
-        _prune(cache, {Path(j.out).stem for j in (*main_jobs, *extra_jobs)})
+        _prune(cache, {Path(j.out).stem for j in every_job})
         return total
 
     with pikepdf.open(paths["front"]) as book:
@@ -271,10 +294,10 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                 source = sources[key or "blank"]
                 for index in range(count):
                     book.pages.append(source.pages[index if key else 0])
-            folios = sources["folios"]
-            for index in range(len(kinds)):
+            for index, kind in enumerate(kinds):
                 page = book.pages[first_part + index]
-                _overlay(page, folios.pages[index], f"Folio{index + 1}")
+                if kind != "blank":  # no folio on a blank page, as in a single pass
+                    _overlay(page, _folio(sources, index + 1), f"Folio{index + 1}")
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, _print_pages(laid, plan, first_part))
@@ -284,7 +307,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
         finally:
             for source in sources.values():
                 source.close()
-    _prune(cache, {Path(j.out).stem for j in (*main_jobs, front_job, blank_job, *layers)})
+    _prune(cache, {Path(j.out).stem for j in every_job})
     return total
 
 
@@ -384,7 +407,7 @@ def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut]
             stamp = sources.get("stamp")
             for page_index, number in stamped:
                 page = book.pages[page_index]
-                _overlay(page, sources["folios"].pages[number - 1], f"Folio{number}",
+                _overlay(page, _folio(sources, number), f"Folio{number}",
                          artifact=True)
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{number}", artifact=True)
