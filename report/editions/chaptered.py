@@ -31,6 +31,7 @@ the draft stamp are stamped on as pagination artifacts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -141,8 +142,37 @@ def _cached(job: LayoutJob) -> LaidOut | None:
     return LaidOut(pages, anchors, kept)
 
 
-def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
-    """Lay out what the cache does not hold yet; in parallel when ``workers`` > 1."""
+class Workers:
+    """The layout worker processes of one build, started when first needed and kept for
+    its second round: the workers' parsed stylesheets and font caches
+    (``report.editions.pdf``) serve both rounds, and the processes start once."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, jobs: list[LayoutJob]):
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             initializer=die_with_parent)
+        return self._pool.map(_lay_out, jobs)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close(cancel=exc[0] is not None)
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=cancel)
+            self._pool = None
+
+
+def run_jobs(jobs: list[LayoutJob], workers: int,
+             pool: Workers | None = None) -> dict[str, LaidOut]:
+    """Lay out what the cache does not hold yet; in parallel when ``workers`` > 1 (in
+    ``pool`` when given)."""
     results: dict[str, LaidOut] = {}
     todo = []
     for job in jobs:
@@ -154,9 +184,10 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     if len(todo) > 1 and workers > 1:
         # Largest parts first, so one long chapter does not finish last on its own.
         todo.sort(key=lambda job: len(job.document), reverse=True)
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
-                                 initializer=die_with_parent) as pool:
-            for job, result in zip(todo, pool.map(_lay_out, todo), strict=True):
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(Workers(min(workers, len(todo))))
+            for job, result in zip(todo, pool.map(todo), strict=True):
                 results[job.key] = result
     else:
         for job in todo:
@@ -202,6 +233,14 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     invalidate the layout of every chapter. ``tagged`` lays each part out tagged and
     merges their structure (the digital edition).
     """
+    with Workers(context.jobs) as workers:
+        return _build_chaptered(context, out, stylesheets, extra_css, options, layer_css,
+                                edition, tagged, workers)
+
+
+def _build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
+                     extra_css: str, options: dict, layer_css: str, edition: str,
+                     tagged: bool, workers: Workers) -> int:
     from report.editions.paged import document  # the HTML of each part
 
     manuscript = context.manuscript
@@ -247,7 +286,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     if not tagged:
         layers.append(blank_job)
     # The chapters and what depends on nothing else (the stamp, the blank page): round one.
-    laid = run_jobs([*main_jobs, *layers], context.jobs)
+    laid = run_jobs([*main_jobs, *layers], context.jobs, workers)
 
     # The page map: every main chapter starts on a right-hand (odd) page.
     plan: list[tuple[str, int]] = []  # (chapter job key, or "" for a blank page; pages)
@@ -273,7 +312,8 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
         for first in range(1, len(kinds) + 1, FOLIO_CHUNK)]
     # The front matter and the folios depend only on the page map: round two.
     extra_jobs = [front_job, *folio_jobs]
-    laid.update(run_jobs(extra_jobs, context.jobs))
+    laid.update(run_jobs(extra_jobs, context.jobs, workers))
+    workers.close()  # the workers are done: assembly runs in this process
     every_job = (*main_jobs, *layers, *extra_jobs)
     paths = {j.key: Path(j.out) for j in every_job}
     if tagged:

@@ -13,6 +13,7 @@ import io
 import multiprocessing.util
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -60,40 +61,57 @@ def finish_metadata(document, pdf) -> None:
 
 # Parsed stylesheets and their fonts, per process: parsing the CSS and loading its
 # @font-face fonts cost about 0.15 s a layout, paid once per part (over a hundred parts in
-# a long book) before; WeasyPrint's FontConfiguration is meant to be shared between
-# documents. Keyed by the process: a FontConfiguration deletes its font folder when
-# dropped, so one inherited through fork is kept, never used nor dropped here.
+# a long book) before, and a new FontConfiguration starts Pango's font cache cold;
+# WeasyPrint's FontConfiguration is meant to be shared between documents. One font
+# configuration per set of stylesheet files (the parts' extra CSS adds no fonts), the
+# parsed CSS per extra CSS as well. Keyed by the process: a FontConfiguration deletes its
+# font folder when dropped, so one inherited through fork is kept, never used nor dropped
+# here.
 _STYLES_KEPT = 8
-_styles: dict[tuple, tuple[FontConfiguration, list[CSS], dict]] = {}
+_fonts: dict[tuple, tuple[FontConfiguration, dict]] = {}
+_styles: dict[tuple, tuple[FontConfiguration, list[CSS]]] = {}
 _styles_pid = 0
 _inherited: list[dict] = []
 
 
 def _forget_styles(pid: int) -> None:
-    if os.getpid() == pid:
-        _styles.clear()
+    """At the end of the process that made them: the font folders go (removed here, not
+    left to the objects' deletion, which a process ending does not wait for)."""
+    if os.getpid() != pid:
+        return
+    for fonts, _ in _fonts.values():
+        if fonts._folder is not None:
+            shutil.rmtree(fonts._folder, ignore_errors=True)
+    _styles.clear()
+    _fonts.clear()
 
 
 def _stylesheets(stylesheets: list[str], extra_css: str,
                  root: Path) -> tuple[FontConfiguration, list[CSS], dict]:
-    """The parsed stylesheets (and the font configuration and colour profiles they
-    filled) for ``stylesheets`` and ``extra_css``, parsed once per process while the
+    """The parsed stylesheets, with the font configuration and colour profiles they
+    filled, for ``stylesheets`` and ``extra_css``: parsed once per process while the
     files are unchanged."""
     global _styles_pid
     pid = os.getpid()
     if _styles_pid != pid:
-        _inherited.append(dict(_styles))
+        _inherited.extend([dict(_fonts), dict(_styles)])
+        _fonts.clear()
         _styles.clear()
         _styles_pid = pid
         atexit.register(_forget_styles, pid)
         # A pool's worker ends with os._exit: multiprocessing runs its finalizers first.
         multiprocessing.util.Finalize(None, _forget_styles, args=(pid,), exitpriority=0)
-    files = tuple((name, (STYLES / name).stat().st_mtime_ns) for name in stylesheets)
-    key = (files, extra_css, str(root))
-    found = _styles.get(key)
-    if found is None:
-        fonts = FontConfiguration()
-        profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
+    files = (tuple((name, (STYLES / name).stat().st_mtime_ns) for name in stylesheets),
+             str(root))
+    if files not in _fonts:
+        while len(_fonts) >= _STYLES_KEPT:
+            _fonts.pop(next(iter(_fonts)))
+        # profiles: shared, so an @color-profile in any stylesheet reaches the PDF
+        _fonts[files] = (FontConfiguration(), {})
+    fonts, profiles = _fonts[files]
+    key = (files, extra_css)
+    parsed_with, css = _styles.get(key, (None, []))
+    if parsed_with is not fonts:  # not parsed yet, or with a font configuration dropped
         fetcher = make_fetcher(root)
         css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
                    color_profiles=profiles) for name in stylesheets]
@@ -102,8 +120,8 @@ def _stylesheets(stylesheets: list[str], extra_css: str,
                            url_fetcher=fetcher, color_profiles=profiles))
         while len(_styles) >= _STYLES_KEPT:
             _styles.pop(next(iter(_styles)))
-        found = _styles[key] = (fonts, css, profiles)
-    return found
+        _styles[key] = (fonts, css)
+    return fonts, css, profiles
 
 
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
