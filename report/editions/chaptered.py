@@ -50,8 +50,8 @@ from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
 
-CACHE_VERSION = "4"  # 2: tagged parts record the pages they kept; 3: footnote links,
-# joined Sects; 4: folio layers of FOLIO_CHUNK pages
+CACHE_VERSION = "5"  # 2: tagged parts record the pages they kept; 3: footnote links,
+# joined Sects; 4: folio layers of FOLIO_CHUNK pages; 5: tagged parts carry their IDTree
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
               "@page :right { @bottom-right { content: none; } }")
 
@@ -111,7 +111,8 @@ def _lay_out(job: LayoutJob) -> LaidOut:
             kept.extend(i for i in range(len(laid_out.pages)) if i not in blank)
             return laid_out.copy([laid_out.pages[i] for i in kept])
 
-        extra = {"prepare": prepare, "descriptions": dict(job.descriptions)}
+        extra = {"prepare": prepare, "descriptions": dict(job.descriptions),
+                 "id_prefix": f"{job.key}-"}
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
                             list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
     result = LaidOut(pages, anchors, kept if job.tagged else None)

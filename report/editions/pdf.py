@@ -127,7 +127,7 @@ def _stylesheets(stylesheets: list[str], extra_css: str,
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
            extra_css: str = "", *, prepare: Callable | None = None,
            finish: Callable[[pikepdf.Pdf], None] | None = None,
-           descriptions: dict[str, str] | None = None,
+           descriptions: dict[str, str] | None = None, id_prefix: str | None = None,
            **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
 
@@ -136,7 +136,8 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     document before it is written (take pages out, drop links), ``finish`` the written
     PDF (through pikepdf) before it takes its place; pages and anchors are counted
     before ``prepare``. ``descriptions`` says in words where internal links of a tagged
-    PDF go (``report.editions.tagged.link_descriptions``).
+    PDF go (``report.editions.tagged.link_descriptions``); ``id_prefix`` makes a tagged
+    part's element IDs unique in the book it will be merged into.
     """
     from report.editions import tagged
 
@@ -162,7 +163,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
             finished = io.BytesIO()  # QPDF aborts on a full disk; Python raises
             with pikepdf.open(tmp) as pdf:
                 if is_tagged:
-                    tagged.finish(pdf)
+                    tagged.finish(pdf, id_prefix)
                 if finish is not None:
                     finish(pdf)
                 pdf.save(finished, deterministic_id=True, compress_streams=True,

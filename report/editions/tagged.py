@@ -325,13 +325,18 @@ def blank_pages(document) -> list[int]:
             if page._page_box.page_type.blank]
 
 
-def finish(pdf: pikepdf.Pdf) -> None:
+def finish(pdf: pikepdf.Pdf, id_prefix: str | None = None) -> None:
     """Corrections made on the written PDF: margin content as pagination artifacts,
-    figure boxes in points, tab order."""
+    figure boxes in points, tab order. With ``id_prefix`` (a part of a book), element
+    IDs are made unique in the book and listed in the part's IDTree
+    (:func:`prefix_ids`), here in the worker rather than at assembly."""
     tree = pdf.Root.get("/StructTreeRoot")
     if tree is None:
         raise ValueError("no structure tree")
-    reachable = _reachable(tree)
+    elements = list(_elements(tree))
+    reachable = {element.objgen for element in elements}
+    if id_prefix is not None:
+        prefix_ids(pdf, elements, id_prefix)
     parent_tree = tree.ParentTree
     nums = parent_tree.Nums
     pages = {int(page.obj.get("/StructParents", -1)): page for page in pdf.pages}
@@ -350,16 +355,12 @@ def finish(pdf: pikepdf.Pdf) -> None:
         _mark_artifacts(pdf, page, outside)
         for mcid in outside:
             entry[mcid] = None
-    for element in _elements(tree):
+    for element in elements:
         if element.get("/S") == "/Figure" and "/A" in element and "/Pg" in element:
             _bbox_in_points(element)
     for page in pdf.pages:
         if "/Annots" in page and len(page.Annots):
             page.obj["/Tabs"] = pikepdf.Name.S
-
-
-def _reachable(tree: pikepdf.Dictionary) -> set[tuple[int, int]]:
-    return {element.objgen for element in _elements(tree)}
 
 
 def _elements(tree: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
@@ -477,11 +478,12 @@ def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, object]:
     return {str(name): dest for name, dest in pikepdf.NameTree(names.Dests).items()}
 
 
-def _prefix_ids(document_kids, prefix: str, ids: dict[str, pikepdf.Dictionary]) -> None:
+def prefix_ids(pdf: pikepdf.Pdf, elements: list[pikepdf.Dictionary], prefix: str) -> None:
     """Element IDs are unique per part (WeasyPrint draws TH IDs from object numbers):
-    prefixed with the part, with the TD /Headers that name them, and gathered for the
-    IDTree."""
-    for element in _elements(pikepdf.Dictionary(K=pikepdf.Array(document_kids))):
+    prefixed with the part, with the TD /Headers that name them, and listed in the
+    part's IDTree, which assembly merges."""
+    ids: dict[str, pikepdf.Dictionary] = {}
+    for element in elements:
         if "/ID" in element:
             element.ID = pikepdf.String(prefix + str(element.ID))
             ids[str(element.ID)] = element
@@ -489,6 +491,20 @@ def _prefix_ids(document_kids, prefix: str, ids: dict[str, pikepdf.Dictionary]) 
         if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
             attributes.Headers = pikepdf.Array(
                 [pikepdf.String(prefix + str(header)) for header in attributes.Headers])
+    if ids:
+        id_tree = pikepdf.NameTree.new(pdf)
+        for key in sorted(ids):
+            id_tree[key] = ids[key]
+        pdf.Root.StructTreeRoot.IDTree = id_tree.obj
+
+
+def _ids_of(book: pikepdf.Pdf, root: pikepdf.Dictionary, ids: dict[str, pikepdf.Dictionary],
+            foreign: bool = True) -> None:
+    """A part's IDTree into ``ids``, its elements as copied into the book (pikepdf's
+    copier maps each foreign object once, so these are the elements of the tree)."""
+    if "/IDTree" in root:
+        for key, element in pikepdf.NameTree(root.IDTree).items():
+            ids[key] = _copy(book, element) if foreign else element
 
 
 def merge_parts(book: pikepdf.Pdf, base_name: str,
@@ -496,15 +512,16 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
     """Append every page of each tagged part to ``book`` (itself the first part, tagged)
     with its structure: one Document element, ParentTree and every /StructParents and
     /StructParent renumbered, RoleMap and ClassMap merged, IDs made unique in one IDTree,
-    named destinations merged, cross-part links made GoTo actions."""
+    named destinations merged, cross-part links made GoTo actions. Element IDs were made
+    unique by each part's layout (:func:`finish` with its ``id_prefix``)."""
     base_root, base_document, nums = _tree_of(book, base_name)
     if not isinstance(base_document.get("/K"), pikepdf.Array):
         base_document.K = pikepdf.Array([base_document.K])
     ids: dict[str, pikepdf.Dictionary] = {}
-    _prefix_ids(list(base_document.K), "p0-", ids)
+    _ids_of(book, base_root, ids, foreign=False)
     destinations = _named_destinations(book)
     maps = {key: dict(base_root.get(key, {}).items()) for key in ("/RoleMap", "/ClassMap")}
-    for number, (name, part) in enumerate(parts, start=1):
+    for name, part in parts:
         root, document, part_nums = _tree_of(part, name)
         offset = max(nums, default=-1) + 1
         first = len(book.pages)
@@ -524,7 +541,7 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
         for kid in copied:
             kid.P = base_document
             base_document.K.append(kid)
-        _prefix_ids(copied, f"p{number}-", ids)
+        _ids_of(book, root, ids)
         for key, value in _named_destinations(part).items():
             destinations.setdefault(key, _copy(book, value))
         for key in maps:
