@@ -16,6 +16,10 @@ import shutil
 from pathlib import Path
 
 LINK = re.compile(r"\[(?P<title>[^\]]+)\]\((?P<file>[^)]+\.md)\)")
+# An inline link or a reference definition to a page of the book or of the Rust docs.
+BOOK_LINK = re.compile(r"(?P<lead>\]\(|^\[[^\]]+\]:\s*)(?P<target>(?![a-z]+:)[^)\s#]*\.html"
+                       r"|(?=#))(?P<fragment>#[^)\s]*)?", re.M)
+DOCS = "https://doc.rust-lang.org/book/"
 LONE_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)\s*$", re.M)
 
 
@@ -50,18 +54,46 @@ def adapt(text: str) -> str:
     return LONE_IMAGE.sub(figure, text)
 
 
+def book_links(text: str, own: str, found: dict[str, set[str]]) -> str:
+    """mdBook links name the built pages (``ch06-02-match.html``): a chapter of the tree
+    becomes its Markdown file, anything else (``../std/…``) the page on the web; an
+    anchor the toolkit's checks do not find is dropped (mdBook's ids are not pandoc's),
+    and a link to such an anchor in the same chapter becomes plain text."""
+    def replace(match: re.Match) -> str:
+        target, fragment = match.group("target"), match.group("fragment") or ""
+        name = Path(target).with_suffix(".md").name if target else own
+        if target and (target.startswith("..") or name not in found):
+            return match.group("lead") + DOCS + target + fragment
+        if fragment and fragment[1:] not in found[name]:
+            fragment = ""
+        if not target and not fragment:  # inline: plain text (below); a definition: the chapter
+            return match.group("lead") + ("#" + _FIRST if match.group("lead") == "](" else own)
+        return match.group("lead") + (name if target else "") + fragment
+
+    text = BOOK_LINK.sub(replace, text)
+    return re.sub(r"\[([^\]]+)\]\(#" + re.escape(_FIRST) + r"\)", r"\1", text)
+
+
+_FIRST = "corpus-tree-no-anchor-"
+
+
 def make_tree(source: Path, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     (dest / "chapters").mkdir(parents=True)
-    nav = []
+    from report.checks.outline import anchors
+    from report.checks.source import mask_prose
+
+    nav, texts = [], {}
     for title, name in chapters(source / "SUMMARY.md"):
         path = source / name
         if not path.is_file():
             continue
-        (dest / "chapters" / name).write_text(adapt(path.read_text(encoding="utf-8")),
-                                              encoding="utf-8")
+        texts[name] = adapt(path.read_text(encoding="utf-8"))
         nav.append({title: name})
+    found = {name: anchors(mask_prose(text)) for name, text in texts.items()}
+    for name, text in texts.items():
+        (dest / "chapters" / name).write_text(book_links(text, name, found), encoding="utf-8")
     if (source / "img").is_dir():
         shutil.copytree(source / "img", dest / "chapters" / "img")
     manifest = {

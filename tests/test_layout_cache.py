@@ -118,3 +118,39 @@ def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
     printed[0].write_bytes(printed[0].read_bytes()[: 100])
     build_tree(root, "print", "digital", "--jobs", "1")
     assert (_digital_pages(root), _page_texts(root)) == cold
+
+
+def _layers(root: Path) -> set[str]:
+    """The cached parts without anchors of one or two pages: folio layers (and the
+    stamp and blank page)."""
+    import json
+
+    found = set()
+    for meta in (root / "build/.cache/layout").glob("*.json"):
+        data = json.loads(meta.read_text())
+        if not data["anchors"] and data["pages"] <= 2:
+            found.add(meta.stem)
+    return found
+
+
+def test_folio_layers_depend_only_on_their_numbers(make_tree, monkeypatch) -> None:
+    """Layers of two folios: when the book grows, the layers of the pages it had are
+    reused, and the folios are those of a cold build."""
+    from report.editions import chaptered
+
+    monkeypatch.setattr(chaptered, "FOLIO_CHUNK", 2)
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "1")
+    layers_before = _layers(root)
+    assert len(layers_before) >= 4
+    intro = root / "chapters/01-introduction.md"
+    intro.write_text(intro.read_text() + "\n\n" + "\n\n".join(
+        f"An added paragraph {n}, long enough to need a line or two of its own on the page, "
+        "so that the chapters after it move." for n in range(40)) + "\n")
+    build_tree(root, "print", "--jobs", "1")
+    cached = [(page.folio, normalise(page.text)) for page in pages(root / PRINT)]
+    assert len(layers_before - _layers(root)) <= 1  # at most the last, half-filled layer
+    shutil.rmtree(root / "build")
+    monkeypatch.setattr(chaptered, "FOLIO_CHUNK", 64)
+    build_tree(root, "print", "--jobs", "1")
+    assert cached == [(page.folio, normalise(page.text)) for page in pages(root / PRINT)]

@@ -84,6 +84,10 @@ DEFECTS = {
         f'<h1>Chart</h1><div style="height: 160mm"></div><figure><img src="{DOT}" '
         'alt="A dot" style="width: 40mm; height: 40mm"></figure>', "",
         "A11Y017", "Figure /BBox"),
+    "a chapter cut into one Sect per page": (
+        "<section><h1>Long</h1>" + "<p>A paragraph of the chapter that goes on. </p>" * 70
+        + "</section>", "",
+        "A11Y012", "a section cut at a page break"),
     "blank versos in a screen edition": (
         "<section><h1>One</h1><p>Text.</p></section>"
         "<section><h1>Two</h1><p>Text.</p></section>", "",
@@ -121,7 +125,7 @@ def test_corrections_do_what_they_say(tmp_path: Path) -> None:
         assert [str(n.ID) for n in notes] == ["fn1"]
         assert {str(e.A.Scope) for e in tree if e.S == "/TH"} == {"/Column"}
         links = [a for a in pdf.pages[0].Annots if a.Subtype == "/Link"]
-        assert [str(a.Contents) for a in links] == ["Section 1.1, Scope"]
+        assert [str(a.Contents) for a in links] == ["Section 1.1, Scope", "Footnote 1"]
         assert pdf.pages[0].Tabs == pikepdf.Name.S
 
 
@@ -207,3 +211,79 @@ def test_report_build_stops_naming_the_part_and_writes_nothing(make_tree, run_re
     assert result.exit_code == 1
     assert "part 'ch-practice' cannot be merged: it has no structure tree" in result.output
     assert not (root / "build" / "constructs-report.pdf").exists()
+
+
+LONG = " ".join(["A sentence of a paragraph long enough to run over a page break."] * 45)
+
+
+def _role(element) -> str:
+    return str(element.S)
+
+
+def test_a_chapter_is_one_sect_and_reads_as_the_book(tmp_path: Path) -> None:
+    """Document > Sect per chapter > H1, P, ...: the paragraph and the list cut by page
+    breaks are one P and one L, each page's notes sit in the chapter after the text of
+    their page, and the next chapter is a Sect of its own."""
+    items = "".join(f"<li>Item {number}</li>" for number in range(70))
+    body = ('<section id="one"><h1>One</h1><p>First<span class="footnote" id="fn1">The '
+            f"first note.</span> paragraph.</p><p>{LONG}</p><ul>{items}</ul><p>Last "
+            'paragraph<span class="footnote" id="fn2">The second note.</span>.</p></section>'
+            '<section id="two"><h1>Two</h1><p>Short.</p></section>')
+    path = corrected_pdf(document(body), tmp_path / "book.pdf")
+    assert pdf_accessibility_findings(path) == []
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) >= 4  # the paragraph and the list do cross page breaks
+        document_element = pdf.Root.StructTreeRoot.K[0]
+        chapters = list(document_element.K)
+        assert [_role(c) for c in chapters] == ["/Sect", "/Sect"]
+        one = [_role(kid) for kid in chapters[0].K]
+        assert one[0] == "/H1"
+        assert one.count("/P") == 3 and one.count("/L") == 1
+        assert one.count("/Div") == 2  # the notes of two pages, inside the chapter
+        notes = [n for n in _walk(chapters[0]) if n.S == "/Note"]
+        assert [str(n.ID) for n in notes] == ["fn1", "fn2"]
+        assert all(kid.P.objgen == chapters[0].objgen for kid in chapters[0].K)
+        assert len(list(chapters[0].K[one.index("/L")].K)) == 70
+
+
+def test_a_footnote_call_is_a_reference_holding_a_link_to_its_note(tmp_path: Path) -> None:
+    body = ('<h1>Notes</h1><p>Text<span class="footnote" id="fn1">A footnote.</span> '
+            "more.</p>")
+    path = corrected_pdf(document(body), tmp_path / "fixed.pdf")
+    assert pdf_accessibility_findings(path) == []
+    with pikepdf.open(path) as pdf:
+        tree = list(_walk(pdf.Root.StructTreeRoot))
+        [reference] = [e for e in tree if e.S == "/Reference"]
+        [link] = [kid for kid in reference.K if kid.get("/S") == "/Link"]
+        [objr] = [kid for kid in link.K if kid.get("/Type") == "/OBJR"]
+        annotation = objr.Obj
+        assert str(annotation.Contents) == "Footnote 1"
+        assert str(annotation.Dest) == "fn1"
+        names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+        assert names["fn1"][0].objgen == pdf.pages[0].objgen
+        parent_tree = pdf.Root.StructTreeRoot.ParentTree.Nums
+        position = list(parent_tree).index(int(annotation.StructParent))
+        assert parent_tree[position + 1].objgen == link.objgen
+        x1, y1, x2, y2 = (float(v) for v in annotation.Rect)
+        assert abs(y2 - y1) > 4 and abs(x2 - x1) > 2  # a clickable area, the call's text
+
+
+def test_a_footnote_call_without_its_link_fails(tmp_path: Path, monkeypatch) -> None:
+    from report.editions import tagged
+
+    monkeypatch.setattr(tagged, "footnote_links", lambda document: None)
+    body = '<h1>Notes</h1><p>Text<span class="footnote" id="fn1">A note.</span>.</p>'
+    path = corrected_pdf(document(body), tmp_path / "unlinked.pdf")
+    assert any("footnote call (Reference) not linked to its Note" in m
+               for m in messages(path, "A11Y014")), pdf_accessibility_findings(path)
+
+
+def test_a_footnote_link_that_goes_nowhere_fails(tmp_path: Path) -> None:
+    body = '<h1>Notes</h1><p>Text<span class="footnote" id="fn1">A note.</span>.</p>'
+    path = corrected_pdf(document(body), tmp_path / "fixed.pdf")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for annotation in pdf.pages[0].Annots:
+            annotation.Dest = pikepdf.String("no-such-note")
+        pdf.save(path)
+    assert any("footnote call's link goes to no page with a Note" in m
+               for m in messages(path, "A11Y014")), pdf_accessibility_findings(path)

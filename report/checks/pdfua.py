@@ -12,7 +12,12 @@ Covered (code: Matterhorn checkpoints):
   running heads and folios that WeasyPrint tags outside the tree fail here); MarkInfo
   ``/Suspects`` true (01-007)
 - A11Y012 headings: the first heading is not H1 (14-002), a level is skipped (14-003),
-  a heading inside a heading (two H1s for one chapter heading)
+  a heading inside a heading (two H1s for one chapter heading); and sections: two
+  top-level Sect (or Div, Part, Art) elements, the second beginning without a heading
+  on the page after the first ends, the rest of one section cut at a page break
+  (WeasyPrint tags page by page: one Sect per page of a chapter; the tree should read
+  as the book, one Sect per chapter). Not in the Protocol, which leaves the grouping to
+  a person (01-006, structure types)
 - A11Y013 tables and lists: TR outside a table, TH/TD outside TR (09-004), LI outside L,
   Lbl/LBody outside LI (09-005, 09-006); a TH without ``/Scope`` (15-003, held strictly:
   WeasyPrint's Headers/IDs are not enough for the readers the report has tested)
@@ -20,7 +25,10 @@ Covered (code: Matterhorn checkpoints):
   at the top of the tree in a NonStruct (WeasyPrint's footnote area: a footnote left
   untagged as Note; the report's text is always inside a section). A footnote tagged
   as a plain Span inside a section is not seen: the digital edition's tests look for
-  its Note elements themselves
+  its Note elements themselves. A footnote call (Reference) that holds no Link whose
+  annotation goes to a page with a Note, or that goes nowhere (the issue: notes
+  "referenced from their call"; PDF/UA-1 is PDF 1.7, which has no ``/Ref`` key, so
+  the reference is a Link; the Protocol has no checkpoint for it)
 - A11Y015 links: a link annotation outside a Link element (28-011), without
   ``/Contents`` (28-012) or whose ``/Contents`` is its destination's id; Link elements
   nested in Link elements, and more than one annotation for one Link element
@@ -56,6 +64,7 @@ from report.checks.findings import Finding
 _TEXT = {"Tj", "TJ", "'", '"'}
 _PAINT = {"f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "Do", "sh"}
 _HEADING = {f"/H{level}": level for level in range(1, 7)}
+_SECTIONS = {"/Sect", "/Div", "/Part", "/Art"}
 _PARENTS = {"/TR": {"/Table", "/THead", "/TBody", "/TFoot"}, "/TH": {"/TR"}, "/TD": {"/TR"},
             "/THead": {"/Table"}, "/TBody": {"/Table"}, "/TFoot": {"/Table"},
             "/LI": {"/L"}, "/Lbl": {"/LI", "/Note"}, "/LBody": {"/LI"}}
@@ -97,6 +106,8 @@ def pdfua_findings(pdf: pikepdf.Pdf, shown: str) -> list[Finding]:
 
     previous_level = 0
     note_ids: dict[str, int] = {}
+    note_pages: set[int] = set()
+    references: list[pikepdf.Dictionary] = []
     for parent, element in elements:
         kind = role(element)
         parent_kind = role(parent) if parent is not None else ""
@@ -128,6 +139,10 @@ def pdfua_findings(pdf: pikepdf.Pdf, shown: str) -> list[Finding]:
             elif note_id in note_ids:
                 add("A11Y014", f"Note ID {note_id!r} used twice (19-004)", where)
             note_ids[note_id] = 1
+            if where is not None:
+                note_pages.add(where)
+        if kind == "/Reference":
+            references.append(element)
         if kind == "/Link":
             _link_checks(element, parent_of, role, where, add)
         if kind == "/Figure":
@@ -136,6 +151,9 @@ def pdfua_findings(pdf: pikepdf.Pdf, shown: str) -> list[Finding]:
             add("A11Y014", "content at the top of the tree in a NonStruct, outside any "
                 "section or note: a footnote area not tagged as Note?", where)
 
+    _cut_sections(elements, role, page_of, add)
+    for reference in references:
+        _reference_checks(pdf, reference, role, page_of(reference), pages, note_pages, add)
     linked = _annotations_in_links(elements, role)
     for index, page in enumerate(pdf.pages):
         annotations = [a for a in page.obj.get("/Annots", []) if isinstance(a, pikepdf.Dictionary)]
@@ -221,6 +239,100 @@ def _link_checks(element, parent_of, role, where, add) -> None:
              if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"]
     if len(objrs) > 1:
         add("A11Y015", "one Link element with several link annotations", where)
+
+
+def _cut_sections(elements, role, page_of, add) -> None:
+    """Two elements of the same kind (Sect, Div, ...) at the top of the document, the
+    second beginning without a heading on the page after the first one ends: one
+    section that the per-page tagging cut in two (the pages' note areas between them
+    are passed over)."""
+    top = [element for parent, element in elements
+           if parent is not None and role(parent) == "/Document"]
+    top = [element for element in top if not _notes_only(element, role)]
+    for before, after in zip(top, top[1:], strict=False):
+        if role(before) != role(after) or role(after) not in _SECTIONS:
+            continue
+        first = next((kid for kid in _kids(after) if isinstance(kid, pikepdf.Dictionary)
+                      and "/S" in kid), None)
+        if first is not None and role(first) in _HEADING:
+            continue
+        last_page = _last_page(before, page_of)
+        begins = page_of(first if first is not None else after)
+        if last_page is not None and begins == last_page + 1:
+            add("A11Y012", f"a section cut at a page break into top-level {role(after)[1:]} "
+                "elements of its own (one per page, not one per chapter)", begins)
+
+
+def _notes_only(element, role) -> bool:
+    kids = [kid for kid in _kids(element) if isinstance(kid, pikepdf.Dictionary)]
+    return bool(kids) and all(role(kid) == "/Note" for kid in kids if "/S" in kid)
+
+
+def _last_page(element, page_of) -> int | None:
+    """The page of the last thing in ``element``, down its last kids."""
+    found = page_of(element)
+    node = element
+    for _ in range(64):
+        kids = [kid for kid in _kids(node) if isinstance(kid, pikepdf.Dictionary)
+                and "/S" in kid]
+        if not kids:
+            break
+        node = kids[-1]
+        page = page_of(node)
+        if page is not None:
+            found = page
+    return found
+
+
+def _reference_checks(pdf, reference, role, where, pages, note_pages, add) -> None:
+    """A footnote call: a Reference holding a Link whose annotation goes to its Note."""
+    targets = []
+    stack = list(_kids(reference))
+    while stack:
+        kid = stack.pop()
+        if not isinstance(kid, pikepdf.Dictionary):
+            continue
+        if kid.get("/Type") == "/OBJR" and isinstance(kid.get("/Obj"), pikepdf.Dictionary):
+            targets.append(_destination_page(pdf, kid.Obj, pages))
+        elif "/S" in kid:
+            if role(kid) == "/Link":
+                stack.extend(_kids(kid))
+    if not targets:
+        add("A11Y014", "footnote call (Reference) not linked to its Note: no Link with an "
+            "annotation inside it", where)
+    elif not any(target is not None and target in note_pages for target in targets):
+        add("A11Y014", "footnote call's link goes to no page with a Note", where)
+
+
+def _destination_page(pdf: pikepdf.Pdf, annotation: pikepdf.Dictionary,
+                      pages: dict) -> int | None:
+    """The page index an internal link annotation goes to (its /Dest or GoTo action,
+    explicit or named), or None."""
+    destination = annotation.get("/Dest")
+    action = annotation.get("/A")
+    if destination is None and isinstance(action, pikepdf.Dictionary) \
+            and action.get("/S") == pikepdf.Name.GoTo:
+        destination = action.get("/D")
+    if isinstance(destination, (pikepdf.String, pikepdf.Name)):
+        destination = _named_destination(pdf, str(destination))
+    if isinstance(destination, pikepdf.Dictionary):
+        destination = destination.get("/D")
+    if isinstance(destination, pikepdf.Array) and len(destination) \
+            and isinstance(destination[0], pikepdf.Dictionary):
+        return pages.get(destination[0].objgen)
+    return None
+
+
+def _named_destination(pdf: pikepdf.Pdf, name: str):
+    names = pdf.Root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary) and "/Dests" in names:
+        found = pikepdf.NameTree(names.Dests).get(name)
+        if found is not None:
+            return found
+    dests = pdf.Root.get("/Dests")
+    if isinstance(dests, pikepdf.Dictionary):
+        return dests.get("/" + name.lstrip("/"))
+    return None
 
 
 def _annotations_in_links(elements, role) -> set[tuple[int, int]]:

@@ -11,8 +11,9 @@ What makes the cache sound is that a part's layout never depends on where it lan
 - every chapter starts on a right-hand page (a blank page is inserted where needed), so
   its left/right pages, running heads and margins are the same wherever it falls;
 - footnotes are numbered from 1 in each chapter;
-- folios, the only thing that depends on position, are laid out in a separate one-line
-  layer (one page per book page) and stamped onto the pages at assembly;
+- folios, the only thing that depends on position, are laid out in separate one-line
+  layers (one page per book page, blank pages included, in layers of 64 pages that
+  depend on nothing but their numbers) and stamped onto the pages at assembly;
 - the front matter, whose contents and summary of recommendations print the pages of
   labels in later parts, gets those numbers as literal text from the page map and is laid
   out last; its own length changes nothing after it, because the main matter restarts at
@@ -30,6 +31,7 @@ the draft stamp are stamped on as pagination artifacts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -48,7 +50,8 @@ from report.editions.context import BuildContext
 from report.editions.pdf import STYLES, folio, layout, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
 
-CACHE_VERSION = "2"  # 2: tagged parts record the pages they kept
+CACHE_VERSION = "5"  # 2: tagged parts record the pages they kept; 3: footnote links,
+# joined Sects; 4: folio layers of FOLIO_CHUNK pages; 5: tagged parts carry their IDTree
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
               "@page :right { @bottom-right { content: none; } }")
 
@@ -108,7 +111,8 @@ def _lay_out(job: LayoutJob) -> LaidOut:
             kept.extend(i for i in range(len(laid_out.pages)) if i not in blank)
             return laid_out.copy([laid_out.pages[i] for i in kept])
 
-        extra = {"prepare": prepare, "descriptions": dict(job.descriptions)}
+        extra = {"prepare": prepare, "descriptions": dict(job.descriptions),
+                 "id_prefix": f"{job.key}-"}
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
                             list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
     result = LaidOut(pages, anchors, kept if job.tagged else None)
@@ -139,8 +143,37 @@ def _cached(job: LayoutJob) -> LaidOut | None:
     return LaidOut(pages, anchors, kept)
 
 
-def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
-    """Lay out what the cache does not hold yet; in parallel when ``workers`` > 1."""
+class Workers:
+    """The layout worker processes of one build, started when first needed and kept for
+    its second round: the workers' parsed stylesheets and font caches
+    (``report.editions.pdf``) serve both rounds, and the processes start once."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, jobs: list[LayoutJob]):
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             initializer=die_with_parent)
+        return self._pool.map(_lay_out, jobs)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close(cancel=exc[0] is not None)
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=cancel)
+            self._pool = None
+
+
+def run_jobs(jobs: list[LayoutJob], workers: int,
+             pool: Workers | None = None) -> dict[str, LaidOut]:
+    """Lay out what the cache does not hold yet; in parallel when ``workers`` > 1 (in
+    ``pool`` when given)."""
     results: dict[str, LaidOut] = {}
     todo = []
     for job in jobs:
@@ -152,9 +185,10 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     if len(todo) > 1 and workers > 1:
         # Largest parts first, so one long chapter does not finish last on its own.
         todo.sort(key=lambda job: len(job.document), reverse=True)
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
-                                 initializer=die_with_parent) as pool:
-            for job, result in zip(todo, pool.map(_lay_out, todo), strict=True):
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(Workers(min(workers, len(todo))))
+            for job, result in zip(todo, pool.map(todo), strict=True):
                 results[job.key] = result
     else:
         for job in todo:
@@ -162,18 +196,32 @@ def run_jobs(jobs: list[LayoutJob], workers: int) -> dict[str, LaidOut]:
     return results
 
 
-def _folio_layer(context: BuildContext, kinds: list[str]) -> str:
-    """One page per page of the main matter, carrying nothing but its arabic folio (none
-    on a blank page, as in a single-pass layout). The draft stamp is a layer of its own,
-    so a new commit does not lay out the folios again."""
-    body = "".join(f'<div class="folio-page {kind}"></div>' for kind in kinds)
+FOLIO_CHUNK = 64
+"""Folios are laid out in layers of this many pages (an even number, so each layer
+starts on a right-hand page as its first folio does)."""
+
+
+def _folio_layer(context: BuildContext, first: int, count: int) -> str:
+    """Pages ``first`` to ``first + count - 1`` of the main matter, each carrying nothing
+    but its arabic folio. Page n of the book is always layer page n (blank pages are
+    numbered too; the assembly puts no folio on them), so a layer depends only on its
+    numbers: it is laid out once, and a book that grows lays out only its new last layer.
+    The draft stamp is a layer of its own, so a new commit does not lay out the folios
+    again."""
+    body = '<div class="folio-page"></div>' * count
     return (f'<!DOCTYPE html><html lang="{context.manuscript.manifest.language}"><head>'
             '<meta charset="utf-8"><title>folios</title><style>'
-            ".folio-page { break-after: page; height: 1px; } .blank { page: blank; } "
-            "@page blank { @bottom-left { content: none; } @bottom-right { content: none; } } "
+            ".folio-page { break-after: page; height: 1px; } "
+            f"@page :first {{ counter-reset: page {first}; }} "
             "@page { marks: none; @top-left { content: none; } @top-right { content: none; } "
             "@bottom-center { content: none; } }"
             f"</style></head><body>{body}</body></html>")
+
+
+def _folio(sources: dict[str, pikepdf.Pdf], number: int) -> pikepdf.Page:
+    """The layer page that carries folio ``number``."""
+    start = (number - 1) // FOLIO_CHUNK * FOLIO_CHUNK + 1
+    return sources[f"folios-{start}"].pages[number - start]
 
 
 def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
@@ -186,6 +234,14 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     invalidate the layout of every chapter. ``tagged`` lays each part out tagged and
     merges their structure (the digital edition).
     """
+    with Workers(context.jobs) as workers:
+        return _build_chaptered(context, out, stylesheets, extra_css, options, layer_css,
+                                edition, tagged, workers)
+
+
+def _build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
+                     extra_css: str, options: dict, layer_css: str, edition: str,
+                     tagged: bool, workers: Workers) -> int:
     from report.editions.paged import document  # the HTML of each part
 
     manuscript = context.manuscript
@@ -221,7 +277,19 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     part_css = extra_css + _NO_FOLIOS
     main_jobs = [job(c.label, document(rendered, context, edition, chapters=[c],
                                        front_pages=False), part_css) for c in main]
-    laid = run_jobs(main_jobs, context.jobs)
+    blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+                    '<body></body></html>', part_css, layer=True)
+    layers = []
+    if layer_css:  # one page, the same on every page: the draft stamp
+        layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+                          "@page { marks: none; @top-left { content: none; } @top-right "
+                          "{ content: none; } @bottom-left { content: none; } @bottom-right"
+                          " { content: none; } }</style></head><body></body></html>",
+                          layer_css, layer=True))
+    if not tagged:
+        layers.append(blank_job)
+    # The chapters and what depends on nothing else (the stamp, the blank page): round one.
+    laid = run_jobs([*main_jobs, *layers], context.jobs, workers)
 
     # The page map: every main chapter starts on a right-hand (odd) page.
     plan: list[tuple[str, int]] = []  # (chapter job key, or "" for a blank page; pages)
@@ -241,23 +309,19 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
     front_job = job("front", document(rendered, context, edition, chapters=front,
                                       page_numbers=page_numbers), extra_css + layer_css,
                     metadata=True)
-    blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-                    '<body></body></html>', part_css, layer=True)
     kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
-    layers = [job("folios", _folio_layer(context, kinds), "", layer=True)]
-    if layer_css:  # one page, the same on every page: the draft stamp
-        layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
-                          "@page { marks: none; @top-left { content: none; } @top-right "
-                          "{ content: none; } @bottom-left { content: none; } @bottom-right"
-                          " { content: none; } }</style></head><body></body></html>",
-                          layer_css, layer=True))
-    # The front matter and the layers depend only on the page map: one parallel round.
-    extra_jobs = [front_job, *layers] if tagged else [front_job, blank_job, *layers]
-    laid.update(run_jobs(extra_jobs, context.jobs))
-    paths = {j.key: Path(j.out) for j in (*main_jobs, *extra_jobs)}
+    folio_jobs = [job(f"folios-{first}", _folio_layer(
+        context, first, min(FOLIO_CHUNK, len(kinds) - first + 1)), "", layer=True)
+        for first in range(1, len(kinds) + 1, FOLIO_CHUNK)]
+    # The front matter and the folios depend only on the page map: round two.
+    extra_jobs = [front_job, *folio_jobs]
+    laid.update(run_jobs(extra_jobs, context.jobs, workers))
+    workers.close()  # the workers are done: assembly runs in this process
+    every_job = (*main_jobs, *layers, *extra_jobs)
+    paths = {j.key: Path(j.out) for j in every_job}
     if tagged:
         total = _assemble_tagged(out, paths, laid, plan, rendered)
-        _prune(cache, {Path(j.out).stem for j in (*main_jobs, *extra_jobs)})
+        _prune(cache, {Path(j.out).stem for j in every_job})
         return total
 
     with pikepdf.open(paths["front"]) as book:
@@ -273,10 +337,10 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
                 source = sources[key or "blank"]
                 for index in range(count):
                     book.pages.append(source.pages[index if key else 0])
-            folios = sources["folios"]
-            for index in range(len(kinds)):
+            for index, kind in enumerate(kinds):
                 page = book.pages[first_part + index]
-                _overlay(page, folios.pages[index], f"Folio{index + 1}")
+                if kind != "blank":  # no folio on a blank page, as in a single pass
+                    _overlay(page, _folio(sources, index + 1), f"Folio{index + 1}")
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, _print_pages(laid, plan, first_part))
@@ -286,7 +350,7 @@ def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
         finally:
             for source in sources.values():
                 source.close()
-    _prune(cache, {Path(j.out).stem for j in (*main_jobs, front_job, blank_job, *layers)})
+    _prune(cache, {Path(j.out).stem for j in every_job})
     return total
 
 
@@ -386,7 +450,7 @@ def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut]
             stamp = sources.get("stamp")
             for page_index, number in stamped:
                 page = book.pages[page_index]
-                _overlay(page, sources["folios"].pages[number - 1], f"Folio{number}",
+                _overlay(page, _folio(sources, number), f"Folio{number}",
                          artifact=True)
                 if stamp is not None:
                     _overlay(page, stamp.pages[0], f"Stamp{number}", artifact=True)

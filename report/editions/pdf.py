@@ -7,9 +7,13 @@ which WeasyPrint's tagging is not PDF/UA-1.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
+import multiprocessing.util
+import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -55,10 +59,75 @@ def finish_metadata(document, pdf) -> None:
     stream.stream = parts
 
 
+# Parsed stylesheets and their fonts, per process: parsing the CSS and loading its
+# @font-face fonts cost about 0.15 s a layout, paid once per part (over a hundred parts in
+# a long book) before, and a new FontConfiguration starts Pango's font cache cold;
+# WeasyPrint's FontConfiguration is meant to be shared between documents. One font
+# configuration per set of stylesheet files (the parts' extra CSS adds no fonts), the
+# parsed CSS per extra CSS as well. Keyed by the process: a FontConfiguration deletes its
+# font folder when dropped, so one inherited through fork is kept, never used nor dropped
+# here.
+_STYLES_KEPT = 8
+_fonts: dict[tuple, tuple[FontConfiguration, dict]] = {}
+_styles: dict[tuple, tuple[FontConfiguration, list[CSS]]] = {}
+_styles_pid = 0
+_inherited: list[dict] = []
+
+
+def _forget_styles(pid: int) -> None:
+    """At the end of the process that made them: the font folders go (removed here, not
+    left to the objects' deletion, which a process ending does not wait for)."""
+    if os.getpid() != pid:
+        return
+    for fonts, _ in _fonts.values():
+        if fonts._folder is not None:
+            shutil.rmtree(fonts._folder, ignore_errors=True)
+    _styles.clear()
+    _fonts.clear()
+
+
+def _stylesheets(stylesheets: list[str], extra_css: str,
+                 root: Path) -> tuple[FontConfiguration, list[CSS], dict]:
+    """The parsed stylesheets, with the font configuration and colour profiles they
+    filled, for ``stylesheets`` and ``extra_css``: parsed once per process while the
+    files are unchanged."""
+    global _styles_pid
+    pid = os.getpid()
+    if _styles_pid != pid:
+        _inherited.extend([dict(_fonts), dict(_styles)])
+        _fonts.clear()
+        _styles.clear()
+        _styles_pid = pid
+        atexit.register(_forget_styles, pid)
+        # A pool's worker ends with os._exit: multiprocessing runs its finalizers first.
+        multiprocessing.util.Finalize(None, _forget_styles, args=(pid,), exitpriority=0)
+    files = (tuple((name, (STYLES / name).stat().st_mtime_ns) for name in stylesheets),
+             str(root))
+    if files not in _fonts:
+        while len(_fonts) >= _STYLES_KEPT:
+            _fonts.pop(next(iter(_fonts)))
+        # profiles: shared, so an @color-profile in any stylesheet reaches the PDF
+        _fonts[files] = (FontConfiguration(), {})
+    fonts, profiles = _fonts[files]
+    key = (files, extra_css)
+    parsed_with, css = _styles.get(key, (None, []))
+    if parsed_with is not fonts:  # not parsed yet, or with a font configuration dropped
+        fetcher = make_fetcher(root)
+        css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
+                   color_profiles=profiles) for name in stylesheets]
+        if extra_css:
+            css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/",
+                           url_fetcher=fetcher, color_profiles=profiles))
+        while len(_styles) >= _STYLES_KEPT:
+            _styles.pop(next(iter(_styles)))
+        _styles[key] = (fonts, css)
+    return fonts, css, profiles
+
+
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
            extra_css: str = "", *, prepare: Callable | None = None,
            finish: Callable[[pikepdf.Pdf], None] | None = None,
-           descriptions: dict[str, str] | None = None,
+           descriptions: dict[str, str] | None = None, id_prefix: str | None = None,
            **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
 
@@ -67,20 +136,14 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     document before it is written (take pages out, drop links), ``finish`` the written
     PDF (through pikepdf) before it takes its place; pages and anchors are counted
     before ``prepare``. ``descriptions`` says in words where internal links of a tagged
-    PDF go (``report.editions.tagged.link_descriptions``).
+    PDF go (``report.editions.tagged.link_descriptions``); ``id_prefix`` makes a tagged
+    part's element IDs unique in the book it will be merged into.
     """
     from report.editions import tagged
 
     is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
-    fonts = FontConfiguration()
-    profiles: dict = {}  # shared, so an @color-profile in any stylesheet reaches the PDF
-    fetcher = make_fetcher(root)
-    css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
-               color_profiles=profiles) for name in stylesheets]
-    if extra_css:
-        css.append(CSS(string=extra_css, font_config=fonts, base_url=str(STYLES) + "/",
-                       url_fetcher=fetcher, color_profiles=profiles))
-    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
+    fonts, css, profiles = _stylesheets(stylesheets, extra_css, root)
+    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=make_fetcher(root))
     rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                            **options)
     anchors: dict[str, int] = {}
@@ -92,6 +155,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
         rendered = prepare(rendered)
     if is_tagged:
         tagged.single_links(rendered)
+        tagged.footnote_links(rendered)
     with atomic_path(out) as tmp:
         with tagged.tagging(descriptions or {}) if is_tagged else contextlib.nullcontext():
             rendered.write_pdf(tmp, finisher=finish_metadata, **options)
@@ -99,7 +163,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
             finished = io.BytesIO()  # QPDF aborts on a full disk; Python raises
             with pikepdf.open(tmp) as pdf:
                 if is_tagged:
-                    tagged.finish(pdf)
+                    tagged.finish(pdf, id_prefix)
                 if finish is not None:
                     finish(pdf)
                 pdf.save(finished, deterministic_id=True, compress_streams=True,

@@ -17,7 +17,18 @@ only the toolkit, which knows the document, can put right:
   heading inside the first: the inner one is a Span, so a chapter has one H1 with the
   whole heading;
 - TH cells carry no ``/Scope``; footnotes are Spans in a NonStruct footnote area, their
-  calls NonStruct: they become Note elements with an ID in a Div, and Reference;
+  calls NonStruct and not linked (WeasyPrint links only ``<a>`` and GCPM notes): they
+  become Note elements with an ID in a Div, and each call a Reference holding a Link
+  (its OBJR, an annotation whose /Contents says "Footnote 3") to the Note's anchor, as
+  PDF/UA-1 can say it: PDF 1.7 has no ``/Ref`` key (PDF 2.0 added it), so a Link
+  annotation is how a reader goes from the call to its note;
+- each page's boxes are tagged on their own, so a chapter is one Sect per page (and a
+  paragraph or list cut by a page break two P or L elements), with the page's footnote
+  area between them at the top of the tree: :func:`_join_page` joins an element that
+  continues on the next page into the one it continues (same HTML element, same role),
+  down the seam, and puts each page's footnote area inside the section it belongs to,
+  so the tree reads as the book: Document > Sect per chapter > H1, P, ..., Div (notes).
+  Tables are not joined (a repeated header row would be read twice);
 - a figure's layout BBox is in CSS pixels from the top of the page: it is given in PDF
   points; pages with annotations get ``/Tabs /S``.
 
@@ -31,12 +42,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pikepdf
 import pydyf
-from weasyprint.formatting_structure.boxes import BlockBox, FootnoteAreaBox
+from weasyprint.formatting_structure.boxes import BlockBox, FootnoteAreaBox, PageBox, TextBox
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as weasy_tags
 
@@ -46,6 +58,8 @@ from report.render import Rendered
 
 PX = 0.75  # one CSS pixel in PDF points
 _HEADINGS = {f"/H{level}" for level in range(1, 7)}
+# What a page break may cut and the tag step joins again (not tables: see the docstring).
+_JOINABLE = {"/Sect", "/Div", "/Part", "/Art", "/BlockQuote", "/P", "/L", "/LI", "/LBody"}
 # HTML grouping elements WeasyPrint leaves as NonStruct (PDF 1.7 has no Aside or TOC
 # that would take the contents' list as it is).
 _GROUPS = {"nav": "/Sect", "aside": "/Div", "figure": "/Div", "header": "/Div",
@@ -58,6 +72,11 @@ class _Tagging:
 
     descriptions: dict[str, str]
     note_ids: set[str] = field(default_factory=set)
+    pdf: object = None  # the pydyf PDF being written
+    annotations: list = field(default_factory=list)  # WeasyPrint's (element, annotation)
+    origin: dict[int, object] = field(default_factory=dict)  # id(element): HTML element
+    footnote_areas: set[int] = field(default_factory=set)  # id(element)
+    last_top: pydyf.Dictionary | None = None  # the last element under Document so far
 
 
 _current: contextvars.ContextVar[_Tagging | None] = contextvars.ContextVar(
@@ -125,12 +144,74 @@ def tagging(descriptions: dict[str, str]) -> Iterator[None]:
 def _build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
     """WeasyPrint's tag step for one box, each element it yields corrected. (WeasyPrint
     calls this module-level name recursively, so every box passes through here.)"""
-    for element in _original_build_box_tree(box, parent, pdf, page_number, nums,
-                                            annotations, tags):
-        state = _current.get()
-        if state is not None:
-            _correct(box, element, parent, state)
+    state = _current.get()
+    if state is not None:
+        state.pdf, state.annotations = pdf, annotations
+    elements = _original_build_box_tree(box, parent, pdf, page_number, nums, annotations,
+                                        tags)
+    if state is None:
+        yield from elements
+    elif isinstance(box, PageBox):  # a page's elements, under Document
+        yield from _join_page(list(elements), state)
+    else:
+        for element in elements:
+            if id(element) not in state.origin:  # the innermost box is the element's own
+                state.origin[id(element)] = box._box.element \
+                    if isinstance(box, AbsolutePlaceholder) else box.element
+                _correct(box, element, parent, state)
+            yield element
+
+
+def _join_page(elements: list, state: _Tagging) -> Iterator:
+    """Yield the page's top elements that begin something; join those that continue the
+    last one (a chapter's Sect on its next page) into it, and put the page's footnote
+    area in the element it belongs to."""
+    for element in elements:
+        last = state.last_top
+        if id(element) in state.footnote_areas:
+            if last is not None and str(last["S"]) in _JOINABLE:
+                _adopt(last, [element.reference], state)
+                continue
+        elif last is not None and _continues(last, element, state):
+            _join(last, element, state)
+            continue
+        state.last_top = element
         yield element
+
+
+def _continues(before, after, state: _Tagging) -> bool:
+    """``after`` is the rest of ``before``, cut by a page break."""
+    html = state.origin.get(id(before))
+    return (html is not None and state.origin.get(id(after)) is html
+            and before["S"] == after["S"] and str(before["S"]) in _JOINABLE
+            and not any(isinstance(kid, int) for kid in (*before["K"], *after["K"])))
+
+
+def _object(state: _Tagging, reference):
+    return state.pdf.objects[int(reference.split()[0])]
+
+
+def _adopt(element, references: list, state: _Tagging) -> None:
+    for reference in references:
+        kid = _object(state, reference)
+        if isinstance(kid, pydyf.Dictionary) and "P" in kid:
+            kid["P"] = element.reference
+        element["K"].append(reference)
+
+
+def _join(before, after, state: _Tagging) -> None:
+    """Move the kids of ``after`` into ``before``; where the seam cuts an element again
+    (the paragraph running over the page), join that one too. The footnote areas that
+    ``before`` ends with stay where they are: the notes of its page."""
+    kids = list(after["K"])
+    content = [kid for kid in before["K"]
+               if id(_object(state, kid)) not in state.footnote_areas]
+    if kids and content:
+        last, first = _object(state, content[-1]), _object(state, kids[0])
+        if _continues(last, first, state):
+            _join(last, first, state)
+            kids = kids[1:]
+    _adopt(before, kids, state)
 
 
 def _correct(box, element, parent, state: _Tagging) -> None:
@@ -141,6 +222,7 @@ def _correct(box, element, parent, state: _Tagging) -> None:
     tag = box.element_tag if html is not None else None
     if isinstance(box, FootnoteAreaBox):
         element["S"] = "/Div"  # the foot of the page, holding its Notes
+        state.footnote_areas.add(id(element))
     elif tag in _GROUPS:
         element["S"] = _GROUPS[tag]
     elif role in _HEADINGS and str(parent["S"]) in _HEADINGS:
@@ -154,6 +236,8 @@ def _correct(box, element, parent, state: _Tagging) -> None:
                 annotation["Contents"] = pydyf.String(describe_link(html, state.descriptions))
     elif tag == "span::footnote-call":
         element["S"] = "/Reference"
+        if box.link_annotation is not None:
+            _link_inside(element, box, state)
     elif tag == "span::footnote-marker":
         element["S"] = "/Lbl"
     elif tag == "span" and isinstance(box, BlockBox) \
@@ -171,6 +255,48 @@ def _correct(box, element, parent, state: _Tagging) -> None:
         element["A"]["Scope"] = "/Row" if scope.startswith("row") else "/Column"
     if tag is not None and ":" not in tag and tag != "html" and html.get("lang"):
         element["Lang"] = pydyf.String(html.get("lang"))
+
+
+def _link_inside(reference, box, state: _Tagging) -> None:
+    """Reference > Link > (OBJR, the call's text): the annotation WeasyPrint attached to
+    the Reference itself moves to a Link element inside it, in the ParentTree too."""
+    pdf = state.pdf
+    link = pydyf.Dictionary({"Type": "/StructElem", "S": "/Link", "K": reference["K"],
+                             "Pg": reference["Pg"], "P": reference.reference})
+    pdf.add_object(link)
+    reference["K"] = pydyf.Array([link.reference])
+    for kid in link["K"]:
+        kid_object = pdf.objects[int(kid.split()[0])]
+        if isinstance(kid_object, pydyf.Dictionary) and kid_object.get("Type") == "/StructElem":
+            kid_object["P"] = link.reference
+    annotation = box.link_annotation
+    state.annotations[:] = [(link.reference, a) if a is annotation else (element, a)
+                            for element, a in state.annotations]
+    number = "".join(text.text for text in box.descendants() if isinstance(text, TextBox))
+    annotation["Contents"] = pydyf.String(f"Footnote {number.strip()}".strip())
+
+
+def footnote_links(document) -> None:
+    """Link every footnote call to its note's anchor (the id of the footnote's element),
+    as WeasyPrint links an ``<a>``: the call's box gets the link, its page the area. The
+    area is that of the call's text: the call box itself has no height (``line-height:
+    0`` keeps the superscript from opening the line)."""
+    for page in document.pages:
+        inside: set[int] = set()  # the call's own inner boxes: one link per call
+        for box in page._page_box.descendants():
+            if box.element_tag != "span::footnote-call" or box.element is None \
+                    or id(box) in inside or box.link:
+                continue
+            anchor = box.element.get("id")
+            if not anchor:
+                continue
+            parts = list(box.descendants())
+            inside.update(id(part) for part in parts)
+            areas = [part.hit_area() for part in parts]
+            page.links.append(("internal", anchor, (
+                min(x for x, _, _, _ in areas), min(y for _, y, _, _ in areas),
+                max(x + w for x, _, w, _ in areas), max(y + h for _, y, _, h in areas)), box))
+            box.link = ("url", ("internal", anchor))
 
 
 def single_links(document) -> None:
@@ -199,13 +325,18 @@ def blank_pages(document) -> list[int]:
             if page._page_box.page_type.blank]
 
 
-def finish(pdf: pikepdf.Pdf) -> None:
+def finish(pdf: pikepdf.Pdf, id_prefix: str | None = None) -> None:
     """Corrections made on the written PDF: margin content as pagination artifacts,
-    figure boxes in points, tab order."""
+    figure boxes in points, tab order. With ``id_prefix`` (a part of a book), element
+    IDs are made unique in the book and listed in the part's IDTree
+    (:func:`prefix_ids`), here in the worker rather than at assembly."""
     tree = pdf.Root.get("/StructTreeRoot")
     if tree is None:
         raise ValueError("no structure tree")
-    reachable = _reachable(tree)
+    elements = list(_elements(tree))
+    reachable = {element.objgen for element in elements}
+    if id_prefix is not None:
+        prefix_ids(pdf, elements, id_prefix)
     parent_tree = tree.ParentTree
     nums = parent_tree.Nums
     pages = {int(page.obj.get("/StructParents", -1)): page for page in pdf.pages}
@@ -224,16 +355,12 @@ def finish(pdf: pikepdf.Pdf) -> None:
         _mark_artifacts(pdf, page, outside)
         for mcid in outside:
             entry[mcid] = None
-    for element in _elements(tree):
+    for element in elements:
         if element.get("/S") == "/Figure" and "/A" in element and "/Pg" in element:
             _bbox_in_points(element)
     for page in pdf.pages:
         if "/Annots" in page and len(page.Annots):
             page.obj["/Tabs"] = pikepdf.Name.S
-
-
-def _reachable(tree: pikepdf.Dictionary) -> set[tuple[int, int]]:
-    return {element.objgen for element in _elements(tree)}
 
 
 def _elements(tree: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
@@ -254,30 +381,30 @@ def _elements(tree: pikepdf.Dictionary) -> Iterator[pikepdf.Dictionary]:
                 stack.append(node.K)
 
 
+_MARKED = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+_TEXT_MATRIX = re.compile(rb"(-?[\d.]+)\s+Tm\b")
+
+
 def _mark_artifacts(pdf: pikepdf.Pdf, page: pikepdf.Page, mcids: set[int]) -> None:
     """Rewrite ``/Span <</MCID n>> BDC`` for the given MCIDs as pagination artifacts: a
-    header when its first text line stands in the top half of the page, else a footer."""
-    operations = list(pikepdf.parse_content_stream(page))
+    header when its first text line stands in the top half of the page, else a footer.
+    On the bytes WeasyPrint wrote (its text is hex strings, so the pattern cannot occur
+    inside one): parsing and rewriting every page's content stream through pikepdf was
+    a tenth of a part's layout time."""
     height_px = float(page.mediabox[3]) / PX
-    for index, (operands, operator) in enumerate(operations):
-        if str(operator) != "BDC" or len(operands) < 2:
-            continue
-        properties = operands[1]
-        if not isinstance(properties, pikepdf.Dictionary) or "/MCID" not in properties \
-                or int(properties.MCID) not in mcids:
-            continue
-        subtype = "/Footer"
-        for later_operands, later in operations[index + 1:]:
-            if str(later) == "Tm":
-                subtype = "/Header" if float(later_operands[5]) < height_px / 2 else "/Footer"
-                break
-            if str(later) == "EMC":
-                break
-        operations[index] = pikepdf.ContentStreamInstruction(
-            [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination,
-                                                       Subtype=pikepdf.Name(subtype))],
-            pikepdf.Operator("BDC"))
-    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
+    page.contents_coalesce()
+    data = page.obj.Contents.read_bytes()
+
+    def artifact(match: re.Match) -> bytes:
+        if int(match.group(1)) not in mcids:
+            return match.group(0)
+        end = data.find(b"EMC", match.end())
+        line = _TEXT_MATRIX.search(data, match.end(), end if end >= 0 else len(data))
+        header = line is not None and float(line.group(1)) < height_px / 2
+        return b"/Artifact <</Type /Pagination /Subtype /%s>> BDC" % (
+            b"Header" if header else b"Footer")
+
+    page.obj.Contents = pdf.make_stream(_MARKED.sub(artifact, data))
 
 
 def _bbox_in_points(element: pikepdf.Dictionary) -> None:
@@ -351,11 +478,12 @@ def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, object]:
     return {str(name): dest for name, dest in pikepdf.NameTree(names.Dests).items()}
 
 
-def _prefix_ids(document_kids, prefix: str, ids: dict[str, pikepdf.Dictionary]) -> None:
+def prefix_ids(pdf: pikepdf.Pdf, elements: list[pikepdf.Dictionary], prefix: str) -> None:
     """Element IDs are unique per part (WeasyPrint draws TH IDs from object numbers):
-    prefixed with the part, with the TD /Headers that name them, and gathered for the
-    IDTree."""
-    for element in _elements(pikepdf.Dictionary(K=pikepdf.Array(document_kids))):
+    prefixed with the part, with the TD /Headers that name them, and listed in the
+    part's IDTree, which assembly merges."""
+    ids: dict[str, pikepdf.Dictionary] = {}
+    for element in elements:
         if "/ID" in element:
             element.ID = pikepdf.String(prefix + str(element.ID))
             ids[str(element.ID)] = element
@@ -363,6 +491,20 @@ def _prefix_ids(document_kids, prefix: str, ids: dict[str, pikepdf.Dictionary]) 
         if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
             attributes.Headers = pikepdf.Array(
                 [pikepdf.String(prefix + str(header)) for header in attributes.Headers])
+    if ids:
+        id_tree = pikepdf.NameTree.new(pdf)
+        for key in sorted(ids):
+            id_tree[key] = ids[key]
+        pdf.Root.StructTreeRoot.IDTree = id_tree.obj
+
+
+def _ids_of(book: pikepdf.Pdf, root: pikepdf.Dictionary, ids: dict[str, pikepdf.Dictionary],
+            foreign: bool = True) -> None:
+    """A part's IDTree into ``ids``, its elements as copied into the book (pikepdf's
+    copier maps each foreign object once, so these are the elements of the tree)."""
+    if "/IDTree" in root:
+        for key, element in pikepdf.NameTree(root.IDTree).items():
+            ids[key] = _copy(book, element) if foreign else element
 
 
 def merge_parts(book: pikepdf.Pdf, base_name: str,
@@ -370,15 +512,16 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
     """Append every page of each tagged part to ``book`` (itself the first part, tagged)
     with its structure: one Document element, ParentTree and every /StructParents and
     /StructParent renumbered, RoleMap and ClassMap merged, IDs made unique in one IDTree,
-    named destinations merged, cross-part links made GoTo actions."""
+    named destinations merged, cross-part links made GoTo actions. Element IDs were made
+    unique by each part's layout (:func:`finish` with its ``id_prefix``)."""
     base_root, base_document, nums = _tree_of(book, base_name)
     if not isinstance(base_document.get("/K"), pikepdf.Array):
         base_document.K = pikepdf.Array([base_document.K])
     ids: dict[str, pikepdf.Dictionary] = {}
-    _prefix_ids(list(base_document.K), "p0-", ids)
+    _ids_of(book, base_root, ids, foreign=False)
     destinations = _named_destinations(book)
     maps = {key: dict(base_root.get(key, {}).items()) for key in ("/RoleMap", "/ClassMap")}
-    for number, (name, part) in enumerate(parts, start=1):
+    for name, part in parts:
         root, document, part_nums = _tree_of(part, name)
         offset = max(nums, default=-1) + 1
         first = len(book.pages)
@@ -398,7 +541,7 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
         for kid in copied:
             kid.P = base_document
             base_document.K.append(kid)
-        _prefix_ids(copied, f"p{number}-", ids)
+        _ids_of(book, root, ids)
         for key, value in _named_destinations(part).items():
             destinations.setdefault(key, _copy(book, value))
         for key in maps:
