@@ -480,8 +480,7 @@ DAMAGE = {
                        r"docx, ch-practice: words differ"),
     "docx-drop-citation": ("docx", "document.xml", ">Home Office 2021<", "><",
                            r"docx, ch-summary: citation labels missing"),
-    # the paragraph's words (it opens with its empty pack-number span, citable.lua)
-    "epub-drop-paragraph": ("epub", ".xhtml", "</span>A composite, anonymised case.", "</span>",
+    "epub-drop-paragraph": ("epub", ".xhtml", "<p>A composite, anonymised case.", "<p>",
                             r"epub, ch-practice: words differ"),
     "epub-swap-words": ("epub", ".xhtml", "Give every child a guardian",
                         "Give a guardian every child", r"epub, ch-summary: words differ"),

@@ -132,22 +132,31 @@ def test_a_new_figure_renumbers_the_figures_after_it(three: Path) -> None:
     _assert_same(three)
 
 
-def test_footnotes_and_citable_blocks_are_numbered_across_the_book(three: Path) -> None:
-    """Footnotes, and the pack numbers citable.lua gives (``.pn`` marks, and the ids of code
-    blocks, which then need no ``cbN`` of pandoc's), run on from chapter to chapter."""
+def test_footnotes_code_and_citable_blocks_are_numbered_across_the_book(three: Path) -> None:
+    """Footnotes, code blocks, and the pack numbers citable.lua gives (``.pn`` marks) run
+    on from chapter to chapter; the editions' view of the render has no pack marks."""
     rendered = render(_fresh(three))
     third = rendered.chapters[2].element
     assert third.xpath(".//a[@class='footnote-ref']/@href") == ["#fn2"]
     assert third.xpath(".//li/@id") == ["fn2"]
+    assert third.xpath(".//div[@class='sourceCode']/@id") == ["cb2"]
+    assert third.xpath(".//div[@class='sourceCode']//span/@id") == ["cb2-1"]
     numbers = [c.number for c in rendered.citable if c.number is not None]
     assert numbers == list(range(1, len(numbers) + 1))
     before = sum(1 for c in rendered.citable if c.number and not c.chapter.endswith("third.md"))
-    code = next(c for c in rendered.citable if c.kind == "code" and c.chapter.endswith("third.md"))
-    assert code.number > before > 4
-    assert third.xpath(".//span[@class='pn']/@data-n")[0] == str(before + 1)
-    assert third.xpath(".//div[@class='sourceCode']/@id") == [f"p-{code.number}"]
-    assert third.xpath(".//div[@class='sourceCode']//span/@id") == [f"p-{code.number}-1"]
+    code = next(c for c in rendered.citable
+                if c.kind == "code" and c.chapter.endswith("third.md"))
+    assert before > 4
+    marks = sorted(int(n) for n in third.xpath(".//span[@class='pn']/@data-n"))
+    assert marks == list(range(before + 1, before + 1 + len(marks)))  # its note's at the end
+    assert code.number in marks and f"p-{code.number}" in third.xpath(".//span/@id")
     _assert_same(three)
+    plain = rendered.without_pack_marks()
+    assert not any(c.element.xpath(".//span[@class='pn']") for c in plain.chapters)
+    assert b'"pn"' in rendered.ast and b'"pn"' not in plain.ast
+    blocks = json.loads(plain.ast)["blocks"]
+    assert blocks and '{"t":"Plain","c":[]}' not in json.dumps(blocks, separators=(",", ":"))
+    assert rendered.chapters[2].element.xpath(".//span[@class='pn']")  # the render is kept
 
 
 def test_nothing_changed_renders_nothing(three: Path) -> None:

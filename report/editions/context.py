@@ -35,8 +35,10 @@ class BuildContext:
 
     @property
     def rendered(self) -> Rendered:
+        """The render this build lays out: with the pack numbers only for the pack."""
         if self._rendered is None:
-            self._rendered = render(self.manuscript)
+            rendered = render(self.manuscript)
+            self._rendered = rendered if self.pack else rendered.without_pack_marks()
         return self._rendered
 
     @property

@@ -13,13 +13,14 @@ element for element, as one pandoc run over the whole book, which stays here
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
@@ -88,10 +89,35 @@ class Rendered:
     warnings: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
     citable: list[Citable] = field(default_factory=list)
+    _plain: Rendered | None = field(default=None, repr=False, compare=False)
 
     def chapter_of(self, label: str) -> str | None:
         found = self.labels.get(label)
         return found.chapter if found else None
+
+    def without_pack_marks(self) -> Rendered:
+        """The render as the editions show it: without the marks of citable.lua, which
+        only the reviewer pack shows (numbers in the margin, Word bookmarks). A mark's
+        number counts every citable block before it, so left in, one added paragraph
+        would change every later chapter's HTML and lay them all out again."""
+        if self._plain is None:
+            chapters = []
+            for chapter in self.chapters:
+                element = copy.deepcopy(chapter.element)
+                for mark in element.xpath(html.PACK_MARKS):
+                    mark.drop_tree()  # its tail (text after it) stays
+                chapters.append(replace(chapter, element=element))
+            ast = _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", self.ast.decode("utf-8")))
+            self._plain = replace(self, chapters=chapters, ast=ast.encode("utf-8"))
+            self._plain._plain = self._plain
+        return self._plain
+
+
+# citable.lua's mark in pandoc's JSON (always the first inline of its block), and the
+# block that held only a code block's mark.
+_PACK_MARK_JSON = re.compile(
+    r'\{"t":"Span","c":\[\["p-\d+",\["pn"\],\[\["n","\d+"\]\]\],\[\]\]\},?')
+_EMPTY_PLAIN = re.compile(r'\{"t":"Plain","c":\[\]\},')
 
 
 def _contributors_markdown(manuscript: Manuscript) -> str:
@@ -395,16 +421,13 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
 
 
 # citable.lua's marks in a chapter's blocks (compact JSON): the empty ``.pn`` Span with
-# its number, and a code block's identifier when it had none of its own.
-_CITABLE_JSON = re.compile(r'(\["p-)(\d+)(",\["pn"\],\[\["n",")(\d+)("\]\]\])'
-                           r'|("t":"CodeBlock","c":\[\["p-)(\d+)(")')
+# its number.
+_CITABLE_JSON = re.compile(r'(\["p-)(\d+)(",\["pn"\],\[\["n",")(\d+)("\]\]\])')
 
 
 def _shifted(match: re.Match, by: int) -> str:
-    if match.group(1):
-        return (f"{match.group(1)}{int(match.group(2)) + by}{match.group(3)}"
-                f"{int(match.group(4)) + by}{match.group(5)}")
-    return f"{match.group(6)}{int(match.group(7)) + by}{match.group(8)}"
+    return (f"{match.group(1)}{int(match.group(2)) + by}{match.group(3)}"
+            f"{int(match.group(4)) + by}{match.group(5)}")
 
 
 def _meta_field(entry: dict, name: str) -> str:

@@ -65,20 +65,15 @@ def _renumber_code(root: html.HtmlElement, offset: int) -> None:
                 element.set(attribute, f"{found.group(1)}cb{number}{found.group(3) or ''}")
 
 
-_CITABLE_ID = re.compile(r"^(#?)p-(\d+)(-\d+)?$")
+PACK_MARKS = f".//span[{_CLASS.format('pn')}][@data-n]"
 
 
 def _renumber_citable(root: html.HtmlElement, offset: int) -> None:
-    """Move citable.lua's numbers on by ``offset``: the ``.pn`` marks (id ``p-N`` and
-    ``data-n``) and the ``p-N`` ids it gave code blocks (with their lines' anchors)."""
-    for element in root.xpath(".//*[starts-with(@id, 'p-') or starts-with(@href, '#p-')]"):
-        for attribute in ("id", "href"):
-            found = _CITABLE_ID.match(element.get(attribute) or "")
-            if found:
-                number = int(found.group(2)) + offset
-                element.set(attribute, f"{found.group(1)}p-{number}{found.group(3) or ''}")
-    for mark in root.xpath(f".//span[{_CLASS.format('pn')}][@data-n]"):
-        mark.set("data-n", str(int(mark.get("data-n")) + offset))
+    """Move citable.lua's marks (``.pn``: id ``p-N``, ``data-n``) on by ``offset``."""
+    for mark in root.xpath(PACK_MARKS):
+        number = int(mark.get("data-n")) + offset
+        mark.set("data-n", str(number))
+        mark.set("id", f"p-{number}")
 
 
 def code_blocks(blocks: list) -> int:

@@ -121,7 +121,8 @@ local function box_of(div, box)
 end
 
 walk_blocks = function(blocks, kind, box)
-  for _, block in ipairs(blocks) do
+  local code_marks = {}  -- {position, number}: a code block's mark goes before it
+  for position, block in ipairs(blocks) do
     local t = block.t
     if t == "Para" or t == "Plain" or t == "LineBlock" then
       if t == "LineBlock" then
@@ -159,12 +160,17 @@ walk_blocks = function(blocks, kind, box)
       walk_blocks(block.content, "figure", box)
       cite_caption(block.caption, box)
     elseif t == "CodeBlock" then
+      -- A code block holds no inlines: its mark stands alone just before it (its own
+      -- identifier, and pandoc's numbering of those without one, are left as they are).
       if block.text:match("%S") then
         count = count + 1
-        if block.identifier == "" then block.identifier = "p-" .. count end
-        record(block.identifier, count, "code", block.text, box)
+        record("p-" .. count, count, "code", block.text, box)
+        table.insert(code_marks, {position, count})
       end
     end
+  end
+  for i = #code_marks, 1, -1 do
+    table.insert(blocks, code_marks[i][1], pandoc.Plain({marker(code_marks[i][2])}))
   end
 end
 
