@@ -243,6 +243,13 @@ def test_a_terminated_build_leaves_no_temporary_files(make_tree) -> None:
     if process.poll() is not None:
         pytest.skip("the build finished before a temporary file could be seen")
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    code = process.wait(timeout=60)
+    # Python gives SIGTERM back its default action while it shuts down: a signal landing
+    # after the build has done all its work (the site, the last edition, is quick to
+    # finish now) ends the process plainly, with nothing left to clean.
+    manifest = build / "manifest.json"
+    finished = manifest.is_file() and set(json.loads(manifest.read_text())["editions"]) \
+        == {"web", "docx", "epub"}
+    assert code == 128 + signal.SIGTERM or (code == -signal.SIGTERM and finished), code
     assert _leftovers(build) == [], sorted(p.relative_to(build).as_posix()
                                            for p in build.rglob("*"))[:20]
