@@ -135,9 +135,15 @@ def test_docx_is_the_word_edition_with_numbers_and_bookmarks(opened) -> None:
     assert STAMP.fullmatch(document.sections[0].header.paragraphs[0].text)
 
 
-def test_bundled_report_numbers_every_citable_block_once(bundled_build: Path) -> None:
+def test_bundled_report_numbers_every_citable_block_once(bundled_build: Path,
+                                                         tmp_path: Path) -> None:
     """The bundled report: one number per citable block, in reading order, the same in
-    the digital PDF's destinations and the Word edition's bookmarks."""
+    the pack PDF's destinations and the pack Word file's bookmarks; the reader editions
+    carry none (an added paragraph would otherwise change every later chapter)."""
+    from report.editions import digital
+    from report.editions import docx as word
+    from report.editions.context import BuildContext
+
     manuscript = load(bundled_build)
     citable = render(manuscript).citable
     numbers = [c.number for c in citable if c.number is not None]
@@ -145,9 +151,16 @@ def test_bundled_report_numbers_every_citable_block_once(bundled_build: Path) ->
     assert len({c.id for c in citable}) == len(citable)
     slug = manuscript.manifest.slug
     with pikepdf.open(bundled_build / "build" / f"{slug}.pdf") as document:
+        assert not _destinations(document)
+    edition = zipfile.ZipFile(bundled_build / "build" / f"{slug}.docx")
+    assert not re.search(r'w:name="p-\d+"', edition.read("word/document.xml").decode())
+    pack = BuildContext(manuscript, pack_stamp="Draft for consultation · not for circulation")
+    digital.lay_out(pack, tmp_path / "pack.pdf")
+    word.lay_out(pack, tmp_path / "pack.docx")
+    with pikepdf.open(tmp_path / "pack.pdf") as document:
         places = _destinations(document)
     assert sorted(p.number for p in places) == numbers
-    package = zipfile.ZipFile(bundled_build / "build" / f"{slug}.docx")
+    package = zipfile.ZipFile(tmp_path / "pack.docx")
     names = []
     for part in ("word/document.xml", "word/footnotes.xml"):
         names += re.findall(r'w:name="p-(\d+)"', package.read(part).decode())
