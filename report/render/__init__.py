@@ -542,9 +542,11 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     if cited_recs:
         book_meta = {**book_meta, "report-recommendations": cited_recs}
     citable, blocks, offsets = [], [], []
+    numbered = 0  # citable blocks with a number in the chapters so far
     for result in results:
-        offsets.append(sum(1 for entry in citable if _meta_field(entry, "number")))
-        citable += _shift_citable(result["citable"], offsets[-1])
+        offsets.append(numbered)
+        citable += _shift_citable(result["citable"], numbered)
+        numbered += sum(1 for entry in result["citable"] if _meta_field(entry, "number"))
         blocks.append(_CITABLE_JSON.sub(lambda m, by=offsets[-1]: _shifted(m, by),
                                         result["blocks"]) if offsets[-1] else result["blocks"])
     book_meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable}}
