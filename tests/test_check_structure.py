@@ -72,6 +72,21 @@ def test_footnotes_and_divs(run_report, tmp_path):
     ]
 
 
+def test_list_item_line_pandoc_would_split(run_report, tmp_path):
+    """A list item's continuation line opening with "@label." or "@label)" is split off by
+    pandoc (each case was run through pandoc with the report's reader: two blocks)."""
+    root = tree(tmp_path / "t", {
+        "one.md": ("# One {#ch-one}\n\n- an item that refers to\n  @ch-one. More.\n"
+                   "- an item (see\n  @ch-one). Fine.\n- another item in\n  @ch-one) here\n\n"
+                   "A paragraph that ends in\n@ch-one.\n\n1. numbered, see\n   @ch-one.\n"),
+    })
+    assert [f for f in check(run_report, root) if f[1] == "STRUCT080"] == [
+        ("chapters/one.md", "STRUCT080", 4, 3),
+        ("chapters/one.md", "STRUCT080", 8, 3),
+        ("chapters/one.md", "STRUCT080", 14, 4),
+    ]
+
+
 def test_csl_json_bibliography_and_emails(run_report, tmp_path):
     root = tree(tmp_path / "t", {
         "one.md": ("# One\n\nAs [@ilo2017; see @walkfree2018, p. 3] show, and @nobody2000.\n"

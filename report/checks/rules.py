@@ -29,6 +29,7 @@ RULES: dict[str, str] = {
     "STRUCT052": "footnote defined twice",
     "STRUCT060": "div not closed",
     "STRUCT070": "recommendation without an addressee",
+    "STRUCT080": "list item split by a line starting with a cross-reference",
     "DRAFT001": "CriticMarkup left in the text",
     "DRAFT002": "TODO, FIXME or XXX left in the text",
     "DRAFT003": "draft passage (::: {.draft})",

@@ -10,6 +10,7 @@ STRUCT003 first heading not level 1   STRUCT050 footnote reference without a not
 STRUCT004 skipped heading level       STRUCT051 footnote never referenced
 STRUCT060 div not closed              STRUCT052 footnote defined twice
 STRUCT070 recommendation without an addressee (``to=``)
+STRUCT080 a list item's line that starts with a cross-reference and "." or ")"
 """
 
 from __future__ import annotations
@@ -165,10 +166,42 @@ def div_findings(source: ChapterSource) -> list[Finding]:
     return findings
 
 
+# A continuation line of a list item that opens with "@label." or "@label)": pandoc's
+# list reader takes it for an example-list marker and starts a new block there, even with
+# example_lists off, so the item is split (a second paragraph in Word, its own pack
+# number). A line of a paragraph outside a list is read as one would expect.
+_SPLIT_ITEM_LINE = re.compile(r"^([ \t]+)@[A-Za-z][\w:-]*[.)](?=[ \t]|$)", re.M)
+_LIST_MARKER = re.compile(r"^([ \t]*)(?:[-*+]|\d+[.)]|#[.)])[ \t]")
+
+
+def list_item_findings(source: ChapterSource) -> list[Finding]:
+    """A list item's line that pandoc would split off (see ``_SPLIT_ITEM_LINE``)."""
+    findings: list[Finding] = []
+    text = source.prose_masked
+    for match in _SPLIT_ITEM_LINE.finditer(text):
+        indent = len(match.group(1).expandtabs(4))
+        lines = text[:match.start()].splitlines()
+        for line in reversed(lines):
+            if not line.strip():
+                break
+            marker = _LIST_MARKER.match(line)
+            if marker and len(marker.group(1).expandtabs(4)) < indent:
+                findings.append(source.finding(
+                    match.start(1) + len(match.group(1)), "STRUCT080", "warning",
+                    "pandoc splits this list item here: a line may not start with a "
+                    "cross-reference followed by '.' or ')'",
+                    "move a word from the line before to the start of this line"))
+                break
+            if len(line) - len(line.lstrip()) < indent:
+                break
+    return findings
+
+
 def structure_findings(sources: list[ChapterSource]) -> list[Finding]:
     findings = label_findings(sources)
     for source in sources:
         findings += heading_findings(source)
         findings += footnote_findings(source)
         findings += div_findings(source)
+        findings += list_item_findings(source)
     return findings
