@@ -27,11 +27,24 @@ class ChapterHTML:
         return html.tostring(self.element, encoding="unicode")
 
 
-_NOTE_ID = re.compile(r"^(#?)(fn|fnref)(\d+)$")
+_NOTE_ID = re.compile(r"^#?(?:fn|fnref)(?P<n>\d+)$")
 _CLASS = "contains(concat(' ', @class, ' '), ' {} ')"
 _NOTE_PARTS = (f".//a[{_CLASS.format('footnote-ref')}]",
                "./section[@id='footnotes']//li[@id]",
                f"./section[@id='footnotes']//a[{_CLASS.format('footnote-back')}]")
+
+
+def _move_ids(root: html.HtmlElement, paths: tuple[str, ...], pattern: re.Pattern,
+              offset: int) -> None:
+    """Add ``offset`` to the number (``pattern``'s group "n") in the id and href of the
+    elements at ``paths``: pandoc numbers notes and code blocks from 1 in each document."""
+    for element in (e for path in paths for e in root.xpath(path)):
+        for attribute in ("id", "href"):
+            value = element.get(attribute) or ""
+            found = pattern.match(value)
+            if found:
+                start, end = found.span("n")
+                element.set(attribute, f"{value[:start]}{int(found['n']) + offset}{value[end:]}")
 
 
 def _renumber(root: html.HtmlElement, offset: int) -> int:
@@ -39,30 +52,20 @@ def _renumber(root: html.HtmlElement, offset: int) -> int:
     count = len(root.xpath(_NOTE_PARTS[1]))
     if not offset:
         return count
-    for element in (e for path in _NOTE_PARTS for e in root.xpath(path)):
-        for attribute in ("id", "href"):
-            found = _NOTE_ID.match(element.get(attribute) or "")
-            if found:
-                number = int(found.group(3)) + offset
-                element.set(attribute, f"{found.group(1)}{found.group(2)}{number}")
+    _move_ids(root, _NOTE_PARTS, _NOTE_ID, offset)
     for sup in root.xpath(f"{_NOTE_PARTS[0]}/sup"):
         sup.text = str(int(sup.text) + offset)
     return count
 
 
-_CODE_ID = re.compile(r"^(#?)cb(\d+)(-\d+)?$")
+_CODE_ID = re.compile(r"^#?cb(?P<n>\d+)(?:-\d+)?$")
 _CODE_PARTS = (f".//div[{_CLASS.format('sourceCode')}][@id]",
                f".//div[{_CLASS.format('sourceCode')}][@id]//*[@id or @href]")
 
 
 def _renumber_code(root: html.HtmlElement, offset: int) -> None:
     """Move the ids pandoc gave highlighted code blocks (cbN, cbN-line) on by ``offset``."""
-    for element in (e for path in _CODE_PARTS for e in root.xpath(path)):
-        for attribute in ("id", "href"):
-            found = _CODE_ID.match(element.get(attribute) or "")
-            if found:
-                number = int(found.group(2)) + offset
-                element.set(attribute, f"{found.group(1)}cb{number}{found.group(3) or ''}")
+    _move_ids(root, _CODE_PARTS, _CODE_ID, offset)
 
 
 PACK_MARKS = f".//span[{_CLASS.format('pn')}][@data-n]"

@@ -93,14 +93,7 @@ def _facts_of(wrapper: Node, api: list) -> Facts:
     """Walk the parsed chapter for the citations and the Divs the book fills in."""
     facts = Facts([], [], refs=False, summary=False, contributors=False,
                   references=source.references(wrapper["c"][1]), api=api)
-    stack: list[object] = [wrapper["c"][1]]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-            continue
-        if not isinstance(item, dict):
-            continue
+    for item in source.elements(wrapper["c"][1]):
         kind, content = item.get("t"), item.get("c")
         if kind == "Cite":
             for citation in content[0]:
@@ -111,8 +104,6 @@ def _facts_of(wrapper: Node, api: list) -> Facts:
             facts.refs |= identifier == "refs"
             facts.summary |= "recommendations-summary" in classes
             facts.contributors |= "contributors" in classes
-        if isinstance(content, list):
-            stack.append(content)
     return facts
 
 

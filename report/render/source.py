@@ -85,16 +85,23 @@ def _attribute_references(kind: str, content: list) -> Iterator[_Reference]:
             yield _Reference(value, "media", f"{kind} {key}")
 
 
-def _references(node: object) -> Iterator[_Reference]:
-    """Every reference in a pandoc JSON tree, with what kind of element holds it."""
+def elements(node: object) -> Iterator[dict]:
+    """Every object of a pandoc JSON tree (elements, and citations inside a Cite), in
+    document order, without recursion (a deeply nested list must not overflow)."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(reversed(item))
-            continue
-        if not isinstance(item, dict):
-            continue
+        elif isinstance(item, dict):
+            yield item
+            if item.get("c") is not None:
+                stack.append(item["c"])
+
+
+def _references(node: object) -> Iterator[_Reference]:
+    """Every reference in a pandoc JSON tree, with what kind of element holds it."""
+    for item in elements(node):
         kind = item.get("t")
         content = item.get("c")
         if kind in _ATTR_AT:
@@ -106,9 +113,6 @@ def _references(node: object) -> Iterator[_Reference]:
         elif kind in ("RawInline", "RawBlock"):
             if str(content[0]).lower() in _HTML_FORMATS:
                 yield from _raw_references(content[1])
-            continue
-        if content is not None:
-            stack.append(content)
 
 
 def _check(manuscript: Manuscript, chapter: Chapter, reference: _Reference,
