@@ -160,3 +160,25 @@ def test_large_review_files_are_cached_in_git_dir_by_content(tmp_path: Path) -> 
     loaded = model.load_review_file(path, root)
     assert loaded.comments[7].body.startswith("Comment number seven,")
     assert len(list(cached[0].parent.glob("*.json"))) == 2
+
+
+def test_a_tree_mid_edit_is_numbered_from_its_parse(tmp_path: Path) -> None:
+    """A citation not yet in the bibliography stops the render; the paragraphs are still
+    numbered and placed, read from the chapters' parse (the citation as written)."""
+    root = review_tree(tmp_path)
+    rendered = number_paragraphs(load(root))
+    intro = root / "chapters/01-introduction.md"
+    text = intro.read_text()
+    intro.write_text(text.replace("This report draws", "As [@nosuchwork] shows, this report "
+                                  "draws", 1))
+    with pytest.raises(InputError):
+        from report.render import render
+
+        render(load(root))
+    parsed = number_paragraphs(load(root))
+    assert len(parsed) >= len(rendered) - 5
+    first = parsed[0]
+    assert first.text.startswith("As [@nosuchwork] shows, this report draws")
+    source = intro.read_text()
+    assert source[first.start:first.end].startswith("As [@nosuchwork] shows")
+    assert first.line == 7
