@@ -154,13 +154,20 @@ class _Ids(dict):
 
     def __init__(self) -> None:
         super().__init__()
-        self.folded: dict[str, int] = {}
+        self.folded: dict[str, int] = {" ": 0}
+        self.word: list[bool] = [False]  # by id: a word (not punctuation or space)
 
     def __missing__(self, token: str) -> int:
         key = " " if token.isspace() else token.translate(_FOLD)
-        found = self.folded.setdefault(key, len(self.folded))
+        found = self.folded.get(key)
+        if found is None:
+            found = self.folded[key] = len(self.folded)
+            self.word.append(key[0].isalnum())
         self[token] = found
         return found
+
+
+_IDS = _Ids()  # shared by every Reading: ids only have to agree within one alignment
 
 
 @dataclass
@@ -200,37 +207,41 @@ def read(source: str, rendered: Sequence[RenderedBlock]) -> Reading:
     """The Reading of a chapter file ``source`` whose render gave ``rendered`` (its
     citable blocks and headings, in reading order)."""
     base = body_offset(source)
-    ids = _Ids()
+    ids = _IDS
     src = _Tokens.of(source[base:], ids, base)
     blocks = [_Tokens.of(b.text, ids) for b in rendered]
     # matched[k][i]: the source token of block k's token i, or -1
     matched = [[-1] * len(b.words) for b in blocks]
 
     def run_pass(which: list[int], pool: list[int] | None) -> None:
+        """Align the blocks ``which``, in order, with the source tokens ``pool`` (all)."""
         flat: list[int] = []
-        owner: list[int] = []
-        index: list[int] = []
         for k in which:
             flat.extend(blocks[k].ids)
-            owner.extend([k] * len(blocks[k].ids))
-            index.extend(range(len(blocks[k].ids)))
         pool_ids = src.ids if pool is None else [src.ids[j] for j in pool]
+        found = [-1] * len(flat)
         for r, s, n in _align(flat, pool_ids):
-            for d in range(n):
-                matched[owner[r + d]][index[r + d]] = s + d if pool is None else pool[s + d]
+            found[r:r + n] = range(s, s + n) if pool is None else pool[s:s + n]
+        at = 0
+        for k in which:
+            matched[k] = found[at:at + len(blocks[k].ids)]
+            at += len(blocks[k].ids)
+
+    is_word = ids.word
+    words_of = [[i for i, t in enumerate(b.ids) if is_word[t]] for b in blocks]
 
     def loose(k: int) -> bool:
         """Fewer than MIN_ALIGNED of the block's words aligned."""
-        row = matched[k]
-        words = [i for i, w in enumerate(blocks[k].words) if w[0].isalnum()]
+        row, words = matched[k], words_of[k]
         return bool(words) and sum(1 for i in words if row[i] >= 0) < MIN_ALIGNED * len(words)
 
-    def trim() -> None:
-        for row in matched:
-            _trim(src, row)
+    def trim(which: list[int]) -> None:
+        for k in which:
+            _trim(src, is_word, matched[k])
 
-    run_pass(list(range(len(blocks))), None)
-    trim()
+    everything = list(range(len(blocks)))
+    run_pass(everything, None)
+    trim(everything)
     for _ in range(PASSES):  # displaced blocks, in order, against the source left
         again = [k for k in range(len(blocks)) if loose(k)]
         if not again:
@@ -239,7 +250,7 @@ def read(source: str, rendered: Sequence[RenderedBlock]) -> Reading:
             matched[k] = [-1] * len(matched[k])
         used = {j for row in matched for j in row if j >= 0}
         run_pass(again, [j for j in range(len(src.ids)) if j not in used])
-        trim()
+        trim(again)
         for k in again:
             if _scattered(src, blocks[k], matched[k]):
                 matched[k] = [-1] * len(matched[k])
@@ -252,10 +263,11 @@ def read(source: str, rendered: Sequence[RenderedBlock]) -> Reading:
     return _assemble(source, rendered, spans, pieces)
 
 
-def _trim(src: _Tokens, row: list[int]) -> None:
+def _trim(src: _Tokens, is_word: list[bool], row: list[int]) -> None:
     """Drop a block's stray hits at either end: whitespace, and a few tokens aligned far
     (more than STRAY_GAP characters of unaligned source) from the rest of the block."""
-    hits = [i for i, j in enumerate(row) if j >= 0 and not src.words[j].isspace()]
+    ids = src.ids
+    hits = [i for i, j in enumerate(row) if j >= 0 and ids[j]]  # id 0: whitespace
     if not hits:
         row[:] = [-1] * len(row)
         return
@@ -264,7 +276,7 @@ def _trim(src: _Tokens, row: list[int]) -> None:
             if starts[row[hits[n]]] - starts[row[hits[n - 1]] + 1] > STRAY_GAP]
     bounds = [0, *cuts, len(hits)]
     # a group's weight: its words (a lone dash or full stop far away weighs nothing)
-    sizes = [sum(1 for i in hits[bounds[n]:bounds[n + 1]] if src.words[row[i]][0].isalnum())
+    sizes = [sum(1 for i in hits[bounds[n]:bounds[n + 1]] if is_word[ids[row[i]]])
              for n in range(len(bounds) - 1)]
     least = max(1, STRAY_SHARE * sum(sizes))
     keep_from, keep_to = 0, len(sizes)
@@ -296,7 +308,7 @@ def _place(base: int, src: _Tokens, blocks: list[_Tokens], matched: list[list[in
     at = base
     starts = src.starts
     for block, row in zip(blocks, matched, strict=True):
-        hits = [j for j in row if j >= 0 and not src.words[j].isspace()]
+        hits = [j for j in row if j >= 0 and src.ids[j]]  # id 0: whitespace
         if hits:
             span = (starts[min(hits)], starts[max(hits) + 1])
             at = span[1]
@@ -310,6 +322,15 @@ def _place(base: int, src: _Tokens, blocks: list[_Tokens], matched: list[list[in
             j = row[i]
             a, b = offsets[i], offsets[i + 1]
             if j >= 0:
+                # a run of tokens aligned with consecutive source tokens, the same length
+                # in all: one linear piece (most of a paragraph is one)
+                n = 1
+                while i + n < count and row[i + n] == j + n:
+                    n += 1
+                if n > 1 and offsets[i + n] - a == starts[j + n] - starts[j]:
+                    out.append(_Piece(a, offsets[i + n] - a, starts[j], starts[j + n], True))
+                    i += n
+                    continue
                 sa, sb = starts[j], starts[j + 1]
                 if sb - sa == b - a:
                     last = out[-1] if out else None
