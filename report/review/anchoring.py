@@ -33,12 +33,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from report.review.history import ChapterAt, History
 from report.review.model import CONTEXT, Comment
-from report.review.paragraphs import _Block, by_chapter, parsed_blocks, reading_of, round_blocks
+from report.review.paragraphs import (
+    _Block,
+    by_chapter,
+    parsed_blocks,
+    reading_of,
+    readings_cache,
+    round_blocks,
+)
 from report.review.reading import Reading, derive
 from report.review.text import Normalised, fold, normalise
 
@@ -71,6 +79,7 @@ class ChapterText:
     label: str = ""
     blocks: tuple[_Block, ...] | None = None
     make: Callable[[], Reading] | None = field(default=None, repr=False, compare=False)
+    cache: Path | None = None  # where its Reading is kept (a commit's chapter)
 
     @cached_property
     def reading(self) -> Reading:
@@ -79,7 +88,7 @@ class ChapterText:
         blocks = self.blocks
         if blocks is None:
             blocks = tuple(parsed_blocks([(self.rel, self.source)]))
-        return reading_of(self.source, blocks)
+        return reading_of(self.source, blocks, self.cache)
 
     @cached_property
     def norm(self) -> Normalised:
@@ -159,10 +168,11 @@ class Corpus:
         self.by_rel = {c.rel: c for c in chapters}
 
     @classmethod
-    def at(cls, chapters: list[ChapterAt], blocks: list[_Block]) -> Corpus:
+    def at(cls, chapters: list[ChapterAt], blocks: list[_Block], cache: Path | None = None
+           ) -> Corpus:
         """The chapters as they were at a commit, read with the render's ``blocks``."""
         found = by_chapter(blocks)
-        return cls([ChapterText(c.rel, c.text, c.label, found.get(c.rel, ()))
+        return cls([ChapterText(c.rel, c.text, c.label, found.get(c.rel, ()), cache=cache)
                     for c in chapters])
 
     def _context_score(self, chapter: ChapterText, start: int, end: int,
@@ -436,7 +446,8 @@ class Anchorer:
             chapters = self.history.chapters_at(commit, [c.rel for c in self.now.chapters])
             blocks = round_blocks(self.history, commit, [(c.rel, c.text) for c in chapters],
                                   self.manuscript.build_dir)
-            self._rounds[commit] = {c.rel: c for c in Corpus.at(chapters, blocks).chapters}
+            corpus = Corpus.at(chapters, blocks, readings_cache(self.history))
+            self._rounds[commit] = {c.rel: c for c in corpus.chapters}
         return self._rounds[commit]
 
     def _block_at(self, chapter: ChapterText, offset: int) -> tuple[int, int] | None:

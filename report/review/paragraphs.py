@@ -24,12 +24,14 @@ import io
 import json
 import tarfile
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from report.errors import InputError
 from report.outputs import write_text
+from report.render.cache import digest
+from report.review import reading as reading_module
 from report.review.history import History
 from report.review.reading import Reading, body_offset, read
 
@@ -64,11 +66,32 @@ class _Block:
     box: str = ""
 
 
+_READING_CODE = digest(Path(reading_module.__file__).read_bytes())
+
+
 @lru_cache(maxsize=512)
-def reading_of(source: str, blocks: tuple[_Block, ...]) -> Reading:
-    """:func:`~report.review.reading.read`, cached: status and import read the same
-    chapters many times."""
-    return read(source, blocks)
+def reading_of(source: str, blocks: tuple[_Block, ...], folder: Path | None = None
+               ) -> Reading:
+    """:func:`~report.review.reading.read`, cached in memory (status and import read the
+    same chapters many times) and, given a ``folder``, on disk: the round's chapters are
+    read again by every import and status, and a commit's text never changes."""
+    if folder is None:
+        return read(source, blocks)
+    key = digest(_READING_CODE, source, json.dumps([astuple(b) for b in blocks]))
+    path = folder / f"{key}.json"
+    try:
+        return Reading.from_json(source, json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    made = read(source, blocks)
+    write_text(path, json.dumps(made.to_json()))
+    return made
+
+
+def readings_cache(history: History) -> Path:
+    """Where the Readings of commits are kept: the repository's git folder, beside the
+    render's blocks of each commit (nothing is written in the working tree)."""
+    return Path(history.repo.git_dir) / "report-cache" / "reading"
 
 
 def by_chapter(blocks: list[_Block]) -> dict[str, tuple[_Block, ...]]:
@@ -79,9 +102,10 @@ def by_chapter(blocks: list[_Block]) -> dict[str, tuple[_Block, ...]]:
     return {rel: tuple(found) for rel, found in out.items()}
 
 
-def _place(blocks: tuple[_Block, ...], rel: str, source: str) -> list[Paragraph]:
+def _place(blocks: tuple[_Block, ...], rel: str, source: str, folder: Path | None
+           ) -> list[Paragraph]:
     """Number and place one chapter's blocks in its source (see the module's note)."""
-    reading = reading_of(source, blocks)
+    reading = reading_of(source, blocks, folder)
     placed = {block.order: block for block in reading.blocks}
     at = body_offset(source)
     section: str | None = None
@@ -100,12 +124,14 @@ def _place(blocks: tuple[_Block, ...], rel: str, source: str) -> list[Paragraph]
     return out
 
 
-def numbered(blocks: list[_Block], chapters: list[tuple[str, str]]) -> list[Paragraph]:
-    """The numbered paragraphs of ``chapters`` (rel, text) whose render gave ``blocks``."""
+def numbered(blocks: list[_Block], chapters: list[tuple[str, str]],
+             folder: Path | None = None) -> list[Paragraph]:
+    """The numbered paragraphs of ``chapters`` (rel, text) whose render gave ``blocks``
+    (their Readings kept in ``folder``, if given: see :func:`reading_of`)."""
     found = by_chapter(blocks)
     paragraphs: list[Paragraph] = []
     for rel, text in chapters:
-        paragraphs.extend(_place(found.get(rel, ()), rel, text))
+        paragraphs.extend(_place(found.get(rel, ()), rel, text, folder))
     return paragraphs
 
 
@@ -191,7 +217,8 @@ def number_paragraphs_at(repo_root: Path | str, commit: str, manuscript) -> list
 def paragraphs_at(history: History, commit: str, chapters: list[tuple[str, str]],
                   build_dir: Path) -> list[Paragraph]:
     """:func:`number_paragraphs_at` for chapters already read from ``history``."""
-    return numbered(round_blocks(history, commit, chapters, build_dir), chapters)
+    return numbered(round_blocks(history, commit, chapters, build_dir), chapters,
+                    readings_cache(history))
 
 
 def round_blocks(history: History, commit: str, chapters: list[tuple[str, str]],

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from itertools import accumulate
 from typing import Protocol
 
@@ -42,6 +42,8 @@ _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"
                        "\u2013": "-", "\u2014": "-", "\u2026": ".", "\u00a0": " "})
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*\n", re.S)
 SEPARATOR = "\n\n"
+_WORD = re.compile(r"\w")
+MIN_MOVED = 12     # a block's Markdown found again elsewhere is that block moved or copied
 MIN_ALIGNED = 0.5  # share of a block's word tokens aligned in order, else aligned again
 STRAY_GAP = 120    # unaligned source characters that set a block's stray hits apart
 STRAY_SHARE = 0.2  # ... when they are fewer than this share of its hits
@@ -143,6 +145,17 @@ class Reading:
 
     def block_text(self, block: Block) -> str:
         return self.text[block.start:block.end]
+
+    def to_json(self) -> dict:
+        """What :meth:`from_json` needs, the source left out (the caller has it)."""
+        return {"text": self.text, "blocks": [astuple(b) for b in self.blocks],
+                "runs": [self.starts, self.lengths, self.sources, self.ends, self.linear]}
+
+    @classmethod
+    def from_json(cls, source: str, data: dict) -> Reading:
+        starts, lengths, sources, ends, linear = data["runs"]
+        return cls(source, data["text"], [Block(*b) for b in data["blocks"]], starts,
+                   lengths, sources, ends, linear)
 
 
 # --- building a Reading ------------------------------------------------------------------
@@ -455,11 +468,14 @@ def derive(then: Reading, source: str, diff: SourceDiff) -> Reading:
     kinds: dict[int, Block] = {}
     for b, block in enumerate(then.blocks):
         kinds[b] = block
+        first = len(pieces)
+        had_text = False  # text of the Markdown's own, not only the render's
         i = then._run(block.start)
         while i < len(then.starts) and then.starts[i] < block.end:
             r0 = max(then.starts[i], block.start)
             r1 = min(then.starts[i] + then.lengths[i], block.end)
             if then.linear[i]:
+                had_text = True
                 s0 = then.sources[i] + r0 - then.starts[i]
                 s1 = s0 + r1 - r0
                 k = max(0, bisect_right(diff.old_starts, s0) - 1)
@@ -478,6 +494,10 @@ def derive(then: Reading, source: str, diff: SourceDiff) -> Reading:
                 end = max(new, diff.nearest(then.ends[i]))
                 pieces.append((then.text[r0:r1], new, end, False, b))
             i += 1
+        kept = pieces[first:]
+        if (had_text and not any(p[3] for p in kept)) or (
+                not had_text and diff.start(block.source_start) is None):
+            del pieces[first:]  # the block was deleted: its label or number goes too
     base = body_offset(source)
     out = Reading(source, "", [])
     chunks: list[str] = []
@@ -509,14 +529,45 @@ def derive(then: Reading, source: str, diff: SourceDiff) -> Reading:
         state["at"] += len(text)
         state["end"] = max(state["end"], end)
 
+    def raw(x: int, y: int) -> None:
+        """New text as written, a block of its own per paragraph that has words."""
+        for part in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", source[x:y], re.S):
+            if _WORD.search(part.group()):
+                put(part.group(), x + part.start(), x + part.end(), True, object())
+
+    def again(block: Block, delta: int) -> None:
+        """A block of ``then`` whose Markdown stands again, ``delta`` further on (a
+        moved or copied paragraph): read as it was read then."""
+        mark = replace(block)  # a block of its own, even beside the original
+        i = then._run(block.start)
+        while i < len(then.starts) and then.starts[i] < block.end:
+            r0 = max(then.starts[i], block.start)
+            r1 = min(then.starts[i] + then.lengths[i], block.end)
+            shift = r0 - then.starts[i] if then.linear[i] else 0
+            put(then.text[r0:r1], then.sources[i] + shift + delta, then.ends[i] + delta,
+                then.linear[i], mark)
+            i += 1
+
     def insert(a: int, z: int, block: object | None) -> None:
         for x, y in _inserted(diff, a, z):
-            text = source[x:y]
-            if block is None:  # between blocks: a block of its own per paragraph
-                for part in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", text, re.S):
-                    put(part.group(), x + part.start(), x + part.end(), True, object())
-            elif text.strip():
-                put(text, x, y, True, block)
+            if block is not None:
+                if source[x:y].strip():
+                    put(source[x:y], x, y, True, block)
+                continue
+            # between blocks: blocks of then written again here, else new text
+            found = []
+            for old in then.blocks:
+                if old.source_end - old.source_start >= MIN_MOVED:
+                    at = source.find(then.source[old.source_start:old.source_end], x, y)
+                    if at >= 0:
+                        found.append((at, at + old.source_end - old.source_start, old))
+            cursor = x
+            for start, end, old in sorted(found, key=lambda f: (f[0], -f[1])):
+                if start >= cursor:
+                    raw(cursor, start)
+                    again(old, start - old.source_start)
+                    cursor = end
+            raw(cursor, y)
 
     last_end, last_block = base, None
     for text, src, end, linear, b in pieces:

@@ -62,3 +62,16 @@ def test_quotes_with_render_only_words_anchor_on_their_paragraph(chapter: Chapte
                  if chapter.reading.block_text(b).startswith("Recommendation"))
     div = chapter.source.index("::: {.recommendation")
     assert div <= label.source_start <= chapter.source.index("Extend independent")
+
+
+def test_a_reading_kept_on_disk_reads_back_the_same(chapter: ChapterText) -> None:
+    import json
+
+    from report.review.reading import Reading
+
+    kept = json.loads(json.dumps(chapter.reading.to_json()))
+    again = Reading.from_json(chapter.source, kept)
+    assert (again.text, again.blocks) == (chapter.reading.text, chapter.reading.blocks)
+    for at in range(0, len(again.text), 37):
+        assert again.to_source(at) == chapter.reading.to_source(at)
+        assert again.to_source_end(at) == chapter.reading.to_source_end(at)

@@ -17,7 +17,7 @@ from report.errors import InputError, Problem
 from report.review.anchoring import ChapterText, Corpus, Found
 from report.review.history import History
 from report.review.model import Round, Target
-from report.review.paragraphs import Paragraph, numbered, round_blocks
+from report.review.paragraphs import Paragraph, numbered, readings_cache, round_blocks
 from report.review.text import fold
 
 
@@ -63,8 +63,9 @@ class RoundText:
         # the render of the round's commit (cached per commit): the text the reviewers
         # read, and the pack's numbers
         blocks = round_blocks(self.history, self.commit, texts, manuscript.build_dir)
-        self.corpus = Corpus.at(chapters, blocks)
-        self.paragraphs: list[Paragraph] = numbered(blocks, texts)
+        cache = readings_cache(self.history)
+        self.corpus = Corpus.at(chapters, blocks, cache)
+        self.paragraphs: list[Paragraph] = numbered(blocks, texts, cache)
         self._by_chapter: dict[str, list[Paragraph]] = {}
         for paragraph in self.paragraphs:
             self._by_chapter.setdefault(paragraph.chapter, []).append(paragraph)
