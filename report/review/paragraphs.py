@@ -12,9 +12,12 @@ Each numbered block is placed in its chapter file (source offsets and line) by t
 chapter's :class:`~report.review.reading.Reading`, which aligns the render's text with
 the Markdown token by token; text only the render writes (a recommendation's heading
 line, a quotation's attribution, the summary of recommendations) is kept with an empty
-span where it stands. A tree that does not render (an author mid-edit) is read from the
-same parse, its blocks stringified by the same filter (``citable.lua``) without the
-numbering, citation and cross-reference filters before it.
+span where it stands. On the bundled report 513 of the 679 numbered blocks are placed
+(a recommendation's label on its ``to=`` attribute, a quotation's attribution on its
+``by=``); the other 166 are the render's own text (the summary of recommendations, the
+contributors, the references, draft notices). A tree that does not render (an author
+mid-edit) is read from the same parse, its blocks stringified by the same filter
+(``citable.lua``) without the numbering, citation and cross-reference filters before it.
 """
 
 from __future__ import annotations
