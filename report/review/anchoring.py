@@ -454,8 +454,10 @@ class Anchorer:
         """Source span of the paragraph or heading holding ``offset``, if any."""
         key = (chapter.rel, chapter.source)
         if key not in self._blocks:
+            # text only the render writes (an empty span) is no paragraph of the file
             self._blocks[key] = sorted((b.source_start, b.source_end)
-                                       for b in chapter.reading.blocks)
+                                       for b in chapter.reading.blocks
+                                       if b.source_end > b.source_start)
         spans = self._blocks[key]
         index = bisect_right(spans, (offset, float("inf"))) - 1
         if index >= 0 and spans[index][0] <= offset <= spans[index][1]:
