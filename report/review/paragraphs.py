@@ -32,11 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from report.errors import InputError
+from report.manuscript.chapter import body_offset
 from report.outputs import write_text
 from report.render.cache import digest
 from report.review import reading as reading_module
 from report.review.history import History
-from report.review.reading import Reading, body_offset, read
+from report.review.reading import Reading, read
 
 CACHE_VERSION = "1"
 
