@@ -52,6 +52,12 @@ class Chapter:
         return self.rel.split("/", 1)[1] if "/" in self.rel else self.rel
 
 
+def body_offset(text: str) -> int:
+    """Where a chapter file's body starts (after its front matter, if any)."""
+    match = _FRONT_MATTER.match(text)
+    return match.end() if match else 0
+
+
 def _default_label(path: Path) -> str:
     stem = _STEM_NUMBER.sub("", path.stem) or path.stem
     return "ch-" + re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")

@@ -29,16 +29,25 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from report.review.history import ChapterAt, History
 from report.review.model import CONTEXT, Comment
-from report.review.paragraphs import projected
-from report.review.plaintext import Projection
+from report.review.paragraphs import (
+    _Block,
+    by_chapter,
+    parsed_blocks,
+    reading_of,
+    readings_cache,
+    round_blocks,
+)
+from report.review.reading import Reading, derive
 from report.review.text import Normalised, fold, normalise
 
 MIN_UNIQUE = 4          # a unique quote shorter than this needs its context
@@ -59,32 +68,44 @@ _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 @dataclass
 class ChapterText:
-    """A chapter's source, its projection and the projection normalised for matching."""
+    """A chapter's source, its Reading and the Reading normalised for matching.
+
+    The Reading is made from ``blocks`` (the render's, in reading order) when given;
+    else by ``make`` (an Anchorer carries the round's Reading through an edit); else
+    from the chapter's own parse (:func:`~report.review.paragraphs.parsed_blocks`)."""
 
     rel: str
     source: str
     label: str = ""
+    blocks: tuple[_Block, ...] | None = None
+    make: Callable[[], Reading] | None = field(default=None, repr=False, compare=False)
+    cache: Path | None = None  # where its Reading is kept (a commit's chapter)
 
     @cached_property
-    def projection(self) -> Projection:
-        return projected(self.source)
+    def reading(self) -> Reading:
+        if self.blocks is None and self.make is not None:
+            return self.make()
+        blocks = self.blocks
+        if blocks is None:
+            blocks = tuple(parsed_blocks([(self.rel, self.source)]))
+        return reading_of(self.source, blocks, self.cache)
 
     @cached_property
     def norm(self) -> Normalised:
-        return normalise(self.projection.text)
+        return normalise(self.reading.text)
 
     def source_span(self, norm_start: int, norm_end: int) -> tuple[int, int]:
         """Source offsets of a normalised range."""
         proj_start = self.norm.to_original(norm_start)
         proj_end = self.norm.to_original_end(norm_end) if norm_end > norm_start else proj_start
-        start = self.projection.to_source(proj_start)
-        end = self.projection.to_source_end(proj_end) if proj_end > proj_start else start
+        start = self.reading.to_source(proj_start)
+        end = self.reading.to_source_end(proj_end) if proj_end > proj_start else start
         return start, end
 
     def norm_span(self, source_start: int, source_end: int) -> tuple[int, int]:
         """Normalised offsets of a source range."""
-        proj_start = self.projection.from_source(source_start)
-        proj_end = self.projection.from_source(source_end)
+        proj_start = self.reading.from_source(source_start)
+        proj_end = self.reading.from_source(source_end)
         return self.norm.from_original(proj_start), self.norm.from_original(proj_end)
 
     def text_of(self, source_start: int, source_end: int) -> str:
@@ -93,8 +114,8 @@ class ChapterText:
         return self.norm.text[a:b].strip()
 
     def context(self, norm_start: int, norm_end: int) -> tuple[str, str]:
-        """Prefix and suffix (projected text, not normalised) around a normalised range."""
-        text = self.projection.text
+        """Prefix and suffix (reader text, not normalised) around a normalised range."""
+        text = self.reading.text
         proj_start = self.norm.to_original(norm_start)
         proj_end = self.norm.to_original_end(norm_end) if norm_end > norm_start else proj_start
         return text[max(0, proj_start - CONTEXT):proj_start], text[proj_end:proj_end + CONTEXT]
@@ -102,9 +123,9 @@ class ChapterText:
     def headings(self) -> list[tuple[str, int, int]]:
         """(folded title, source start, source end) of every heading."""
         out = []
-        for block in self.projection.blocks:
+        for block in self.reading.blocks:
             if block.kind == "heading":
-                title = fold(self.projection.text[block.start:block.end])
+                title = fold(self.reading.text[block.start:block.end])
                 out.append((title, block.source_start, block.source_end))
         return out
 
@@ -147,8 +168,12 @@ class Corpus:
         self.by_rel = {c.rel: c for c in chapters}
 
     @classmethod
-    def at(cls, chapters: list[ChapterAt]) -> Corpus:
-        return cls([ChapterText(c.rel, c.text, c.label) for c in chapters])
+    def at(cls, chapters: list[ChapterAt], blocks: list[_Block], cache: Path | None = None
+           ) -> Corpus:
+        """The chapters as they were at a commit, read with the render's ``blocks``."""
+        found = by_chapter(blocks)
+        return cls([ChapterText(c.rel, c.text, c.label, found.get(c.rel, ()), cache=cache)
+                    for c in chapters])
 
     def _context_score(self, chapter: ChapterText, start: int, end: int,
                        prefix: str, suffix: str) -> float:
@@ -389,19 +414,50 @@ class Anchorer:
         self.manuscript = manuscript
         self.history = history or History(manuscript.root)
         self.now = Corpus([
-            ChapterText(c.rel, c.path.read_text(encoding="utf-8"), c.label)
+            ChapterText(c.rel, c.path.read_text(encoding="utf-8"), c.label,
+                        make=lambda rel=c.rel: self._reading_now(rel))
             for c in manuscript.chapters])
         self._maps: dict[tuple[str, str, str], SourceMap] = {}
+        self._rounds: dict[str, dict[str, ChapterText]] = {}
         self._then_texts: dict[tuple[str, str], ChapterText | None] = {}
         self._blocks: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self._commit: str | None = None  # the commit whose Readings the chapters now carry
+        self._parsed: dict[str, tuple[_Block, ...]] | None = None
+
+    def _reading_now(self, rel: str) -> Reading:
+        """A chapter's Reading now: the round's, where the chapter is as it was then;
+        carried through the edit where it changed (:func:`~report.review.reading.derive`:
+        the edited chapters are not rendered, which would cost a pandoc run over each);
+        read from its parse where the round had no such chapter."""
+        now = self.now.by_rel[rel]
+        then = self._round(self._commit).get(rel) if self._commit else None
+        if then is not None:
+            if then.source == now.source:
+                return then.reading
+            return derive(then.reading, now.source, self._map(self._commit, then, now))
+        if self._parsed is None:
+            self._parsed = by_chapter(parsed_blocks(
+                [(c.rel, c.source) for c in self.now.chapters], self.manuscript.build_dir))
+        return reading_of(now.source, self._parsed.get(rel, ()))
+
+    def _round(self, commit: str) -> dict[str, ChapterText]:
+        """The chapters at ``commit``, read with the render of that commit."""
+        if commit not in self._rounds:
+            chapters = self.history.chapters_at(commit, [c.rel for c in self.now.chapters])
+            blocks = round_blocks(self.history, commit, [(c.rel, c.text) for c in chapters],
+                                  self.manuscript.build_dir)
+            corpus = Corpus.at(chapters, blocks, readings_cache(self.history))
+            self._rounds[commit] = {c.rel: c for c in corpus.chapters}
+        return self._rounds[commit]
 
     def _block_at(self, chapter: ChapterText, offset: int) -> tuple[int, int] | None:
         """Source span of the paragraph or heading holding ``offset``, if any."""
         key = (chapter.rel, chapter.source)
         if key not in self._blocks:
-            projection = chapter.projection
+            # text only the render writes (an empty span) is no paragraph of the file
             self._blocks[key] = sorted((b.source_start, b.source_end)
-                                       for b in projection.blocks)
+                                       for b in chapter.reading.blocks
+                                       if b.source_end > b.source_start)
         spans = self._blocks[key]
         index = bisect_right(spans, (offset, float("inf"))) - 1
         if index >= 0 and spans[index][0] <= offset <= spans[index][1]:
@@ -428,10 +484,7 @@ class Anchorer:
     def _then(self, commit: str, rel: str) -> ChapterText | None:
         key = (commit, rel)
         if key not in self._then_texts:
-            found = None
-            for chapter in self.history.chapters_at(commit, [c.rel for c in self.now.chapters]):
-                if chapter.rel == rel:
-                    found = ChapterText(chapter.rel, chapter.text, chapter.label)
+            found = self._round(commit).get(rel)
             if found is None:
                 text = self.history.text_at(commit, rel)
                 found = ChapterText(rel, text) if text is not None else None
@@ -456,13 +509,15 @@ class Anchorer:
         return self._maps[key]
 
     def _anchor(self, status: str, chapter: ChapterText, start: int, end: int) -> Anchor:
-        return Anchor(status, chapter.rel, start, end, chapter.projection.line_of(start))
+        return Anchor(status, chapter.rel, start, end, chapter.reading.line_of(start))
 
     def anchor(self, comment: Comment, default_commit: str | None = None) -> Anchor:
         target = comment.target
         if target.source is None and not target.exact and target.start is None:
             return GENERAL
         commit = target.commit or default_commit
+        if commit and self._commit is None:
+            self._commit = commit
         then = self._then(commit, target.source) if commit and target.source else None
         now = self._chapter_now(target.source, then) if target.source else None
         quote = fold(target.exact)
@@ -517,7 +572,7 @@ class Anchorer:
         if now is None or mapping is None:
             return Anchor("deleted", then.rel)
         at = mapping.nearest(target.start)
-        return Anchor("deleted", now.rel, at, at, now.projection.line_of(at))
+        return Anchor("deleted", now.rel, at, at, now.reading.line_of(at))
 
     def _same_text(self, then: ChapterText, old_start: int, old_end: int,
                    now: ChapterText, start: int, end: int, quote: str) -> bool:

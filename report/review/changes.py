@@ -21,12 +21,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from report.errors import InputError
 from report.manuscript import Manuscript, load
 from report.manuscript.provenance import provenance
 from report.outputs import write_text
 from report.review import round as rounds
 from report.review.history import ChapterAt, History
-from report.review.paragraphs import paragraphs_at, projected
+from report.review.paragraphs import (
+    by_chapter,
+    parsed_blocks,
+    reading_of,
+    rendered_blocks,
+    round_blocks,
+)
+from report.review.reading import Reading
 
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 _WORD = re.compile(r"\w")
@@ -109,25 +117,21 @@ def _words(texts) -> int:
     return sum(len([t for t in _TOKEN.findall(text) if _WORD.search(t)]) for text in texts)
 
 
-def reader_text(text: str) -> str:
-    """The words a reader sees in a chapter file, as the review pack shows them.
+def reader_text(reading: Reading) -> str:
+    """The words a reader sees in a chapter, as the review pack shows them.
 
     Blocks are separated by a blank line; a heading starts with :data:`HEADING` so that
     the redline can show it as a heading (the mark is a token of its own, never a word).
     """
-    projection = projected(text)
-    blocks = []
-    for block in projection.blocks:
-        words = projection.text[block.start:block.end]
-        blocks.append(f"{HEADING} {words}" if block.kind == "heading" else words)
-    return PARAGRAPH_BREAK.join(blocks)
+    return PARAGRAPH_BREAK.join(
+        f"{HEADING} {reading.block_text(b)}" if b.kind == "heading" else reading.block_text(b)
+        for b in reading.blocks)
 
 
-def first_heading(text: str, fallback: str) -> str:
+def first_heading(reading: Reading, fallback: str) -> str:
     """A chapter's title from its text (for a chapter that no longer exists)."""
-    projection = projected(text)
-    heading = next((b for b in projection.blocks if b.kind == "heading"), None)
-    return projection.text[heading.start:heading.end] if heading else fallback
+    heading = next((b for b in reading.blocks if b.kind == "heading"), None)
+    return reading.block_text(heading) if heading else fallback
 
 
 def tokens(text: str) -> list[str]:
@@ -168,9 +172,15 @@ def diff_words(old: str, new: str) -> list[Piece]:
     return pieces
 
 
-def compare(old: list[ChapterAt], new: Manuscript,
-            numbered: list | None = None) -> list[ChapterRedline]:
-    """Pair chapters by path, then by label (a renamed file keeps its label)."""
+def compare(old: list[ChapterAt], new: Manuscript, old_blocks: list | None = None,
+            new_blocks: list | None = None) -> list[ChapterRedline]:
+    """Pair chapters by path, then by label (a renamed file keeps its label).
+
+    ``old_blocks`` and ``new_blocks`` are the render's blocks of each side (the round's
+    pack numbers are the old side's); without them, each side is read from its parse."""
+    new_texts = [(c.rel, c.text) for c in new.chapters]
+    old_read = _readings([(c.rel, c.text) for c in old], old_blocks, new.build_dir)
+    new_read = _readings(new_texts, new_blocks, new.build_dir)
     by_rel = {c.rel: c for c in old}
     by_label = {c.label: c for c in old}
     used: set[str] = set()
@@ -183,44 +193,33 @@ def compare(old: list[ChapterAt], new: Manuscript,
             before = None
         if before is not None:
             used.add(before.rel)
-        old_text = reader_text(before.text) if before else ""
+        old_text = reader_text(old_read[before.rel]) if before else ""
         out.append(ChapterRedline(chapter.title, chapter.rel, before.rel if before else None,
-                                  diff_words(old_text, reader_text(chapter.text))))
+                                  diff_words(old_text, reader_text(new_read[chapter.rel]))))
     for before in old:
         if before.rel not in used:
-            out.append(ChapterRedline(first_heading(before.text, before.rel), None, before.rel,
-                                      diff_words(reader_text(before.text), "")))
-    numbers = pack_numbers(old, numbered)
+            reading = old_read[before.rel]
+            out.append(ChapterRedline(first_heading(reading, before.rel), None, before.rel,
+                                      diff_words(reader_text(reading), "")))
     for chapter in out:
-        chapter.numbers = numbers.get(chapter.old_rel or "", [])
+        reading = old_read.get(chapter.old_rel or "")
+        chapter.numbers = pack_numbers(reading) if reading is not None else []
     find_moves(out)
     return out
 
 
-def pack_numbers(old: list[ChapterAt],
-                 numbered: list | None = None) -> dict[str, list[int | None]]:
-    """For each chapter at the round, its blocks' pack numbers (None for a heading, or
-    a block the round's numbering has not: ``numbered`` is the round's
-    :func:`~report.review.paragraphs.number_paragraphs_at`, matched by source span;
-    without it, the blocks are numbered in order)."""
-    from report.review.plaintext import BODY_KINDS
+def _readings(chapters: list[tuple[str, str]], blocks: list | None,
+              build_dir: Path) -> dict[str, Reading]:
+    if blocks is None:
+        blocks = parsed_blocks(chapters, build_dir)
+    found = by_chapter(blocks)
+    return {rel: reading_of(text, found.get(rel, ())) for rel, text in chapters}
 
-    by_span = {(p.chapter, p.start): p.number for p in numbered or [] if p.end > p.start}
-    numbers: dict[str, list[int | None]] = {}
-    next_number = 1
-    for chapter in old:
-        own: list[int | None] = []
-        for block in projected(chapter.text).blocks:
-            if numbered is not None:
-                own.append(by_span.get((chapter.rel, block.source_start))
-                           if block.kind in BODY_KINDS else None)
-            elif block.kind in BODY_KINDS:
-                own.append(next_number)
-                next_number += 1
-            else:
-                own.append(None)
-        numbers[chapter.rel] = own
-    return numbers
+
+def pack_numbers(reading: Reading) -> list[int | None]:
+    """A chapter's blocks' pack numbers, in the order :func:`reader_text` lays them out
+    (None for a heading)."""
+    return [b.number for b in reading.blocks]
 
 
 def _key(text: str) -> str:
@@ -273,12 +272,16 @@ def redline(root: Path, round_name: str) -> Redline:
     now = load(root)
     history = History(root)
     old = history.chapters_at(commit, [c.rel for c in now.chapters])
-    numbered = paragraphs_at(history, history.resolve(commit),
-                             [(c.rel, c.text) for c in old], now.build_dir)
+    old_blocks = round_blocks(history, history.resolve(commit), [(c.rel, c.text) for c in old],
+                              now.build_dir)
+    try:
+        new_blocks = rendered_blocks(now)
+    except InputError:  # mid-edit: the text now is read from its parse
+        new_blocks = None
     prov = provenance(root)
     current = prov.short + (" with uncommitted edits" if prov.dirty else "")
     return Redline(title=now.manifest.full_title, round=round_name, commit=commit,
-                   current=current, chapters=compare(old, now, numbered))
+                   current=current, chapters=compare(old, now, old_blocks, new_blocks))
 
 
 _CSS = """

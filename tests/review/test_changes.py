@@ -110,7 +110,7 @@ def test_headings_stay_headings(tree: Path) -> None:
     path = tree / "chapters" / "one.md"
     path.write_text(path.read_text().replace("# One", "# One and only"))
     page = changes.to_html(changes.redline(tree, "r1"))
-    assert "<h3>One<ins> and only</ins></h3>" in page
+    assert "<h3>1 One<ins> and only</ins></h3>" in page  # the heading as the pack prints it
     assert "\ue000" not in page
 
 
@@ -144,13 +144,13 @@ def test_moved_paragraphs_and_split_chapters_are_moves(tmp_path: Path) -> None:
     one, two, three = red.chapters
     ops = [(p.op, p.text.strip().rstrip(".")) for p in one.pieces if p.op != "equal"]
     assert ("move-from", MOVING[:-1]) in ops and ("move-to", MOVING[:-1]) in ops
-    # 13 words moved; the 3 deleted are the heading "A later part", too short to call a
-    # move, which the new chapter three inserts
-    assert (one.inserted, one.deleted, one.moved) == (0, 3, 13)
+    # 13 words moved; the 5 deleted are the heading "1.1 A later part" (as the pack
+    # prints it), too short to call a move, which the new chapter three inserts
+    assert (one.inserted, one.deleted, one.moved) == (0, 5, 13)
     split = [p for p in three.pieces if p.op == "move-to"]
     assert [p.text.strip() for p in split] == [
         "This section will become a chapter of its own, word for word."]
-    assert (three.inserted, three.moved, three.state) == (3, 12, "added")
+    assert (three.inserted, three.moved, three.state) == (4, 12, "added")  # "3 A later part"
     source = [p for p in one.pieces if p.op == "move-from" and p.move == split[0].move]
     assert len(source) == 1
     page = changes.to_html(red)

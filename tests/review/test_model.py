@@ -1,4 +1,4 @@
-"""The shared contracts: projected text, paragraph numbers, review files and rounds."""
+"""The shared contracts: the reader's text, paragraph numbers, review files and rounds."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from reviewcore import commit, review_tree
 from report.errors import InputError
 from report.manuscript import load
 from report.review import model
+from report.review.anchoring import ChapterText
 from report.review.paragraphs import number_paragraphs, number_paragraphs_at
-from report.review.plaintext import project
 from report.review.text import fold, normalise
 
 SOURCE = """---
@@ -43,32 +43,34 @@ Every child should have a *guardian*.
 """
 
 
-def test_projection_is_what_a_reader_sees() -> None:
-    projection = project(SOURCE)
-    assert projection.text.split("\n\n") == [
+def test_a_chapter_that_does_not_render_is_read_from_its_parse() -> None:
+    """Without the render (an author mid-edit), the Reading's blocks are pandoc's parse
+    of the chapter stringified: no Markdown left, citations as written."""
+    reading = ChapterText("chapters/x.md", SOURCE).reading
+    assert [reading.block_text(b) for b in reading.blocks] == [
         "Structural factors",
-        "Some bold text, a link, a citation [ilo2017global, p. 9] and homeoffice2021nrm "
-        "says \u2013 that's it\u2026 A note. snake_case & more.",
+        "Some bold text, a link, a citation [@ilo2017global, p. 9] and @homeoffice2021nrm "
+        "says \u2013 that\u2019s it\u2026 A note. snake_case & more.",
         "Every child should have a guardian.",
-        "item one continues here", "item two", "quoted text", "A B", "1 2", "Caption here",
-        "The note."]
-    kinds = [b.kind for b in projection.blocks]
+        "item one continues here", "item two", "quoted text", "A\nB", "1\n2",
+        "Caption here", "The note."]
+    kinds = [b.kind for b in reading.blocks]
     assert kinds == ["heading", "paragraph", "paragraph", "item", "item", "quote", "row",
                      "row", "caption", "footnote"]
-    assert projection.blocks[0].ident == "sec-x"
-    assert projection.blocks[2].div == "recommendation"
+    assert [b.number for b in reading.blocks] == [None, 1, 3, 4, 5, 6, 8, 9, 7, 2]
 
 
-def test_projection_maps_back_to_source_offsets_and_lines() -> None:
-    projection = project(SOURCE)
-    for word in ("guardian", "link", "ilo2017global", "continues", "The note"):
-        at = projection.text.index(word)
-        start, end = projection.to_source(at), projection.to_source_end(at + len(word))
+def test_reading_maps_back_to_source_offsets_and_lines() -> None:
+    reading = ChapterText("chapters/x.md", SOURCE).reading
+    for word in ("guardian", "link", "ilo2017global", "continues", "The note", "Caption"):
+        at = reading.text.index(word)
+        start, end = reading.to_source(at), reading.to_source_end(at + len(word))
         assert SOURCE[start:end] == word
-        assert projection.from_source(start) == at
-    at = projection.text.index("guardian")
-    assert projection.line_of(projection.to_source(at)) == 11
-    assert projection.offsets == sorted(projection.offsets)
+        assert reading.from_source(start) == at
+    at = reading.text.index("guardian")
+    assert reading.line_of(reading.to_source(at)) == 11
+    at = reading.text.index("bold text")
+    assert SOURCE[reading.to_source(at):reading.to_source_end(at + 9)] == "bold** text"
 
 
 def test_normalise_folds_typography() -> None:
@@ -158,3 +160,25 @@ def test_large_review_files_are_cached_in_git_dir_by_content(tmp_path: Path) -> 
     loaded = model.load_review_file(path, root)
     assert loaded.comments[7].body.startswith("Comment number seven,")
     assert len(list(cached[0].parent.glob("*.json"))) == 2
+
+
+def test_a_tree_mid_edit_is_numbered_from_its_parse(tmp_path: Path) -> None:
+    """A citation not yet in the bibliography stops the render; the paragraphs are still
+    numbered and placed, read from the chapters' parse (the citation as written)."""
+    root = review_tree(tmp_path)
+    rendered = number_paragraphs(load(root))
+    intro = root / "chapters/01-introduction.md"
+    text = intro.read_text()
+    intro.write_text(text.replace("This report draws", "As [@nosuchwork] shows, this report "
+                                  "draws", 1))
+    with pytest.raises(InputError):
+        from report.render import render
+
+        render(load(root))
+    parsed = number_paragraphs(load(root))
+    assert len(parsed) >= len(rendered) - 5
+    first = parsed[0]
+    assert first.text.startswith("As [@nosuchwork] shows, this report draws")
+    source = intro.read_text()
+    assert source[first.start:first.end].startswith("As [@nosuchwork] shows")
+    assert first.line == 7

@@ -48,7 +48,7 @@ class Setting:
             if paragraph.chapter != CHAPTER or paragraph.end == paragraph.start:
                 continue  # text the render writes itself (a quote's attribution) is not
                 #           in the chapter: a comment on it keeps its paragraph number only
-            # the words as the chapter file gives them (a citation as its key)
+            # the words as the pack printed them (a citation as "(Home Office 2021)")
             words = round_text.chapter(CHAPTER).text_of(paragraph.start,
                                                         paragraph.end).split(" ")
             spans = {(0, min(3, len(words))), (len(words) // 2, min(len(words),
@@ -130,7 +130,9 @@ def test_edits_never_misattach_or_lose_a_comment(setting: Setting, edits) -> Non
     path.write_text(text)
     try:
         anchorer = Anchorer(load(setting.root), setting.history)
-        now = ChapterText(CHAPTER, text)
+        # the text now as the anchorer reads it: the round's render carried through the
+        # edit (citations as the pack printed them, "(Home Office 2021)")
+        now: ChapterText = anchorer.now.by_rel[CHAPTER]
         intact = {index for index, _ in blocks if index is not None}
         for comment, quote in zip(setting.comments, setting.quotes, strict=True):
             anchor = anchorer.anchor(comment)
@@ -138,7 +140,11 @@ def test_edits_never_misattach_or_lose_a_comment(setting: Setting, edits) -> Non
                                      "orphaned")
             if anchor.status in ("exact", "moved"):
                 assert anchor.chapter == CHAPTER
-                assert now.text_of(anchor.start, anchor.end) == quote, anchor
+                held = now.text_of(anchor.start, anchor.end)
+                # a quote that starts or ends inside words only the render writes (a
+                # citation) spans all of the Markdown that wrote them
+                assert held == quote or (quote in held and len(held) - len(quote) <= 24), (
+                    anchor, held, quote)
             if anchor.status == "exact":
                 # in the paragraph it was made on, however far that paragraph shifted: the
                 # block there now is that block, or text that is mostly that block's (a

@@ -17,7 +17,7 @@ from report.errors import InputError, Problem
 from report.review.anchoring import ChapterText, Corpus, Found
 from report.review.history import History
 from report.review.model import Round, Target
-from report.review.paragraphs import Paragraph, paragraphs_at
+from report.review.paragraphs import Paragraph, numbered, readings_cache, round_blocks
 from report.review.text import fold
 
 
@@ -59,10 +59,13 @@ class RoundText:
                                      f"the round's commit {record.commit} is not in this "
                                      "repository")) from None
         chapters = self.history.chapters_at(self.commit, [c.rel for c in manuscript.chapters])
-        self.corpus = Corpus.at(chapters)
-        # the pack's numbers: the render of the round's commit (cached per commit)
-        self.paragraphs: list[Paragraph] = paragraphs_at(
-            self.history, self.commit, [(c.rel, c.text) for c in chapters], manuscript.build_dir)
+        texts = [(c.rel, c.text) for c in chapters]
+        # the render of the round's commit (cached per commit): the text the reviewers
+        # read, and the pack's numbers
+        blocks = round_blocks(self.history, self.commit, texts, manuscript.build_dir)
+        cache = readings_cache(self.history)
+        self.corpus = Corpus.at(chapters, blocks, cache)
+        self.paragraphs: list[Paragraph] = numbered(blocks, texts, cache)
         self._by_chapter: dict[str, list[Paragraph]] = {}
         for paragraph in self.paragraphs:
             self._by_chapter.setdefault(paragraph.chapter, []).append(paragraph)
@@ -95,7 +98,7 @@ class RoundText:
         proj_start = chapter.norm.to_original(found.start)
         proj_end = chapter.norm.to_original_end(found.end) if found.end > found.start \
             else proj_start
-        exact = chapter.projection.text[proj_start:proj_end]
+        exact = chapter.reading.text[proj_start:proj_end]
         prefix, suffix = chapter.context(found.start, found.end)
         paragraph = self.paragraph_at(chapter.rel, start)
         keep = marked if marked is not None and fold(marked) != fold(exact) else None

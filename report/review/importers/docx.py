@@ -423,7 +423,7 @@ class _Mapper:
         are exactly one block, so this finds them without searching)."""
         found: dict[str, list[tuple[str, int]]] = {}
         for chapter in self.round.corpus.chapters:
-            for block in chapter.projection.blocks:
+            for block in chapter.reading.blocks:
                 start = chapter.norm.from_original(block.start)
                 end = chapter.norm.from_original(block.end)
                 text = chapter.norm.text[start:end].strip()
