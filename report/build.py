@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report.editions import EDITION_ORDER, EditionResult, builder
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
 from report.outputs import remove_stale_temporaries, write_text
+
+if TYPE_CHECKING:
+    from report.checks.chapterwise import ChapterChecks
 
 MANIFEST_NAME = "manifest.json"
 
@@ -90,14 +94,19 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
     write_text(kept_path, json.dumps({"key": key, "clean": sorted(clean)}) + "\n")
 
 
-def manuscript_problems(manuscript: Manuscript) -> list[Problem]:
+def manuscript_problems(manuscript: Manuscript,
+                        kept: ChapterChecks | None = None) -> list[Problem]:
     """Every error ``report check`` finds in the sources, sorted by file and line: names
     without consent, personal names in attributions, error-level terms not kept with a
     reason, unknown labels and citations, missing images. A build stops on all of them
-    at once, before anything is written, so that one run shows the author every fix."""
+    at once, before anything is written, so that one run shows the author every fix.
+    Only the checks that can find an error run (a build shows no warnings); ``kept``
+    holds each chapter's own results by its text, for the caller to save once the
+    build has passed its gates."""
     from report.checks.runner import manuscript_findings
 
-    errors = sorted({f for f in manuscript_findings(manuscript) if f.severity == "error"},
+    findings = manuscript_findings(manuscript, errors_only=True, kept=kept)
+    errors = sorted({f for f in findings if f.severity == "error"},
                     key=lambda f: (f.path, f.line, f.column, f.code))
     problems = [Problem(f.path, f.line, f"{f.code} {f.message}", f.column) for f in errors]
     return _in_the_render_words(manuscript, problems) if problems else []
@@ -146,12 +155,16 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
     editions = [e for e in BUILD_ORDER if e in set(editions)]
-    problems = manuscript_problems(manuscript)
+    from report.checks.runner import chapter_checks
+
+    kept = chapter_checks(manuscript, manuscript.build_dir / ".cache", errors_only=True)
+    problems = manuscript_problems(manuscript, kept)
     if problems:
         raise InputError(problems)
     context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)
     remove_stale_temporaries(context.path("."))  # what a killed build left behind
     _ = context.rendered  # render first: bad input stops the build before any layout
+    kept.save()  # the sources passed: their checks are kept for the next build
     manifest_path = context.path(MANIFEST_NAME)
     previous = _previous(manifest_path)
     # An earlier entry is still current when it was built from the same sources (the
