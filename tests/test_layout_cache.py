@@ -116,6 +116,14 @@ def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
     entries[1].with_suffix(".json").write_text("{not json")
     printed = sorted((root / "build/.cache/layout").glob("*.pdf"))
     printed[0].write_bytes(printed[0].read_bytes()[: 100])
+    # the chapter parts' HTML keys (chaptered._PartMemo): damaged, or a part whose layout
+    # is gone (its HTML is made again to lay it out)
+    memo = sorted((root / "build/.cache/layout/digital/parts").glob("*.json"))
+    assert len(memo) >= 3  # one per chapter of the main matter
+    memo[0].write_text("{not json")
+    memo[1].write_text('{"html": 3, "targets": []}')
+    for entry in entries[2:]:
+        entry.unlink()
     build_tree(root, "print", "digital", "--jobs", "1")
     assert (_digital_pages(root), _page_texts(root)) == cold
 
