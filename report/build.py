@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report.editions import EDITION_ORDER, EditionResult, builder
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
 from report.outputs import remove_stale_temporaries, write_text
+
+if TYPE_CHECKING:
+    from report.checks.chapterwise import ChapterChecks
 
 MANIFEST_NAME = "manifest.json"
 
@@ -90,17 +94,57 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
     write_text(kept_path, json.dumps({"key": key, "clean": sorted(clean)}) + "\n")
 
 
-def manuscript_problems(manuscript: Manuscript) -> list[Problem]:
+def manuscript_problems(manuscript: Manuscript,
+                        kept: ChapterChecks | None = None) -> list[Problem]:
     """Every error ``report check`` finds in the sources, sorted by file and line: names
     without consent, personal names in attributions, error-level terms not kept with a
     reason, unknown labels and citations, missing images. A build stops on all of them
-    at once, before anything is written, so that one run shows the author every fix."""
+    at once, before anything is written, so that one run shows the author every fix.
+    Only the checks that can find an error run (a build shows no warnings); ``kept``
+    holds each chapter's own results by its text, for the caller to save once the
+    build has passed its gates."""
     from report.checks.runner import manuscript_findings
 
-    errors = sorted({f for f in manuscript_findings(manuscript) if f.severity == "error"},
+    findings = manuscript_findings(manuscript, errors_only=True, kept=kept)
+    errors = sorted({f for f in findings if f.severity == "error"},
                     key=lambda f: (f.path, f.line, f.column, f.code))
-    problems = [Problem(f.path, f.line, f"{f.code} {f.message}", f.column) for f in errors]
-    return _in_the_render_words(manuscript, problems) if problems else []
+    return [Problem(f.path, f.line, f"{f.code} {f.message}", f.column) for f in errors]
+
+
+def checked_render(context: BuildContext, kept: ChapterChecks | None = None) -> None:
+    """Render while the checks run (:func:`manuscript_problems`, in a thread); raise
+    InputError with every problem when either refuses the sources.
+
+    The render mostly waits for pandoc, the checks are Python: side by side, the checks
+    cost a build almost nothing (they were 1.5 s before any render on the corpus, cold,
+    and most of a rebuild's first second). A refused build leaves no ``build/`` behind
+    when there was none; where one was, the render may have added cache entries, which
+    are keyed by content (as before, when a refused build was rendered for its words)."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    manuscript = context.manuscript
+    had_build_dir = manuscript.build_dir.exists()
+    failed: BaseException | None = None
+    rendered: list[Problem] | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
+            checking = pool.submit(manuscript_problems, manuscript, kept)
+            try:
+                _ = context.rendered
+            except InputError as exc:
+                rendered, failed = exc.problems, exc
+            except Exception as exc:  # noqa: BLE001 - the checks' problems come first
+                failed = exc
+            problems = checking.result()  # a bad terms file raises its InputError here
+        if problems:
+            raise InputError(_in_the_render_words(problems, rendered))
+        if failed is not None:
+            raise failed
+    except BaseException:
+        if not had_build_dir:
+            shutil.rmtree(manuscript.build_dir, ignore_errors=True)
+        raise
 
 
 # What the render judges too, through the tree's resolver: labels, citations, images,
@@ -109,29 +153,14 @@ RENDER_JUDGES = frozenset({"STRUCT010", "STRUCT011", "STRUCT020", "STRUCT030", "
                            "STRUCT032", "STRUCT041", "STRUCT060"})
 
 
-def _in_the_render_words(manuscript: Manuscript, problems: list[Problem]) -> list[Problem]:
+def _in_the_render_words(problems: list[Problem],
+                         rendered: list[Problem] | None) -> list[Problem]:
     """The render judges images, resources outside the tree, labels and citations itself
     and says more precisely what is wrong ("absolute path not allowed"); where it speaks
-    of a line the checks found, its words replace theirs. Asked only once the build is
-    refused, so a good build renders once; a refused build leaves no ``build/`` behind."""
-    import shutil
-
-    from report.render import render
-
-    if not any(p.message.split(" ", 1)[0] in RENDER_JUDGES for p in problems):
+    of a line the checks found (``rendered``: what the render refused, if it did), its
+    words replace theirs."""
+    if not rendered or not any(p.message.split(" ", 1)[0] in RENDER_JUDGES for p in problems):
         return problems
-    had_build_dir = manuscript.build_dir.exists()
-    try:
-        render(manuscript)
-    except InputError as exc:
-        rendered = exc.problems
-    except Exception:  # noqa: BLE001 - the checks' problems are reported all the same
-        return problems
-    else:
-        return problems
-    finally:
-        if not had_build_dir:
-            shutil.rmtree(manuscript.build_dir, ignore_errors=True)
     said = {(p.path, p.line) for p in rendered}
     merged = [p for p in problems if (p.path, p.line) not in said] + rendered
     return sorted(merged, key=lambda p: (p.path, p.line or 0, p.column or 0))
@@ -146,12 +175,13 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
     editions = [e for e in BUILD_ORDER if e in set(editions)]
-    problems = manuscript_problems(manuscript)
-    if problems:
-        raise InputError(problems)
+    from report.checks.runner import chapter_checks
+
+    kept = chapter_checks(manuscript, manuscript.build_dir / ".cache", errors_only=True)
     context = BuildContext(manuscript, final=final, jobs=jobs, out_dir=out_dir, noindex=noindex)
     remove_stale_temporaries(context.path("."))  # what a killed build left behind
-    _ = context.rendered  # render first: bad input stops the build before any layout
+    checked_render(context, kept)  # bad input stops the build before any layout
+    kept.save()  # the sources passed: their checks are kept for the next build
     manifest_path = context.path(MANIFEST_NAME)
     previous = _previous(manifest_path)
     # An earlier entry is still current when it was built from the same sources (the

@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     rows: list[tuple[str, float, float]] = []
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-digital-") as tmp:
         work = Path(tmp)
         bundled = work / "bundled"
@@ -89,7 +90,10 @@ def main() -> None:
         corpus = make_tree(args.corpus.resolve(), work / "corpus")
         git_commit(corpus)
         rows += bench("corpus", corpus, work, args.jobs)
-    print(f"cores: {os.cpu_count()}  jobs: {args.jobs}")
+    # The machine may be shared: ratios are taken within one run, and the load is said.
+    print(f"cores: {os.cpu_count()}  jobs: {args.jobs}  load average (1, 5, 15 min) "
+          f"before: {' '.join(f'{x:.2f}' for x in load_before)}  after: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'command':52} {'wall s':>8} {'peak MiB':>9}")
     for name, wall, peak in rows:
         print(f"{name:52} {wall:8.2f} {peak:9.0f}")

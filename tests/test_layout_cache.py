@@ -87,6 +87,34 @@ def _digital_pages(root: Path) -> tuple[list[str], list[str]]:
             list(PdfReader(str(root / DIGITAL)).page_labels))
 
 
+def _structure(root: Path) -> tuple[list[tuple], int, list[tuple]]:
+    """The merged structure tree in reading order (depth, role, ID, marked-content count,
+    page index), the ParentTree's size, and every link annotation (page, action, words)."""
+    import pikepdf
+
+    with pikepdf.open(root / DIGITAL) as pdf:
+        page_of = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        tree = pdf.Root.StructTreeRoot
+        elements: list[tuple] = []
+
+        def walk(node, depth: int) -> None:
+            kids = node.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+            marked = sum(1 for kid in kids if isinstance(kid, int))
+            page = node.get("/Pg")
+            elements.append((depth, str(node.get("/S")), str(node.get("/ID", "")), marked,
+                             page_of.get(page.objgen) if page is not None else None))
+            for kid in kids:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    walk(kid, depth + 1)
+
+        walk(tree.K if not isinstance(tree.K, pikepdf.Array) else tree.K[0], 0)
+        links = [(n, repr(annotation.get("/A")), str(annotation.get("/Contents", "")))
+                 for n, page in enumerate(pdf.pages)
+                 for annotation in page.obj.get("/Annots", [])]
+        return elements, len(tree.ParentTree.Nums), links
+
+
 def test_digital_rebuild_after_a_one_chapter_edit_lays_out_only_that_chapter(make_tree) -> None:
     """Final builds: a draft's stamp (front matter and stamp layer) follows the commit."""
     root = make_tree("constructs")
@@ -101,10 +129,14 @@ def test_digital_rebuild_after_a_one_chapter_edit_lays_out_only_that_chapter(mak
     assert all(after[name] == before[name] for name in set(before) & set(after))
     cached = _digital_pages(root)
     assert any("referrals grew" in text for text in cached[0])
+    structure = _structure(root)
+    assert len(structure[0]) > 100 and structure[2]  # a real tree, with links
 
     shutil.rmtree(root / "build")
     build_tree(root, "digital", "--final", "--jobs", "1")
     assert _digital_pages(root) == cached
+    # the merged structure tree of the rebuild (new part, kept parts) is the cold build's
+    assert _structure(root) == structure
 
 
 def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
@@ -116,6 +148,14 @@ def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
     entries[1].with_suffix(".json").write_text("{not json")
     printed = sorted((root / "build/.cache/layout").glob("*.pdf"))
     printed[0].write_bytes(printed[0].read_bytes()[: 100])
+    # the chapter parts' HTML keys (chaptered._PartMemo): damaged, or a part whose layout
+    # is gone (its HTML is made again to lay it out)
+    memo = sorted((root / "build/.cache/layout/digital/parts").glob("*.json"))
+    assert len(memo) >= 3  # one per chapter of the main matter
+    memo[0].write_text("{not json")
+    memo[1].write_text('{"html": 3, "targets": []}')
+    for entry in entries[2:]:
+        entry.unlink()
     build_tree(root, "print", "digital", "--jobs", "1")
     assert (_digital_pages(root), _page_texts(root)) == cold
 

@@ -384,25 +384,35 @@ def _metadata_text(manuscript: Manuscript) -> str:
                          _YAML_COMMENT)
 
 
-def name_findings(manuscript: Manuscript, sources: list[ChapterSource]) -> list[Finding]:
-    """NAME-ATTRIBUTION errors and NAME-TEXT warnings for every chapter and the manifest."""
+def name_findings(manuscript: Manuscript, sources: list[ChapterSource], *,
+                  errors_only: bool = False) -> list[Finding]:
+    """NAME-ATTRIBUTION errors and NAME-TEXT warnings for every chapter and the manifest.
+
+    ``errors_only`` (a build, which stops on errors alone): the attributions only. Their
+    names still need the whole document's lower-case words, read only when the book has
+    an attribution at all (a book without quotes pays nothing here)."""
     from report.manuscript.contributors import load_contributors
 
-    register = register_patterns(load_contributors(manuscript))
-    authors = cited_authors(manuscript)
     metadata = _metadata_text(manuscript)
     documents = [(s.rel, s.text, s.prose_masked) for s in sources]
     documents.append((MANIFEST, metadata, metadata))
+    attributions = [list(_attributions(prose)) for _, _, prose in documents]
+    if errors_only and not any(attributions):
+        return []
+    register = register_patterns(load_contributors(manuscript))
     common = vocabulary(prose for _, _, prose in documents)
     findings: list[Finding] = []
-    for rel, text, prose in documents:
-        quoted = list(_attributions(prose))
+    for (rel, text, prose), quoted in zip(documents, attributions, strict=True):
         for start, end in quoted:
             for s, e in find_names(prose[start:end], common, lenient=True):
                 if not _registered(prose[start + s:start + e], register):
                     line, column = position(text, start + s)
                     findings.append(Finding(rel, line, column, "NAME-ATTRIBUTION", "error",
                                             ATTRIBUTION_MESSAGE, ATTRIBUTION_SUGGESTION))
+    if errors_only:
+        return findings
+    authors = cited_authors(manuscript)
+    for (rel, text, prose), quoted in zip(documents, attributions, strict=True):
         for start, end in find_names(prose, common):
             name = prose[start:end]
             if any(q0 <= start < q1 for q0, q1 in quoted) or _registered(name, register) \

@@ -6,18 +6,20 @@ passes ``report check --final`` is exactly a tree the gate accepts on these grou
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from report.checks.built import built_findings
+from report.checks.chapterwise import ChapterChecks
 from report.checks.citations import bibliography_keys, citation_findings
-from report.checks.draftmarks import draft_findings
 from report.checks.findings import Finding
 from report.checks.links import image_findings, link_findings
 from report.checks.names import name_findings
 from report.checks.plainenglish import plain_english_findings
 from report.checks.rules import RULES
 from report.checks.source import ChapterSource
-from report.checks.structure import structure_findings
-from report.checks.suppressions import allowances, apply_allowances
-from report.checks.terminology import load_terms, terminology_findings
+from report.checks.structure import label_findings
+from report.checks.suppressions import apply_allowances
+from report.checks.terminology import load_terms
 from report.manuscript import Manuscript
 
 
@@ -30,28 +32,47 @@ def consent_findings(manuscript: Manuscript) -> list[Finding]:
     return list(check(manuscript))
 
 
-def manuscript_findings(manuscript: Manuscript, final: bool = False) -> list[Finding]:
+def manuscript_findings(manuscript: Manuscript, final: bool = False, *,
+                        errors_only: bool = False,
+                        kept: ChapterChecks | None = None) -> list[Finding]:
     """Every check of the source: terminology, consent, personal names, structure, drafts,
-    plain English."""
-    terms = load_terms(manuscript)
+    plain English.
+
+    ``errors_only`` (the build's gate, which stops on errors alone): the checks that can
+    only warn or advise are not run (plain English, names outside attributions, terms
+    that are not errors); the errors are the same. ``kept``: each chapter's own checks
+    kept by its text (:mod:`report.checks.chapterwise`), with the terms and ``final``
+    it was made with."""
+    check = kept if kept is not None else chapter_checks(manuscript, None, final,
+                                                        errors_only=errors_only)
     keys = bibliography_keys(manuscript)
     sources = [ChapterSource.read(chapter) for chapter in manuscript.chapters]
     findings: list[Finding] = []
     allowed = []
     for source in sources:
-        kept, malformed = allowances(source)
-        allowed += kept
-        findings += malformed
-        findings += terminology_findings(source, terms)
-        findings += draft_findings(source, final)
-        findings += image_findings(source)
-    findings += structure_findings(sources)
+        result = check(source)
+        allowed += result.allowed
+        findings += result.findings
+        findings += image_findings(source)  # the files on disk, not the text: never kept
+    findings += label_findings(sources)
     findings += citation_findings(sources, keys, bool(manuscript.manifest.bibliography))
     findings += link_findings(sources)
-    findings += plain_english_findings(manuscript, sources)
+    if not errors_only:
+        findings += plain_english_findings(manuscript, sources)
     findings += consent_findings(manuscript)
-    findings += name_findings(manuscript, sources)
+    findings += name_findings(manuscript, sources, errors_only=errors_only)
     return apply_allowances(findings, allowed)
+
+
+def chapter_checks(manuscript: Manuscript, cache: Path | None, final: bool = False, *,
+                   errors_only: bool = False) -> ChapterChecks:
+    """The chapter checks :func:`manuscript_findings` runs, kept in ``cache`` (a
+    build's ``.cache`` folder; None: kept nowhere). Same ``final`` and ``errors_only``
+    as the findings asked for."""
+    terms = load_terms(manuscript)
+    if errors_only:
+        terms = [term for term in terms if term.severity == "error"]
+    return ChapterChecks(cache, terms, final)
 
 
 def run_checks(manuscript: Manuscript, final: bool = False, built: bool = False) -> list[Finding]:

@@ -197,11 +197,15 @@ def list_item_findings(source: ChapterSource) -> list[Finding]:
     return findings
 
 
+def chapter_structure_findings(source: ChapterSource) -> list[Finding]:
+    """What one chapter's text alone decides: headings, footnotes, divs, list items
+    (kept by the chapter's text, :mod:`report.checks.chapterwise`)."""
+    return (heading_findings(source) + footnote_findings(source) + div_findings(source)
+            + list_item_findings(source))
+
+
 def structure_findings(sources: list[ChapterSource]) -> list[Finding]:
     findings = label_findings(sources)
     for source in sources:
-        findings += heading_findings(source)
-        findings += footnote_findings(source)
-        findings += div_findings(source)
-        findings += list_item_findings(source)
+        findings += chapter_structure_findings(source)
     return findings

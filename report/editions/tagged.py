@@ -434,12 +434,21 @@ class PartError(BuildStopped):
         super().__init__(f"digital edition: part {part!r} cannot be merged: {message}")
 
 
-def _tree_of(pdf: pikepdf.Pdf, part: str) -> tuple[pikepdf.Dictionary, pikepdf.Dictionary,
-                                                     dict[int, object]]:
-    """A part's StructTreeRoot, its one Document element and its flattened ParentTree."""
+def _part_root(pdf: pikepdf.Pdf, part: str) -> pikepdf.Dictionary:
+    """A part's StructTreeRoot, as WeasyPrint writes it: one object, every page with
+    its /StructParents."""
     root = pdf.Root.get("/StructTreeRoot")
-    if not isinstance(root, pikepdf.Dictionary):
+    if not isinstance(root, pikepdf.Dictionary) or not root.is_indirect:
         raise PartError(part, "it has no structure tree")
+    for index, page in enumerate(pdf.pages):
+        if "/StructParents" not in page.obj:
+            raise PartError(part, f"page {index + 1} has no /StructParents")
+    return root
+
+
+def _structure(root: pikepdf.Dictionary, part: str) -> tuple[pikepdf.Dictionary,
+                                                               dict[int, object]]:
+    """The one Document element under a StructTreeRoot and its flattened ParentTree."""
     kids = root.get("/K")
     document = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) == 1 else kids
     if not isinstance(document, pikepdf.Dictionary) or document.get("/S") != "/Document" \
@@ -455,10 +464,7 @@ def _tree_of(pdf: pikepdf.Pdf, part: str) -> tuple[pikepdf.Dictionary, pikepdf.D
         for position in range(0, len(flat) - 1, 2):
             nums[int(flat[position])] = flat[position + 1]
         stack.extend(kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary))
-    for index, page in enumerate(pdf.pages):
-        if "/StructParents" not in page.obj:
-            raise PartError(part, f"page {index + 1} has no /StructParents")
-    return root, document, nums
+    return document, nums
 
 
 def _copy(book: pikepdf.Pdf, value):
@@ -514,7 +520,8 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
     /StructParent renumbered, RoleMap and ClassMap merged, IDs made unique in one IDTree,
     named destinations merged, cross-part links made GoTo actions. Element IDs were made
     unique by each part's layout (:func:`finish` with its ``id_prefix``)."""
-    base_root, base_document, nums = _tree_of(book, base_name)
+    base_root = _part_root(book, base_name)
+    base_document, nums = _structure(base_root, base_name)
     if not isinstance(base_document.get("/K"), pikepdf.Array):
         base_document.K = pikepdf.Array([base_document.K])
     ids: dict[str, pikepdf.Dictionary] = {}
@@ -522,7 +529,7 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
     destinations = _named_destinations(book)
     maps = {key: dict(base_root.get(key, {}).items()) for key in ("/RoleMap", "/ClassMap")}
     for name, part in parts:
-        root, document, part_nums = _tree_of(part, name)
+        root = _part_root(part, name)
         offset = max(nums, default=-1) + 1
         first = len(book.pages)
         for page in part.pages:
@@ -532,20 +539,25 @@ def merge_parts(book: pikepdf.Pdf, base_name: str,
             for annotation in page.obj.get("/Annots", []):
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
+        # The whole tree in one copy (its elements, ParentTree, IDTree, maps), its pages
+        # mapped to those just appended: copying the ParentTree entry by entry was some
+        # 64,000 calls on the corpus. The copied root and Document are left unreferenced
+        # (not written).
+        root = book.copy_foreign(root)
+        document, part_nums = _structure(root, name)
         for key, value in part_nums.items():
-            nums[key + offset] = _copy(book, value)
+            nums[key + offset] = value
         kids = document.K if isinstance(document.K, pikepdf.Array) else [document.K]
-        copied = [book.copy_foreign(kid) for kid in kids if kid.is_indirect]
-        if len(copied) != len(kids):
+        if not all(kid.is_indirect for kid in kids):
             raise PartError(name, "its Document element has direct kids")
-        for kid in copied:
+        for kid in kids:
             kid.P = base_document
             base_document.K.append(kid)
-        _ids_of(book, root, ids)
+        _ids_of(book, root, ids, foreign=False)
         for key, value in _named_destinations(part).items():
             destinations.setdefault(key, _copy(book, value))
         for key in maps:
-            maps[key].update((k, _copy(book, v)) for k, v in root.get(key, {}).items())
+            maps[key].update(root.get(key, {}).items())
     flat: list = []
     for key in sorted(nums):
         flat += [key, nums[key]]

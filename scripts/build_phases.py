@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""``report`` with the wall time of each phase of a build on stderr (not a test).
+
+Where a cold build or a rebuild spends its time, without a profiler's overhead: the
+build's checks (in a thread beside the render), the render, each round of the chaptered
+layout (round one: the chapters; round two: the front matter and folio layers), the
+tagged assembly and its save. Seconds from the start of this process, then the phase's
+own length. The arguments are the ``report`` command's.
+
+Usage: scripts/build_phases.py --root TREE build digital --jobs 2
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from pathlib import Path
+
+START = time.perf_counter()
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import report.build  # noqa: E402
+import report.editions.chaptered  # noqa: E402
+import report.editions.context  # noqa: E402
+
+PHASES = ((report.build, "manuscript_problems"), (report.editions.context, "render"),
+          (report.editions.chaptered, "run_jobs"),
+          (report.editions.chaptered, "_assemble_tagged"), (report.editions.chaptered, "_save"))
+
+
+def timed(module, name: str) -> None:
+    """Replace ``module.name`` by the same function, saying its start and end."""
+    function = getattr(module, name)
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            ended = time.perf_counter()
+            print(f"[phase] {name:20} {began - START:7.2f} -> {ended - START:7.2f} "
+                  f"({ended - began:6.2f} s)", file=sys.stderr)
+
+    setattr(module, name, wrapper)
+
+
+def main() -> None:
+    for module, name in PHASES:
+        timed(module, name)
+    from report.cli import main as report
+
+    report()
+
+
+if __name__ == "__main__":
+    main()
