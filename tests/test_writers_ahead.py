@@ -5,7 +5,14 @@ nothing ahead), and a writer that is not needed is ended with its folder."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from report.build import start_writers
 from report.editions.context import BuildContext
@@ -53,3 +60,42 @@ def test_a_writer_not_needed_is_ended_and_its_folder_removed(make_tree) -> None:
     writing.stop()
     assert not folder.exists()
     assert process.poll() is not None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_writer_dies_with_a_killed_build(tmp_path: Path) -> None:
+    """A build killed while a writer it started ahead is at work leaves no pandoc running
+    (here pandoc runs a filter that would keep it busy for half a minute)."""
+    (tmp_path / "document.json").write_text('{"pandoc-api-version":[1,23,1],"meta":{},'
+                                            '"blocks":[]}')
+    (tmp_path / "busy.lua").write_text("local t = os.clock()\n"
+                                       "while os.clock() - t < 30 do end\n")
+    script = ("import os, signal, sys\n"
+              "from pathlib import Path\n"
+              "from report.render import pandoc\n"
+              "folder = Path(sys.argv[1])\n"
+              "run = pandoc.Started(['-f', 'json', '-t', 'html', '--lua-filter',"
+              " str(folder / 'busy.lua'), str(folder / 'document.json')],"
+              " cwd=folder, log=folder / 'log.txt')\n"
+              "print(run._proc.pid, flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    build = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                           text=True, timeout=120)
+    assert build.returncode == -signal.SIGKILL, build.stderr
+    pid = int(build.stdout.split()[0])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _running(pid):
+            time.sleep(0.05)
+        assert not _running(pid)
+    finally:
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status

@@ -85,15 +85,18 @@ def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
 class Started:
     """A sandboxed pandoc run (as :func:`run`) that writes to files and works while the
     caller does something else: a build starts the Word and EPUB writers, then lays out
-    the PDFs on the other core. Its warnings go to a file, not a pipe that could fill."""
+    the PDFs on the other core. Its warnings go to a file, not a pipe that could fill. Like
+    a layout worker it dies with a killed build (``report.outputs.die_with_parent``)."""
 
     def __init__(self, args: list[str], cwd: Path, log: Path,
                  env: dict[str, str] | None = None):
+        from report.outputs import die_with_parent
+
         self.args = args
         self._stderr = log.open("w+b")
         self._proc = subprocess.Popen(_command(args), stdin=subprocess.DEVNULL,
                                       stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd,
-                                      env=_environment(env))
+                                      env=_environment(env), preexec_fn=die_with_parent)
 
     def wait(self) -> PandocResult:
         """Wait for pandoc to end: its warnings, or PandocFailed."""
