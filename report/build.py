@@ -235,12 +235,16 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
 
 def start_writers(context: BuildContext, to_build: list[str]) -> None:
     """Start pandoc's Word and EPUB writers before the PDFs are laid out, when both are
-    to be built: pandoc then writes on the other core while this process lays out pages
-    (a one-chapter edit lays out one chapter, on one core). A writer that cannot start
-    is left to its edition, which starts it again in its turn and says what is wrong
-    there, as without this."""
+    to be built and the PDFs' layout cache is there: pandoc then writes on the other core
+    while this process lays out the few parts an edit changed (a one-chapter edit lays
+    out one chapter, on one core). A cold build keeps every core busy with layout workers
+    already: nothing is started ahead then. A writer that cannot start is left to its
+    edition, which starts it again in its turn and says what is wrong there, as without
+    this."""
     if not any(name in ("print", "digital") for name in to_build):
         return
+    if not any((context.path(".cache") / "layout").glob("**/*.pdf")):
+        return  # cold: the layout workers take every core
     from report.editions import WRITTEN_BY_PANDOC, starter
 
     for name in to_build:

@@ -26,9 +26,22 @@ def _files(root: Path) -> dict[str, bytes]:
     return {name: (root / "build" / name).read_bytes() for name in EDITIONS}
 
 
-def test_editions_written_ahead_equal_those_written_alone(make_tree) -> None:
+def test_editions_written_ahead_equal_those_written_alone(make_tree, monkeypatch) -> None:
+    from report import build as pipeline
+
+    started: list[str] = []
+
+    def recording(context, to_build):
+        start_writers(context, to_build)
+        started.extend(context.writers)
+
+    monkeypatch.setattr(pipeline, "start_writers", recording)
     root = make_tree("constructs")
-    build_tree(root, "print", "docx", "epub", "--jobs", "1")  # writers started ahead
+    build_tree(root, "print", "--jobs", "1")  # cold: the layout cache
+    practice = root / "chapters/02-practice.md"
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "print", "docx", "epub", "--jobs", "1")
+    assert started == ["docx", "epub"]  # started ahead of the print edition's layout
     ahead = _files(root)
     for name in EDITIONS:
         (root / "build" / name).unlink()
@@ -39,10 +52,15 @@ def test_editions_written_ahead_equal_those_written_alone(make_tree) -> None:
 
 
 def test_writers_start_only_when_pdfs_are_laid_out_first(make_tree) -> None:
+    """... and only when their layout is cached: a cold build's layout workers take
+    every core."""
     root = make_tree("constructs")
     context = BuildContext(load(root))
+    start_writers(context, ["print", "docx", "epub", "web"])
+    assert context.writers == {}  # cold
+    build_tree(root, "print", "--jobs", "1")
     start_writers(context, ["docx", "epub", "web"])
-    assert context.writers == {}
+    assert context.writers == {}  # no PDF to lay out first
     start_writers(context, ["print", "docx", "epub", "web"])
     assert set(context.writers) == {"docx", "epub"}
     for writing in context.writers.values():
