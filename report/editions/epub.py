@@ -26,8 +26,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from report import fingerprint
 from report.cache import cached
-from report.editions import EditionResult, package, verso
+from report.editions import EditionResult, epub_chapters, package, verso
 from report.editions.context import BuildContext
 from report.editions.cover import cover_png
 from report.editions.pandoc_writer import (
@@ -248,7 +249,10 @@ def start(context: BuildContext) -> Writing:
     args = ["--split-level=1", "--toc", "--toc-depth=2"]
     for name in FONT_FILES:
         args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
-    return Writing(context, doc, "epub3", args)
+    # Chapters whose files an earlier build wrote are given to pandoc as stubs.
+    chosen = epub_chapters.plan(doc, args, context.path(".cache"),
+                                fingerprint.toolkit(context.path(".")))
+    return Writing(context, doc, "epub3", args, keep=(chosen, args))
 
 
 def build(context: BuildContext) -> EditionResult:
@@ -257,6 +261,11 @@ def build(context: BuildContext) -> EditionResult:
     writing = context.writers.pop("epub", None) or start(context)
     before = len(context.warnings)
     written = writing.finish(context)
+    chosen, args = writing.keep
+    try:
+        written = epub_chapters.splice(written, chosen)
+    except ValueError:  # pandoc split the book otherwise than expected: written whole
+        written = Writing(context, chosen.whole, "epub3", args).finish(context)
     package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
     stamp = context.stamp if context.draft else None
     # The cover is drawn from the manifest and the stamp alone: drawn once per change.

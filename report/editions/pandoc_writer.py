@@ -187,7 +187,9 @@ class Writing:
     """
 
     def __init__(self, context: BuildContext, doc: dict[str, Any], writer: str,
-                 args: list[str], files: dict[str, bytes] | None = None) -> None:
+                 args: list[str], files: dict[str, bytes] | None = None,
+                 keep: Any = None) -> None:
+        self.keep = keep  # what the edition needs again to finish (the EPUB's plan)
         self._date = context.provenance.date
         self._folder = tempfile.TemporaryDirectory(prefix="report-writer-")
         try:
