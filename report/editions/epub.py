@@ -260,10 +260,10 @@ def build(context: BuildContext) -> EditionResult:
     out = context.path(f"{manifest.slug}.epub")
     writing = context.writers.pop("epub", None) or start(context)
     before = len(context.warnings)
-    written = writing.finish(context)
     chosen, args = writing.keep
+    written = writing.finish(context, changed=epub_chapters.kept_members(chosen))
     try:
-        written = epub_chapters.splice(written, chosen)
+        epub_chapters.remember(written, chosen)
     except ValueError:  # pandoc split the book otherwise than expected: written whole
         written = Writing(context, chosen.whole, "epub3", args).finish(context)
     package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)

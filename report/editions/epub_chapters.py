@@ -154,16 +154,20 @@ def chapter_file(index: int) -> str:
     return f"EPUB/text/ch{index + 1:03d}.xhtml"
 
 
-def splice(package: bytes, chosen: Plan) -> bytes:
-    """The package with the kept files in place of the stubs' and the files pandoc wrote
-    in full kept for the next build."""
+def kept_members(chosen: Plan) -> dict[str, bytes]:
+    """The kept files, by the package member each replaces (a stub's)."""
+    return {chapter_file(index): data for index, data in chosen.kept.items()}
+
+
+def remember(package: bytes, chosen: Plan) -> None:
+    """Keep the chapter files pandoc wrote in full for the next build; ValueError when
+    pandoc split the book otherwise than :func:`plan` did (the kept files are then in
+    the wrong places: the caller writes the book whole)."""
     import io
     import zipfile
 
-    from report.editions.pandoc_writer import repack
-
     if chosen.folder is None:
-        return package
+        return
     with zipfile.ZipFile(io.BytesIO(package)) as written:
         members = set(written.namelist())
         if any(chapter_file(i) not in members for i in range(len(chosen.keys))) \
@@ -177,9 +181,6 @@ def splice(package: bytes, chosen: Plan) -> bytes:
         except OSError:
             pass  # a cache: the next build writes the chapter again
     _prune(chosen)
-    if not chosen.kept:
-        return package
-    return repack(package, changed={chapter_file(i): data for i, data in chosen.kept.items()})
 
 
 def _prune(chosen: Plan, keep_extra: int = 2) -> None:

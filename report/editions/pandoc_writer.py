@@ -213,12 +213,13 @@ class Writing:
             self._folder.cleanup()
             raise
 
-    def finish(self, context: BuildContext) -> bytes:
-        """The package pandoc wrote, dated; its warnings go to the build's warnings (the
-        build reports them per edition), not the terminal."""
+    def finish(self, context: BuildContext, changed: dict[str, bytes] | None = None) -> bytes:
+        """The package pandoc wrote, dated, with the members ``changed`` replaced; its
+        warnings go to the build's warnings (the build reports them per edition), not the
+        terminal."""
         try:
             result = self._run.wait()
-            dated = repack(self._out.read_bytes(), self._date)
+            dated = repack(self._out.read_bytes(), self._date, changed=changed)
         finally:
             self._folder.cleanup()
         context.warnings.extend(result.warnings)
