@@ -203,16 +203,23 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     kept_path = context.path(".cache") / "edition-fingerprints.json"
     kept = _previous(kept_path)
     done: list[str] = []
+
+    def unchanged(name: str) -> bool:
+        recorded = kept.get(name)
+        return (name in entries and isinstance(recorded, dict)
+                and recorded.get("key") == keys[name]
+                and recorded.get("outputs") == fingerprint.output_signatures(
+                    manuscript.root, entries[name], name))
+
     try:
+        start_writers(context, [name for name in editions if name != "web"
+                                and not unchanged(name)])
         for name in editions:
             if progress:
                 progress(name, "start")
             if name == "web":
                 keys[name] += _downloads_signature(context)
-            recorded = kept.get(name)
-            if (name in entries and isinstance(recorded, dict) and recorded.get("key") == keys[name]
-                    and recorded.get("outputs") == fingerprint.output_signatures(
-                        manuscript.root, entries[name], name)):
+            if unchanged(name):
                 if progress:
                     progress(name, "unchanged")
                 continue
@@ -239,6 +246,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
+        _stop_writers(context)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
         try:
@@ -250,8 +258,38 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
+    _stop_writers(context)  # none is left unless an edition did not take its own
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def start_writers(context: BuildContext, to_build: list[str]) -> None:
+    """Start pandoc's Word and EPUB writers before the PDFs are laid out, when both are
+    to be built and the PDFs' layout cache is there: pandoc then writes on the other core
+    while this process lays out the few parts an edit changed (a one-chapter edit lays
+    out one chapter, on one core). A cold build keeps every core busy with layout workers
+    already: nothing is started ahead then. A writer that cannot start is left to its
+    edition, which starts it again in its turn and says what is wrong there, as without
+    this."""
+    if not any(name in ("print", "digital") for name in to_build):
+        return
+    if not any((context.path(".cache") / "layout").glob("**/*.pdf")):
+        return  # cold: the layout workers take every core
+    from report.editions import WRITTEN_BY_PANDOC, starter
+
+    for name in to_build:
+        if name in WRITTEN_BY_PANDOC:
+            try:
+                context.writers[name] = starter(name)(context)
+            except Exception:  # noqa: BLE001 - the edition meets it again when built
+                pass
+
+
+def _stop_writers(context: BuildContext) -> None:
+    """End the writers started ahead that no edition took (the build stopped first)."""
+    for writing in context.writers.values():
+        writing.stop()
+    context.writers.clear()
 
 
 def _downloads_signature(context: BuildContext) -> str:

@@ -251,3 +251,51 @@ def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
     where = summary.findall(f".//{XHTML}span[@class='rec-where']/{XHTML}a")
     assert [(a.text, a.get("href").split("#")[-1]) for a in where] == [
         ("Section\u00a01.1", "sec-scope"), ("Chapter\u00a02", "ch-practice")]
+
+
+def test_kept_chapter_files_give_the_epub_written_whole(make_tree, monkeypatch) -> None:
+    """After an edit pandoc writes the changed chapter in full and the others as stubs,
+    whose files come from the last build: the EPUB is the one pandoc writes whole, byte
+    for byte (so as valid as the module's other EPUBs, which epubcheck reads)."""
+    import shutil
+
+    from report.editions import epub_chapters
+
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
+    build_tree(root, "epub")
+    written: list[tuple[int, int]] = []  # (chapter files pandoc wrote, files) a build
+    plan = epub_chapters.plan
+
+    def recording(doc, args, cache, toolkit):
+        chosen = plan(doc, args, cache, toolkit)
+        written.append((len(chosen.keys) - len(chosen.kept), len(chosen.keys)))
+        return chosen
+
+    monkeypatch.setattr(epub_chapters, "plan", recording)
+    # (chapter, old words, new words, chapter files written then): a note and links in
+    # one chapter; a recommendation's words, which the summary repeats; a figure more,
+    # which renumbers the next chapter's and adds an image and an identifier to the book
+    # (a new skeleton: every file written again).
+    edits = [("chapters/02-practice.md", None, "More in @ch-practice and @rec-guardians."
+              "[^zz]\n\n[^zz]: A new note that points at @ch-practice.", 1),
+             ("chapters/01-introduction.md", "every quarter", "every month", 2),
+             # a link to a figure in another chapter: pandoc leaves it "#fig-referrals"
+             # (it files no figure's identifier under its chapter), so must the stub
+             ("chapters/01-introduction.md", None, "As @fig-referrals shows.", 1),
+             ("chapters/01-introduction.md", None, '![A second chart](images/referrals.svg)'
+              '{#fig-second fig-alt="Bars rising"}\n\nSee @fig-second and @fig-referrals.',
+              None)]
+    for chapter, old, words, rewritten in edits:
+        path = root / chapter
+        text = path.read_text()
+        path.write_text(text.replace(old, words) if old else text + "\n\n" + words + "\n")
+        build_tree(root, "epub")
+        rewritten = rewritten or written[-1][1]
+        assert written[-1][0] == rewritten, written  # the rest from the cache
+        kept = epub_path(root).read_bytes()
+        shutil.rmtree(root / "build" / ".cache" / epub_chapters.FOLDER)
+        epub_path(root).unlink()
+        build_tree(root, "epub")
+        assert written[-1][0] == written[-1][1]  # whole
+        assert epub_path(root).read_bytes() == kept

@@ -139,6 +139,42 @@ def test_digital_rebuild_after_a_one_chapter_edit_lays_out_only_that_chapter(mak
     assert _structure(root) == structure
 
 
+COVER = "build/constructs-report-cover.pdf"
+
+
+def _cover_entries(root: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns
+            for p in (root / "build/.cache/bytes").glob("print-cover-*")}
+
+
+def test_the_print_cover_is_laid_out_again_only_when_it_changes(make_tree) -> None:
+    """The cover depends on the manifest, the stamp and the page count: an edit that
+    keeps the page count reads it back; the cover read back is the one a cold build lays
+    out; one that moves the spine lays it out again."""
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
+    build_tree(root, "print", "--jobs", "1")
+    first, cover = _cover_entries(root), (root / COVER).read_bytes()
+    assert len(first) == 1
+    practice = root / "chapters/02-practice.md"
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "print", "--jobs", "1")
+    assert _cover_entries(root) == first
+    assert (root / COVER).read_bytes() == cover
+
+    shutil.rmtree(root / "build")
+    build_tree(root, "print", "--jobs", "1")
+    assert (root / COVER).read_bytes() == cover
+
+    # Enough pages more for a wider spine (0.1 mm a leaf; the width is rounded to 0.1 mm).
+    filler = "\n\n".join(f"An added paragraph {n} that lengthens the practice chapter by a "
+                         "good many lines, page after page after page." for n in range(60))
+    practice.write_text(practice.read_text() + "\n\n" + filler + "\n")
+    build_tree(root, "print", "--jobs", "1")
+    assert len(_cover_entries(root)) == 2
+    assert (root / COVER).read_bytes() != cover
+
+
 def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
     root = make_tree("constructs")
     build_tree(root, "print", "digital", "--jobs", "1")

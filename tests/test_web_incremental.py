@@ -113,3 +113,36 @@ def test_a_chapter_added_then_removed_leaves_no_stale_page(make_tree):
     assert not any(name.startswith("03-annex") for name in removed)
     assert not (root / KEPT / "03-annex").exists()
     assert removed == _cold(root)
+
+
+def test_theme_templates_compiled_once_for_every_later_build(tmp_path, monkeypatch):
+    """Material's templates are compiled by the first build only: a later process (here a
+    fresh cache in front of the same folder) reads the compiled code back; an edited
+    template is compiled again."""
+    import jinja2
+
+    from report.editions.web_plugin import _TemplateBytecode
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>{{ words }}</p>")
+    compiled: list[str] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_source(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    folder = tmp_path / "bytecode"
+    folder.mkdir(mode=0o700)
+
+    def render() -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
+                                 bytecode_cache=_TemplateBytecode(str(folder)))
+        return env.get_template("page.html").render(words="kept")
+
+    assert render() == "<p>kept</p>" and compiled == ["page.html"]
+    assert render() == "<p>kept</p>" and compiled == ["page.html"]  # read back
+    (templates / "page.html").write_text("<div>{{ words }}</div>")
+    assert render() == "<div>kept</div>" and compiled == ["page.html", "page.html"]

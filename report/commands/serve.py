@@ -1,8 +1,10 @@
 """``report serve [--port N]``: live preview of the web edition on 127.0.0.1.
 
 MkDocs' live-reload server with the ``report`` plugin, as ``mkdocs serve`` runs it, with
-two changes for speed: file changes are noticed through inotify (watchdog's native
-observer) rather than by polling every half second, and a rebuild that fails on bad input
+three changes for speed: file changes are noticed through inotify (watchdog's native
+observer) rather than by polling every half second; a rebuilt page whose navigation and
+table of contents did not change has its content swapped in by the browser rather than
+the page reloaded (``preview_reload.js``); and a rebuild that fails on bad input
 prints ``path:line: message`` and keeps the last good site instead of a traceback. The
 site is built in a temporary folder; ``build/`` is not touched.
 """
@@ -10,6 +12,7 @@ site is built in a temporary folder; ``build/`` is not touched.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import logging
 import re
@@ -73,6 +76,34 @@ class _Errors(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+RELOAD_SCRIPT = Path(__file__).resolve().with_name("preview_reload.js")
+# The page's own content in mkdocs-material's layout: what a save usually changes.
+_CONTENT = re.compile(rb'(<article class="md-content__inner[^"]*"[^>]*>).*(</article>)', re.S)
+
+
+def frame_key(page: bytes) -> str:
+    """A hash of everything on a served page but its content: navigation, table of
+    contents, title bar, assets. The same key on the page shown and the rebuilt one lets
+    the browser swap in the content alone (``preview_reload.js``)."""
+    return hashlib.sha256(_CONTENT.sub(rb"\1\2", page, count=1)).hexdigest()
+
+
+@functools.cache
+def _reload_source() -> str:
+    return RELOAD_SCRIPT.read_text(encoding="utf-8")
+
+
+def reload_script(page: bytes, epoch: int) -> bytes:
+    """The script that shows the next build of ``page`` (served at ``epoch``): it swaps in
+    the new content when the frame is unchanged, else reloads as MkDocs' script does.
+    The request id only names the page in the server's log, as MkDocs' does."""
+    frame = frame_key(page)
+    source = (_reload_source().replace("EPOCH", str(epoch))
+              .replace("REQUEST_ID", str(round(time.monotonic() * 1000)))
+              .replace("FRAME", frame).replace("OVERLAY_ID", OVERLAY_ID))
+    return f'<script id="report-preview-reload" data-frame="{frame}">{source}</script>'.encode()
+
+
 @functools.cache
 def _server_types() -> tuple[type, type]:
     """MkDocs' live-reload server and watchdog's observer, adapted; imported only when a
@@ -107,12 +138,12 @@ def _server_types() -> tuple[type, type]:
             self.problems = []
 
         def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
-            content = super()._inject_js_into_html(content, epoch)
-            if not self.problems:
-                return content
+            """The page with the preview's reload script (in place of MkDocs' own) and,
+            after a failed save, the problems panel."""
             at = content.rfind(b"</body>")
             at = len(content) if at < 0 else at
-            return content[:at] + overlay(self.problems) + content[at:]
+            panel = overlay(self.problems) if self.problems else b""
+            return content[:at] + reload_script(content, epoch) + panel + content[at:]
 
     return PreviewServer, ChangeObserver
 

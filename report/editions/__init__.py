@@ -41,3 +41,14 @@ def builder(name: str) -> Callable[[BuildContext], EditionResult]:
     import importlib
 
     return importlib.import_module(MODULES[name]).build
+
+
+# The editions pandoc's own writers produce: their writer can be started ahead of the
+# build's other work (report.editions.pandoc_writer.Writing), each module's ``start``.
+WRITTEN_BY_PANDOC = ("docx", "epub")
+
+
+def starter(name: str) -> Callable[[BuildContext], object]:
+    import importlib
+
+    return importlib.import_module(MODULES[name]).start

@@ -21,6 +21,9 @@ class BuildContext:
     # (pack numbers in the margin, bookmarks p-N, this stamp on every page).
     pack_stamp: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # pandoc writers started ahead by the build (edition name: its Writing), taken up by
+    # the edition when it is built (report.build.start_writers).
+    writers: dict = field(default_factory=dict)
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 

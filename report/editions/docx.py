@@ -17,12 +17,20 @@ figures as PNG with the SVG kept beside them.
 from __future__ import annotations
 
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 from report.editions import EditionResult, docx_parts, package, page_map, verso
 from report.editions.context import BuildContext
-from report.editions.pandoc_writer import common_meta, div, div_attr, document, para, walk, write
+from report.editions.pandoc_writer import (
+    FOLDER,
+    Writing,
+    common_meta,
+    div,
+    div_attr,
+    document,
+    para,
+    walk,
+)
 from report.editions.reference_doc import BOXES, reference_docx
 from report.editions.stamp import sha256_of
 
@@ -102,12 +110,12 @@ def _verso(context: BuildContext) -> list[dict]:
 
 def build(context: BuildContext) -> EditionResult:
     out = context.path(f"{context.manuscript.manifest.slug}.docx")
-    lay_out(context, out)
+    lay_out(context, out, context.writers.pop("docx", None))
     return EditionResult("docx", out, sha256=sha256_of(out))
 
 
-def lay_out(context: BuildContext, out: Path) -> None:
-    """The Word edition into ``out``; as the reviewer pack when ``context.pack``."""
+def start(context: BuildContext) -> Writing:
+    """pandoc's Word writer, started on the document (see :meth:`Writing`)."""
     manifest = context.manuscript.manifest
     meta = common_meta(context)
     meta.update({
@@ -123,17 +131,22 @@ def lay_out(context: BuildContext, out: Path) -> None:
     doc["blocks"] = _verso(context) + box_tables(doc["blocks"])
     reference = reference_docx(manifest.full_title, manifest.partners or manifest.authors,
                                context.stamp if context.draft else None)
-    with TemporaryDirectory(prefix="report-docx-") as tmp:
-        reference_path = Path(tmp) / "reference.docx"
-        reference_path.write_bytes(reference)
-        written = Path(tmp) / out.name  # finished before it replaces the edition
-        before = len(context.warnings)
-        write(context, doc, written, "docx",
-              ["--reference-doc", str(reference_path), "--toc", "--toc-depth=2"])
-        package.refuse_missing_images(context.warnings[before:], "Word",
-                                      context.manuscript.manifest.docs_dir)
-        finished = docx_parts.finish(written.read_bytes(), pages=page_map.load(context),
-                                     boxes=BOXES, fonts=docx_parts.font_files(),
-                                     source_dir=context.manuscript.manifest.docs_dir,
-                                     cache=context.path(".cache"))
+    return Writing(context, doc, "docx", ["--reference-doc", f"{FOLDER}/reference.docx",
+                                          "--toc", "--toc-depth=2"],
+                   files={"reference.docx": reference})
+
+
+def lay_out(context: BuildContext, out: Path, writing: Writing | None = None) -> None:
+    """The Word edition into ``out``; as the reviewer pack when ``context.pack``.
+    ``writing``: pandoc's writer already started by :func:`start`."""
+    writing = writing or start(context)
+    before = len(context.warnings)
+    written = writing.finish(context)
+    package.refuse_missing_images(context.warnings[before:], "Word",
+                                  context.manuscript.manifest.docs_dir)
+    # The contents' page numbers are the print edition's, laid out by now in a build.
+    finished = docx_parts.finish(written, pages=page_map.load(context), boxes=BOXES,
+                                 fonts=docx_parts.font_files(),
+                                 source_dir=context.manuscript.manifest.docs_dir,
+                                 cache=context.path(".cache"))
     package.replace_file(out, finished)

@@ -23,15 +23,16 @@ import re
 import uuid
 import zipfile
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 from PIL import Image
 
+from report import fingerprint
 from report.cache import cached
-from report.editions import EditionResult, package, verso
+from report.editions import EditionResult, epub_chapters, package, verso
 from report.editions.context import BuildContext
 from report.editions.cover import cover_png
 from report.editions.pandoc_writer import (
+    Writing,
     chapters,
     common_meta,
     div,
@@ -40,7 +41,6 @@ from report.editions.pandoc_writer import (
     inlines,
     para,
     repack,
-    write,
 )
 from report.editions.stamp import sha256_of
 from report.manuscript import MANIFEST
@@ -226,9 +226,9 @@ def _with_cover(opf: str) -> str:
                        'href="text/cover.xhtml" />\n  </guide>', 1)
 
 
-def build(context: BuildContext) -> EditionResult:
+def start(context: BuildContext) -> Writing:
+    """pandoc's EPUB writer, started on the document (see :meth:`Writing`)."""
     manifest = context.manuscript.manifest
-    out = context.path(f"{manifest.slug}.epub")
     meta = common_meta(context)
     meta.pop("author", None)
     meta.update({
@@ -249,18 +249,31 @@ def build(context: BuildContext) -> EditionResult:
     args = ["--split-level=1", "--toc", "--toc-depth=2"]
     for name in FONT_FILES:
         args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
-    with TemporaryDirectory(prefix="report-epub-") as tmp:
-        written = Path(tmp) / out.name  # finished before it replaces the edition
-        before = len(context.warnings)
-        write(context, doc, written, "epub3", args)
-        package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
-        stamp = context.stamp if context.draft else None
-        # The cover is drawn from the manifest and the stamp alone: drawn once per change.
-        cover = cached(context.path(".cache"), "epub-cover",
-                       [(context.manuscript.root / MANIFEST).read_bytes(), stamp or ""],
-                       lambda: cover_png(manifest, stamp))
-        dressed = _dress(written.read_bytes(), (STYLES / "epub.css").read_bytes(), cover,
-                         manifest.full_title, manifest.language, _cover_alt(manifest))
+    # Chapters whose files an earlier build wrote are given to pandoc as stubs.
+    chosen = epub_chapters.plan(doc, args, context.path(".cache"),
+                                fingerprint.toolkit(context.path(".")))
+    return Writing(context, doc, "epub3", args, keep=(chosen, args))
+
+
+def build(context: BuildContext) -> EditionResult:
+    manifest = context.manuscript.manifest
+    out = context.path(f"{manifest.slug}.epub")
+    writing = context.writers.pop("epub", None) or start(context)
+    before = len(context.warnings)
+    chosen, args = writing.keep
+    written = writing.finish(context, changed=epub_chapters.kept_members(chosen))
+    try:
+        epub_chapters.remember(written, chosen)
+    except ValueError:  # pandoc split the book otherwise than expected: written whole
+        written = Writing(context, chosen.whole, "epub3", args).finish(context)
+    package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
+    stamp = context.stamp if context.draft else None
+    # The cover is drawn from the manifest and the stamp alone: drawn once per change.
+    cover = cached(context.path(".cache"), "epub-cover",
+                   [(context.manuscript.root / MANIFEST).read_bytes(), stamp or ""],
+                   lambda: cover_png(manifest, stamp))
+    dressed = _dress(written, (STYLES / "epub.css").read_bytes(), cover,
+                     manifest.full_title, manifest.language, _cover_alt(manifest))
     finished = repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
     package.replace_file(out, finished)
     return EditionResult("epub", out, sha256=sha256_of(out))

@@ -22,7 +22,6 @@ from typing import Any
 
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
-from report.outputs import atomic_path
 from report.render import pandoc
 from report.render.media import stripped, unreadable
 
@@ -175,26 +174,64 @@ def media_list(context: BuildContext, folder: Path) -> Path:
     return listing
 
 
-def write(context: BuildContext, doc: dict[str, Any], out: Path, writer: str,
-          args: list[str]) -> None:
-    """Run pandoc's ``writer`` on ``doc`` and put the result at ``out`` atomically.
+class Writing:
+    """pandoc's ``writer`` at work on ``doc``, started now and finished by :meth:`finish`.
 
     The writer runs sandboxed in an empty folder: it reads only the files on its command
-    line and the media bag, which holds the images the resource gate allowed (stripped
-    of their metadata). pandoc's warnings go to the build's warnings, not the terminal.
+    line (``files``, written into that folder first: a reference document) and the media
+    bag, which holds the images the resource gate allowed (stripped of their metadata).
+    Starting is separate from finishing so that a build can start the Word and EPUB
+    writers before it lays out the PDFs: pandoc then works on the other core (about 0.5 s
+    each on the bundled report) while the PDFs are laid out. Either :meth:`finish` or
+    :meth:`stop` must be called: both remove the folder.
     """
-    with tempfile.TemporaryDirectory(prefix="report-writer-") as tmp, atomic_path(out) as target:
-        folder = Path(tmp)
-        source = folder / "document.json"
-        source.write_text(json.dumps(doc), encoding="utf-8")
-        media = folder / "media"
-        media.mkdir()
-        listing = media_list(context, media)
-        result = pandoc.run(["-f", "json", "-t", writer, "--resource-path", str(media),
-                             "--lua-filter", pandoc.filter_path("mediabag.lua"),
-                             *args, "-o", str(target), str(source)], cwd=media,
-                            env={"SOURCE_DATE_EPOCH": source_date_epoch(context),
-                                 "REPORT_MEDIA": str(listing)})
-        dated = repack(target.read_bytes(), context.provenance.date)
-        target.write_bytes(dated)
-    context.warnings.extend(result.warnings)  # the build reports them per edition
+
+    def __init__(self, context: BuildContext, doc: dict[str, Any], writer: str,
+                 args: list[str], files: dict[str, bytes] | None = None,
+                 keep: Any = None) -> None:
+        self.keep = keep  # what the edition needs again to finish (the EPUB's plan)
+        self._date = context.provenance.date
+        self._folder = tempfile.TemporaryDirectory(prefix="report-writer-")
+        try:
+            folder = Path(self._folder.name)
+            for name, data in (files or {}).items():
+                (folder / name).write_bytes(data)
+            source = folder / "document.json"
+            source.write_text(json.dumps(doc), encoding="utf-8")
+            media = folder / "media"
+            media.mkdir()
+            listing = media_list(context, media)
+            self._out = folder / f"written.{writer}"
+            self._run = pandoc.Started(
+                ["-f", "json", "-t", writer, "--resource-path", str(media),
+                 "--lua-filter", pandoc.filter_path("mediabag.lua"),
+                 *[arg.replace(FOLDER, str(folder)) for arg in args],
+                 "-o", str(self._out), str(source)], cwd=media, log=folder / "warnings.txt",
+                env={"SOURCE_DATE_EPOCH": source_date_epoch(context),
+                     "REPORT_MEDIA": str(listing)})
+        except BaseException:
+            self._folder.cleanup()
+            raise
+
+    def finish(self, context: BuildContext, changed: dict[str, bytes] | None = None) -> bytes:
+        """The package pandoc wrote, dated, with the members ``changed`` replaced; its
+        warnings go to the build's warnings (the build reports them per edition), not the
+        terminal."""
+        try:
+            result = self._run.wait()
+            dated = repack(self._out.read_bytes(), self._date, changed=changed)
+        finally:
+            self._folder.cleanup()
+        context.warnings.extend(result.warnings)
+        return dated
+
+    def stop(self) -> None:
+        """Not needed after all (the build stopped): end pandoc, remove the folder."""
+        try:
+            self._run.stop()
+        finally:
+            self._folder.cleanup()
+
+
+# In a Writing's arguments: the folder its ``files`` were written to.
+FOLDER = "{writer-folder}"

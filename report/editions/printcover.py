@@ -11,18 +11,24 @@ fonts and CMYK palette as the book (print.css), through the one layout call in p
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from barcode import EAN13
 from barcode.writer import SVGWriter
 from markupsafe import Markup
 
+from report.cache import cached
 from report.editions.context import BuildContext
 from report.editions.frontmatter import licence
 from report.editions.paged import _env
 from report.editions.pdf import write_pdf
 from report.errors import InputError, Problem
+from report.outputs import write_bytes
 
 TRIM_WIDTH, TRIM_HEIGHT = 210.0, 297.0  # A4, mm
 DEFAULT_CALIPER = 0.1                    # mm per leaf: a common 90-100 gsm uncoated
@@ -71,7 +77,14 @@ def barcode_svg(isbn: str) -> Markup:
     return Markup(svg)
 
 
-def build_cover(context: BuildContext, pages: int, profile_css: str, options: dict):
+def build_cover(context: BuildContext, pages: int, profile_css: str, options: dict,
+                finish: Callable[[Path], None], finish_inputs: list[bytes | str]) -> Path:
+    """The cover laid out and ``finish``-ed (put on its sheet) into ``build/``.
+
+    Kept by content (:mod:`report.cache`): its HTML (the manifest, the stamp, the spine
+    from the page count), its CSS and options, and what ``finish`` reads
+    (``finish_inputs``) are all it depends on, so an edit that leaves the page count as it
+    was does not lay it out again (about half a second)."""
     manuscript = context.manuscript
     m = manuscript.manifest
     caliper, binding, paper, _ = print_settings(context)
@@ -87,6 +100,18 @@ def build_cover(context: BuildContext, pages: int, profile_css: str, options: di
         web=m.extra.get("web"), summary=m.config.get("site_description"))
     size = (f"@page {{ size: {2 * TRIM_WIDTH + spine}mm {TRIM_HEIGHT}mm; }} "
             f":root {{ --spine: {spine}mm; }}")
-    write_pdf(html, out, base_url=manuscript.root / m.docs_dir, root=manuscript.root,
-              stylesheets=["cover.css", "print.css"], extra_css=profile_css + size, **options)
+    stylesheets = ["cover.css", "print.css"]
+
+    def lay_out() -> bytes:
+        with TemporaryDirectory(prefix="report-cover-") as tmp:
+            laid_out = Path(tmp) / out.name
+            write_pdf(html, laid_out, base_url=manuscript.root / m.docs_dir,
+                      root=manuscript.root, stylesheets=stylesheets,
+                      extra_css=profile_css + size, **options)
+            finish(laid_out)
+            return laid_out.read_bytes()
+
+    write_bytes(out, cached(context.path(".cache"), "print-cover",
+                            [html, "\0".join(stylesheets), profile_css + size,
+                             json.dumps(options, sort_keys=True), *finish_inputs], lay_out))
     return out

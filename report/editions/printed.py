@@ -21,6 +21,7 @@ the build says so.
 
 from __future__ import annotations
 
+import json
 import zlib
 from pathlib import Path
 
@@ -291,7 +292,9 @@ def build(context: BuildContext) -> EditionResult:
                             layer_css=draft_css(context))
     finish_sheets(out, condition, profile)
     cover_profile, cover_condition = _profile(context, cover_paper or COVER_PAPER)
-    cover = build_cover(context, pages, *profile_css(cover_profile))
-    finish_sheets(cover, cover_condition, cover_profile)
+    cover = build_cover(context, pages, *profile_css(cover_profile),
+                        finish=lambda path: finish_sheets(path, cover_condition, cover_profile),
+                        finish_inputs=[json.dumps(cover_condition),
+                                       cover_profile.read_bytes() if cover_profile else b""])
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out),
                          extra={"cover": context.rel(cover), "cover_sha256": sha256_of(cover)})

@@ -51,6 +51,21 @@ class PandocFailed(RuntimeError):
 RTS_OPTIONS = ["+RTS", "-A1m", "-RTS"]
 
 
+def _command(args: list[str]) -> list[str]:
+    return [binary(), *RTS_OPTIONS, "--sandbox", *args]
+
+
+def _environment(env: dict[str, str] | None) -> dict[str, str] | None:
+    return {**os.environ, **env} if env else None
+
+
+def _result(args: list[str], returncode: int, stdout: bytes, stderr: bytes) -> PandocResult:
+    warnings = [line for line in stderr.decode("utf-8", "replace").splitlines() if line]
+    if returncode != 0:
+        raise PandocFailed(f"pandoc {' '.join(args[:3])}… failed: " + "\n".join(warnings))
+    return PandocResult(stdout, warnings)
+
+
 def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
         env: dict[str, str] | None = None) -> PandocResult:
     """Run pandoc sandboxed; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call.
@@ -62,13 +77,41 @@ def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
     through their media bag (``filters/mediabag.lua``). Lua filters are not sandboxed;
     they are the toolkit's own.
     """
-    environment = {**os.environ, **env} if env else None
-    proc = subprocess.run([binary(), *RTS_OPTIONS, "--sandbox", *args], input=stdin,
-                          capture_output=True, cwd=cwd, env=environment)
-    warnings = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
-    if proc.returncode != 0:
-        raise PandocFailed(f"pandoc {' '.join(args[:3])}… failed: " + "\n".join(warnings))
-    return PandocResult(proc.stdout, warnings)
+    proc = subprocess.run(_command(args), input=stdin, capture_output=True, cwd=cwd,
+                          env=_environment(env))
+    return _result(args, proc.returncode, proc.stdout, proc.stderr)
+
+
+class Started:
+    """A sandboxed pandoc run (as :func:`run`) that writes to files and works while the
+    caller does something else: a build starts the Word and EPUB writers, then lays out
+    the PDFs on the other core. Its warnings go to a file, not a pipe that could fill. Like
+    a layout worker it dies with a killed build (``report.outputs.die_with_parent``)."""
+
+    def __init__(self, args: list[str], cwd: Path, log: Path,
+                 env: dict[str, str] | None = None):
+        from report.outputs import die_with_parent
+
+        self.args = args
+        self._stderr = log.open("w+b")
+        self._proc = subprocess.Popen(_command(args), stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd,
+                                      env=_environment(env), preexec_fn=die_with_parent)
+
+    def wait(self) -> PandocResult:
+        """Wait for pandoc to end: its warnings, or PandocFailed."""
+        returncode = self._proc.wait()
+        self._stderr.seek(0)
+        stderr = self._stderr.read()
+        self._stderr.close()
+        return _result(self.args, returncode, b"", stderr)
+
+    def stop(self) -> None:
+        """End pandoc if it is still running (the build stopped before it was needed)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._stderr.close()
 
 
 def filter_path(name: str) -> str:

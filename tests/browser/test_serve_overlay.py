@@ -72,3 +72,45 @@ def test_a_broken_save_shows_over_the_last_good_page(make_tree, tmp_path):
         server.terminate()
         _, log = server.communicate(timeout=30)
     assert "not rebuilt" in log
+
+
+def test_a_save_swaps_the_content_in_place_unless_the_frame_changed(make_tree):
+    """A save that changes only the chapter's text is shown without reloading the page
+    (its stylesheets, scripts and fonts are not fetched again); one that changes the
+    table of contents reloads it, so the navigation is never stale."""
+    need_chromium()
+    root = make_tree("constructs")
+    chapter = root / "chapters" / "01-introduction.md"
+    good = chapter.read_text(encoding="utf-8")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/01-introduction/"
+    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_served(url)
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(url, wait_until="load")
+            # The first save of a clean tree turns the draft stamp (in the page's header)
+            # to "commit+": a new frame, the page reloads.
+            chapter.write_text(good + "\nMarmalade sandwiches were served.\n", encoding="utf-8")
+            page.wait_for_function("document.body.innerText.includes('Marmalade sandwiches')",
+                                   timeout=30_000)
+            page.wait_for_load_state("load")
+            page.evaluate("window.reportNotReloaded = true")
+            chapter.write_text(good + "\nCrumpets were served.\n", encoding="utf-8")
+            page.wait_for_function("document.body.innerText.includes('Crumpets')",
+                                   timeout=30_000)
+            assert page.evaluate("window.reportNotReloaded === true")  # swapped in place
+            assert "Marmalade" not in page.inner_text("main")
+            assert "modern slavery" in page.inner_text("main")
+
+            chapter.write_text(good + "\n## Tea and biscuits\n\nServed at four.\n",
+                               encoding="utf-8")
+            page.wait_for_function("document.body.innerText.includes('Served at four')",
+                                   timeout=30_000)
+            assert page.evaluate("window.reportNotReloaded === undefined")  # reloaded
+            assert "Tea and biscuits" in page.inner_text("nav.md-nav--secondary")
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -50,14 +50,21 @@ end
 
 -- A block of text (Para, Plain): numbered when it has words of its own (an image's alt
 -- text is not what a reader reads: a figure is cited by its caption); returns it marked.
+-- One walk finds its text without notes, and whether it holds images or notes at all:
+-- most blocks hold neither, and each walk of a block costs a copy of it.
 local function cite_text(block, kind, box)
-  local words = text_of(without_notes(block):walk({Image = function() return {} end}))
+  local has_image, has_note = false, false
+  local bare = block:walk({
+    Note = function() has_note = true; return {} end,
+    Image = function() has_image = true end,
+  })
+  local text = text_of(bare)
+  local words = has_image and text_of(bare:walk({Image = function() return {} end})) or text
   if not words:match("%S") then return block end
-  local text = text_of(without_notes(block))
   count = count + 1
   block.content:insert(1, marker(count))
   record("p-" .. count, count, kind, text, box)
-  block.content = notes_in(block.content, box)
+  if has_note then block.content = notes_in(block.content, box) end
   return block
 end
 

@@ -52,8 +52,18 @@ local function Str(el)
 end
 
 local function Inlines(inlines)
-  local i = 1
   local changed = false
+  for j, el in ipairs(inlines) do
+    if el.t == "Str" then
+      local text = bind_inside(smart(el.text))
+      if text ~= el.text then
+        el.text = text
+        inlines[j] = el
+        changed = true
+      end
+    end
+  end
+  local i = 1
   while i <= #inlines - 2 do
     local a, space, b = inlines[i], inlines[i + 1], inlines[i + 2]
     if a.t == "Str" and space.t == "Space" and b.t == "Str" then
@@ -76,4 +86,4 @@ local function Inlines(inlines)
   if changed then return inlines end
 end
 
-return {{Str = Str}, {Inlines = Inlines}}
+return {{Inlines = Inlines}}

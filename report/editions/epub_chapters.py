@@ -1,0 +1,194 @@
+"""The EPUB's chapter files kept between builds: pandoc writes only the chapters that changed.
+
+pandoc's EPUB writer (``--split-level=1``) writes one XHTML file per level-1 part of the
+document: the copyright page, then each chapter (``text/ch001.xhtml``, ...). A chapter's
+file depends on its own blocks and, beyond them, only on what the rest of the book shows
+it: where every identifier lives (a link to another chapter names that chapter's file),
+the order of the images (pandoc numbers the media files through the book), the headings
+(the navigation) and the metadata. Footnotes are numbered per file.
+
+So the document pandoc is given keeps every chapter whose file is kept from an earlier
+build as a *stub*: its headings and divisions as they are, every identifier as an empty
+span, every image, and nothing else. pandoc writes the changed chapters in full, the
+stubs in a moment, and the navigation, package and media as a whole run would (they are
+made from the headings, identifiers, images and metadata the stubs keep); the stubs'
+files are then replaced by the kept ones. A kept file is used only when the *skeleton*
+(the whole book as stubs, with the writer's options) is the same as when it was written,
+so any change to a heading, an identifier or an image anywhere has every chapter written
+again. A document holding maths or raw markup is always written whole (pandoc marks the
+files that hold them in the package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from report.outputs import write_bytes
+
+Node = dict[str, Any]
+FOLDER = "epub-chapters"
+_WHOLE_ONLY = frozenset({"Math", "RawBlock", "RawInline"})
+
+
+@dataclass
+class Plan:
+    """Which parts pandoc writes in full and which files come from the cache."""
+
+    folder: Path | None  # None: written whole, nothing kept
+    keys: list[str] = field(default_factory=list)  # one per part, in file order
+    kept: dict[int, bytes] = field(default_factory=dict)  # part index: its file
+    whole: dict[str, Any] = field(default_factory=dict)  # the document before stubbing
+
+
+# The elements whose identifiers pandoc's EPUB writer (3.9) files under the chapter file
+# that holds them, so that a link from another chapter names that file (an image's stays
+# on the image, which a stub keeps). A figure's, a code block's and inline code's are not:
+# links to them are left as "#id" by a whole run too, and so are left out of a stub.
+_FILED = frozenset({"Span", "Div", "Header", "Table", "Link"})
+
+
+def _ids_and_images(node: Any, ids: list[str], images: list[Node]) -> None:
+    """Every identifier pandoc files (``_FILED``) and every image under ``node``, in
+    document order."""
+    if isinstance(node, dict):
+        kind = node.get("t")
+        if kind == "Image":
+            images.append(node)
+        content = node.get("c")
+        if kind in _FILED and isinstance(content, list):
+            attr = content[1] if kind == "Header" else content[0]
+            if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0]:
+                ids.append(attr[0])
+        for value in node.values():
+            _ids_and_images(value, ids, images)
+    elif isinstance(node, list):
+        for value in node:
+            _ids_and_images(value, ids, images)
+
+
+def _stub_blocks(blocks: list[Node]) -> list[Node]:
+    """Headings and divisions as they are; of every other block, its identifiers (as empty
+    spans) and images only."""
+    out: list[Node] = []
+    for block in blocks:
+        kind = block.get("t")
+        if kind == "Header":
+            out.append(block)
+        elif kind == "Div":
+            attr, content = block["c"]
+            out.append({"t": "Div", "c": [attr, _stub_blocks(content)]})
+        else:
+            ids: list[str] = []
+            images: list[Node] = []
+            _ids_and_images(block, ids, images)
+            inlines = [{"t": "Span", "c": [[i, [], []], []]} for i in ids] + images
+            if inlines:
+                out.append({"t": "Plain", "c": inlines})
+    return out
+
+
+def _parts(blocks: list[Node]) -> list[list[Node]]:
+    """The blocks as pandoc splits them into files: at each level-1 heading, whether at
+    the top or first in a top-level division (a chapter's wrapper)."""
+    parts: list[list[Node]] = []
+    for block in blocks:
+        if _opens_part(block) or not parts:
+            parts.append([block])
+        else:
+            parts[-1].append(block)
+    return parts
+
+
+def _opens_part(block: Node) -> bool:
+    if block.get("t") == "Header":
+        return block["c"][0] == 1
+    if block.get("t") == "Div":
+        content = block["c"][1]
+        return bool(content) and content[0].get("t") == "Header" and content[0]["c"][0] == 1
+    return False
+
+
+def _whole_only(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("t") in _WHOLE_ONLY or any(_whole_only(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_whole_only(v) for v in node)
+    return False
+
+
+def plan(doc: dict[str, Any], args: list[str], cache: Path, toolkit: str) -> Plan:
+    """Turn ``doc`` into what pandoc is given (stubs where a kept file will do) and say
+    which files are kept. ``toolkit`` (the toolkit's and tools' fingerprint) keys the
+    cache with the rest."""
+    blocks = doc["blocks"]
+    if _whole_only(blocks):
+        return Plan(None)
+    parts = _parts(blocks)
+    stubs = [_stub_blocks(part) for part in parts]
+    skeleton = hashlib.sha256(json.dumps(
+        [toolkit, args, doc.get("meta"), doc.get("pandoc-api-version"), stubs],
+        sort_keys=True).encode()).hexdigest()
+    folder = cache / FOLDER
+    out = Plan(folder, whole={**doc, "blocks": blocks})
+    given: list[Node] = []
+    for index, (part, stub) in enumerate(zip(parts, stubs, strict=True)):
+        key = hashlib.sha256(f"{skeleton}\0{json.dumps(part, sort_keys=True)}".encode()
+                             ).hexdigest()
+        out.keys.append(key)
+        try:
+            out.kept[index] = (folder / f"{key}.xhtml").read_bytes()
+        except OSError:
+            given.extend(part)
+            continue
+        given.extend(stub)
+    doc["blocks"] = given
+    return out
+
+
+def chapter_file(index: int) -> str:
+    """The package member pandoc writes part ``index`` (from 0) to."""
+    return f"EPUB/text/ch{index + 1:03d}.xhtml"
+
+
+def kept_members(chosen: Plan) -> dict[str, bytes]:
+    """The kept files, by the package member each replaces (a stub's)."""
+    return {chapter_file(index): data for index, data in chosen.kept.items()}
+
+
+def remember(package: bytes, chosen: Plan) -> None:
+    """Keep the chapter files pandoc wrote in full for the next build; ValueError when
+    pandoc split the book otherwise than :func:`plan` did (the kept files are then in
+    the wrong places: the caller writes the book whole)."""
+    import io
+    import zipfile
+
+    if chosen.folder is None:
+        return
+    with zipfile.ZipFile(io.BytesIO(package)) as written:
+        members = set(written.namelist())
+        if any(chapter_file(i) not in members for i in range(len(chosen.keys))) \
+                or chapter_file(len(chosen.keys)) in members:
+            raise ValueError("pandoc split the book otherwise than expected")
+        fresh = {i: written.read(chapter_file(i)) for i in range(len(chosen.keys))
+                 if i not in chosen.kept}
+    for index, data in fresh.items():
+        try:
+            write_bytes(chosen.folder / f"{chosen.keys[index]}.xhtml", data)
+        except OSError:
+            pass  # a cache: the next build writes the chapter again
+    _prune(chosen)
+
+
+def _prune(chosen: Plan, keep_extra: int = 2) -> None:
+    """Keep the files this build used, and a few more (an undone edit finds its file)."""
+    assert chosen.folder is not None
+    used = {f"{key}.xhtml" for key in chosen.keys}
+    entries = sorted(chosen.folder.glob("*.xhtml"), key=lambda p: p.stat().st_mtime,
+                     reverse=True)
+    for stale in entries[len(used) * keep_extra:]:
+        if stale.name not in used:
+            stale.unlink(missing_ok=True)

@@ -1,0 +1,119 @@
+"""pandoc's Word and EPUB writers started ahead of the PDFs (issue 18): a build of every
+edition starts them before it lays out the PDFs, so pandoc writes on the other core. The
+files are the same as those of a build of the Word and EPUB editions alone (which starts
+nothing ahead), and a writer that is not needed is ended with its folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from report.build import start_writers
+from report.editions.context import BuildContext
+from report.manuscript import load
+from tests.conftest import build_tree
+
+EDITIONS = ("constructs-report.docx", "constructs-report.epub")
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {name: (root / "build" / name).read_bytes() for name in EDITIONS}
+
+
+def test_editions_written_ahead_equal_those_written_alone(make_tree, monkeypatch) -> None:
+    from report import build as pipeline
+
+    started: list[str] = []
+
+    def recording(context, to_build):
+        start_writers(context, to_build)
+        started.extend(context.writers)
+
+    monkeypatch.setattr(pipeline, "start_writers", recording)
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "1")  # cold: the layout cache
+    practice = root / "chapters/02-practice.md"
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "print", "docx", "epub", "--jobs", "1")
+    assert started == ["docx", "epub"]  # started ahead of the print edition's layout
+    ahead = _files(root)
+    for name in EDITIONS:
+        (root / "build" / name).unlink()
+    # Nothing to lay out first: none started ahead (the Word contents take their page
+    # numbers from the print edition's page map, as before).
+    build_tree(root, "docx", "epub")
+    assert _files(root) == ahead
+
+
+def test_writers_start_only_when_pdfs_are_laid_out_first(make_tree) -> None:
+    """... and only when their layout is cached: a cold build's layout workers take
+    every core."""
+    root = make_tree("constructs")
+    context = BuildContext(load(root))
+    start_writers(context, ["print", "docx", "epub", "web"])
+    assert context.writers == {}  # cold
+    build_tree(root, "print", "--jobs", "1")
+    start_writers(context, ["docx", "epub", "web"])
+    assert context.writers == {}  # no PDF to lay out first
+    start_writers(context, ["print", "docx", "epub", "web"])
+    assert set(context.writers) == {"docx", "epub"}
+    for writing in context.writers.values():
+        writing.stop()
+
+
+def test_a_writer_not_needed_is_ended_and_its_folder_removed(make_tree) -> None:
+    from report.editions import epub
+
+    root = make_tree("constructs")
+    writing = epub.start(BuildContext(load(root)))
+    folder = Path(writing._folder.name)
+    process = writing._run._proc
+    assert folder.is_dir()
+    writing.stop()
+    assert not folder.exists()
+    assert process.poll() is not None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_writer_dies_with_a_killed_build(tmp_path: Path) -> None:
+    """A build killed while a writer it started ahead is at work leaves no pandoc running
+    (here pandoc runs a filter that would keep it busy for half a minute)."""
+    (tmp_path / "document.json").write_text('{"pandoc-api-version":[1,23,1],"meta":{},'
+                                            '"blocks":[]}')
+    (tmp_path / "busy.lua").write_text("local t = os.clock()\n"
+                                       "while os.clock() - t < 30 do end\n")
+    script = ("import os, signal, sys\n"
+              "from pathlib import Path\n"
+              "from report.render import pandoc\n"
+              "folder = Path(sys.argv[1])\n"
+              "run = pandoc.Started(['-f', 'json', '-t', 'html', '--lua-filter',"
+              " str(folder / 'busy.lua'), str(folder / 'document.json')],"
+              " cwd=folder, log=folder / 'log.txt')\n"
+              "print(run._proc.pid, flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGKILL)\n")
+    build = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                           text=True, timeout=120)
+    assert build.returncode == -signal.SIGKILL, build.stderr
+    pid = int(build.stdout.split()[0])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _running(pid):
+            time.sleep(0.05)
+        assert not _running(pid)
+    finally:
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
