@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -299,3 +300,35 @@ def test_kept_chapter_files_give_the_epub_written_whole(make_tree, monkeypatch) 
         build_tree(root, "epub")
         assert written[-1][0] == written[-1][1]  # whole
         assert epub_path(root).read_bytes() == kept
+
+
+def test_a_link_to_another_chapters_figure_finds_it(make_tree, tmp_path: Path) -> None:
+    """pandoc files no figure's identifier under its chapter: a cross-reference from the
+    introduction to the practice chapter's figure must still point at that file, and
+    every link in the book at an identifier that exists (epubcheck RSC-012 otherwise)."""
+    root = make_tree("constructs")
+    intro = root / "chapters" / "01-introduction.md"
+    intro.write_text(intro.read_text() + "\n\nAs @fig-referrals shows.\n")
+    build_tree(root, "epub")
+    with zipfile.ZipFile(epub_path(root)) as book:
+        texts = {n: book.read(n).decode() for n in book.namelist()
+                 if n.startswith("EPUB/text/") and n.endswith(".xhtml")}
+    ids = {name: set(re.findall(r'\sid="([^"]+)"', text)) for name, text in texts.items()}
+    holder = next(n for n, found in ids.items() if "fig-referrals" in found)
+    links = []
+    for name, text in texts.items():
+        for href in re.findall(r'href="([^":]*#[^"]+)"', text):
+            file, fragment = href.split("#", 1)
+            target = f"EPUB/text/{file}" if file else name
+            assert fragment in ids.get(target, set()), (name, href)
+            links.append((name, target, fragment))
+    assert any(source != holder and target == holder and fragment == "fig-referrals"
+               for source, target, fragment in links)
+    command = epubcheck_command()
+    if command is None:
+        pytest.skip("epubcheck is not installed (Debian package epubcheck; `make system`)")
+    report = tmp_path / "epubcheck.json"
+    subprocess.run([*command, str(epub_path(root)), "--json", str(report)],
+                   capture_output=True, text=True, timeout=300)
+    messages = json.loads(report.read_text())["messages"]
+    assert not [m for m in messages if m["severity"] in ("FATAL", "ERROR")], messages

@@ -154,7 +154,52 @@ def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit
 
     edits: dict[str, package.Edit] = {opf_name: opf, base + "nav.xhtml": nav}
     edits.update({name: matter(kind) for name, kind in kinds.items()})
+    texts = [n for n in names if n.startswith(base + "text/") and n.endswith(".xhtml")]
+    where = _identifiers(data, texts)
+    for name in texts:
+        own = edits.get(name)
+        edits[name] = _linked_across(name, where, own)
     return edits
+
+
+_ID = re.compile(rb'\sid="([^"]+)"')
+_FRAGMENT_HREF = re.compile(rb'href="#([^"]+)"')
+
+
+def _identifiers(data: bytes, texts: list[str]) -> dict[bytes, str]:
+    """Each identifier of the book's text files -> the file it stands in (the first)."""
+    where: dict[bytes, str] = {}
+    for name in texts:
+        for found in _ID.finditer(package.read(data, name)):
+            where.setdefault(found.group(1), name)
+    return where
+
+
+def _linked_across(name: str, where: dict[bytes, str],
+                   then: package.Edit | None) -> package.Edit:
+    """A link to an identifier in another chapter's file pointed at that file.
+
+    pandoc's EPUB writer files the identifiers of sections and divisions under their
+    chapter and rewrites links to them, but not those of figures, code blocks or inline
+    code: a cross-reference from one chapter to another's figure would stay ``#fig-…``,
+    a link to nothing (epubcheck RSC-012)."""
+    folder = name.rsplit("/", 1)[0] + "/"
+
+    def edit(content: bytes) -> bytes:
+        if then is not None:
+            content = then(content)
+        own = {found.group(1) for found in _ID.finditer(content)}
+
+        def target(match: re.Match[bytes]) -> bytes:
+            fragment = match.group(1)
+            other = where.get(fragment)
+            if fragment in own or other is None or other == name:
+                return match.group(0)
+            return b'href="' + other.removeprefix(folder).encode() + b"#" + fragment + b'"'
+
+        return _FRAGMENT_HREF.sub(target, content)
+
+    return edit
 
 
 def _cover_alt(manifest: Manifest) -> str:
