@@ -80,8 +80,9 @@ class ParseCache(JsonCache):
 
     def parse_all(self, chapters: list[Chapter]) -> list[dict]:
         """``chapters`` parsed, from the cache where it can, the misses in one pandoc
-        process per core: on the 470-page corpus a process per chapter spent more time
-        starting pandoc than parsing."""
+        process per core: on the 470-page corpus (111 chapters, 2 cores, under load) a
+        cold parse takes about 3.4 s this way against 10.1 s with a process per chapter,
+        for 13 MiB more in the largest pandoc process (183 MiB)."""
         parsed: list[dict | None] = [self.cached(c) for c in chapters]
         missed = [i for i, p in enumerate(parsed) if p is None]
         if len(missed) == 1:
