@@ -37,6 +37,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from report.errors import InputError
 from report.review.history import ChapterAt, History
 from report.review.model import CONTEXT, Comment
 from report.review.paragraphs import (
@@ -443,6 +444,11 @@ class Anchorer:
     def _round(self, commit: str) -> dict[str, ChapterText]:
         """The chapters at ``commit``, read with the render of that commit."""
         if commit not in self._rounds:
+            try:
+                self.history.resolve(commit)
+            except InputError:  # a round recorded at a commit this repository lacks
+                self._rounds[commit] = {}
+                return self._rounds[commit]
             chapters = self.history.chapters_at(commit, [c.rel for c in self.now.chapters])
             blocks = round_blocks(self.history, commit, [(c.rel, c.text) for c in chapters],
                                   self.manuscript.build_dir)

@@ -65,7 +65,9 @@ class History:
     def resolve(self, rev: str) -> str:
         """Full sha of a commit, tag or branch name; unknown is an input error."""
         try:
-            return self.repo.commit(rev).hexsha
+            commit = self.repo.commit(rev)
+            commit.tree  # noqa: B018 - a full sha names a commit whether or not it exists
+            return commit.hexsha
         except (git.BadName, ValueError, git.BadObject):
             raise InputError(Problem(str(rev), None, "unknown commit")) from None
 
