@@ -233,6 +233,12 @@ def test_print_is_pdfx4_with_the_toolkits_fogra39_profile(built: Path) -> None:
         intent = pdf.Root.OutputIntents[0]
         assert str(intent.OutputConditionIdentifier) == "FOGRA39"
         assert "PDF/X-4" in pdf.Root.Metadata.read_bytes().decode()
+        # the profile as its file, four channels, one copy for every use
+        assert intent.DestOutputProfile.read_bytes() == (ICC / "FOGRA39L.icc").read_bytes()
+        assert int(intent.DestOutputProfile.N) == 4
+        profiles = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and "/N" in o
+                    and "/Type" not in o]
+        assert len(profiles) == 1
 
 
 def test_print_without_profile_claims_no_pdfx(tmp_path: Path, monkeypatch) -> None:

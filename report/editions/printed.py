@@ -85,7 +85,9 @@ def _profile(context: BuildContext, paper: str | None
 def profile_css(path: Path | None) -> tuple[str, dict]:
     if path is None:
         return "", {}
-    css = f'@color-profile device-cmyk {{ src: url("{path.as_uri()}"); components: c m y k; }}'
+    # components a comma-separated list (WeasyPrint's grammar): "c m y k" is one component,
+    # and the profile's stream would say /N 1 for a four-colour profile
+    css = f'@color-profile device-cmyk {{ src: url("{path.as_uri()}"); components: c, m, y, k; }}'
     return css, {"pdf_variant": "pdf/x-4"}
 
 
@@ -210,6 +212,31 @@ class CmykConverter:
                 del xobject[key]
 
 
+_CHANNELS = {b"CMYK": 4, b"RGB ": 3, b"GRAY": 1}
+
+
+def _embed_as_written(pdf: pikepdf.Pdf, icc: bytes) -> None:
+    """The output profile embedded byte for byte as its file, with its channel count.
+
+    WeasyPrint embeds the profile as Pillow's lcms serialises it again, and that is not
+    stable: the same file came out 408,708 or 408,832 bytes depending on which of its tags
+    had been read before (two copies in one print PDF, a cover laid out again differing
+    from the one kept). A stream is taken for this profile when its header says the same
+    class, colour space, connection space and creation date."""
+    channels = _CHANNELS.get(icc[16:20])
+    for obj in pdf.objects:
+        if not (isinstance(obj, pikepdf.Stream) and "/N" in obj and "/Type" not in obj):
+            continue
+        try:
+            data = obj.read_bytes()
+        except pikepdf.PdfError:
+            continue
+        if data[36:40] == b"acsp" and data[12:36] == icc[12:36] and data != icc:
+            obj.write(zlib.compress(icc), filter=pikepdf.Name.FlateDecode)
+        if data[12:36] == icc[12:36] and channels:
+            obj.N = channels
+
+
 def _share_profiles(pdf: pikepdf.Pdf) -> None:
     """One copy of the ICC profile: each chapter is laid out on its own, so each part
     brought its own copy of the same 130 kB profile (2 MB in a 90-page book)."""
@@ -266,6 +293,8 @@ def finish_sheets(path: Path, condition: tuple[str, str] | None,
             if "/ArtBox" in page.obj:
                 del page.obj["/ArtBox"]
             page.contents_add(pdf.make_stream(_mark_lines(page.obj.TrimBox)))
+        if profile is not None:
+            _embed_as_written(pdf, profile.read_bytes())
         _share_profiles(pdf)
         intents = pdf.Root.get("/OutputIntents")
         if condition and isinstance(intents, pikepdf.Array):
@@ -274,6 +303,8 @@ def finish_sheets(path: Path, condition: tuple[str, str] | None,
                 intent.Info = pikepdf.String(condition[1])
                 if condition[0] != "Custom":
                     intent.RegistryName = pikepdf.String("http://www.color.org")
+        if "/ID" in pdf.trailer:  # WeasyPrint's hashes what it wrote, profile and all:
+            del pdf.trailer["/ID"]  # both halves from the finished content instead
         with atomic_path(path) as tmp:
             pdf.save(tmp, deterministic_id=True, compress_streams=True,
                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
