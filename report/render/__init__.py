@@ -355,6 +355,18 @@ class _Job:
     lists_refs: bool  # keeps the references list citeproc writes after it
     cites: bool  # runs citeproc
     summary: bool  # holds the summary of recommendations
+    filters: tuple[str, ...] = FILTER_CHAIN  # the chain it needs (see _chain_for)
+
+
+def _chain_for(facts: index.Facts) -> tuple[str, ...]:
+    """The filters a chapter needs: crossref.lua changes nothing in one that
+    cross-references nothing and holds neither the summary of recommendations nor the
+    list of contributors (most chapters of a long book), so its two walks of the chapter
+    are skipped there. The facts come from the parse, and the filters before it add no
+    citations (their text from attributes is plain, not Markdown)."""
+    if facts.xrefs or facts.summary or facts.contributors:
+        return FILTER_CHAIN
+    return tuple(name for name in FILTER_CHAIN if name != "crossref.lua")
 
 
 def _balanced(jobs: list[_Job], count: int) -> list[list[_Job]]:
@@ -381,13 +393,13 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
         tmpdir = Path(tmp)
         meta_path = tmpdir / "meta.yaml"
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
-        filters = {"t": "MetaList", "c": [string(pandoc.filter_path(name))
-                                          for name in FILTER_CHAIN]}
         items = [{"t": "MetaMap", "c": {
             "meta": {"t": "MetaMap", "c": {
                 **job.meta, "report-diagnostics": string(str(tmpdir / f"{n}.jsonl")),
                 "report-html-out": string(str(tmpdir / f"{n}.html"))}},
-            "filters": filters, "citeproc": {"t": "MetaBool", "c": job.cites},
+            "filters": {"t": "MetaList", "c": [string(pandoc.filter_path(name))
+                                               for name in job.filters]},
+            "citeproc": {"t": "MetaBool", "c": job.cites},
             "keep-recs": {"t": "MetaBool", "c": job.summary},
             "lists-refs": {"t": "MetaBool", "c": job.lists_refs},
             "citable": string(pandoc.filter_path(CITABLE_FILTER)),
@@ -513,7 +525,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
                      contributors if facts.contributors else "",
                      f"{files}\0{nocite}\0{lists_refs}" if cites else "")
         chapter_meta["report-start"] = index.meta_counters(entry.start)
-        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites, facts.summary))
+        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites, facts.summary,
+                         _chain_for(facts)))
     cache = JsonCache(build_cache / "render")
     results: list[dict | None] = []
     for job in jobs:

@@ -91,9 +91,10 @@ def meta_counters(counters: Counters) -> Node:
 
 def _facts_of(wrapper: Node, api: list) -> Facts:
     """Walk the parsed chapter for the citations and the Divs the book fills in."""
+    items = list(source.elements(wrapper["c"][1]))  # one walk, read twice
     facts = Facts([], [], refs=False, summary=False, contributors=False,
-                  references=source.references(wrapper["c"][1]), api=api)
-    for item in source.elements(wrapper["c"][1]):
+                  references=source.references_in(items), api=api)
+    for item in items:
         kind, content = item.get("t"), item.get("c")
         if kind == "Cite":
             for citation in content[0]:

@@ -12,7 +12,7 @@ line where the author wrote it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,21 +87,32 @@ def _attribute_references(kind: str, content: list) -> Iterator[_Reference]:
 
 def elements(node: object) -> Iterator[dict]:
     """Every object of a pandoc JSON tree (elements, and citations inside a Cite), in
-    document order, without recursion (a deeply nested list must not overflow)."""
+    document order, without recursion (a deeply nested list must not overflow).
+    Only lists and objects go on the stack (not a Str's text): the index walks every
+    chapter of a book with this."""
     stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
+        item = pop()
         if isinstance(item, list):
-            stack.extend(reversed(item))
+            extend(reversed(item))
         elif isinstance(item, dict):
             yield item
-            if item.get("c") is not None:
-                stack.append(item["c"])
+            content = item.get("c")
+            if isinstance(content, (list, dict)):
+                push(content)
 
 
-def _references(node: object) -> Iterator[_Reference]:
-    """Every reference in a pandoc JSON tree, with what kind of element holds it."""
-    for item in elements(node):
+def references_in(items: Iterable[dict]) -> list[list[str]]:
+    """:func:`references` of the objects :func:`elements` gives, for a caller that
+    walks them for more (the index: one walk of a chapter)."""
+    return [[r.target, r.kind, r.element] for r in _references(items)]
+
+
+def _references(items: Iterable[dict]) -> Iterator[_Reference]:
+    """Every reference among a pandoc JSON tree's objects, with what kind of element
+    holds it."""
+    for item in items:
         kind = item.get("t")
         content = item.get("c")
         if kind in _ATTR_AT:
@@ -147,7 +158,7 @@ def _check(manuscript: Manuscript, chapter: Chapter, reference: _Reference,
 def references(blocks: list) -> list[list[str]]:
     """Every reference in a chapter's parsed blocks, as [target, kind, element] (JSON):
     what :func:`check` needs, kept with the chapter's cached facts."""
-    return [[r.target, r.kind, r.element] for r in _references(blocks)]
+    return references_in(elements(blocks))
 
 
 def check(manuscript: Manuscript, found: list[tuple[Chapter, list[list[str]]]]

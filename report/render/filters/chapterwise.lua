@@ -47,7 +47,8 @@ local function index(doc, items, number)
   local previous
   for i, block in ipairs(doc.blocks) do
     local start = counters(previous, items[i].plus)
-    local sub = run_filter(chapter_doc(doc, block, {["report-start"] = start}), number)
+    local sub = run_filter(chapter_doc(doc, block, {["report-start"] = start,
+                                                    ["report-index-only"] = true}), number)
     previous = sub.meta["report-end"]
     table.insert(out, pandoc.MetaMap({
       labels = sub.meta["report-labels"] or pandoc.MetaMap({}),

@@ -16,7 +16,13 @@ local count = 0
 local chapter = nil
 local BOXES = {"recommendation", "case-study", "key-findings", "quote", "draft"}
 
+-- Whether the document holds any footnote or image (one walk finds out): most chapters
+-- of a long book hold neither, and then no block needs a walk of its own (each costs a
+-- copy of the block). pandoc.utils.stringify leaves a footnote's text out already.
+local any_note, any_image = true, true
+
 local function without_notes(node)
+  if not any_note then return node end
   return node:walk({Note = function() return {} end})
 end
 
@@ -42,6 +48,7 @@ local walk_blocks
 -- The footnotes a block calls, numbered right after it (where the reader meets them);
 -- returns the inlines with the notes marked (walk works on a copy).
 local function notes_in(inlines, box)
+  if not any_note then return inlines end
   return pandoc.Inlines(inlines):walk({Note = function(note)
     walk_blocks(note.content, "footnote", box)
     return note
@@ -54,12 +61,18 @@ end
 -- most blocks hold neither, and each walk of a block costs a copy of it.
 local function cite_text(block, kind, box)
   local has_image, has_note = false, false
-  local bare = block:walk({
-    Note = function() has_note = true; return {} end,
-    Image = function() has_image = true end,
-  })
-  local text = text_of(bare)
-  local words = has_image and text_of(bare:walk({Image = function() return {} end})) or text
+  local text, words
+  if any_note or any_image then
+    local bare = block:walk({
+      Note = function() has_note = true; return {} end,
+      Image = function() has_image = true end,
+    })
+    text = text_of(bare)
+    words = has_image and text_of(bare:walk({Image = function() return {} end})) or text
+  else
+    text = text_of(block)
+    words = text
+  end
   if not words:match("%S") then return block end
   count = count + 1
   block.content:insert(1, marker(count))
@@ -95,6 +108,7 @@ local function cite_row(row, box)
     row.cells[1].contents:insert(1, pandoc.Plain({marker(n)}))
   end
   record("p-" .. n, n, "row", table.concat(parts, "\n"), box)
+  if not any_note then return end
   for _, cell in ipairs(row.cells) do
     for _, block in ipairs(cell.contents) do
       if block.t == "Plain" or block.t == "Para" then
@@ -145,7 +159,7 @@ walk_blocks = function(blocks, kind, box)
     elseif t == "Header" then
       local text = text_of(without_notes(block.content))
       record(block.identifier, nil, "heading", text, box, block.level)
-      block.content = notes_in(block.content, box)
+      if any_note then block.content = notes_in(block.content, box) end
     elseif t == "Div" then
       if block.classes:includes("chapter") then
         chapter = block.attributes["source"]
@@ -182,6 +196,8 @@ walk_blocks = function(blocks, kind, box)
 end
 
 function Pandoc(doc)
+  any_note, any_image = false, false
+  doc:walk({Note = function() any_note = true end, Image = function() any_image = true end})
   walk_blocks(doc.blocks, "paragraph", nil)
   doc.meta["report-citable"] = pandoc.MetaList(entries)
   return doc

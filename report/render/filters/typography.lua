@@ -29,6 +29,8 @@ end
 
 local function bind_inside(text)
   -- labels written into one Str by the numbering filter: "Recommendation 3", "Case study 1"
+  -- (each pattern holds a space, which the Markdown reader never leaves in a Str)
+  if not text:find(" ", 1, true) then return text end
   for word in pairs(LABELS) do
     text = text:gsub("(" .. word:gsub("%.", "%%.") .. ") (%w)", "%1" .. NBSP .. "%2")
   end
@@ -43,37 +45,44 @@ local function is_number(text)
   return text:match("^%(?[%d][%d,%.]*$") ~= nil
 end
 
-local function Str(el)
-  local text = bind_inside(smart(el.text))
-  if text ~= el.text then
-    el.text = text
-    return el
-  end
-end
-
+-- Each element's type and text are read from pandoc once (a read is a call into
+-- pandoc's Lua marshalling, the filter's main cost): `types` and `texts` follow
+-- `inlines` as Strs are joined.
 local function Inlines(inlines)
   local changed = false
+  local types, texts = {}, {}
   for j, el in ipairs(inlines) do
-    if el.t == "Str" then
-      local text = bind_inside(smart(el.text))
-      if text ~= el.text then
+    local t = el.t
+    types[j] = t
+    if t == "Str" then
+      local before = el.text
+      local text = bind_inside(smart(before))
+      if text ~= before then
         el.text = text
         inlines[j] = el
         changed = true
       end
+      texts[j] = text
+    else
+      texts[j] = false  -- a sequence, for table.remove
     end
   end
   local i = 1
-  while i <= #inlines - 2 do
-    local a, space, b = inlines[i], inlines[i + 1], inlines[i + 2]
-    if a.t == "Str" and space.t == "Space" and b.t == "Str" then
-      local word = a.text:match("[%(%[]?(.-)$")
-      if (LABELS[word] and starts_number(b.text)) or
-         (is_number(a.text) and UNITS[b.text:match("^[%w%%]+") or ""]) or
-         (word == "Case" and b.text == "study") then
-        inlines[i] = pandoc.Str(a.text .. NBSP .. b.text)
+  while i <= #types - 2 do
+    if types[i] == "Str" and types[i + 1] == "Space" and types[i + 2] == "Str" then
+      local a, b = texts[i], texts[i + 2]
+      local word = a:match("[%(%[]?(.-)$")
+      if (LABELS[word] and starts_number(b)) or
+         (is_number(a) and UNITS[b:match("^[%w%%]+") or ""]) or
+         (word == "Case" and b == "study") then
+        texts[i] = a .. NBSP .. b
+        inlines[i] = pandoc.Str(texts[i])
         inlines:remove(i + 2)
         inlines:remove(i + 1)
+        table.remove(types, i + 2)
+        table.remove(types, i + 1)
+        table.remove(texts, i + 2)
+        table.remove(texts, i + 1)
         changed = true
         -- stay on i: "Case study 1" joins twice
       else
