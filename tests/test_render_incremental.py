@@ -221,3 +221,44 @@ def test_a_numbered_citation_style_renders_the_book_in_one_run(make_tree) -> Non
     assert re.search(r"\[<a [^>]*>1</a>\]", "".join(c.to_string() for c in rendered.chapters))
     whole = render(_fresh(root), whole_book=True)
     assert json.loads(rendered.ast)["blocks"] == json.loads(whole.ast)["blocks"]
+
+
+def _cite_entries(root: Path) -> dict[str, int]:
+    """The kept Cites of each chapter (``build/.cache/cites``), by file and inode: an
+    entry citeproc wrote again is a new file."""
+    return {p.name: p.stat().st_ino for p in (root / "build/.cache/cites").glob("*.json")}
+
+
+def _chapter_html(rendered, source: str) -> str:
+    return next(c.to_string() for c in rendered.chapters if c.source == source)
+
+
+def test_an_edit_that_leaves_the_citations_alone_skips_citeproc(make_tree) -> None:
+    """The chapters' Cites as citeproc wrote them are put back (no citeproc run) while
+    each Cite and the book's works are unchanged; a new citation or an edited
+    bibliography runs citeproc again. Always the same output as the whole-book run."""
+    root = make_tree("constructs", commit=False)
+    render(_fresh(root))
+    kept = _cite_entries(root)
+    assert len(kept) == 2  # the introduction and the practice chapter cite
+    for name in ("01-introduction.md", "02-practice.md"):
+        chapter = root / "chapters" / name
+        chapter.write_text(chapter.read_text() + "\nOne more sentence.\n")
+    rendered = render(_fresh(root))
+    assert "One more sentence." in _chapter_html(rendered, "chapters/01-introduction.md")
+    assert _cite_entries(root) == kept  # put back, not written again by citeproc
+    _assert_same(root)
+
+    intro = root / "chapters/01-introduction.md"
+    intro.write_text(intro.read_text() + "\nAs estimated [see @ilo2017global, p. 4].\n")
+    render(_fresh(root))
+    again = _cite_entries(root)
+    assert set(again) == set(kept)  # same keys: the same chapters, the book's works alike
+    assert sum(again[name] != kept[name] for name in kept) == 1  # the introduction's
+
+    bibliography = root / "refs.bib"
+    bibliography.write_text(bibliography.read_text().replace("year = {2021}", "year = {2019}"))
+    rendered = render(_fresh(root))
+    assert "2019" in _chapter_html(rendered, "chapters/01-introduction.md")
+    assert not set(_cite_entries(root)) & set(kept)  # other works: every Cite written anew
+    _assert_same(root)

@@ -356,6 +356,8 @@ class _Job:
     cites: bool  # runs citeproc
     summary: bool  # holds the summary of recommendations
     filters: tuple[str, ...] = FILTER_CHAIN  # the chain it needs (see _chain_for)
+    cites_key: str | None = None  # where its Cites as citeproc wrote them are kept
+    cite_renders: list | None = None  # those of its last run (see _citations_kept)
 
 
 def _chain_for(facts: index.Facts) -> tuple[str, ...]:
@@ -401,6 +403,9 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
                                                for name in job.filters]},
             "citeproc": {"t": "MetaBool", "c": job.cites},
             "keep-recs": {"t": "MetaBool", "c": job.summary},
+            "collect-cites": {"t": "MetaBool", "c": job.cites_key is not None},
+            **({"cite-renders": {"t": "MetaList", "c": job.cite_renders}}
+               if job.cite_renders is not None else {}),
             "lists-refs": {"t": "MetaBool", "c": job.lists_refs},
             "citable": string(pandoc.filter_path(CITABLE_FILTER)),
             "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
@@ -426,6 +431,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
             outs.append({"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
                          "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
                          "citable": back["c"]["citable"]["c"],
+                         "cites": back["c"].get("cites", {}).get("c"),
                          "html": html_path.read_text(encoding="utf-8")
                          if html_path.exists() else "",
                          "warnings": result.warnings, "problems": problems})
@@ -463,6 +469,31 @@ def _shift_citable(entries: list[dict], by: int) -> list[dict]:
             entry = {"t": "MetaMap", "c": fields}
         shifted.append(entry)
     return shifted
+
+
+def _citations_kept(jobs: list[_Job], misses: list[_Job], cache: JsonCache,
+                    book: str) -> None:
+    """Give each chapter to render that cites but lists no references the Cites its last
+    run wrote (``cite-renders``), so that filters/chapterwise.lua can put them back
+    instead of running citeproc, which formats every work the book cites on every run
+    (most of a one-chapter render after an edit that leaves its citations alone). The
+    style is order-free (:func:`_citations_order_free`: a citation is written the same
+    wherever it stands), so a Cite's writing depends only on its citations and ``book``
+    (the bibliography and CSL files, the works the book cites, the book's metadata) and
+    the chapter's own metadata, which key the kept Cites. The summary's chapter is left
+    out (citeproc also writes the recommendations in its metadata), and so is a run with
+    warnings (a missing work must be reported on every build)."""
+    missed = {job.key for job in misses}
+    for job in jobs:
+        if not job.cites or job.lists_refs or job.summary:
+            continue
+        job.cites_key = digest(book, job.chapter.rel,
+                               json.dumps(job.meta.get("report-labels"), sort_keys=True))
+        if job.key not in missed:
+            cache.keep(job.cites_key)
+            continue
+        kept = cache.get(job.cites_key)
+        job.cite_renders = kept if isinstance(kept, list) else None
 
 
 def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, contributors: str,
@@ -536,6 +567,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         results.append({**cached, "problems": []} if ok else None)
     misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
+    cites_cache = JsonCache(build_cache / "cites")
+    _citations_kept(jobs, misses, cites_cache, digest(files, json.dumps(base_meta)))
     groups = _balanced(misses, os.cpu_count() or 1)
     inputs = [[wrapper_of(job.position) for job in group] for group in groups]
     with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
@@ -547,7 +580,9 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         if results[i] is None:
             out = rendered[job.key]
             results[i] = out
-            cache.put(job.key, {k: v for k, v in out.items() if k != "problems"})
+            cache.put(job.key, {k: v for k, v in out.items() if k not in ("problems", "cites")})
+            if job.cites_key and out["cites"] is not None and not out["warnings"]:
+                cites_cache.put(job.cites_key, out["cites"])
     problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
     warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
     # As pandoc writes a document, "meta" before "blocks": see _meta_of.
@@ -570,7 +605,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         raise InputError(problems)
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
                                offsets)
-    return ast.encode("utf-8"), chapters_html, warnings, resources, [cache, index_cache]
+    return (ast.encode("utf-8"), chapters_html, warnings, resources,
+            [cache, index_cache, cites_cache])
 
 
 def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:

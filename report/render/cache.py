@@ -49,6 +49,10 @@ class JsonCache:
         self.pending[self.path(key)] = value
         self.used.add(self.path(key))
 
+    def keep(self, key: str) -> None:
+        """Keep the entry through :meth:`prune` without reading it."""
+        self.used.add(self.path(key))
+
     def save(self) -> None:
         for path, value in self.pending.items():
             write_text(path, json.dumps(value))  # atomic: a crash leaves no half entry

@@ -11,10 +11,12 @@
 --     label order, recommendations and end counters in `report-batch`.
 --   mode "render": `meta` the chapter's own metadata (starting counters, the index
 --     entries it uses, its diagnostics and HTML files), `filters` the chain, `citeproc`
---     whether to cite, `lists-refs` whether to keep the references list, `keep-recs` whether to give back its recommendations metadata,
---     `citable` and `emit` the last two filters.
+--     whether to cite, `lists-refs` whether to keep the references list, `keep-recs`
+--     whether to give back its recommendations metadata, `collect-cites` whether to give
+--     back how citeproc wrote each Cite, `cite-renders` those of its last run (citeproc
+--     is skipped when they cover every Cite), `citable` and `emit` the last two filters.
 --     Out: each chapter's blocks in a `report-chapterwise` Div; in `report-batch`, each
---     chapter's citable blocks and the recommendations of those asked for.
+--     chapter's citable blocks, the recommendations and the Cites of those asked for.
 
 local COUNTERS = {"chapter", "appendix", "rec", "fig", "tbl", "box"}
 
@@ -62,6 +64,52 @@ local function index(doc, items, number)
   return doc
 end
 
+-- A Cite as citeproc reads it in a style whose citations do not depend on where they
+-- stand (the only styles rendered chapter by chapter): its citations without the note
+-- number and hash. Two Cites with the same key are written the same.
+local function cite_key(cite)
+  local parts = {}
+  for _, c in ipairs(cite.citations) do
+    table.insert(parts, {c.id, c.mode, pandoc.json.encode(c.prefix),
+                         pandoc.json.encode(c.suffix)})
+  end
+  return pandoc.json.encode(parts)
+end
+
+-- Each Cite of the chapter's blocks as citeproc wrote it: `cite-renders` for the
+-- chapter's next run (report.render keeps them).
+local function citations_of(doc)
+  local out = pandoc.MetaList({})
+  pandoc.Blocks(doc.blocks):walk({Cite = function(cite)
+    out:insert(pandoc.MetaMap({key = pandoc.MetaString(cite_key(cite)),
+                               content = pandoc.MetaInlines(cite.content)}))
+  end})
+  return out
+end
+
+-- The chapter with citeproc's last writing of each Cite put back, when every Cite it
+-- holds was written before under the same book (works cited, bibliography, metadata:
+-- report.render keys `cite-renders` by them) and it keeps no references list: citeproc,
+-- which formats every work the book cites for each run, is then not needed. Else nil.
+local function reuse_citations(doc, renders)
+  local known = {}
+  for _, render in ipairs(renders) do
+    known[pandoc.utils.stringify(render.key)] = render.content
+  end
+  local blocks = pandoc.Blocks(doc.blocks)
+  local missing = false
+  blocks:walk({Cite = function(cite)
+    if known[cite_key(cite)] == nil then missing = true end
+  end})
+  if missing then return nil end
+  doc.blocks = blocks:walk({Cite = function(cite)
+    cite.content = known[cite_key(cite)]
+    return cite
+  end})
+  doc.meta.nocite = nil  -- as citeproc leaves it
+  return doc
+end
+
 local function render(doc, items)
   local out = pandoc.Blocks({})
   local kept = {}
@@ -71,10 +119,17 @@ local function render(doc, items)
     for _, path in ipairs(item.filters) do
       sub = run_filter(sub, pandoc.utils.stringify(path))
     end
+    local cited
     if item.citeproc then
-      sub = pandoc.utils.citeproc(sub)
-      -- The references list citeproc adds after a chapter that does not print it.
-      if not item["lists-refs"] then sub.blocks = pandoc.Blocks({sub.blocks[1]}) end
+      local reused = item["cite-renders"] and reuse_citations(sub, item["cite-renders"])
+      if reused then
+        sub = reused
+      else
+        sub = pandoc.utils.citeproc(sub)
+        -- The references list citeproc adds after a chapter that does not print it.
+        if not item["lists-refs"] then sub.blocks = pandoc.Blocks({sub.blocks[1]}) end
+        if item["collect-cites"] then cited = citations_of(sub) end
+      end
     end
     -- The citable blocks numbered from 1 in each chapter: report.render moves them on
     -- by the blocks of the chapters before (an edit does not re-render the chapters after).
@@ -86,6 +141,7 @@ local function render(doc, items)
     local recs = item["keep-recs"] and sub.meta["report-recommendations"]
     local back = {citable = sub.meta["report-citable"] or pandoc.MetaList({})}
     if recs then back.recs = recs end
+    if cited then back.cites = cited end
     table.insert(kept, pandoc.MetaMap(back))
   end
   doc.blocks = out
