@@ -8,6 +8,7 @@ item beside them.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -164,13 +165,32 @@ def _build(loader: _Loader, node: yaml.Node) -> Any:
         raise BadValue(node.start_mark.line + 1, str(node.value), str(exc)) from None
 
 
+# Texts parsed before in this process, with what they gave: ``report serve`` loads the
+# manifest, the contributors and every chapter's front matter again on each save (about
+# a sixth of a second of PyYAML for the bundled report), and a build reads mkdocs.yml
+# twice. Callers get a copy, as they would from a parse.
+_PARSED: dict[tuple[str, str, int, frozenset[str]], Any] = {}
+_PARSED_MAX = 1024
+
+
 def parse(text: str, path: str, line_offset: int = 0,
           tags: frozenset[str] = frozenset()) -> Any:
     """Parse YAML text; a syntax error becomes ``path:line: message``.
 
     Only the standard YAML types are built; a local tag is allowed only when named in
-    ``tags`` (and then read as its plain string), every other tag is bad input.
+    ``tags`` (and then read as its plain string), every other tag is bad input. A text
+    parsed before (same path, offset and tags) is not parsed again: bad input raises
+    every time, as it is never kept.
     """
+    key = (text, path, line_offset, tags)
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = _parse(text, path, line_offset, tags)
+    return copy.deepcopy(_PARSED[key])
+
+
+def _parse(text: str, path: str, line_offset: int, tags: frozenset[str]) -> Any:
     check_limits(text, path, line_offset)
     try:
         loader = _Loader(text)  # refuses non-printable characters already
