@@ -21,6 +21,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -176,6 +177,8 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
 
     def builder(config=None) -> None:
         started = time.monotonic()
+        if config is None:
+            _render_ahead(root)
         errors = _Errors()
         logging.getLogger("mkdocs").addHandler(errors)
         state.current = None
@@ -228,6 +231,24 @@ def preview(root: Path, port: int, host: str = HOST) -> None:
         signal.signal(signal.SIGTERM, previous)
         config.plugins.on_shutdown()
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _render_ahead(root: Path) -> None:
+    """Start rendering the saved tree while MkDocs loads its configuration (a fifth of a
+    second, in Python, while the render mostly waits for pandoc): the plugin's render
+    then waits for this one and finds it done (:func:`report.render.render`). A failure
+    (bad input) is left to the plugin's render, which meets it again and reports it as
+    on any build."""
+    from report.manuscript import load
+    from report.render import render
+
+    def work() -> None:
+        try:
+            render(load(root))
+        except Exception:  # noqa: BLE001 - the plugin's render raises it again, reported
+            pass
+
+    threading.Thread(target=work, name="report-render-ahead", daemon=True).start()
 
 
 def _check_port(host: str, port: int, url: str) -> None:

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -272,6 +273,7 @@ def _inline_text(node: dict) -> str:
 
 
 _memo: dict[str, Rendered] = {}
+_RENDERING = threading.Lock()
 _SCHEMA = "chapter render 4"  # bump when a cached chapter changes shape
 
 
@@ -625,8 +627,17 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
     if problems:
         raise InputError(problems)
     key = _cache_key(text, contributors, bib_args + (["whole-book"] if whole_book else []))
-    if key in _memo and _memo[key].manuscript.root == manuscript.root:
-        return _memo[key]
+    # One render at a time: a second asking for the same one (``report serve`` renders a
+    # saved chapter ahead, while MkDocs loads its configuration) waits and finds it.
+    with _RENDERING:
+        if key in _memo and _memo[key].manuscript.root == manuscript.root:
+            return _memo[key]
+        return _render(manuscript, whole_book, key, contributors, bib_args)
+
+
+def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: str,
+            bib_args: list[str]) -> Rendered:
+    """The work of :func:`render`, under its lock."""
     build_cache = manuscript.build_dir / ".cache"
     cache = parse.ParseCache(build_cache / "parse")
     caches: list = [cache]
