@@ -83,3 +83,49 @@ def test_serve_says_so_when_the_port_is_taken(make_tree, run_report):
         result = run_report(root, "serve", "--port", str(taken.getsockname()[1]))
     assert result.exit_code == 1
     assert "cannot serve on http://127.0.0.1:" in result.output
+
+
+_ARTICLE = re.compile(r'<article class="md-content__inner[^"]*"[^>]*>.*</article>', re.S)
+
+
+def _article(page: str) -> str:
+    found = _ARTICLE.search(page)
+    assert found is not None, page[:500]
+    return found.group(0)
+
+
+def test_a_save_that_renumbers_updates_every_page_as_a_full_build_does(make_tree,
+                                                                        run_report):
+    """A new section before one another chapter cross-references changes that number:
+    the other chapter is rendered again and the saved one runs citeproc again (its
+    labels changed: its kept Cites are not used), and both pages show what ``report
+    build web`` writes for them."""
+    root = make_tree("constructs")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    number = r"Section(\s|&nbsp;|&#160;)1\.{}\b"
+    try:
+        practice = _poll(base + "02-practice/", "Section", timeout=60)
+        assert practice is not None and re.search(number.format(1), practice)
+        chapter = root / "chapters" / "01-introduction.md"
+        chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+            "## Scope", "## Background\n\nA section before the scope.\n\n## Scope"),
+            encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while not re.search(number.format(2), practice or "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+            practice = _get(base + "02-practice/")
+        assert re.search(number.format(2), practice or ""), "the other page kept 1.1"
+        served = {"01-introduction": _get(base + "01-introduction/"),
+                  "02-practice": practice}
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert "A section before the scope." in (served["01-introduction"] or "")
+    result = run_report(root, "build", "web")
+    assert result.exit_code == 0, result.output
+    for name, page in served.items():
+        built = (root / "build" / "site" / name / "index.html").read_text(encoding="utf-8")
+        assert _article(page or "") == _article(built), name
