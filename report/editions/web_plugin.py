@@ -119,6 +119,9 @@ _BYTECODE = _TemplateBytecode()
 # of a second), and each page's search entries by the page's key.
 _THEME_FILES: dict[tuple, list[str]] = {}
 _SEARCH_ENTRIES: dict[str, list[dict]] = {}
+# Each chapter page's content, title and table of contents by all they are made from
+# (ReportPlugin._chapter_content).
+_PAGE_CONTENT: dict[str, tuple[str | None, list[dict], str]] = {}
 
 
 def _listing_kept(env: jinja2.Environment, key: tuple) -> jinja2.Environment:
@@ -186,6 +189,7 @@ class ReportPlugin(BasePlugin):
         self._generated: set[str] = set()
         self._unrendered: dict[str, str] = {}
         self._nav: Navigation | None = None
+        self._site_key = ""
 
     # -- configuration ----------------------------------------------------------------
 
@@ -283,6 +287,7 @@ class ReportPlugin(BasePlugin):
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         self._nav = nav
+        self._site_key = self._links_key(files)
         return nav
 
     @property
@@ -405,12 +410,8 @@ class ReportPlugin(BasePlugin):
     def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig,
                         files: Files) -> str:
         if page.file.src_uri in self._pages:
-            element = chapter_element(self._pages[page.file.src_uri], page, files,
-                                      self._anchors, self._pages)
-            number_notes_per_page(element)
-            signpost_tables(element)
-            legible_figures(element, self._svg_text_sizes(self._pages[page.file.src_uri]))
-        elif page.file.src_uri == DOWNLOADS_PAGE and DOWNLOADS_PAGE in self._generated:
+            return self._chapter_content(self._pages[page.file.src_uri], page, files)
+        if page.file.src_uri == DOWNLOADS_PAGE and DOWNLOADS_PAGE in self._generated:
             element = self._downloads_element(page, files)
         elif page.file.src_uri == HOME_PAGE and HOME_PAGE in self._generated:
             element = self._home_element(page, files)
@@ -420,11 +421,34 @@ class ReportPlugin(BasePlugin):
                             "so shown as plain Markdown (a ::: block left open in an earlier "
                             "chapter?)")
             return html_text
-        heading = element.find(".//h1")
-        if heading is not None:
-            page.title = _text(heading)
-        page.toc = get_toc(_toc_tokens(element))
-        return html.tostring(element, encoding="unicode")
+        return _shown(page, _page_parts(element))
+
+    def _chapter_content(self, chapter_page: ChapterPage, page: Page, files: Files) -> str:
+        """The chapter page's content (its title and table of contents set on ``page``),
+        made again only when what it is made from changed: the chapter's render, the
+        page's URL, its figures' text sizes, and the site's anchors and file URLs
+        (``report serve`` builds every page on each save, and most are as they were)."""
+        sizes = self._svg_text_sizes(chapter_page)
+        key = hashlib.sha256(json.dumps(
+            [self._site_key or self._links_key(files), page.url, chapter_page.src_uri, sizes,
+             chapter_page.chapter.to_string()]).encode()).hexdigest()
+        if key not in _PAGE_CONTENT:
+            element = chapter_element(chapter_page, page, files, self._anchors, self._pages)
+            number_notes_per_page(element)
+            signpost_tables(element)
+            legible_figures(element, sizes)
+            if len(_PAGE_CONTENT) >= 1024:
+                _PAGE_CONTENT.clear()
+            _PAGE_CONTENT[key] = _page_parts(element)
+        return _shown(page, _PAGE_CONTENT[key])
+
+    def _links_key(self, files: Files) -> str:
+        """What every chapter page's links are made from, beside its own render: the
+        anchors of the book, the chapters' labels and every file's URL."""
+        return hashlib.sha256(json.dumps(
+            [sorted(self._anchors.items()),
+             [(uri, p.chapter.label) for uri, p in self._pages.items()],
+             sorted((f.src_uri, f.url) for f in files)]).encode()).hexdigest()
 
     def _downloads_list(self, parent: html.HtmlElement, page: Page) -> None:
         """Every downloadable edition: link, format, size (when built) and ISBN."""
@@ -629,6 +653,22 @@ def _page_key(common: str, page: Page) -> str:
     parts = [common, page.url, page.title, page.content, _toc_signature(page.toc), meta,
              page.canonical_url, page.edit_url, page.is_homepage]
     return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def _page_parts(element: html.HtmlElement) -> tuple[str | None, list[dict], str]:
+    """A page's title (its h1), table of contents (as MkDocs' toc tokens) and HTML."""
+    heading = element.find(".//h1")
+    return (_text(heading) if heading is not None else None, _toc_tokens(element),
+            html.tostring(element, encoding="unicode"))
+
+
+def _shown(page: Page, parts: tuple[str | None, list[dict], str]) -> str:
+    """``parts`` (:func:`_page_parts`) set on ``page``; its content."""
+    title, tokens, content = parts
+    if title is not None:
+        page.title = title
+    page.toc = get_toc(copy.deepcopy(tokens))
+    return content
 
 
 def chapter_element(page_of: ChapterPage, page: Page, files: Files, anchors: dict[str, str],
