@@ -262,3 +262,22 @@ def test_an_edit_that_leaves_the_citations_alone_skips_citeproc(make_tree) -> No
     assert "2019" in _chapter_html(rendered, "chapters/01-introduction.md")
     assert not set(_cite_entries(root)) & set(kept)  # other works: every Cite written anew
     _assert_same(root)
+
+
+def test_a_long_lived_process_reads_a_cache_entry_once(tmp_path: Path) -> None:
+    """Within ``entries_remembered`` (report serve) an entry read or written before is
+    not read from disk again while its file is there; outside, the file is the truth."""
+    from report.render.cache import JsonCache, entries_remembered
+
+    cache = JsonCache(tmp_path / "render")
+    with entries_remembered():
+        cache.put("a", {"blocks": "[]"})
+        cache.save()
+        cache.path("a").write_text("damaged")  # not read again: the value is known
+        assert JsonCache(tmp_path / "render").get("a") == {"blocks": "[]"}
+        cache.path("a").unlink()  # gone: a miss, as it would be for a new process
+        assert JsonCache(tmp_path / "render").get("a") is None
+    cache.put("b", {"blocks": "[]"})
+    cache.save()
+    cache.path("b").write_text("damaged")
+    assert JsonCache(tmp_path / "render").get("b") is None

@@ -151,6 +151,13 @@ def _server_types() -> tuple[type, type]:
 
 def preview(root: Path, port: int, host: str = HOST) -> None:
     """Serve the tree's web edition until interrupted, rebuilding on every saved change."""
+    from report.render.cache import entries_remembered
+
+    with entries_remembered():  # each save reads back the chapters it does not render
+        _serve(root, port, host)
+
+
+def _serve(root: Path, port: int, host: str) -> None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 

@@ -7,8 +7,10 @@ An entry that cannot be read (missing, truncated, not JSON) is a miss, never an 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from report.outputs import write_text
@@ -21,6 +23,28 @@ def digest(*parts: str | bytes) -> str:
         hasher.update(part.encode("utf-8") if isinstance(part, str) else part)
         hasher.update(b"\0")
     return hasher.hexdigest()
+
+
+# Entries read or written in this process, by path, when a long-lived process asks for
+# it (:func:`entries_remembered`): ``report serve`` reads every chapter's cached parse facts,
+# index entry and render back on each save, most of them the same each time. An entry's
+# key is a hash of all it is made from, so its value never changes; it is still read
+# from disk again once its file is gone.
+_REMEMBERED: dict[Path, object] | None = None
+_REMEMBERED_MAX = 4096
+
+
+@contextlib.contextmanager
+def entries_remembered() -> Iterator[None]:
+    """Within, keep the entries read or written in memory (values are shared: the render
+    only reads them)."""
+    global _REMEMBERED
+    saved = _REMEMBERED
+    _REMEMBERED = {} if saved is None else saved
+    try:
+        yield
+    finally:
+        _REMEMBERED = saved
 
 
 class JsonCache:
@@ -38,16 +62,21 @@ class JsonCache:
         path = self.path(key)
         if path in self.pending:
             return self.pending[path]
+        if _REMEMBERED is not None and path in _REMEMBERED and path.is_file():
+            self.used.add(path)
+            return _REMEMBERED[path]
         try:
             value = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         self.used.add(path)
+        _remember(path, value)
         return value
 
     def put(self, key: str, value: object) -> None:
         self.pending[self.path(key)] = value
         self.used.add(self.path(key))
+        _remember(self.path(key), value)
 
     def keep(self, key: str) -> None:
         """Keep the entry through :meth:`prune` without reading it."""
@@ -64,3 +93,10 @@ class JsonCache:
         for path in self.folder.glob("*.json"):
             if path not in self.used:
                 path.unlink(missing_ok=True)
+
+
+def _remember(path: Path, value: object) -> None:
+    if _REMEMBERED is not None:
+        if len(_REMEMBERED) >= _REMEMBERED_MAX:
+            _REMEMBERED.clear()
+        _REMEMBERED[path] = value
