@@ -114,6 +114,14 @@ def bench_http(url: str, chapter: Path, runs: int) -> list[float]:
     return figures
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of process ``pid`` and of the children it has waited
+    for (its pandoc runs), from /proc: a figure the machine's load does not inflate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def serve_latency(source: Path, chapter: str, runs: int) -> dict:
     """Save ``chapter`` ``runs`` times in a copy of the tree at ``source`` while ``report
     serve`` shows it; the figures (seconds from save to the new text on screen), how they
@@ -133,8 +141,10 @@ def serve_latency(source: Path, chapter: str, runs: int) -> dict:
                 wait_for(base)
                 url = page_url(base, chapter)
                 how = "Chromium" if CHROMIUM.exists() else "HTTP polling"
+                cpu = cpu_seconds(server.pid)
                 figures = (bench_browser if CHROMIUM.exists() else bench_http)(
                     url, root / chapter, runs)
+                cpu = cpu_seconds(server.pid) - cpu
             finally:
                 server.terminate()
                 _, _, usage = os.wait4(server.pid, 0)
@@ -142,7 +152,7 @@ def serve_latency(source: Path, chapter: str, runs: int) -> dict:
     rebuilds = [float(line.split()[2]) for line in log.splitlines()
                 if line.startswith("rebuilt in")]
     return {"figures": figures, "how": how, "rebuilds": rebuilds[1:],
-            "peak": usage.ru_maxrss / 1024}
+            "peak": usage.ru_maxrss / 1024, "cpu": cpu / max(1, runs)}
 
 
 def main() -> None:
@@ -159,6 +169,7 @@ def main() -> None:
           f"{statistics.median(figures):.2f} s; worst {max(figures):.2f} s")
     if result["rebuilds"]:
         print(f"server rebuilds: {', '.join(f'{r:.2f}' for r in result['rebuilds'])} s")
+    print(f"server CPU per save (with its pandoc runs): {result['cpu']:.2f} s")
 
 
 if __name__ == "__main__":
