@@ -5,7 +5,9 @@ Where a cold build or a rebuild spends its time, without a profiler's overhead: 
 build's checks (in a thread beside the render), the render, each round of the chaptered
 layout (round one: the chapters; round two: the front matter and folio layers), the
 tagged assembly and its save. Seconds from the start of this process, then the phase's
-own length. The arguments are the ``report`` command's.
+own length, and this process's resident set at the phase's end and its high-water mark
+so far (MiB; ``/proc/self/status``): what each phase leaves held in the main process. The
+arguments are the ``report`` command's.
 
 Usage: scripts/build_phases.py --root TREE build digital --jobs 2
 """
@@ -29,6 +31,14 @@ PHASES = ((report.build, "manuscript_problems"), (report.editions.context, "rend
           (report.editions.chaptered, "_assemble_tagged"), (report.editions.chaptered, "_save"))
 
 
+def resident() -> str:
+    """This process's resident set now and its peak so far, MiB."""
+    fields = dict(line.split(":", 1) for line in
+                  Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    now, peak = (int(fields[key].split()[0]) // 1024 for key in ("VmRSS", "VmHWM"))
+    return f"rss {now:4d} MiB, peak {peak:4d} MiB"
+
+
 def timed(module, name: str) -> None:
     """Replace ``module.name`` by the same function, saying its start and end."""
     function = getattr(module, name)
@@ -41,7 +51,7 @@ def timed(module, name: str) -> None:
         finally:
             ended = time.perf_counter()
             print(f"[phase] {name:20} {began - START:7.2f} -> {ended - START:7.2f} "
-                  f"({ended - began:6.2f} s)", file=sys.stderr)
+                  f"({ended - began:6.2f} s) {resident()}", file=sys.stderr)
 
     setattr(module, name, wrapper)
 
@@ -51,6 +61,8 @@ def main() -> None:
         timed(module, name)
     from report.cli import main as report
 
+    print(f"[phase] {'imports':20} {time.perf_counter() - START:7.2f} {resident()}",
+          file=sys.stderr)
     report()
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from report.manuscript import load
 from report.manuscript.chapter import Chapter
-from report.render import parse
+from report.render import batches, parse
 from report.render.parse import ParseCache, reader_input
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,19 @@ def test_reader_input_is_what_the_command_line_hands_the_reader() -> None:
 
 
 def test_shares_use_every_core_and_keep_document_order() -> None:
-    shares = parse._shares(list(range(10)), [5, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    shares = batches.dealt([5, 1, 1, 1, 1, 1, 1, 1, 1, 1])
     assert sorted(i for share in shares for i in share) == list(range(10))
     assert all(share == sorted(share) for share in shares)
-    assert len(shares) == min(10, parse.os.cpu_count() or 1)
+    assert len(shares) == min(10, batches.cores())
+
+
+def test_no_share_passes_the_limit_unless_one_chapter_does() -> None:
+    sizes = [30, 5, 70, 10, 10, 10, 40, 20, 5, 5]
+    shares = batches.dealt(sizes, count=2, limit=60)
+    assert sorted(i for share in shares for i in share) == list(range(10))
+    assert all(sum(sizes[i] for i in share) <= 60 for share in shares if len(share) > 1)
+    assert len(shares) == 4  # ceil(205 / 60), not 2
+    runs = batches.runs(sizes, limit=60)
+    assert [i for run in runs for i in run] == list(range(10))
+    assert all(sum(sizes[i] for i in run) <= 60 for run in runs if len(run) > 1)
+    assert runs == [[0, 1], [2], [3, 4, 5], [6, 7], [8, 9]]

@@ -17,7 +17,7 @@ import pytest
 
 from report.errors import InputError
 from report.manuscript import load
-from report.render import render
+from report.render import batches, render
 
 PROJECT = Path(__file__).resolve().parent.parent
 TREES = Path(__file__).resolve().parent / "trees"
@@ -60,6 +60,15 @@ def _assert_same(root: Path) -> None:
 def test_chapter_render_equals_whole_book_render(tree: str, tmp_path: Path) -> None:
     root = _copy(PROJECT if tree == "bundled" else TREES / tree, tmp_path / tree)
     _assert_same(root)
+
+
+def test_bounded_batches_render_the_same(tmp_path: Path, monkeypatch) -> None:
+    """With a small limit the bundled report's parse, index and render are split into
+    many pandoc processes (the index in runs, each starting where the last ended): the
+    result is the same as the whole book's."""
+    monkeypatch.setattr(batches, "LIMIT", 20_000)
+    assert len(batches.runs([20_000] * 3)) == 3
+    _assert_same(_copy(PROJECT, tmp_path / "bundled"))
 
 
 def _rendered_entries(root: Path) -> set[str]:

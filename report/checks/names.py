@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from report.checks.findings import Finding, position
@@ -93,7 +96,23 @@ def _latin(word: str) -> bool:
 
 
 def _faker_names() -> tuple[set[str], set[str]]:
-    """Given names and surnames of every person locale Faker ships (Latin script)."""
+    """Given names and surnames of every person locale Faker ships (Latin script), read
+    in a child process: importing Faker's person locales grows a process by about 20 MiB
+    that Python does not give back, which a build kept through its layout and assembly
+    (and its forked layout workers inherited). The child sends two lists (1 MB)."""
+    import subprocess
+
+    package = Path(__file__).resolve().parent.parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(package), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.run([sys.executable, "-m", "report.checks.names"], env=env,
+                          capture_output=True, check=True)
+    given, surnames = json.loads(proc.stdout)
+    return set(given), set(surnames)
+
+
+def _read_faker_names() -> tuple[set[str], set[str]]:
+    """The names, read here (see :func:`_faker_names`)."""
     import faker.providers.person as locales
 
     given: set[str] = set()
@@ -422,3 +441,7 @@ def name_findings(manuscript: Manuscript, sources: list[ChapterSource], *,
             findings.append(Finding(rel, line, column, "NAME-TEXT", "warning",
                                     TEXT_MESSAGE, TEXT_SUGGESTION))
     return findings
+
+
+if __name__ == "__main__":  # the child of _faker_names
+    json.dump([sorted(names) for names in _read_faker_names()], sys.stdout)

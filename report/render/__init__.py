@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
-from report.render import diagnostics, html, index, pandoc, parse, source
+from report.render import batches, diagnostics, html, index, pandoc, parse, source
 from report.render.cache import JsonCache, digest
 from report.render.html import ChapterHTML
 from report.render.source import Resources
@@ -373,19 +372,6 @@ def _chain_for(facts: index.Facts) -> tuple[str, ...]:
     return tuple(name for name in FILTER_CHAIN if name != "crossref.lua")
 
 
-def _balanced(jobs: list[_Job], count: int) -> list[list[_Job]]:
-    """``jobs`` in at most ``count`` groups of about the same amount of text, each in
-    reading order (one pandoc process a group)."""
-    groups: list[list[_Job]] = [[] for _ in range(min(count, len(jobs)))]
-    sizes = [0] * len(groups)
-    for job in sorted(jobs, key=lambda j: -len(j.chapter.body)):
-        lightest = sizes.index(min(sizes))
-        groups[lightest].append(job)
-        sizes[lightest] += len(job.chapter.body)
-    order = {job.key: n for n, job in enumerate(jobs)}
-    return [sorted(group, key=lambda j: order[j.key]) for group in groups]
-
-
 def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers: list[dict],
                   meta: dict, bib_args: list[str]) -> list[dict]:
     """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
@@ -571,9 +557,11 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
     cites_cache = JsonCache(build_cache / "cites")
     _citations_kept(jobs, misses, cites_cache, digest(files, json.dumps(base_meta)))
-    groups = _balanced(misses, os.cpu_count() or 1)
+    # A few chapters a pandoc process, one process a core at a time (report.render.batches)
+    groups = [[misses[n] for n in group]
+              for group in batches.dealt([len(job.chapter.body) for job in misses])]
     inputs = [[wrapper_of(job.position) for job in group] for group in groups]
-    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(groups), batches.cores()))) as pool:
         done = pool.map(lambda group, wrappers: _render_batch(
             manuscript, api, group, wrappers, base_meta, bib_args), groups, inputs)
         rendered = {job.key: out for group, outs in zip(groups, done, strict=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from report import __version__
 from report.manuscript.chapter import Chapter
-from report.render import pandoc, parse, source
+from report.render import batches, pandoc, parse, source
 from report.render.cache import JsonCache, digest
 
 COUNTERS = ("chapter", "appendix", "rec", "fig", "tbl", "box")
@@ -237,7 +237,13 @@ def build(chapters: list[Chapter], facts: list[Facts], wrapper_of: Callable[[int
         if not misses:
             break
         plus = [_sum(deltas[(misses[j - 1] + 1 if j else 0):i]) for j, i in enumerate(misses)]
-        batch = _number_batch([wrapper_of(i) for i in misses], facts[misses[0]].api, plus)
+        batch: list[Entry] = []
+        # In runs of a bounded size (report.render.batches), one after the other: a run
+        # starts where the one before it ended.
+        for run in batches.runs([len(chapters[i].body) for i in misses]):
+            first = plus[run[0]] if not batch else _sum([batch[-1].end, plus[run[0]]])
+            batch += _number_batch([wrapper_of(misses[n]) for n in run],
+                                   facts[misses[0]].api, [first, *(plus[n] for n in run[1:])])
         for i, entry in zip(misses, batch, strict=True):
             entries[i] = entry
             cache.entries.put(digest(keys[i], json.dumps(entry.start, sort_keys=True)),

@@ -45,10 +45,15 @@ class PandocFailed(RuntimeError):
     """pandoc itself failed: a bug in the toolkit or a filter, not bad input."""
 
 
-# A 1 MB allocation area for pandoc's garbage collector: on the 470-page scale corpus the
-# render's peak memory falls from 428 MiB to 387 MiB for about 10% more time, which keeps
-# the render below the layout in a book-length build's peak memory.
-RTS_OPTIONS = ["+RTS", "-A1m", "-RTS"]
+# The garbage collector's options. pandoc is linked with ``-H64m`` (``pandoc +RTS
+# --info``): a 64 MB heap from the start, whatever the input, which made every pandoc
+# process of a build peak at 170-195 MiB on the bundled report. ``-H1m`` gives that back
+# (a render batch 188 -> 150 MiB, a parse batch 169 -> 110 MiB, for about 10% more CPU);
+# ``-A1m`` keeps the allocation area small. Of what remains about 95 MiB are pandoc's
+# own code pages (a 160 MB static binary; shared by every pandoc process, not private
+# memory), see scripts/peak_memory.py. The compacting collector (``-c``) saved 10 MiB
+# more for 40% more CPU, ``-F1.2`` 20 MiB for twice the CPU: not taken.
+RTS_OPTIONS = ["+RTS", "-A1m", "-H1m", "-RTS"]
 
 
 def _command(args: list[str]) -> list[str]:

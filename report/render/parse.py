@@ -12,7 +12,6 @@ written (see ``report.render``)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +19,7 @@ from report import __version__
 from report.errors import Problem
 from report.manuscript import Manuscript
 from report.manuscript.chapter import Chapter
-from report.render import pandoc
+from report.render import batches, pandoc
 from report.render.cache import JsonCache, digest
 from report.render.diagnostics import unclosed_div
 
@@ -80,19 +79,21 @@ class ParseCache(JsonCache):
 
     def parse_all(self, chapters: list[Chapter]) -> list[dict]:
         """``chapters`` parsed, from the cache where it can, the misses in one pandoc
-        process per core: on the 470-page corpus (111 chapters, 2 cores, under load) a
-        cold parse takes about 3.4 s this way against 10.1 s with a process per chapter,
-        for 13 MiB more in the largest pandoc process (183 MiB)."""
+        process per core, or more where a process would hold too much text
+        (:func:`report.render.batches.dealt`): on the 470-page corpus (111 chapters, 2
+        cores, under load) a cold parse takes about 3.4 s in two processes against 10.1 s
+        with a process per chapter."""
         parsed: list[dict | None] = [self.cached(c) for c in chapters]
         missed = [i for i, p in enumerate(parsed) if p is None]
         if len(missed) == 1:
             parsed[missed[0]] = self.parse(chapters[missed[0]])
         elif missed:
-            shares = _shares(missed, [len(chapters[i].body) for i in missed])
-            with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-                batches = pool.map(lambda share: self.parse_batch([chapters[i] for i in share]),
-                                   shares)
-                for share, batch in zip(shares, batches, strict=True):
+            shares = [[missed[n] for n in group]
+                      for group in batches.dealt([len(chapters[i].body) for i in missed])]
+            with ThreadPoolExecutor(max_workers=min(len(shares), batches.cores())) as pool:
+                done = pool.map(lambda share: self.parse_batch([chapters[i] for i in share]),
+                                shares)
+                for share, batch in zip(shares, done, strict=True):
                     for i, result in zip(share, batch, strict=True):
                         parsed[i] = result
         return [p for p in parsed if p is not None]
@@ -114,19 +115,6 @@ def _expand_tabs(line: str) -> str:
     for piece in pieces[1:]:
         expanded += " " * (4 - len(expanded) % 4) + piece
     return expanded
-
-
-def _shares(items: list[int], sizes: list[int]) -> list[list[int]]:
-    """``items`` dealt into one share per core (at most one per item), the largest first
-    to the lightest share, each share kept in document order."""
-    count = max(1, min(len(items), os.cpu_count() or 1))
-    shares: list[list[int]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for size, item in sorted(zip(sizes, items, strict=True), reverse=True):
-        lightest = loads.index(min(loads))
-        shares[lightest].append(item)
-        loads[lightest] += size
-    return [sorted(share) for share in shares]
 
 
 def _wrapper(chapter: Chapter, blocks: list) -> dict:
