@@ -19,6 +19,8 @@ from report.manuscript import Manuscript
 from report.outputs import remove_stale_temporaries, write_text
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from report.checks.chapterwise import ChapterChecks
 
 MANIFEST_NAME = "manifest.json"
@@ -212,12 +214,24 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 and recorded.get("outputs") == fingerprint.output_signatures(
                     manuscript.root, entries[name], name))
 
+    # The writers are made ready (their documents are Python work: about a second on the
+    # bundled report) in a thread while this one lays out the PDFs, which after an edit
+    # mostly waits for one layout worker. The thread lives until the build ends: pandoc,
+    # started from it, is killed when the thread that started it ends (PR_SET_PDEATHSIG
+    # follows the thread, not the process).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from report.editions import WRITTEN_BY_PANDOC
+
+    ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writers")
+    ahead = ahead_pool.submit(start_writers, context, [
+        name for name in editions if name != "web" and not unchanged(name)])
     try:
-        start_writers(context, [name for name in editions if name != "web"
-                                and not unchanged(name)])
         for name in editions:
             if progress:
                 progress(name, "start")
+            if name in WRITTEN_BY_PANDOC:
+                ahead.result()  # its writer, if started ahead, is in context.writers
             if name == "web":
                 keys[name] += _downloads_signature(context)
             if unchanged(name):
@@ -247,7 +261,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
-        _stop_writers(context)
+        _stop_writers(context, ahead, ahead_pool)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
         try:
@@ -259,7 +273,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
-    _stop_writers(context)  # none is left unless an edition did not take its own
+    _stop_writers(context, ahead, ahead_pool)  # those no edition took, and the thread
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
 
@@ -286,11 +300,17 @@ def start_writers(context: BuildContext, to_build: list[str]) -> None:
                 pass
 
 
-def _stop_writers(context: BuildContext) -> None:
-    """End the writers started ahead that no edition took (the build stopped first)."""
+def _stop_writers(context: BuildContext, ahead: Future, pool: ThreadPoolExecutor) -> None:
+    """End the writers started ahead that no edition took (the build stopped first), once
+    the thread starting them is done, then that thread."""
+    try:
+        ahead.result()
+    except BaseException:  # noqa: BLE001 - each writer's failure is met by its edition
+        pass
     for writing in context.writers.values():
         writing.stop()
     context.writers.clear()
+    pool.shutdown()
 
 
 def _downloads_signature(context: BuildContext) -> str:
