@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from report.checks.consent import (
     Leak,
     consent_findings,
+    find_names,
     fold,
     forbidden_names,
     name_pattern,
@@ -374,3 +375,38 @@ def test_gate_rescans_only_changed_pdf_pages_and_never_keeps_a_leak(tree: Path,
     pdf.write_bytes(leaking.read_bytes())
     with pytest.raises(pipeline.LeakFound):  # wrong entries: nothing known
         pipeline._privacy_gate(context, result)
+
+
+def test_a_long_text_is_judged_by_pieces_as_whole(tree: Path) -> None:
+    """A long text (a Word body) is matched piece by piece, with the verdict of a match
+    on the whole wherever a name falls (across every cut between pieces), and after an
+    edit only the pieces around it are matched again."""
+    import random
+
+    from report.checks.consent import Verdicts, _names_by_piece, piece_starts
+
+    names = forbidden_names(tree)
+    chooser = random.Random(18)
+    vocabulary = ["practice", "the", "child", "team", "Wren", "W.", "Dr", "referral", "and",
+                  "Chris", "of", "safeguarding", "Nat,", *(f"word{n}" for n in range(2000))]
+    words = [chooser.choice(vocabulary) for _ in range(5000)]
+    clean = " ".join(words)
+    assert find_names(clean, names) == set()
+    cuts = piece_starts(words)[1:]
+    assert len(cuts) >= 3
+    # A name on each side of every cut and across it, and elsewhere.
+    for at in sorted({*(c + d for c in cuts for d in range(-4, 3)), 0, 1234, len(words)}):
+        for name in ("Wren Withdrawn", "Dr Withdrawn", "Withdrawn,\nW.", "Nat\n\nNoanswer"):
+            text = " ".join([*words[:at], name, *words[at:]])
+            assert _names_by_piece(text, names, Verdicts()) == find_names(text, names), at
+
+    verdicts = Verdicts()
+    assert _names_by_piece(clean, names, verdicts) == set()
+    pieces = len(verdicts.seen)
+    assert pieces == len(cuts) + 1
+    edited = " ".join([*words[:2000], "an", "edit", *words[2000:]])
+    again = Verdicts(clean=set(verdicts.seen))
+    assert _names_by_piece(edited, names, again) == set()
+    assert len(again.seen - verdicts.seen) <= 2 < pieces  # the pieces around the edit
+    leaking = " ".join([*words[:2000], "Wren", "Withdrawn", *words[2000:]])
+    assert _names_by_piece(leaking, names, Verdicts(clean=set(verdicts.seen))) == {"wwithdrawn"}

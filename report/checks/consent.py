@@ -683,6 +683,50 @@ def _built_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
             yield path, path.name
 
 
+# Pieces of a long text are cut where a word's checksum says (about every 700 words, at
+# least 200 apart): where they fall depends on the words around them, not on their
+# place, so an edit changes the pieces around it and no other.
+_PIECE_MIN, _PIECE_MASK = 200, 511
+
+
+def piece_starts(words: list[str]) -> list[int]:
+    """Where the pieces of a text (its words) start: see :func:`_names_by_piece`."""
+    import zlib
+
+    starts = [0]
+    for index in range(1, len(words)):
+        if index - starts[-1] >= _PIECE_MIN and (
+                zlib.crc32(words[index].encode("utf-8", "surrogatepass")) & _PIECE_MASK) == 0:
+            starts.append(index)
+    return starts
+
+
+def _names_by_piece(text: str, names: NamePatterns, verdicts: Verdicts) -> set[str]:
+    """:func:`find_names` on ``text``, each piece of it found clean before not matched
+    again (a Word document's body is one text: an edit changes a piece of it).
+
+    The same verdict as on the whole: the patterns run on the folded text with its
+    whitespace made single spaces, where a match covers at most one more word than the
+    pattern has ``\\s`` (each matches at most one space). Each piece runs that many words
+    into the next, so every match lies whole in some piece; a piece starts and ends at a
+    word's edge, where the whole has a space, so the patterns' word boundaries read the
+    same."""
+    words = _folded(text).split()
+    reach = max(pattern.pattern.count(r"\s") for _, pattern in names) + 1
+    starts = piece_starts(words)
+    found: set[str] = set()
+    for start, end in zip(starts, [*starts[1:], len(words)], strict=True):
+        piece = " ".join(words[start:end + reach])
+        key = Verdicts.text_key(piece)
+        if verdicts.known(key):
+            continue
+        named = {record_id for record_id, pattern in names if pattern.search(piece)}
+        if not named:
+            verdicts.seen.add(key)
+        found |= named
+    return found
+
+
 def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str,
                      verdicts: Verdicts | None = None) -> list[Leak]:
     """Every forbidden name in the given built files (folders are walked).
@@ -707,17 +751,13 @@ def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | s
             named_groups: set[str] = set()
             groups: set[str] = set()
             for part, text, group in _file_texts(path, verdicts):
-                key = Verdicts.text_key(text) if verdicts is not None else None
-                named = set()
-                if key is None or not verdicts.known(key):
-                    named = find_names(text, names)
+                named = (find_names(text, names) if verdicts is None
+                         else _names_by_piece(text, names, verdicts))
                 found.update(Leak(path, record_id, part) for record_id in named)
                 if group is not None:
                     groups.add(group)
                     if named:
                         named_groups.add(group)
-                if verdicts is not None and key is not None and not named:
-                    verdicts.seen.add(key)
         except (OSError, zipfile.BadZipFile, ValueError) as exc:
             # An unreadable output cannot be shown to be clean: treat it as leaking.
             leaks.add(Leak(path, "?", f"unreadable: {exc}"))
