@@ -224,6 +224,7 @@ def _embed_as_written(pdf: pikepdf.Pdf, icc: bytes) -> None:
     from the one kept). A stream is taken for this profile when its header says the same
     class, colour space, connection space and creation date."""
     channels = _CHANNELS.get(icc[16:20])
+    compressed: bytes | None = None  # once: each chapter part brought its own copy
     for obj in pdf.objects:
         if not (isinstance(obj, pikepdf.Stream) and "/N" in obj and "/Type" not in obj):
             continue
@@ -232,7 +233,8 @@ def _embed_as_written(pdf: pikepdf.Pdf, icc: bytes) -> None:
         except pikepdf.PdfError:
             continue
         if data[36:40] == b"acsp" and data[12:36] == icc[12:36] and data != icc:
-            obj.write(zlib.compress(icc), filter=pikepdf.Name.FlateDecode)
+            compressed = compressed or zlib.compress(icc)
+            obj.write(compressed, filter=pikepdf.Name.FlateDecode)
         if data[12:36] == icc[12:36] and channels:
             obj.N = channels
 
