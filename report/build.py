@@ -19,6 +19,8 @@ from report.manuscript import Manuscript
 from report.outputs import remove_stale_temporaries, write_text
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from report.checks.chapterwise import ChapterChecks
 
 MANIFEST_NAME = "manifest.json"
@@ -53,12 +55,14 @@ def _entry(context: BuildContext, result: EditionResult) -> dict:
 def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
     """Scan what was just built for names without consent; delete it if any is found.
 
-    A file whose bytes were found clean against the same names before (the pages of a
-    site an incremental build left as they were, the PDF the site offers for download)
-    has only its published name scanned again: the verdicts are kept by content in
+    What was found clean against the same names before is not scanned again: files by
+    their bytes (the pages of a site an incremental build left as they were, the PDF the
+    site offers for download), and in a changed file, PDF pages by what they are drawn
+    from and texts by their characters (a one-chapter edit changes a few pages of each
+    PDF and a part or two of the Word and EPUB files). The verdicts are kept in
     ``build/.cache/privacy.json``, keyed by the names and the toolkit's scanner."""
     try:
-        from report.checks.consent import forbidden_names, scan_built_files
+        from report.checks.consent import Verdicts, forbidden_names, scan_built_files
         from report.manuscript.contributors import load_contributors
     except ImportError:  # pragma: no cover - consent module not present yet
         return
@@ -72,16 +76,12 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
                          + fingerprint.toolkit(context.path(".")).encode()).hexdigest()
     kept_path = context.path(".cache") / "privacy.json"
     kept = _previous(kept_path)
-    clean = set(kept.get("clean", [])) if kept.get("key") == key else set()
-    seen: set[str] = set()
-
-    def known_clean(path: Path) -> bool:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        seen.add(digest)
-        return digest in clean
+    clean = kept.get("clean") if kept.get("key") == key else None
+    verdicts = Verdicts(clean={k for k in clean if isinstance(k, str)}
+                        if isinstance(clean, list) else set())
 
     # The folder itself (not its files): a page's path is its URL, scanned as well.
-    leaks = scan_built_files([result.path], register, known_clean=known_clean)
+    leaks = scan_built_files([result.path], register, verdicts)
     if leaks:
         import shutil
 
@@ -90,8 +90,11 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
         else:
             result.path.unlink(missing_ok=True)
         raise LeakFound([str(leak) for leak in leaks])
-    clean = clean | seen if len(clean) < 20_000 else seen
-    write_text(kept_path, json.dumps({"key": key, "clean": sorted(clean)}) + "\n")
+    # What this scan met stays; what earlier builds met too, up to a bound (each build
+    # of the five editions meets about a thousand keys).
+    everything = verdicts.clean | verdicts.seen
+    kept_now = everything if len(everything) < 50_000 else verdicts.seen
+    write_text(kept_path, json.dumps({"key": key, "clean": sorted(kept_now)}) + "\n")
 
 
 def manuscript_problems(manuscript: Manuscript,
@@ -211,12 +214,24 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 and recorded.get("outputs") == fingerprint.output_signatures(
                     manuscript.root, entries[name], name))
 
+    # The writers are made ready (their documents are Python work: about a second on the
+    # bundled report) in a thread while this one lays out the PDFs, which after an edit
+    # mostly waits for one layout worker. The thread lives until the build ends: pandoc,
+    # started from it, is killed when the thread that started it ends (PR_SET_PDEATHSIG
+    # follows the thread, not the process).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from report.editions import WRITTEN_BY_PANDOC
+
+    ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writers")
+    ahead = ahead_pool.submit(start_writers, context, [
+        name for name in editions if name != "web" and not unchanged(name)])
     try:
-        start_writers(context, [name for name in editions if name != "web"
-                                and not unchanged(name)])
         for name in editions:
             if progress:
                 progress(name, "start")
+            if name in WRITTEN_BY_PANDOC:
+                ahead.result()  # its writer, if started ahead, is in context.writers
             if name == "web":
                 keys[name] += _downloads_signature(context)
             if unchanged(name):
@@ -246,7 +261,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
-        _stop_writers(context)
+        _stop_writers(context, ahead, ahead_pool)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
         try:
@@ -258,7 +273,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
-    _stop_writers(context)  # none is left unless an edition did not take its own
+    _stop_writers(context, ahead, ahead_pool)  # those no edition took, and the thread
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
 
@@ -285,11 +300,17 @@ def start_writers(context: BuildContext, to_build: list[str]) -> None:
                 pass
 
 
-def _stop_writers(context: BuildContext) -> None:
-    """End the writers started ahead that no edition took (the build stopped first)."""
+def _stop_writers(context: BuildContext, ahead: Future, pool: ThreadPoolExecutor) -> None:
+    """End the writers started ahead that no edition took (the build stopped first), once
+    the thread starting them is done, then that thread."""
+    try:
+        ahead.result()
+    except BaseException:  # noqa: BLE001 - each writer's failure is met by its edition
+        pass
     for writing in context.writers.values():
         writing.stop()
     context.writers.clear()
+    pool.shutdown()
 
 
 def _downloads_signature(context: BuildContext) -> str:

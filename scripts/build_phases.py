@@ -27,6 +27,7 @@ import report.editions.chaptered  # noqa: E402
 import report.editions.context  # noqa: E402
 
 PHASES = ((report.build, "manuscript_problems"), (report.editions.context, "render"),
+          (report.build, "start_writers"), (report.build, "_privacy_gate"),
           (report.editions.chaptered, "run_jobs"),
           (report.editions.chaptered, "_assemble_tagged"), (report.editions.chaptered, "_save"))
 
@@ -56,9 +57,31 @@ def timed(module, name: str) -> None:
     setattr(module, name, wrapper)
 
 
+def timed_editions() -> None:
+    """Each edition's own layout (``report.build.builder``'s function), named by edition."""
+    pick = report.build.builder
+
+    def builder(name: str):
+        function = pick(name)
+
+        def edition(context):
+            began = time.perf_counter()
+            try:
+                return function(context)
+            finally:
+                ended = time.perf_counter()
+                print(f"[phase] {'edition ' + name:20} {began - START:7.2f} -> "
+                      f"{ended - START:7.2f} ({ended - began:6.2f} s)", file=sys.stderr)
+
+        return edition
+
+    report.build.builder = builder
+
+
 def main() -> None:
     for module, name in PHASES:
         timed(module, name)
+    timed_editions()
     from report.cli import main as report
 
     print(f"[phase] {'imports':20} {time.perf_counter() - START:7.2f} {resident()}",

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import pikepdf
 import pypandoc
 import pytest
 import weasyprint
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from report.checks.consent import (
     Leak,
     consent_findings,
+    find_names,
     fold,
     forbidden_names,
     name_pattern,
@@ -315,3 +317,96 @@ def test_build_gate_rescans_kept_files_when_consent_changes(tree: Path) -> None:
     assert "jdoe" in [record for record, _ in forbidden_names(tree)]
     with pytest.raises(pipeline.LeakFound):  # same bytes, other names: scanned again
         pipeline._privacy_gate(context, result)
+
+
+def _two_page_pdf(path: Path, second: str) -> Path:
+    """Two pages; the first the same whatever ``second`` says in glyphs the first page
+    uses (WeasyPrint's font subset and ToUnicode map follow the glyphs' first use)."""
+    weasyprint.HTML(string=(
+        "<style>@page { size: A6 } h1 { break-before: page }</style>"
+        "<p>Jane Doe and Example Borough Council; team Wren, withdrawn.</p>"
+        f"<h1>Two</h1><p>{second}</p>")).write_pdf(path)
+    return path
+
+
+def test_gate_rescans_only_changed_pdf_pages_and_never_keeps_a_leak(tree: Path,
+                                                                    tmp_path: Path) -> None:
+    """A PDF page drawn from the same content as a page found clean is not read again;
+    a changed page is, so a name on it is found; reverted, the page is clean again; a
+    damaged verdict file is a miss (everything scanned)."""
+    from report import build as pipeline
+    from report.checks.consent import Verdicts, _page_keys
+    from report.editions import EditionResult
+    from report.editions.context import BuildContext
+
+    context = BuildContext(load(tree))
+    context.path(".").mkdir(parents=True, exist_ok=True)
+    pdf = context.path("report.pdf")
+    result = EditionResult("digital", pdf)
+    clean_bytes = _two_page_pdf(pdf, "team Wren, withdrawn.").read_bytes()
+    pipeline._privacy_gate(context, result)
+    kept = json.loads((context.path(".cache") / "privacy.json").read_text())["clean"]
+    assert sum(k.startswith("page:") for k in kept) == 2
+
+    leaking = _two_page_pdf(tmp_path / "leak.pdf", "Wren Withdrawn, team.")
+    with pikepdf.open(leaking) as one, pikepdf.open(pdf) as other:
+        first, second = _page_keys(one), _page_keys(other)
+    assert first[0] == second[0] and first[1] != second[1]
+    verdicts = Verdicts(clean=set(kept))
+    assert {(leak.record_id, leak.part) for leak in scan_built_files([leaking], tree, verdicts)
+            } == {("wwithdrawn", "page 2")}
+    assert first[0] in verdicts.seen and first[1] not in verdicts.seen  # page 1 not read
+
+    pdf.write_bytes(leaking.read_bytes())
+    with pytest.raises(pipeline.LeakFound):
+        pipeline._privacy_gate(context, result)
+    pdf.write_bytes(clean_bytes)  # reverted: clean, from what was kept
+    pipeline._privacy_gate(context, result)
+
+    (context.path(".cache") / "privacy.json").write_text('{"key": ')  # damaged: a miss
+    pdf.write_bytes(leaking.read_bytes())
+    with pytest.raises(pipeline.LeakFound):
+        pipeline._privacy_gate(context, result)
+    kept_path = context.path(".cache") / "privacy.json"
+    pdf.write_bytes(clean_bytes)
+    pipeline._privacy_gate(context, result)
+    key = json.loads(kept_path.read_text())["key"]
+    kept_path.write_text(json.dumps({"key": key, "clean": ["page:" + "0" * 64, 7]}))
+    pdf.write_bytes(leaking.read_bytes())
+    with pytest.raises(pipeline.LeakFound):  # wrong entries: nothing known
+        pipeline._privacy_gate(context, result)
+
+
+def test_a_long_text_is_judged_by_pieces_as_whole(tree: Path) -> None:
+    """A long text (a Word body) is matched piece by piece, with the verdict of a match
+    on the whole wherever a name falls (across every cut between pieces), and after an
+    edit only the pieces around it are matched again."""
+    import random
+
+    from report.checks.consent import Verdicts, _names_by_piece, piece_starts
+
+    names = forbidden_names(tree)
+    chooser = random.Random(18)
+    vocabulary = ["practice", "the", "child", "team", "Wren", "W.", "Dr", "referral", "and",
+                  "Chris", "of", "safeguarding", "Nat,", *(f"word{n}" for n in range(2000))]
+    words = [chooser.choice(vocabulary) for _ in range(5000)]
+    clean = " ".join(words)
+    assert find_names(clean, names) == set()
+    cuts = piece_starts(words)[1:]
+    assert len(cuts) >= 3
+    # A name on each side of every cut and across it, and elsewhere.
+    for at in sorted({*(c + d for c in cuts for d in range(-4, 3)), 0, 1234, len(words)}):
+        for name in ("Wren Withdrawn", "Dr Withdrawn", "Withdrawn,\nW.", "Nat\n\nNoanswer"):
+            text = " ".join([*words[:at], name, *words[at:]])
+            assert _names_by_piece(text, names, Verdicts()) == find_names(text, names), at
+
+    verdicts = Verdicts()
+    assert _names_by_piece(clean, names, verdicts) == set()
+    pieces = len(verdicts.seen)
+    assert pieces == len(cuts) + 1
+    edited = " ".join([*words[:2000], "an", "edit", *words[2000:]])
+    again = Verdicts(clean=set(verdicts.seen))
+    assert _names_by_piece(edited, names, again) == set()
+    assert len(again.seen - verdicts.seen) <= 2 < pieces  # the pieces around the edit
+    leaking = " ".join([*words[:2000], "Wren", "Withdrawn", *words[2000:]])
+    assert _names_by_piece(leaking, names, Verdicts(clean=set(verdicts.seen))) == {"wwithdrawn"}

@@ -297,3 +297,40 @@ def test_preflight_passes_on_the_bundled_report(bundled_build: Path) -> None:
     inside, cover = print_files(bundled_build)
     assert [str(f) for f in preflight_findings(inside)] == []
     assert [str(f) for f in preflight_findings(cover)] == []
+
+
+def test_kept_pages_give_the_same_sheets(tmp_path: Path) -> None:
+    """finish_sheets with each page's converted content kept gives the bytes it gives
+    without, from an empty cache, a full one, after an edit and its revert; the kept
+    entries are read (a planted one shows), and a damaged one is a miss."""
+    import weasyprint
+
+    from report.editions.printed import finish_sheets
+
+    def sheets(second: str, cache: Path | None) -> bytes:
+        path = tmp_path / "book.pdf"
+        weasyprint.HTML(string=(
+            "<style>@page { size: A6 } h1 { color: #1d70b8; break-before: page }</style>"
+            f"<p style='color: #d4351c'>One.</p><h1>Two</h1><p>{second}</p>")).write_pdf(path)
+        finish_sheets(path, None, None, cache)
+        return path.read_bytes()
+
+    cache = tmp_path / ".cache"
+    alone = {text: sheets(text, None) for text in ("Before.", "After.")}
+    assert sheets("Before.", cache) == alone["Before."]  # empty cache
+    entries = sorted((cache / "sheets").iterdir())
+    assert len(entries) == 2 and all(e.read_bytes()[:1] == b"+" for e in entries)
+    assert sheets("Before.", cache) == alone["Before."]  # every page kept
+    assert sheets("After.", cache) == alone["After."]  # an edit
+    assert sheets("Before.", cache) == alone["Before."]  # and its revert
+    for entry in entries:  # damaged (cut short): a miss, converted again
+        entry.write_bytes(entry.read_bytes()[:-5])
+    assert sheets("Before.", cache) == alone["Before."]
+    for entry in entries:  # planted: the kept content is what the page gets
+        entry.write_bytes(b"+0 0 0 1 k\n%kept-page-end\n")
+    with pikepdf.open(tmp_path / "book.pdf") as pdf:
+        assert b"0 0 0 1 k" not in pdf.pages[0].obj.Contents[0].read_bytes()
+    planted = sheets("Before.", cache)
+    assert planted != alone["Before."]
+    with pikepdf.open(tmp_path / "book.pdf") as pdf:
+        assert pdf.pages[0].obj.Contents[0].read_bytes() == b"0 0 0 1 k"

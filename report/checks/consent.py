@@ -22,8 +22,8 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -460,32 +460,125 @@ _NO_TEXT_KEYS = frozenset({"/Resources", "/Font", "/XObject", "/ColorSpace", "/E
                            "/ToUnicode", "/Parent"})
 
 
-def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
+@dataclass
+class Verdicts:
+    """What scans against the same names found clean, by content, so that a rebuild
+    scans only what changed: whole files by their bytes, texts (a page's, a part's) by
+    their characters, PDF pages by everything their text is drawn from.
+
+    ``clean`` holds the keys read back (the caller keeps them with the names they were
+    judged against); ``seen`` gathers the clean keys met in this scan, known or new, for
+    the caller to keep. Only a clean verdict is ever kept: what named someone is scanned
+    again every time."""
+
+    clean: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
+
+    def known(self, key: str) -> bool:
+        """True when ``key`` was found clean before (and is then kept as seen)."""
+        if key in self.clean:
+            self.seen.add(key)
+            return True
+        return False
+
+    def file_key(self, path: Path) -> str:
+        import hashlib
+
+        return "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+    @staticmethod
+    def text_key(text: str) -> str:
+        import hashlib
+
+        return "text:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# What a page's text does not depend on: its place in the page tree, the structure tree
+# and annotations (scanned with the document's strings), links to other pages.
+_NOT_PAGE_TEXT = frozenset({"/Parent", "/StructParents", "/Annots", "/P", "/B", "/Tabs",
+                            "/Thumb"})
+
+
+def _page_keys(pdf) -> list[str]:
+    """A key per page for everything PDFium reads to give its text: the page dictionary
+    (boxes, rotation) less what the text does not depend on, its content streams and its
+    resources (fonts with their programs, encodings and ToUnicode maps, forms, images),
+    by content, not object number (an edit earlier in the book renumbers every object
+    after it). Each shared object (a font) is digested once."""
+    import hashlib
+
+    import pikepdf
+
+    memo: dict[tuple[int, int], bytes] = {}
+    active: set[tuple[int, int]] = set()
+
+    def digest(obj: object, skip: frozenset[str] = frozenset()) -> bytes:
+        if not isinstance(obj, pikepdf.Object):
+            return repr(obj).encode()
+        indirect = obj.is_indirect
+        if indirect:
+            if obj.objgen in memo:
+                return memo[obj.objgen]
+            if obj.objgen in active:  # a loop back: the object is being digested already
+                return b"loop"
+            active.add(obj.objgen)
+        h = hashlib.sha256()
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            h.update(b"stream<<" if isinstance(obj, pikepdf.Stream) else b"<<")
+            for key in sorted(obj.keys()):
+                if key in skip:
+                    continue
+                h.update(key.encode() + b"=" + digest(obj.get(key)) + b";")
+            if isinstance(obj, pikepdf.Stream):
+                h.update(b">>" + obj.read_raw_bytes())
+        elif isinstance(obj, pikepdf.Array):
+            h.update(b"[" + b",".join(digest(item) for item in obj) + b"]")
+        else:
+            h.update(obj.unparse())
+        value = h.digest()
+        if indirect:
+            active.discard(obj.objgen)
+            memo[obj.objgen] = value
+        return value
+
+    return ["page:" + digest(page.obj, _NOT_PAGE_TEXT).hex() for page in pdf.pages]
+
+
+def _pdf_texts(path: Path, verdicts: Verdicts | None = None
+               ) -> Iterator[tuple[str, str, str | None]]:
     """Page text, and every string in the PDF's objects: document information, XMP
-    metadata, outline, alt text and actual text of the structure tree, annotations."""
+    metadata, outline, alt text and actual text of the structure tree, annotations.
+    Each page's texts come with the page's key (:func:`_page_keys`); a page ``verdicts``
+    knows clean is not read again."""
     import pikepdf
     import pypdfium2 as pdfium
 
-    # Page text through PDFium: thirty times faster than pypdf's extractor on a long
-    # report, and this scan runs after every build.
-    document = pdfium.PdfDocument(str(path))
-    try:
-        for number in range(len(document)):
-            page = document[number]
-            text = page.get_textpage().get_text_range() or ""
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-            yield f"page {number + 1}", text
-            yield f"page {number + 1}", re.sub(r"[-\u2010\u00ad\ufffe\x02]\s*\n\s*", "", text)
-    finally:
-        document.close()
     # The objects through qpdf (pikepdf): four times faster than pypdf's parser on a
     # tagged report's structure tree.
-    strings: list[str] = []
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PdfError as exc:  # unreadable: the caller counts it as leaking
         raise ValueError(str(exc)) from None
     with pdf:
+        keys = _page_keys(pdf) if verdicts is not None else [None] * len(pdf.pages)
+        # Page text through PDFium: thirty times faster than pypdf's extractor on a long
+        # report, and this scan runs after every build.
+        document = pdfium.PdfDocument(str(path))
+        try:
+            if len(document) != len(keys):
+                raise ValueError("PDFium and qpdf count different pages")
+            for number, key in enumerate(keys):
+                if key is not None and verdicts is not None and verdicts.known(key):
+                    continue
+                page = document[number]
+                text = page.get_textpage().get_text_range() or ""
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                yield f"page {number + 1}", text, key
+                yield (f"page {number + 1}",
+                       re.sub(r"[-\u2010\u00ad\ufffe\x02]\s*\n\s*", "", text), key)
+        finally:
+            document.close()
+        strings: list[str] = []
         seen: set[tuple[int, int]] = set()
         stack: list[object] = [pdf.trailer]
         while stack:
@@ -504,14 +597,14 @@ def _pdf_texts(path: Path) -> Iterator[tuple[str, str]]:
                 stack.extend(obj)
             elif isinstance(obj, pikepdf.String):
                 strings.append(str(obj))
-        yield "document strings and metadata", "\n".join(strings)
+        yield "document strings and metadata", "\n".join(strings), None
         metadata = pdf.Root.get("/Metadata")
         if metadata is not None:
             try:
                 xmp = metadata.read_bytes().decode("utf-8", errors="replace")
             except Exception:
                 xmp = ""
-            yield "XMP metadata", markup_text(xmp)
+            yield "XMP metadata", markup_text(xmp), None
 
 
 _URL_VALUE = re.compile(r"""(?:href|src|srcset|data|poster|content|action)\s*=\s*"""
@@ -534,21 +627,28 @@ def _locators(data: bytes, suffix: str) -> str:
     return "\n".join(locator_words(u) for u in found)
 
 
-def _file_texts(path: Path) -> Iterator[tuple[str, str]]:
-    """``(part, text)`` for one built file of any kind the toolkit produces."""
-    yield from _file_contents(path)
+def _file_texts(path: Path, verdicts: Verdicts | None = None
+                ) -> Iterator[tuple[str, str, str | None]]:
+    """``(part, text, group)`` for one built file of any kind the toolkit produces; the
+    texts of one group (a PDF page) are clean together or not (``None``: no group)."""
+    if path.suffix.lower() == ".pdf":
+        yield from _pdf_texts(path, verdicts)
+    else:
+        yield from ((part, text, None) for part, text in _file_contents(path))
     suffix = path.suffix.lower()
     if suffix in MARKUP_SUFFIXES | {".json"}:
-        yield "URLs", _locators(path.read_bytes(), suffix)
+        yield "URLs", _locators(path.read_bytes(), suffix), None
     elif suffix == ".gz":
-        yield "URLs", _locators(gzip.decompress(path.read_bytes()), path.with_suffix("").suffix)
+        yield ("URLs", _locators(gzip.decompress(path.read_bytes()), path.with_suffix("").suffix),
+               None)
     elif suffix in ZIP_SUFFIXES:
         with zipfile.ZipFile(path) as archive:
-            yield "file names", "\n".join(locator_words(n) for n in archive.namelist())
+            yield "file names", "\n".join(locator_words(n) for n in archive.namelist()), None
             for member in archive.namelist():
                 member_suffix = Path(member).suffix.lower()
                 if member_suffix in MARKUP_SUFFIXES | {".json"}:
-                    yield f"{member} (URLs)", _locators(archive.read(member), member_suffix)
+                    yield (f"{member} (URLs)", _locators(archive.read(member), member_suffix),
+                           None)
 
 
 def _file_contents(path: Path) -> Iterator[tuple[str, str]]:
@@ -583,13 +683,59 @@ def _built_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
             yield path, path.name
 
 
+# Pieces of a long text are cut where a word's checksum says (about every 700 words, at
+# least 200 apart): where they fall depends on the words around them, not on their
+# place, so an edit changes the pieces around it and no other.
+_PIECE_MIN, _PIECE_MASK = 200, 511
+
+
+def piece_starts(words: list[str]) -> list[int]:
+    """Where the pieces of a text (its words) start: see :func:`_names_by_piece`."""
+    import zlib
+
+    starts = [0]
+    for index in range(1, len(words)):
+        if index - starts[-1] >= _PIECE_MIN and (
+                zlib.crc32(words[index].encode("utf-8", "surrogatepass")) & _PIECE_MASK) == 0:
+            starts.append(index)
+    return starts
+
+
+def _names_by_piece(text: str, names: NamePatterns, verdicts: Verdicts) -> set[str]:
+    """:func:`find_names` on ``text``, each piece of it found clean before not matched
+    again (a Word document's body is one text: an edit changes a piece of it).
+
+    The same verdict as on the whole: the patterns run on the folded text with its
+    whitespace made single spaces, where a match covers at most one more word than the
+    pattern has ``\\s`` (each matches at most one space). Each piece runs that many words
+    into the next, so every match lies whole in some piece; a piece starts and ends at a
+    word's edge, where the whole has a space, so the patterns' word boundaries read the
+    same."""
+    words = _folded(text).split()
+    reach = max(pattern.pattern.count(r"\s") for _, pattern in names) + 1
+    starts = piece_starts(words)
+    found: set[str] = set()
+    for start, end in zip(starts, [*starts[1:], len(words)], strict=True):
+        piece = " ".join(words[start:end + reach])
+        key = Verdicts.text_key(piece)
+        if verdicts.known(key):
+            continue
+        named = {record_id for record_id, pattern in names if pattern.search(piece)}
+        if not named:
+            verdicts.seen.add(key)
+        found |= named
+    return found
+
+
 def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str,
-                     known_clean: Callable[[Path], bool] | None = None) -> list[Leak]:
+                     verdicts: Verdicts | None = None) -> list[Leak]:
     """Every forbidden name in the given built files (folders are walked).
 
-    ``known_clean(path)`` says a file's content was already found clean against the same
-    names (an incremental build rewrites a few pages of a site): only its published name
-    is scanned then."""
+    ``verdicts`` holds what was found clean before against the same names (the caller
+    keys them by the names): a file whose bytes were clean has only its published name
+    scanned; in a changed file, a PDF page drawn from the same content and a text (a
+    page's, a part's) with the same characters are not matched again. An incremental
+    build changes a few pages of a site and a few pages of each PDF."""
     names = forbidden_names(source)
     if not names:
         return []
@@ -597,13 +743,28 @@ def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | s
     for path, published in _built_files(paths):
         for record_id in find_names(locator_words(published), names):
             leaks.add(Leak(path, record_id, "file name"))
-        if known_clean is not None and known_clean(path):
-            continue
         try:
-            for part, text in _file_texts(path):
-                for record_id in find_names(text, names):
-                    leaks.add(Leak(path, record_id, part))
+            whole = verdicts.file_key(path) if verdicts is not None else None
+            if whole is not None and verdicts is not None and verdicts.known(whole):
+                continue
+            found: set[Leak] = set()
+            named_groups: set[str] = set()
+            groups: set[str] = set()
+            for part, text, group in _file_texts(path, verdicts):
+                named = (find_names(text, names) if verdicts is None
+                         else _names_by_piece(text, names, verdicts))
+                found.update(Leak(path, record_id, part) for record_id in named)
+                if group is not None:
+                    groups.add(group)
+                    if named:
+                        named_groups.add(group)
         except (OSError, zipfile.BadZipFile, ValueError) as exc:
             # An unreadable output cannot be shown to be clean: treat it as leaking.
             leaks.add(Leak(path, "?", f"unreadable: {exc}"))
+            continue
+        leaks |= found
+        if verdicts is not None:
+            verdicts.seen.update(groups - named_groups)
+            if not found and whole is not None:
+                verdicts.seen.add(whole)
     return sorted(leaks)
