@@ -68,8 +68,8 @@ def finish_metadata(document, pdf) -> None:
 # font folder when dropped, so one inherited through fork is kept, never used nor dropped
 # here.
 _STYLES_KEPT = 8
-_fonts: dict[tuple, tuple[FontConfiguration, dict]] = {}
-_styles: dict[tuple, tuple[FontConfiguration, list[CSS]]] = {}
+_fonts: dict[tuple, FontConfiguration] = {}
+_styles: dict[tuple, tuple[FontConfiguration, list[CSS], dict]] = {}
 _styles_pid = 0
 _inherited: list[dict] = []
 
@@ -79,7 +79,7 @@ def _forget_styles(pid: int) -> None:
     left to the objects' deletion, which a process ending does not wait for)."""
     if os.getpid() != pid:
         return
-    for fonts, _ in _fonts.values():
+    for fonts in _fonts.values():
         if fonts._folder is not None:
             shutil.rmtree(fonts._folder, ignore_errors=True)
     _styles.clear()
@@ -106,12 +106,16 @@ def _stylesheets(stylesheets: list[str], extra_css: str,
     if files not in _fonts:
         while len(_fonts) >= _STYLES_KEPT:
             _fonts.pop(next(iter(_fonts)))
-        # profiles: shared, so an @color-profile in any stylesheet reaches the PDF
-        _fonts[files] = (FontConfiguration(), {})
-    fonts, profiles = _fonts[files]
+        _fonts[files] = FontConfiguration()
+    fonts = _fonts[files]
     key = (files, extra_css)
-    parsed_with, css = _styles.get(key, (None, []))
+    parsed_with, css, profiles = _styles.get(key, (None, [], {}))
     if parsed_with is not fonts:  # not parsed yet, or with a font configuration dropped
+        # The colour profiles of these stylesheets alone: shared by every set parsed in
+        # the process, a part's PDF carried a profile (an unused /device-cmyk colour
+        # space) or not by which parts the worker had laid out before it, and a
+        # rebuild's print PDF differed from a cold build's by that.
+        profiles = {}
         fetcher = make_fetcher(root)
         css = [CSS(filename=str(STYLES / name), font_config=fonts, url_fetcher=fetcher,
                    color_profiles=profiles) for name in stylesheets]
@@ -120,7 +124,7 @@ def _stylesheets(stylesheets: list[str], extra_css: str,
                            url_fetcher=fetcher, color_profiles=profiles))
         while len(_styles) >= _STYLES_KEPT:
             _styles.pop(next(iter(_styles)))
-        _styles[key] = (fonts, css)
+        _styles[key] = (fonts, css, profiles)
     return fonts, css, profiles
 
 

@@ -1,0 +1,43 @@
+"""A part's PDF depends on its own HTML and CSS only, never on what the process laid
+out before it: the layout workers lay out parts in whatever order they get them, and a
+rebuild (a few parts) must give the same bytes as a cold build (every part)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pikepdf
+
+from report.editions import pdf
+from report.editions.printed import profile_css
+
+PAGE = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+        '<body><p>Draft</p></body></html>')
+STYLES = ["paged.css", "print.css"]
+
+
+def test_a_colour_profile_of_one_part_does_not_reach_the_next(tmp_path: Path) -> None:
+    """The print edition's output profile is an ``@color-profile`` in the chapters' extra
+    CSS, not in the draft stamp's: the stamp laid out after a chapter in the same worker
+    carried the profile's colour space (unused) and the same stamp laid out first did
+    not, so a rebuild's print PDF differed from a cold build's."""
+    profiles = sorted((pdf.STYLES / "icc").glob("*.icc"))
+    assert profiles, "no output profile in report/styles/icc (make print-profile)"
+    with_profile, options = profile_css(profiles[0])
+    stamp = "p { color: red }"
+    pdf._forget_styles(os.getpid())
+    pdf.layout(PAGE, tmp_path / "first.pdf", tmp_path, tmp_path, STYLES, stamp)
+    pdf.layout(PAGE, tmp_path / "chapter.pdf", tmp_path, tmp_path, STYLES, with_profile,
+               **options)
+    pdf.layout(PAGE, tmp_path / "after.pdf", tmp_path, tmp_path, STYLES, stamp)
+    assert _colour_spaces(tmp_path / "chapter.pdf") >= {"/device-cmyk"}
+    assert "/device-cmyk" not in _colour_spaces(tmp_path / "first.pdf")
+    assert (tmp_path / "after.pdf").read_bytes() == (tmp_path / "first.pdf").read_bytes()
+
+
+def _colour_spaces(path: Path) -> set[str]:
+    """The names of the colour spaces in the resources of ``path``'s first page."""
+    with pikepdf.open(path) as document:
+        spaces = document.pages[0].obj.Resources.get("/ColorSpace", {})
+        return {str(name) for name in spaces.keys()}
