@@ -226,6 +226,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writers")
     ahead = ahead_pool.submit(start_writers, context, [
         name for name in editions if name != "web" and not unchanged(name)])
+    share_layout_workers(context, [name for name in editions if not unchanged(name)])
     try:
         for name in editions:
             if progress:
@@ -261,6 +262,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
+        _stop_layout_workers(context, cancel=True)
         _stop_writers(context, ahead, ahead_pool)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
@@ -273,9 +275,32 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
+    _stop_layout_workers(context)
     _stop_writers(context, ahead, ahead_pool)  # those no edition took, and the thread
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def share_layout_workers(context: BuildContext, to_build: list[str]) -> None:
+    """Both PDFs to lay out, on more than one core: one set of layout workers for both,
+    and the digital edition's chapters handed to them as soon as the print edition leaves
+    a worker idle (its front matter, laid out alone after its chapters; its assembly,
+    colour conversion, cover and privacy gate, all in this process; after an edit, its
+    one chapter). Each edition's output is as when built alone."""
+    if context.jobs < 2 or not {"print", "digital"} <= set(to_build):
+        return
+    from report.editions import digital
+    from report.editions.chaptered import Workers, lay_out_ahead
+
+    context.layout_workers = Workers(context.jobs)
+    context.layout_ahead.append(lambda: lay_out_ahead(context, digital.parts(context)))
+
+
+def _stop_layout_workers(context: BuildContext, cancel: bool = False) -> None:
+    context.layout_ahead.clear()
+    if context.layout_workers is not None:
+        context.layout_workers.close(cancel=cancel)
+        context.layout_workers = None
 
 
 def start_writers(context: BuildContext, to_build: list[str]) -> None:
