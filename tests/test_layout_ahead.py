@@ -64,3 +64,29 @@ def test_the_digital_chapters_are_laid_out_ahead_and_the_pdfs_are_unchanged(
     assert events[:3] == ["build print", "print ch-practice", "digital ch-practice"], events
     edited = _pdfs(root)
     assert _rebuild(root, "print", "digital", "--jobs", "1") == edited
+
+
+def test_a_cold_build_starts_the_writers_once_the_last_pdf_leaves_a_worker_idle(
+        make_tree, monkeypatch) -> None:
+    from report import build as pipeline
+
+    started: list[tuple[str, bool]] = []
+    start = pipeline.start_writers
+
+    def recording(context, to_build, cold=False):
+        before = set(context.writers)
+        start(context, to_build, cold)
+        started.extend((name, cold) for name in context.writers if name not in before)
+
+    monkeypatch.setattr(pipeline, "start_writers", recording)
+    root = make_tree("constructs")
+    build_tree(root, "print", "digital", "docx", "epub", "--jobs", "2")
+    assert started == [("docx", True), ("epub", True)]
+    written = {name: (root / "build" / name).read_bytes()
+               for name in ("constructs-report.docx", "constructs-report.epub")}
+    started.clear()
+    for name in written:
+        (root / "build" / name).unlink()
+    build_tree(root, "docx", "epub", "--jobs", "2")  # alone: nothing started ahead
+    assert started == []
+    assert {name: (root / "build" / name).read_bytes() for name in written} == written

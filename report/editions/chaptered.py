@@ -381,8 +381,9 @@ def _submit(context: BuildContext, workers: Workers, jobs: list[LayoutJob],
     todo.sort(key=lambda job: len(job.document), reverse=True)
     workers.submit(todo)
     if last or len(todo) < context.jobs:
-        while context.layout_ahead:
-            context.layout_ahead.pop(0)()
+        ahead, context.layout_ahead[:] = list(context.layout_ahead), []
+        for start in ahead:  # what they add waits for the next edition's turn
+            start()
 
 
 def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
