@@ -170,6 +170,11 @@ class Workers:
     def started(self, job: LayoutJob) -> bool:
         return job.out in self._submitted
 
+    @property
+    def busy(self) -> bool:
+        """Whether jobs were handed to the workers whose results were not taken."""
+        return bool(self._submitted)
+
     def result(self, job: LayoutJob) -> LaidOut:
         """``job``'s layout, waiting for it (a worker's error is raised here)."""
         return self._submitted.pop(job.out).result()
@@ -426,8 +431,8 @@ def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
     if shared:
         _submit(context, workers, extra_jobs, last=True)
     laid.update(run_jobs(extra_jobs, context.jobs, workers))
-    if not shared:
-        workers.close()  # the workers are done: assembly runs in this process
+    if not (shared and (workers.busy or context.layout_plans or context.layout_ahead)):
+        workers.close()  # nothing more for them (assembly runs in this process): let go
     every_job = (*main_jobs, *layers, *extra_jobs)
     layout_plan.parts.save()
     paths = {j.key: Path(j.out) for j in every_job}
