@@ -18,7 +18,7 @@ CONTENTS = "".join(
          "A heading long enough to wrap onto a second line of the contents, as some do "
          "in a report"]))
 DOCUMENT = (f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><ul>{CONTENTS}'
-            "</ul>" + "".join(f'<h2 id="s{n}">Section {n}</h2>' for n in range(4))
+            "</ul>" + "".join(f'<h1 id="s{n}">Section {n}</h1>' for n in range(4))
             + "</body></html>")
 CSS_TEXT = ("@page { size: A5; } ul { width: 110mm; list-style: none; } "
             'a::after { content: leader(".") target-counter(attr(href), page); }')
@@ -75,3 +75,27 @@ def test_a_laid_out_part_prints_the_dots_and_page_numbers(tmp_path: Path) -> Non
     text = pages(out)[0].text
     for title in ("Introduction", "The Chatham House Rule"):
         assert re.search(rf"^{title} ?\.{{20,}} ?1$", text, re.MULTILINE), text
+
+
+def test_in_the_tagged_edition_the_dots_are_layout_artifacts_outside_the_tree(
+        tmp_path: Path) -> None:
+    """A screen reader reads a contents line as its title and page number: the dots are
+    ``/Artifact <</Type /Layout>>`` marked content, in no structure element; the page
+    still shows them, and the PDF/UA checker passes."""
+    import pikepdf
+
+    from report.checks.built import pdf_accessibility_findings
+
+    html = DOCUMENT.replace('<html>', '<html lang="en-GB">').replace(
+        "<head>", "<head><title>Contents</title>")
+    out = tmp_path / "tagged.pdf"
+    pdf.layout(html, out, tmp_path, tmp_path, ["paged.css"], CSS_TEXT,
+               pdf_variant="pdf/ua-1")
+    assert pdf_accessibility_findings(out) == []
+    with pikepdf.open(out) as document:
+        layout = [operands for operands, operator
+                  in pikepdf.parse_content_stream(document.pages[0])
+                  if str(operator) == "BDC" and str(operands[0]) == "/Artifact"
+                  and operands[1].get("/Type") == "/Layout"]
+        assert len(layout) == 4  # one run of dots a line
+    assert re.search(r"^Introduction ?\.{20,} ?1$", pages(out)[0].text, re.MULTILINE)

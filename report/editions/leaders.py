@@ -12,7 +12,9 @@ line to the next; this keeps that grid. After WeasyPrint has placed a leader's d
 boxes are replaced by one box holding as many dots, at the first dot's place, when that
 run is exactly as wide as the dots side by side (no kerning between them); otherwise the
 boxes are kept as WeasyPrint made them. The page looks the same and its text is the same
-characters.
+characters. Each box of dots is marked ``leader_dots``: the tagged edition draws them as
+layout artifacts (``report.editions.tagged``), so that a screen reader reads a contents
+line as its title and page number, not as a hundred dots.
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ _TOLERANCE = 1e-3
 def _handle_leader(context, line, containing_block) -> None:
     handle_leader(context, line, containing_block)
     _, leader = leader_index(line)
-    if leader is None or len(leader.children) < 2:
+    if leader is None:
+        return
+    for dot in leader.children:  # the tagged edition draws them as artifacts
+        dot.leader_dots = True
+    if len(leader.children) < 2:
         return
     dots = sorted(leader.children, key=lambda box: box.position_x)
     first = dots[0]
@@ -41,7 +47,7 @@ def _handle_leader(context, line, containing_block) -> None:
     expected = dots[-1].position_x + dots[-1].width - first.position_x
     if abs(width - expected) > _TOLERANCE:
         return  # the font kerns or rounds the run otherwise: keep one box a dot
-    joined = first.copy_with_text(text)
+    joined = first.copy_with_text(text)  # with leader_dots, copied
     joined.pango_layout = layout
     joined.width = width
     leader.children = (joined,)
