@@ -8,7 +8,7 @@ current (same commit and draft state), so building one edition never hides anoth
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -224,8 +224,16 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     from report.editions import WRITTEN_BY_PANDOC
 
     ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writers")
-    ahead = ahead_pool.submit(start_writers, context, [
-        name for name in editions if name != "web" and not unchanged(name)])
+    to_write = [name for name in editions if name != "web" and not unchanged(name)]
+    ahead = ahead_pool.submit(start_writers, context, to_write)
+
+    def writers_now() -> None:
+        """A cold build's writers, once the last PDF leaves a layout worker idle."""
+        nonlocal ahead
+        ahead = ahead_pool.submit(start_writers, context, to_write, True)
+
+    share_layout_workers(context, [name for name in editions if not unchanged(name)],
+                         then=writers_now)
     try:
         for name in editions:
             if progress:
@@ -261,6 +269,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
+        _stop_layout_workers(context, cancel=True)
         _stop_writers(context, ahead, ahead_pool)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
         # true: editions rebuilt so far are recorded, deleted ones are not listed.
@@ -273,27 +282,60 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         except OSError:
             pass  # the previous manifest stays as it was (written atomically)
         raise
+    _stop_layout_workers(context)
     _stop_writers(context, ahead, ahead_pool)  # those no edition took, and the thread
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
 
 
-def start_writers(context: BuildContext, to_build: list[str]) -> None:
+def share_layout_workers(context: BuildContext, to_build: list[str],
+                         then: Callable[[], None] | None = None) -> None:
+    """Both PDFs to lay out, on more than one core: one set of layout workers for both,
+    and the digital edition's chapters handed to them as soon as the print edition leaves
+    a worker idle (its front matter, laid out alone after its chapters; its assembly,
+    colour conversion, cover and privacy gate, all in this process; after an edit, its
+    one chapter); ``then`` once the digital edition leaves one idle in its turn. Each
+    edition's output is as when built alone."""
+    if context.jobs < 2 or not {"print", "digital"} <= set(to_build):
+        return
+    from report.editions import digital
+    from report.editions.chaptered import Workers, lay_out_ahead
+
+    context.layout_workers = Workers(context.jobs)
+
+    def digital_ahead() -> None:
+        lay_out_ahead(context, digital.parts(context))
+        if then is not None:
+            context.layout_ahead.append(then)
+
+    context.layout_ahead.append(digital_ahead)
+
+
+def _stop_layout_workers(context: BuildContext, cancel: bool = False) -> None:
+    context.layout_ahead.clear()
+    if context.layout_workers is not None:
+        context.layout_workers.close(cancel=cancel)
+        context.layout_workers = None
+
+
+def start_writers(context: BuildContext, to_build: list[str], cold: bool = False) -> None:
     """Start pandoc's Word and EPUB writers before the PDFs are laid out, when both are
     to be built and the PDFs' layout cache is there: pandoc then writes on the other core
     while this process lays out the few parts an edit changed (a one-chapter edit lays
     out one chapter, on one core). A cold build keeps every core busy with layout workers
-    already: nothing is started ahead then. A writer that cannot start is left to its
+    already: nothing is started ahead then, unless ``cold`` (the last PDF's layout is
+    handed to the workers and leaves one idle: :func:`share_layout_workers`). A writer
+    started already is not started again. A writer that cannot start is left to its
     edition, which starts it again in its turn and says what is wrong there, as without
     this."""
     if not any(name in ("print", "digital") for name in to_build):
         return
-    if not any((context.path(".cache") / "layout").glob("**/*.pdf")):
+    if not cold and not any((context.path(".cache") / "layout").glob("**/*.pdf")):
         return  # cold: the layout workers take every core
     from report.editions import WRITTEN_BY_PANDOC, starter
 
     for name in to_build:
-        if name in WRITTEN_BY_PANDOC:
+        if name in WRITTEN_BY_PANDOC and name not in context.writers:
             try:
                 context.writers[name] = starter(name)(context)
             except Exception:  # noqa: BLE001 - the edition meets it again when built

@@ -108,7 +108,8 @@ def test_each_defect_of_weasyprints_tagging_fails_and_the_digital_edition_has_no
 
 
 def test_corrections_do_what_they_say(tmp_path: Path) -> None:
-    """Artifacts with their pagination type, Note with ID, TH scope, one annotation."""
+    """Artifacts with their pagination type (a leader's: layout), Note with ID, TH scope,
+    one annotation."""
     body = "".join(DEFECTS[name][0] for name in (
         "table header cells without scope", "footnote left as NonStruct",
         "nested link annotations in the contents"))
@@ -118,8 +119,10 @@ def test_corrections_do_what_they_say(tmp_path: Path) -> None:
         artifacts = [operands[1] for operands, operator in pikepdf.parse_content_stream(
             pdf.pages[0], "BDC") if operands[0] == pikepdf.Name.Artifact
             and isinstance(operands[1], pikepdf.Dictionary)]
-        assert {str(a.Subtype) for a in artifacts} == {"/Header", "/Footer"}
-        assert all(a.Type == pikepdf.Name.Pagination for a in artifacts)
+        pagination = [a for a in artifacts if a.Type == pikepdf.Name.Pagination]
+        assert {str(a.Subtype) for a in pagination} == {"/Header", "/Footer"}
+        # and the contents entry's dot leader, a layout artifact
+        assert [a.Type for a in artifacts if a not in pagination] == [pikepdf.Name.Layout]
         tree = list(_walk(pdf.Root.StructTreeRoot))
         notes = [e for e in tree if e.S == "/Note"]
         assert [str(n.ID) for n in notes] == ["fn1"]

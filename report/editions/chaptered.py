@@ -36,7 +36,7 @@ import hashlib
 import io
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -147,17 +147,37 @@ def _cached(job: LayoutJob) -> LaidOut | None:
 class Workers:
     """The layout worker processes of one build, started when first needed and kept for
     its second round: the workers' parsed stylesheets and font caches
-    (``report.editions.pdf``) serve both rounds, and the processes start once."""
+    (``report.editions.pdf``) serve both rounds, and the processes start once. A build
+    of both PDFs shares one (``BuildContext.layout_workers``): the digital edition's
+    chapters are handed to it while the print edition's front matter is laid out and
+    its book assembled (:func:`lay_out_ahead`), so no core waits for the other's work.
+    Jobs are known by their cache file, which names the edition and the part's content."""
 
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._submitted: dict[str, Future] = {}
 
-    def map(self, jobs: list[LayoutJob]):
+    def submit(self, jobs: list[LayoutJob]) -> None:
+        """Start laying out ``jobs`` (those not started already), in this order."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              initializer=die_with_parent)
-        return self._pool.map(_lay_out, jobs)
+        for job in jobs:
+            if job.out not in self._submitted:
+                self._submitted[job.out] = self._pool.submit(_lay_out, job)
+
+    def started(self, job: LayoutJob) -> bool:
+        return job.out in self._submitted
+
+    @property
+    def busy(self) -> bool:
+        """Whether jobs were handed to the workers whose results were not taken."""
+        return bool(self._submitted)
+
+    def result(self, job: LayoutJob) -> LaidOut:
+        """``job``'s layout, waiting for it (a worker's error is raised here)."""
+        return self._submitted.pop(job.out).result()
 
     def __enter__(self) -> Workers:
         return self
@@ -169,29 +189,36 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=cancel)
             self._pool = None
+            self._submitted.clear()
 
 
 def run_jobs(jobs: list[LayoutJob], workers: int,
              pool: Workers | None = None) -> dict[str, LaidOut]:
     """Lay out what the cache does not hold yet; in parallel when ``workers`` > 1 (in
-    ``pool`` when given)."""
+    ``pool`` when given, where some may have been started already)."""
     results: dict[str, LaidOut] = {}
-    todo = []
+    todo, waiting = [], []
     for job in jobs:
+        if pool is not None and pool.started(job):
+            waiting.append(job)
+            continue
         cached = _cached(job)
         if cached is None:
             todo.append(job)
         else:
             results[job.key] = cached
-    if len(todo) > 1 and workers > 1:
+    if (len(todo) > 1 or waiting) and workers > 1:
         # Largest parts first, so one long chapter does not finish last on its own.
         todo.sort(key=lambda job: len(job.document), reverse=True)
         with contextlib.ExitStack() as stack:
             if pool is None:
                 pool = stack.enter_context(Workers(min(workers, len(todo))))
-            for job, result in zip(todo, pool.map(todo), strict=True):
-                results[job.key] = result
+            pool.submit(todo)
+            for job in (*waiting, *todo):
+                results[job.key] = pool.result(job)
     else:
+        for job in waiting:
+            results[job.key] = pool.result(job)
         for job in todo:
             results[job.key] = _lay_out(job)
     return results
@@ -225,95 +252,157 @@ def _folio(sources: dict[str, pikepdf.Pdf], number: int) -> pikepdf.Page:
     return sources[f"folios-{start}"].pages[number - start]
 
 
-def build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
-                    extra_css: str, options: dict, layer_css: str = "", *,
-                    edition: str = "print", tagged: bool = False) -> int:
-    """Lay out the book part by part, assemble it into ``out``; return its page count.
+@dataclass(frozen=True)
+class PartsSpec:
+    """How an edition's parts are laid out: its stylesheets, the CSS it adds (``layer_css``
+    holds what depends on the commit rather than the text, the draft stamp: it goes on
+    the folio layer and the front matter only, so committing does not invalidate the
+    layout of every chapter), WeasyPrint's options, and whether each part is tagged and
+    their structure merged (the digital edition)."""
 
-    ``layer_css`` holds what depends on the commit rather than the text (the draft
-    stamp): it goes on the folio layer and the front matter only, so committing does not
-    invalidate the layout of every chapter. ``tagged`` lays each part out tagged and
-    merges their structure (the digital edition).
-    """
+    stylesheets: tuple[str, ...]
+    extra_css: str
+    options: tuple[tuple[str, str], ...]
+    layer_css: str = ""
+    edition: str = "print"
+    tagged: bool = False
+
+
+def parts_spec(stylesheets: list[str], extra_css: str, options: dict, layer_css: str = "",
+               *, edition: str = "print", tagged: bool = False) -> PartsSpec:
+    return PartsSpec(tuple(stylesheets), extra_css,
+                     tuple(sorted((k, str(v)) for k, v in options.items())), layer_css,
+                     edition, tagged)
+
+
+def build_chaptered(context: BuildContext, out: Path, spec: PartsSpec) -> int:
+    """Lay out the book part by part, assemble it into ``out``; return its page count."""
+    plan = context.layout_plans.pop(spec, None) or _Plan(context, spec)
+    if context.layout_workers is not None:
+        return _build_chaptered(context, out, plan, context.layout_workers, shared=True)
     with Workers(context.jobs) as workers:
-        return _build_chaptered(context, out, stylesheets, extra_css, options, layer_css,
-                                edition, tagged, workers)
+        return _build_chaptered(context, out, plan, workers, shared=False)
 
 
-def _build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
-                     extra_css: str, options: dict, layer_css: str, edition: str,
-                     tagged: bool, workers: Workers) -> int:
-    from report.editions.paged import document  # the HTML of each part
+def lay_out_ahead(context: BuildContext, spec: PartsSpec) -> None:
+    """Hand an edition's chapters to the build's shared workers now, to be laid out while
+    this process does other work (another edition's assembly); its build takes them up."""
+    if context.layout_workers is None or spec in context.layout_plans:
+        return
+    plan = context.layout_plans[spec] = _Plan(context, spec)
+    todo = [job for job in plan.round_one if _cached(job) is None]
+    todo.sort(key=lambda job: len(job.document), reverse=True)
+    context.layout_workers.submit(todo)
 
-    manuscript = context.manuscript
-    rendered = context.rendered
-    cache = context.path(".cache") / "layout"
-    if tagged:  # a cache of its own, so print and digital do not prune each other
-        cache = cache / edition
-    if context.pack:  # nor the edition and the reviewer pack
-        cache = cache / "pack"
-    cache.mkdir(parents=True, exist_ok=True)
-    styles = tuple(stylesheets)
-    styles_key = _styles_fingerprint(styles)
-    option_items = tuple(sorted((k, str(v)) for k, v in options.items()))
-    base_url = str(manuscript.root / manuscript.manifest.docs_dir)
-    root = str(manuscript.root)
-    descriptions = tagging.link_descriptions(rendered) if tagged else {}
-    every_id = ({i for c in rendered.chapters for i in c.element.xpath(".//@id")}
-                if tagged else None)
 
-    def keyed(name: str, html: str, digest: str, targets: list[str], css: str,
+class _Plan:
+    """An edition's parts as jobs: the chapters and what depends on nothing else (the
+    stamp, the blank page) for round one, and how to make the jobs that depend on the
+    page map (the front matter, the folios) for round two."""
+
+    def __init__(self, context: BuildContext, spec: PartsSpec):
+        from report.editions.paged import document  # the HTML of each part
+
+        self.context, self.spec = context, spec
+        manuscript = context.manuscript
+        rendered = context.rendered
+        edition, tagged = spec.edition, spec.tagged
+        cache = context.path(".cache") / "layout"
+        if tagged:  # a cache of its own, so print and digital do not prune each other
+            cache = cache / edition
+        if context.pack:  # nor the edition and the reviewer pack
+            cache = cache / "pack"
+        cache.mkdir(parents=True, exist_ok=True)
+        self.cache = cache
+        self.styles_key = _styles_fingerprint(spec.stylesheets)
+        self.base_url = str(manuscript.root / manuscript.manifest.docs_dir)
+        self.descriptions = tagging.link_descriptions(rendered) if tagged else {}
+        self.every_id = ({i for c in rendered.chapters for i in c.element.xpath(".//@id")}
+                         if tagged else None)
+        self.front = [c for c in rendered.chapters if c.kind == "front"]
+        self.main = [c for c in rendered.chapters if c.kind != "front"]
+        self.part_css = spec.extra_css + _NO_FOLIOS
+        self.parts = _PartMemo(cache, context, edition, self.every_id)
+
+        def main_job(chapter) -> LayoutJob:
+            """A chapter's job; its paged HTML is made only when the layout is not kept."""
+            memo = self.parts.key(chapter, chapter is self.main[0])
+            found = self.parts.get(memo)
+            if found is not None:
+                laid = self.keyed(chapter.label, "", *found, self.part_css)
+                if _cached(laid) is not None:
+                    return laid
+            html, targets = _part_document(document(rendered, context, edition,
+                                                    chapters=[chapter], front_pages=False),
+                                           False, self.every_id)
+            made = (_sha256(html), sorted(targets))
+            self.parts.put(memo, made)
+            return self.keyed(chapter.label, html, *made, self.part_css)
+
+        self.main_jobs = [main_job(c) for c in self.main]
+        self.layers = []
+        if spec.layer_css:  # one page, the same on every page: the draft stamp
+            self.layers.append(self.job(
+                "stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+                "@page { marks: none; @top-left { content: none; } @top-right "
+                "{ content: none; } @bottom-left { content: none; } @bottom-right"
+                " { content: none; } }</style></head><body></body></html>",
+                spec.layer_css, layer=True))
+        if not tagged:
+            self.layers.append(self.job(
+                "blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+                '<body></body></html>', self.part_css, layer=True))
+        self.round_one = [*self.main_jobs, *self.layers]
+
+    def keyed(self, name: str, html: str, digest: str, targets: list[str], css: str,
               layer: bool = False) -> LayoutJob:
         """The job of a part whose HTML (``html``, or "" when not made: it is laid out
         already) has the SHA-256 ``digest`` and links to ``targets``."""
-        tag = tagged and not layer  # layers are stamped on as artifacts, untagged
-        used = tuple(sorted((t, descriptions[t]) for t in targets if t in descriptions))
-        job_options = () if tagged and layer else option_items
-        key = _fingerprint(styles_key, css, repr(job_options), digest,
+        spec = self.spec
+        tag = spec.tagged and not layer  # layers are stamped on as artifacts, untagged
+        used = tuple(sorted((t, self.descriptions[t]) for t in targets
+                            if t in self.descriptions))
+        job_options = () if spec.tagged and layer else spec.options
+        key = _fingerprint(self.styles_key, css, repr(job_options), digest,
                            repr(used) if tag else "", "tagged" if tag else "")
-        return LayoutJob(name, html, str(cache / f"{key}.pdf"), base_url, root, styles, css,
+        return LayoutJob(name, html, str(self.cache / f"{key}.pdf"), self.base_url,
+                         str(self.context.manuscript.root), spec.stylesheets, css,
                          job_options, tag, used if tag else ())
 
-    def job(name: str, html: str, css: str, metadata: bool = False,
+    def job(self, name: str, html: str, css: str, metadata: bool = False,
             layer: bool = False) -> LayoutJob:
-        html, targets = _part_document(html, metadata,
-                                       every_id if tagged and not layer else None)
-        return keyed(name, html, _sha256(html), sorted(targets), css, layer)
+        html, targets = _part_document(html, metadata, self.every_id
+                                       if self.spec.tagged and not layer else None)
+        return self.keyed(name, html, _sha256(html), sorted(targets), css, layer)
 
-    front = [c for c in rendered.chapters if c.kind == "front"]
-    main = [c for c in rendered.chapters if c.kind != "front"]
-    part_css = extra_css + _NO_FOLIOS
-    parts = _PartMemo(cache, context, edition, every_id)
 
-    def main_job(chapter) -> LayoutJob:
-        """A chapter's job; its paged HTML is made only when the layout is not kept."""
-        memo = parts.key(chapter, chapter is main[0])
-        found = parts.get(memo)
-        if found is not None:
-            laid = keyed(chapter.label, "", *found, part_css)
-            if _cached(laid) is not None:
-                return laid
-        html, targets = _part_document(document(rendered, context, edition,
-                                                chapters=[chapter], front_pages=False),
-                                       False, every_id)
-        made = (_sha256(html), sorted(targets))
-        parts.put(memo, made)
-        return keyed(chapter.label, html, *made, part_css)
+def _submit(context: BuildContext, workers: Workers, jobs: list[LayoutJob],
+            last: bool) -> None:
+    """Start ``jobs`` in the build's shared workers, largest first; then, once this
+    edition no longer keeps every worker busy (its last round, or a round of fewer parts
+    than workers: after an edit), the other editions' chapters
+    (``BuildContext.layout_ahead``)."""
+    todo = [job for job in jobs if not workers.started(job) and _cached(job) is None]
+    todo.sort(key=lambda job: len(job.document), reverse=True)
+    workers.submit(todo)
+    if last or len(todo) < context.jobs:
+        ahead, context.layout_ahead[:] = list(context.layout_ahead), []
+        for start in ahead:  # what they add waits for the next edition's turn
+            start()
 
-    main_jobs = [main_job(c) for c in main]
-    blank_job = job("blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-                    '<body></body></html>', part_css, layer=True)
-    layers = []
-    if layer_css:  # one page, the same on every page: the draft stamp
-        layers.append(job("stamp", '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
-                          "@page { marks: none; @top-left { content: none; } @top-right "
-                          "{ content: none; } @bottom-left { content: none; } @bottom-right"
-                          " { content: none; } }</style></head><body></body></html>",
-                          layer_css, layer=True))
-    if not tagged:
-        layers.append(blank_job)
+
+def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
+                     workers: Workers, shared: bool) -> int:
+    from report.editions.paged import document  # the HTML of each part
+
+    rendered = context.rendered
+    spec, cache = layout_plan.spec, layout_plan.cache
+    main_jobs, layers = layout_plan.main_jobs, layout_plan.layers
+    edition, tagged, job = spec.edition, spec.tagged, layout_plan.job
     # The chapters and what depends on nothing else (the stamp, the blank page): round one.
-    laid = run_jobs([*main_jobs, *layers], context.jobs, workers)
+    if shared:
+        _submit(context, workers, layout_plan.round_one, last=False)
+    laid = run_jobs(layout_plan.round_one, context.jobs, workers)
 
     # The page map: every main chapter starts on a right-hand (odd) page.
     plan: list[tuple[str, int]] = []  # (chapter job key, or "" for a blank page; pages)
@@ -330,19 +419,22 @@ def _build_chaptered(context: BuildContext, out: Path, stylesheets: list[str],
         next_page += result.pages
     page_map.save(context, page_numbers)  # for the Word edition's contents
 
-    front_job = job("front", document(rendered, context, edition, chapters=front,
-                                      page_numbers=page_numbers), extra_css + layer_css,
-                    metadata=True)
+    front_job = job("front", document(rendered, context, edition, chapters=layout_plan.front,
+                                      page_numbers=page_numbers),
+                    spec.extra_css + spec.layer_css, metadata=True)
     kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
     folio_jobs = [job(f"folios-{first}", _folio_layer(
         context, first, min(FOLIO_CHUNK, len(kinds) - first + 1)), "", layer=True)
         for first in range(1, len(kinds) + 1, FOLIO_CHUNK)]
     # The front matter and the folios depend only on the page map: round two.
     extra_jobs = [front_job, *folio_jobs]
+    if shared:
+        _submit(context, workers, extra_jobs, last=True)
     laid.update(run_jobs(extra_jobs, context.jobs, workers))
-    workers.close()  # the workers are done: assembly runs in this process
+    if not (shared and (workers.busy or context.layout_plans or context.layout_ahead)):
+        workers.close()  # nothing more for them (assembly runs in this process): let go
     every_job = (*main_jobs, *layers, *extra_jobs)
-    parts.save()
+    layout_plan.parts.save()
     paths = {j.key: Path(j.out) for j in every_job}
     if tagged:
         total = _assemble_tagged(out, paths, laid, plan, rendered)

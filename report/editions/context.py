@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from report.manuscript import Manuscript
 from report.manuscript.provenance import Provenance, provenance
@@ -24,6 +26,12 @@ class BuildContext:
     # pandoc writers started ahead by the build (edition name: its Writing), taken up by
     # the edition when it is built (report.build.start_writers).
     writers: dict = field(default_factory=dict)
+    # The layout workers both PDF editions share in one build, the layouts started ahead
+    # (an edition's parts spec: its plan) and what starts them, once the edition being
+    # built leaves a worker idle (report.editions.chaptered.lay_out_ahead).
+    layout_workers: Any = None
+    layout_plans: dict = field(default_factory=dict)
+    layout_ahead: list[Callable[[], None]] = field(default_factory=list)
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 

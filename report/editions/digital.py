@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from report.editions import EditionResult
-from report.editions.chaptered import build_chaptered
+from report.editions.chaptered import PartsSpec, build_chaptered, parts_spec
 from report.editions.context import BuildContext
 from report.editions.paged import running_heads_css
 from report.editions.stamp import draft_css, sha256_of
@@ -53,12 +53,16 @@ dd .pn { left: -9mm; }
 """
 
 
+def parts(context: BuildContext) -> PartsSpec:
+    """How the digital edition's parts are laid out; as the pack when ``context.pack``."""
+    extra_css = running_heads_css(context.rendered) + (PACK_CSS if context.pack else "")
+    return parts_spec(["paged.css", "digital.css"], extra_css, {"pdf_variant": "pdf/ua-1"},
+                      layer_css=draft_css(context), edition="digital", tagged=True)
+
+
 def lay_out(context: BuildContext, out: Path) -> int:
     """The digital edition's layout into ``out``; as the pack when ``context.pack``."""
-    extra_css = running_heads_css(context.rendered) + (PACK_CSS if context.pack else "")
-    return build_chaptered(context, out, ["paged.css", "digital.css"], extra_css,
-                           {"pdf_variant": "pdf/ua-1"}, layer_css=draft_css(context),
-                           edition="digital", tagged=True)
+    return build_chaptered(context, out, parts(context))
 
 
 def build(context: BuildContext) -> EditionResult:

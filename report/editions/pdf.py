@@ -23,6 +23,7 @@ import pikepdf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from report.editions.leaders import joined_leaders
 from report.outputs import atomic_path
 from report.render.fetcher import make_fetcher
 
@@ -148,8 +149,9 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
     fonts, css, profiles = _stylesheets(stylesheets, extra_css, root)
     html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=make_fetcher(root))
-    rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
-                           **options)
+    with joined_leaders():
+        rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
+                               **options)
     anchors: dict[str, int] = {}
     for index, page in enumerate(rendered.pages):
         for anchor in page.anchors:

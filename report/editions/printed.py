@@ -29,7 +29,7 @@ import pikepdf
 from PIL import Image, ImageCms
 
 from report.editions import EditionResult
-from report.editions.chaptered import build_chaptered
+from report.editions.chaptered import build_chaptered, parts_spec
 from report.editions.context import BuildContext
 from report.editions.paged import running_heads_css
 from report.editions.stamp import draft_css, sha256_of
@@ -396,8 +396,8 @@ def build(context: BuildContext) -> EditionResult:
     profile, condition = _profile(context, paper)
     css, options = profile_css(profile)
     extra_css = css + running_heads_css(context.rendered)
-    pages = build_chaptered(context, out, ["paged.css", "print.css"], extra_css, options,
-                            layer_css=draft_css(context))
+    pages = build_chaptered(context, out, parts_spec(["paged.css", "print.css"], extra_css,
+                                                     options, layer_css=draft_css(context)))
     finish_sheets(out, condition, profile, context.path(".cache"))
     cover_profile, cover_condition = _profile(context, cover_paper or COVER_PAPER)
     cover = build_cover(context, pages, *profile_css(cover_profile),

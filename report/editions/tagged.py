@@ -51,6 +51,7 @@ import pydyf
 from weasyprint.formatting_structure.boxes import BlockBox, FootnoteAreaBox, PageBox, TextBox
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as weasy_tags
+from weasyprint.pdf.stream import Stream
 
 from report.editions.paged import contents
 from report.errors import BuildStopped
@@ -82,6 +83,7 @@ class _Tagging:
 _current: contextvars.ContextVar[_Tagging | None] = contextvars.ContextVar(
     "report_tagging", default=None)
 _original_build_box_tree = weasy_tags._build_box_tree
+_original_marked = Stream.marked
 
 
 def link_descriptions(rendered: Rendered) -> dict[str, str]:
@@ -134,17 +136,38 @@ def tagging(descriptions: dict[str, str]) -> Iterator[None]:
     """While active, WeasyPrint's tag step goes through :func:`_build_box_tree`."""
     token = _current.set(_Tagging(descriptions))
     weasy_tags._build_box_tree = _build_box_tree
+    Stream.marked = _marked
     try:
         yield
     finally:
         weasy_tags._build_box_tree = _original_build_box_tree
+        Stream.marked = _original_marked
         _current.reset(token)
+
+
+@contextlib.contextmanager
+def _marked(stream: Stream, box, tag: str) -> Iterator[None]:
+    """WeasyPrint's marked content for a box it draws; dot leaders
+    (``report.editions.leaders``) as layout artifacts instead, outside the tree (PDF
+    14.8.2.2: leaders are layout, not content), so a contents line reads as its title
+    and page number. :func:`_build_box_tree` leaves them out of the tree."""
+    if stream._tags is None or not getattr(box, "leader_dots", False):
+        with _original_marked(stream, box, tag):
+            yield
+        return
+    stream.begin_marked_content("Artifact", pydyf.Dictionary({"Type": "/Layout"}))
+    try:
+        yield
+    finally:
+        stream.end_marked_content()
 
 
 def _build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
     """WeasyPrint's tag step for one box, each element it yields corrected. (WeasyPrint
     calls this module-level name recursively, so every box passes through here.)"""
     state = _current.get()
+    if state is not None and getattr(box, "is_leader", False):
+        return  # its dots are layout artifacts (:func:`_marked`), not in the tree
     if state is not None:
         state.pdf, state.annotations = pdf, annotations
     elements = _original_build_box_tree(box, parent, pdf, page_number, nums, annotations,
