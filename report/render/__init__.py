@@ -19,6 +19,7 @@ import json
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,16 +81,33 @@ class Citable:
 
 @dataclass
 class Rendered:
+    """The render. Its pandoc document (``ast``, for the Word and EPUB writers) and its
+    citable blocks (``citable``, for the reviewer pack) are made when first asked for,
+    from a function or as given: the web edition and ``report serve`` need neither, and
+    on the bundled report they are about 1.5 MB of JSON to write and 0.5 MB to read."""
+
     manuscript: Manuscript
-    ast: bytes
+    _ast: bytes | Callable[[], bytes]
     chapters: list[ChapterHTML]
     labels: dict[str, Label]
     recommendations: list[Recommendation]
     key: str
     warnings: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
-    citable: list[Citable] = field(default_factory=list)
+    _citable: list[Citable] | Callable[[], list[Citable]] = field(default_factory=list)
     _plain: Rendered | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ast(self) -> bytes:
+        if callable(self._ast):
+            self._ast = self._ast()
+        return self._ast
+
+    @property
+    def citable(self) -> list[Citable]:
+        if callable(self._citable):
+            self._citable = self._citable()
+        return self._citable
 
     def chapter_of(self, label: str) -> str | None:
         found = self.labels.get(label)
@@ -107,10 +125,13 @@ class Rendered:
                 for mark in element.xpath(html.PACK_MARKS):
                     mark.drop_tree()  # its tail (text after it) stays
                 chapters.append(replace(chapter, element=element))
-            ast = _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", self.ast.decode("utf-8")))
-            self._plain = replace(self, chapters=chapters, ast=ast.encode("utf-8"))
+            self._plain = replace(self, chapters=chapters, _ast=self._plain_ast)
             self._plain._plain = self._plain
         return self._plain
+
+    def _plain_ast(self) -> bytes:
+        ast = self.ast.decode("utf-8")
+        return _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", ast)).encode("utf-8")
 
 
 # citable.lua's mark in pandoc's JSON (always the first inline of its block), and the
@@ -693,18 +714,25 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     cited_recs = next((r["recs"] for r in results if r.get("recs")), None)
     if cited_recs:
         book_meta = {**book_meta, "report-recommendations": cited_recs}
-    citable, blocks, offsets = [], [], []
+    offsets = []
     numbered = 0  # citable blocks with a number in the chapters so far
     for result in results:
         offsets.append(numbered)
-        citable += _shift_citable(result["citable"], numbered)
         numbered += sum(1 for entry in result["citable"] if _meta_field(entry, "number"))
-        blocks.append(_CITABLE_JSON.sub(lambda m, by=offsets[-1]: _shifted(m, by),
-                                        result["blocks"]) if offsets[-1] else result["blocks"])
-    book_meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable}}
-    ast = "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
-                   json.dumps(book_meta, separators=(",", ":")), ',"blocks":[',
-                   ",".join(b for b in blocks if b), "]}"))
+
+    def citable() -> list[dict]:
+        return [entry for result, by in zip(results, offsets, strict=True)
+                for entry in _shift_citable(result["citable"], by)]
+
+    def document() -> bytes:
+        blocks = (_CITABLE_JSON.sub(lambda m, by=by: _shifted(m, by), result["blocks"])
+                  if by else result["blocks"] for result, by in zip(results, offsets,
+                                                                    strict=True))
+        meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable()}}
+        return "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
+                        json.dumps(meta, separators=(",", ":")), ',"blocks":[',
+                        ",".join(b for b in blocks if b), "]}")).encode("utf-8")
+
     if problems:
         raise InputError(problems)
     global _last_book
@@ -712,7 +740,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
                        [c.rel for c in chapters], jobs, book.chapters, book_key, api, base_meta)
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
                                offsets)
-    return (ast.encode("utf-8"), book_meta, chapters_html, warnings, resources,
+    return (document, book_meta, citable, chapters_html, warnings, resources,
             [cache, index_cache, cites_cache])
 
 
@@ -756,11 +784,15 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         if problems:
             raise InputError(problems)
         meta = _meta_of(ast)
+        citable = lambda: _citable_from(meta)  # noqa: E731
     else:
-        # The metadata as the document holds it, not decoded from it again (it holds
-        # every citable block of the book: 30 ms a save on the bundled report).
-        ast, meta, chapters, warnings, resources, more = _render_chapters(
+        # The document and its citable blocks are made when asked for (see Rendered),
+        # the metadata handed over as built, not decoded from the document again.
+        document, meta, entries, chapters, warnings, resources, more = _render_chapters(
             manuscript, cache, contributors, bib_args, build_cache)
+        ast = document
+        citable = lambda: _citable_from(  # noqa: E731
+            {"report-citable": {"t": "MetaList", "c": entries()}})
         caches += more
     for each in caches:
         each.save()
@@ -768,7 +800,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         each.prune()
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        _citable_from(meta))
+                        citable)
     _memo.clear()
     _memo[key] = rendered
     return rendered
