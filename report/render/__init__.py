@@ -677,14 +677,19 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
         chapter_meta = dict(book_meta) if facts.summary else {"report-labels": {
             "t": "MetaMap", "c": {k: v for k, v in used.items() if v is not None}}}
+        # Everything the render is made from but the chapter's text, the filters it
+        # runs included (chosen from its facts): a save renders the new text with the
+        # old context (_render_saved), which is right only where the context is equal.
+        filters = _chain_for(facts)
         context = digest(chain, json.dumps(entry.start, sort_keys=True),
                          manuscript.manifest.language, json.dumps(used, sort_keys=True),
                          json.dumps(book_meta, sort_keys=True) if facts.summary else "",
                          contributors if facts.contributors else "",
-                         f"{files}\0{nocite}\0{lists_refs}" if cites else "")
+                         f"{files}\0{nocite}\0{lists_refs}" if cites else "",
+                         json.dumps([filters, cites, lists_refs, facts.summary]))
         chapter_meta["report-start"] = index.meta_counters(entry.start)
         jobs.append(_Job(digest(index.chapter_key(chapter), context), context, chapter, i,
-                         chapter_meta, lists_refs, cites, facts.summary, _chain_for(facts)))
+                         chapter_meta, lists_refs, cites, facts.summary, filters))
     results: list[dict | None] = []
     for job in jobs:
         cached = cache.get(job.key)
