@@ -129,3 +129,34 @@ def test_a_save_that_renumbers_updates_every_page_as_a_full_build_does(make_tree
     for name, page in served.items():
         built = (root / "build" / "site" / name / "index.html").read_text(encoding="utf-8")
         assert _article(page or "") == _article(built), name
+
+
+def test_a_save_that_changes_no_number_shows_what_a_full_build_writes(make_tree,
+                                                                      run_report):
+    """A sentence added: the saved chapter is parsed, numbered and rendered in one pandoc
+    process (report.render's fast path, tests/test_render_saved.py) and its page, like
+    the page of a chapter the save did not touch, equals what ``report build web``
+    writes, byte for byte."""
+    root = make_tree("constructs")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _poll(base + "01-introduction/", "modern slavery", timeout=60) is not None
+        chapter = root / "chapters" / "01-introduction.md"
+        for n in (1, 2):  # the second save is made from the first's plan
+            chapter.write_text(chapter.read_text(encoding="utf-8")
+                               + f"\nA sentence _saved_ {n} time(s).\n", encoding="utf-8")
+            served = _poll(base + "01-introduction/", f"<em>saved</em> {n} time(s)",
+                           timeout=30)
+            assert served is not None, f"save {n} never showed"
+        other = _get(base + "02-practice/")
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    result = run_report(root, "build", "web")
+    assert result.exit_code == 0, result.output
+    for name, page in (("01-introduction", served), ("02-practice", other)):
+        built = (root / "build" / "site" / name / "index.html").read_text(encoding="utf-8")
+        assert _article(page or "") == _article(built), name

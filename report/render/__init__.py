@@ -19,6 +19,7 @@ import json
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,16 +81,33 @@ class Citable:
 
 @dataclass
 class Rendered:
+    """The render. Its pandoc document (``ast``, for the Word and EPUB writers) and its
+    citable blocks (``citable``, for the reviewer pack) are made when first asked for,
+    from a function or as given: the web edition and ``report serve`` need neither, and
+    on the bundled report they are about 1.5 MB of JSON to write and 0.5 MB to read."""
+
     manuscript: Manuscript
-    ast: bytes
+    _ast: bytes | Callable[[], bytes]
     chapters: list[ChapterHTML]
     labels: dict[str, Label]
     recommendations: list[Recommendation]
     key: str
     warnings: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
-    citable: list[Citable] = field(default_factory=list)
+    _citable: list[Citable] | Callable[[], list[Citable]] = field(default_factory=list)
     _plain: Rendered | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ast(self) -> bytes:
+        if callable(self._ast):
+            self._ast = self._ast()
+        return self._ast
+
+    @property
+    def citable(self) -> list[Citable]:
+        if callable(self._citable):
+            self._citable = self._citable()
+        return self._citable
 
     def chapter_of(self, label: str) -> str | None:
         found = self.labels.get(label)
@@ -107,10 +125,13 @@ class Rendered:
                 for mark in element.xpath(html.PACK_MARKS):
                     mark.drop_tree()  # its tail (text after it) stays
                 chapters.append(replace(chapter, element=element))
-            ast = _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", self.ast.decode("utf-8")))
-            self._plain = replace(self, chapters=chapters, ast=ast.encode("utf-8"))
+            self._plain = replace(self, chapters=chapters, _ast=self._plain_ast)
             self._plain._plain = self._plain
         return self._plain
+
+    def _plain_ast(self) -> bytes:
+        ast = self.ast.decode("utf-8")
+        return _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", ast)).encode("utf-8")
 
 
 # citable.lua's mark in pandoc's JSON (always the first inline of its block), and the
@@ -349,7 +370,8 @@ def _chain_key() -> str:
 class _Job:
     """A chapter to render alone: its cache key, wrapper Div and metadata."""
 
-    key: str
+    key: str  # digest(index.chapter_key(chapter), context)
+    context: str  # all else the key covers: where it stands in the book, what it uses
     chapter: Chapter
     position: int  # in the book
     meta: dict  # pandoc JSON metadata: starting counters and the index entries it uses
@@ -372,58 +394,78 @@ def _chain_for(facts: index.Facts) -> tuple[str, ...]:
     return tuple(name for name in FILTER_CHAIN if name != "crossref.lua")
 
 
+def _string(value: str) -> dict:
+    return {"t": "MetaString", "c": value}
+
+
+def _batch_item(job: _Job, tmpdir: Path, n: int) -> dict:
+    """The chapter's item of ``report-batch`` for filters/chapterwise.lua's render."""
+    return {"t": "MetaMap", "c": {
+        "meta": {"t": "MetaMap", "c": {
+            **job.meta, "report-diagnostics": _string(str(tmpdir / f"{n}.jsonl")),
+            "report-html-out": _string(str(tmpdir / f"{n}.html"))}},
+        "filters": {"t": "MetaList", "c": [_string(pandoc.filter_path(name))
+                                           for name in job.filters]},
+        "citeproc": {"t": "MetaBool", "c": job.cites},
+        "keep-recs": {"t": "MetaBool", "c": job.summary},
+        "collect-cites": {"t": "MetaBool", "c": job.cites_key is not None},
+        **({"cite-renders": {"t": "MetaList", "c": job.cite_renders}}
+           if job.cite_renders is not None else {}),
+        "lists-refs": {"t": "MetaBool", "c": job.lists_refs},
+        "citable": _string(pandoc.filter_path(CITABLE_FILTER)),
+        "emit": _string(pandoc.filter_path("emit.lua"))}}
+
+
+def _batch_output(manuscript: Manuscript, job: _Job, block: dict, back: dict, tmpdir: Path,
+                  n: int, warnings: list[str]) -> dict:
+    """What the render of the chapter of item ``n`` gave: its blocks (JSON text, not
+    decoded on the next build: the book's document is joined from these texts), HTML,
+    citable blocks, recommendations, Cites, warnings and problems."""
+    blocks = block["c"][1]
+    html_path = tmpdir / f"{n}.html"
+    problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl", job.chapter.rel)
+    problems += diagnostics.from_pandoc(manuscript, warnings)
+    return {"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
+            "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
+            "citable": back["c"]["citable"]["c"],
+            "cites": back["c"].get("cites", {}).get("c"),
+            "html": html_path.read_text(encoding="utf-8") if html_path.exists() else "",
+            "warnings": warnings, "problems": problems}
+
+
+def _chapterwise(manuscript: Manuscript, api: list, blocks: list[dict], items: list[dict],
+                 meta: dict, bib_args: list[str], tmpdir: Path, mode: str = "render") -> dict:
+    """One run of filters/chapterwise.lua: the document it gives back, and pandoc's
+    warnings in it as ``warnings``."""
+    meta_path = tmpdir / "meta.yaml"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    document = {"pandoc-api-version": api,
+                "meta": {"report-batch": {"t": "MetaList", "c": items},
+                         "report-batch-mode": _string(mode),
+                         "report-diagnostics": _string(str(tmpdir / "ignored.jsonl"))},
+                "blocks": blocks}
+    args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
+            "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
+            *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
+    result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"),
+                        rts=pandoc.ONE_CHAPTER_RTS if mode == "save" else ())
+    out = json.loads(result.stdout)
+    out["warnings"] = result.warnings
+    return out
+
+
 def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers: list[dict],
                   meta: dict, bib_args: list[str]) -> list[dict]:
     """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
     process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each."""
-    def string(value: str) -> dict:
-        return {"t": "MetaString", "c": value}
-
     with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
         tmpdir = Path(tmp)
-        meta_path = tmpdir / "meta.yaml"
-        meta_path.write_text(json.dumps(meta), encoding="utf-8")
-        items = [{"t": "MetaMap", "c": {
-            "meta": {"t": "MetaMap", "c": {
-                **job.meta, "report-diagnostics": string(str(tmpdir / f"{n}.jsonl")),
-                "report-html-out": string(str(tmpdir / f"{n}.html"))}},
-            "filters": {"t": "MetaList", "c": [string(pandoc.filter_path(name))
-                                               for name in job.filters]},
-            "citeproc": {"t": "MetaBool", "c": job.cites},
-            "keep-recs": {"t": "MetaBool", "c": job.summary},
-            "collect-cites": {"t": "MetaBool", "c": job.cites_key is not None},
-            **({"cite-renders": {"t": "MetaList", "c": job.cite_renders}}
-               if job.cite_renders is not None else {}),
-            "lists-refs": {"t": "MetaBool", "c": job.lists_refs},
-            "citable": string(pandoc.filter_path(CITABLE_FILTER)),
-            "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
-        document = {"pandoc-api-version": api,
-                    "meta": {"report-batch": {"t": "MetaList", "c": items}},
-                    "blocks": wrappers}
-        args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
-                "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
-                *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
-        result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
-        outs = []
-        document = json.loads(result.stdout)
-        for n, (job, block, back) in enumerate(zip(jobs, document["blocks"],
-                                                   document["meta"]["report-batch"]["c"],
-                                                   strict=True)):
-            blocks = block["c"][1]
-            html_path = tmpdir / f"{n}.html"
-            problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl",
-                                                job.chapter.rel)
-            problems += diagnostics.from_pandoc(manuscript, result.warnings)
-            # JSON text, not decoded on the next build: the book's document is joined
-            # from these texts (a chapter's blocks, comma-separated).
-            outs.append({"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
-                         "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
-                         "citable": back["c"]["citable"]["c"],
-                         "cites": back["c"].get("cites", {}).get("c"),
-                         "html": html_path.read_text(encoding="utf-8")
-                         if html_path.exists() else "",
-                         "warnings": result.warnings, "problems": problems})
-    return outs
+        items = [_batch_item(job, tmpdir, n) for n, job in enumerate(jobs)]
+        document = _chapterwise(manuscript, api, wrappers, items, meta, bib_args, tmpdir)
+        return [_batch_output(manuscript, job, block, back, tmpdir, n, document["warnings"])
+                for n, (job, block, back) in enumerate(zip(
+                    jobs, document["blocks"], document["meta"]["report-batch"]["c"],
+                    strict=True))]
 
 
 # citable.lua's marks in a chapter's blocks (compact JSON): the empty ``.pn`` Span with
@@ -484,6 +526,96 @@ def _citations_kept(jobs: list[_Job], misses: list[_Job], cache: JsonCache,
         job.cite_renders = kept if isinstance(kept, list) else None
 
 
+def _keep_render(job: _Job, out: dict, cache: JsonCache, cites_cache: JsonCache) -> None:
+    """Keep a chapter's render by its key, and its Cites as citeproc wrote them."""
+    cache.put(job.key, {k: v for k, v in out.items() if k not in ("problems", "cites")})
+    if job.cites_key and out["cites"] is not None and not out["warnings"]:
+        cites_cache.put(job.cites_key, out["cites"])
+
+
+@dataclass
+class _Book:
+    """What the last chapter-wise render in this process planned: a long-lived process
+    (``report serve``) renders the next save of one chapter from it (:func:`_render_saved`)."""
+
+    root: Path
+    keys: list[str]  # index.chapter_key of each chapter
+    rels: list[str]
+    jobs: list[_Job]
+    entries: list[index.Entry]
+    book_key: str  # the bibliography, contributors and language it was rendered with
+    api: list
+    base_meta: dict
+
+
+_last_book: _Book | None = None
+
+
+def _saved_chapter(manuscript: Manuscript, parse_cache: parse.ParseCache, book_key: str
+                   ) -> tuple[_Book, int] | None:
+    """The last render's plan and the position of the one chapter whose text changed
+    since, if that is all that changed (the same chapters, in the same order, with the
+    same bibliography, contributors and language) and the chapter's new text was never
+    parsed: the case of a preview save."""
+    last = _last_book
+    chapters = manuscript.chapters
+    if last is None or last.root != manuscript.root or last.book_key != book_key \
+            or last.rels != [c.rel for c in chapters]:
+        return None
+    changed = [i for i, (chapter, key) in enumerate(zip(chapters, last.keys, strict=True))
+               if index.chapter_key(chapter) != key]
+    if len(changed) != 1 or parse_cache.cached(chapters[changed[0]]) is not None:
+        return None
+    return last, changed[0]
+
+
+def _render_saved(manuscript: Manuscript, saved: tuple[_Book, int],
+                  parse_cache: parse.ParseCache, index_cache: index.IndexCache,
+                  cache: JsonCache, cites_cache: JsonCache, bib_args: list[str],
+                  files: str) -> None:
+    """A saved chapter parsed, numbered and rendered in ONE pandoc process (mode "save"
+    of filters/chapterwise.lua), on the guess that the save left its index entry (labels,
+    numbers, recommendations) and its facts (citations, cross-references, resources)
+    as they were: the usual path costs three processes (parse, index, render) and the
+    Python between them. Its parse, facts, entry and render are only put in the caches,
+    each under the key the usual path looks it up by, which then runs and finds them:
+    when the guess holds, it renders nothing; when the entry changed, chapterwise.lua
+    did not render, and when the facts changed the render's key differs, so the usual
+    path renders what the change touches, from the parse kept here. The output is the
+    usual path's by construction. A render that reported a problem or a warning is not
+    kept: the usual path renders again and reports it."""
+    last, position = saved
+    chapter = manuscript.chapters[position]
+    old = last.jobs[position]
+    job = replace(old, key=digest(index.chapter_key(chapter), old.context), chapter=chapter,
+                  cites_key=None, cite_renders=None)
+    _citations_kept([job], [job], cites_cache, digest(files, json.dumps(last.base_meta)))
+    expected = last.entries[position]
+    wrapper = parse.wrapper(chapter, [])
+    with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
+        tmpdir = Path(tmp)
+        item = _batch_item(job, tmpdir, 0)
+        item["c"].update({"text": _string(parse.reader_input(chapter.body)),
+                          "format": _string(pandoc.MARKDOWN),
+                          "number": _string(pandoc.filter_path("number.lua")),
+                          "expect": expected.meta()})
+        document = _chapterwise(manuscript, last.api, [wrapper], [item], last.base_meta,
+                                bib_args, tmpdir, mode="save")
+        parsed_div, *rendered = document["blocks"]
+        back = document["meta"]["report-batch"]["c"][0]
+        out = _batch_output(manuscript, job, rendered[0], back, tmpdir, 0,
+                            document["warnings"]) if rendered else None
+    (_, _, attributes), blocks = parsed_div["c"]
+    parsed = {"api": document["pandoc-api-version"], "blocks": blocks,
+              "warnings": json.loads(dict(attributes)["warnings"]) or []}
+    parse_cache.put(parse.text_key(chapter), parsed)
+    wrapper = parse.wrapper(chapter, blocks)
+    facts = index.learn_facts(chapter, wrapper, parsed["api"], index_cache)
+    index.keep_entry(chapter, facts, index.entry_of(back["c"]["entry"]), index_cache)
+    if out is not None and not out["problems"] and not out["warnings"]:
+        _keep_render(job, out, cache, cites_cache)
+
+
 def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, contributors: str,
                      bib_args: list[str], build_cache: Path):
     """Each chapter on its own through the same filter chain, numbered from the index.
@@ -499,6 +631,14 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     """
     chapters = manuscript.chapters
     index_cache = index.IndexCache(build_cache / "index")
+    cache = JsonCache(build_cache / "render")
+    cites_cache = JsonCache(build_cache / "cites")
+    chain, files = _chain_key(), _files_key(bib_args)
+    book_key = digest(files, contributors, manuscript.manifest.language)
+    saved = _saved_chapter(manuscript, parse_cache, book_key)
+    if saved is not None:
+        _render_saved(manuscript, saved, parse_cache, index_cache, cache, cites_cache,
+                      bib_args, files)
     facts = index.cached_facts(chapters, index_cache)
     unseen = [i for i, found in enumerate(facts) if found is None]
     wrappers, parsed, problems = parse.parse_chapters([chapters[i] for i in unseen],
@@ -523,7 +663,6 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     api = book_facts[0].api if book_facts else [1, 23, 1]
     book_meta = book.meta()
     refs_anywhere = any(f.refs for f in book.facts)
-    chain, files = _chain_key(), _files_key(bib_args)
     nocite = " ".join(f"@{{{key}}}" for key in book.cites)
     jobs = []
     for i, (chapter, entry, facts) in enumerate(
@@ -538,15 +677,19 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         used = {label: book.labels.get(label) for label in (*entry.order, *facts.xrefs)}
         chapter_meta = dict(book_meta) if facts.summary else {"report-labels": {
             "t": "MetaMap", "c": {k: v for k, v in used.items() if v is not None}}}
-        key = digest(chain, index.chapter_key(chapter), json.dumps(entry.start, sort_keys=True),
-                     manuscript.manifest.language, json.dumps(used, sort_keys=True),
-                     json.dumps(book_meta, sort_keys=True) if facts.summary else "",
-                     contributors if facts.contributors else "",
-                     f"{files}\0{nocite}\0{lists_refs}" if cites else "")
+        # Everything the render is made from but the chapter's text, the filters it
+        # runs included (chosen from its facts): a save renders the new text with the
+        # old context (_render_saved), which is right only where the context is equal.
+        filters = _chain_for(facts)
+        context = digest(chain, json.dumps(entry.start, sort_keys=True),
+                         manuscript.manifest.language, json.dumps(used, sort_keys=True),
+                         json.dumps(book_meta, sort_keys=True) if facts.summary else "",
+                         contributors if facts.contributors else "",
+                         f"{files}\0{nocite}\0{lists_refs}" if cites else "",
+                         json.dumps([filters, cites, lists_refs, facts.summary]))
         chapter_meta["report-start"] = index.meta_counters(entry.start)
-        jobs.append(_Job(key, chapter, i, chapter_meta, lists_refs, cites, facts.summary,
-                         _chain_for(facts)))
-    cache = JsonCache(build_cache / "render")
+        jobs.append(_Job(digest(index.chapter_key(chapter), context), context, chapter, i,
+                         chapter_meta, lists_refs, cites, facts.summary, filters))
     results: list[dict | None] = []
     for job in jobs:
         cached = cache.get(job.key)
@@ -555,7 +698,6 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         results.append({**cached, "problems": []} if ok else None)
     misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
-    cites_cache = JsonCache(build_cache / "cites")
     _citations_kept(jobs, misses, cites_cache, digest(files, json.dumps(base_meta)))
     # A few chapters a pandoc process, one process a core at a time (report.render.batches)
     groups = [[misses[n] for n in group]
@@ -570,32 +712,40 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         if results[i] is None:
             out = rendered[job.key]
             results[i] = out
-            cache.put(job.key, {k: v for k, v in out.items() if k not in ("problems", "cites")})
-            if job.cites_key and out["cites"] is not None and not out["warnings"]:
-                cites_cache.put(job.cites_key, out["cites"])
+            _keep_render(job, out, cache, cites_cache)
     problems = list(dict.fromkeys(p for r in results for p in r["problems"]))
     warnings = list(dict.fromkeys(w for r in results for w in r["warnings"]))
     # As pandoc writes a document, "meta" before "blocks": see _meta_of.
     cited_recs = next((r["recs"] for r in results if r.get("recs")), None)
     if cited_recs:
         book_meta = {**book_meta, "report-recommendations": cited_recs}
-    citable, blocks, offsets = [], [], []
+    offsets = []
     numbered = 0  # citable blocks with a number in the chapters so far
     for result in results:
         offsets.append(numbered)
-        citable += _shift_citable(result["citable"], numbered)
         numbered += sum(1 for entry in result["citable"] if _meta_field(entry, "number"))
-        blocks.append(_CITABLE_JSON.sub(lambda m, by=offsets[-1]: _shifted(m, by),
-                                        result["blocks"]) if offsets[-1] else result["blocks"])
-    book_meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable}}
-    ast = "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
-                   json.dumps(book_meta, separators=(",", ":")), ',"blocks":[',
-                   ",".join(b for b in blocks if b), "]}"))
+
+    def citable() -> list[dict]:
+        return [entry for result, by in zip(results, offsets, strict=True)
+                for entry in _shift_citable(result["citable"], by)]
+
+    def document() -> bytes:
+        blocks = (_CITABLE_JSON.sub(lambda m, by=by: _shifted(m, by), result["blocks"])
+                  if by else result["blocks"] for result, by in zip(results, offsets,
+                                                                    strict=True))
+        meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable()}}
+        return "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
+                        json.dumps(meta, separators=(",", ":")), ',"blocks":[',
+                        ",".join(b for b in blocks if b), "]}")).encode("utf-8")
+
     if problems:
         raise InputError(problems)
+    global _last_book
+    _last_book = _Book(manuscript.root, [index.chapter_key(c) for c in chapters],
+                       [c.rel for c in chapters], jobs, book.chapters, book_key, api, base_meta)
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
                                offsets)
-    return (ast.encode("utf-8"), chapters_html, warnings, resources,
+    return (document, book_meta, citable, chapters_html, warnings, resources,
             [cache, index_cache, cites_cache])
 
 
@@ -638,18 +788,24 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
                                                               contributors, bib_args)
         if problems:
             raise InputError(problems)
+        meta = _meta_of(ast)
+        citable = lambda: _citable_from(meta)  # noqa: E731
     else:
-        ast, chapters, warnings, resources, more = _render_chapters(
+        # The document and its citable blocks are made when asked for (see Rendered),
+        # the metadata handed over as built, not decoded from the document again.
+        document, meta, entries, chapters, warnings, resources, more = _render_chapters(
             manuscript, cache, contributors, bib_args, build_cache)
+        ast = document
+        citable = lambda: _citable_from(  # noqa: E731
+            {"report-citable": {"t": "MetaList", "c": entries()}})
         caches += more
     for each in caches:
         each.save()
     for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
         each.prune()
-    meta = _meta_of(ast)
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        _citable_from(meta))
+                        citable)
     _memo.clear()
     _memo[key] = rendered
     return rendered

@@ -60,6 +60,23 @@ class Entry:
     order: list[str]
     recs: list[Node]
 
+    def meta(self) -> Node:
+        """The entry as chapterwise.lua writes it (a MetaMap): what a preview save's
+        run compares its own numbering with (``report.render``'s fast path)."""
+        return {"t": "MetaMap", "c": {
+            "labels": {"t": "MetaMap", "c": self.labels},
+            "order": {"t": "MetaList", "c": [{"t": "MetaString", "c": label}
+                                             for label in self.order]},
+            "recs": {"t": "MetaList", "c": self.recs},
+            "start": meta_counters(self.start), "end": meta_counters(self.end)}}
+
+
+def entry_of(value: Node) -> Entry:
+    """The entry chapterwise.lua wrote (a MetaMap), as the index keeps it."""
+    fields = value["c"]
+    return Entry(_counters(fields["start"]), _counters(fields["end"]), fields["labels"]["c"],
+                 [label["c"] for label in fields["order"]["c"]], fields["recs"]["c"])
+
 
 @dataclass
 class Index:
@@ -126,14 +143,7 @@ def _number_batch(wrappers: list[Node], api: list, plus: list[Counters]) -> list
         result = pandoc.run(["-f", "json", "-t", "json", "--lua-filter",
                              pandoc.filter_path("chapterwise.lua")],
                             stdin=json.dumps(document).encode("utf-8"))
-    entries = []
-    for item in json.loads(result.stdout)["meta"]["report-batch"]["c"]:
-        fields = item["c"]
-        entries.append(Entry(_counters(fields["start"]), _counters(fields["end"]),
-                             fields["labels"]["c"],
-                             [label["c"] for label in fields["order"]["c"]],
-                             fields["recs"]["c"]))
-    return entries
+    return [entry_of(item) for item in json.loads(result.stdout)["meta"]["report-batch"]["c"]]
 
 
 def _counters(value: Node) -> Counters:
@@ -204,6 +214,15 @@ def learn_facts(chapter: Chapter, wrapper: Node, api: list, cache: IndexCache) -
     return found
 
 
+def keep_entry(chapter: Chapter, facts: Facts, entry: Entry, cache: IndexCache,
+               filters_key: str | None = None) -> None:
+    """Keep the chapter's entry, numbered from ``entry.start``, where :func:`build`
+    looks it up, and learn its counts."""
+    key = _key(filters_key or _filters_key(), chapter)
+    cache.entries.put(digest(key, json.dumps(entry.start, sort_keys=True)), entry.__dict__)
+    _learn(facts, key, entry, cache)
+
+
 def build(chapters: list[Chapter], facts: list[Facts], wrapper_of: Callable[[int], Node],
           cache: IndexCache) -> Index:
     """The index of the book, running number.lua only on chapters whose entry is missing.
@@ -246,9 +265,7 @@ def build(chapters: list[Chapter], facts: list[Facts], wrapper_of: Callable[[int
                                    facts[misses[0]].api, [first, *(plus[n] for n in run[1:])])
         for i, entry in zip(misses, batch, strict=True):
             entries[i] = entry
-            cache.entries.put(digest(keys[i], json.dumps(entry.start, sort_keys=True)),
-                              entry.__dict__)
-            _learn(facts[i], keys[i], entry, cache)
+            keep_entry(chapters[i], facts[i], entry, cache, filters_key)
     latest = {c.rel: f.delta for c, f in zip(chapters, facts, strict=True)}
     if latest != last:
         cache.facts.put(filters_key, latest)

@@ -117,7 +117,9 @@ def _expand_tabs(line: str) -> str:
     return expanded
 
 
-def _wrapper(chapter: Chapter, blocks: list) -> dict:
+def wrapper(chapter: Chapter, blocks: list) -> dict:
+    """The chapter's blocks in the Div that gives the filters its source, kind, label,
+    title and draft mark."""
     attributes = [["source", chapter.rel], ["kind", chapter.kind], ["label", chapter.label],
                   ["title", chapter.title]]
     if chapter.draft:
@@ -135,7 +137,7 @@ def parse_chapters(chapters: list[Chapter], cache: ParseCache
         if any(_UNCLOSED_DIV.search(warning) for warning in result["warnings"]):
             problems.append(Problem(chapter.rel, unclosed_div(chapter),
                                     "fenced div (:::) is never closed"))
-    wrappers = [_wrapper(c, r["blocks"]) for c, r in zip(chapters, parsed, strict=True)]
+    wrappers = [wrapper(c, r["blocks"]) for c, r in zip(chapters, parsed, strict=True)]
     return wrappers, parsed, problems
 
 

@@ -17,6 +17,15 @@
 --     is skipped when they cover every Cite), `citable` and `emit` the last two filters.
 --     Out: each chapter's blocks in a `report-chapterwise` Div; in `report-batch`, each
 --     chapter's citable blocks, the recommendations and the Cites of those asked for.
+--   mode "save": one chapter a preview save changed, parsed, indexed and rendered in
+--     one process (report.render.speculate), its wrapper Div empty: the render's item
+--     plus `text` and `format` (its Markdown, as parsebatch.lua takes it), `number` (the
+--     path of number.lua) and `expect` (its index entry as the server holds it). The
+--     chapter is read (readchapter.lua) and numbered alone from the expected start; it
+--     is rendered only if that gives the expected entry (else the book's index changed
+--     and the ordinary path must run). Out: a `report-parsed` Div (the parse, warnings
+--     attribute as parsebatch.lua), then the `report-chapterwise` Div if rendered; in
+--     `report-batch` one item: `entry` and what mode "render" gives back.
 
 local COUNTERS = {"chapter", "appendix", "rec", "fig", "tbl", "box"}
 
@@ -28,7 +37,7 @@ end
 local function chapter_doc(doc, block, overrides)
   local meta = {}
   for k, v in pairs(doc.meta) do
-    if k ~= "report-batch" then meta[k] = v end
+    if not k:match("^report%-batch") then meta[k] = v end
   end
   for k, v in pairs(overrides or {}) do meta[k] = v end
   return pandoc.Pandoc({block}, meta)
@@ -44,20 +53,25 @@ local function counters(map, plus)
   return pandoc.MetaMap(out)
 end
 
+-- number.lua on one chapter alone from `start`: its index entry.
+local function index_entry(doc, block, start, number)
+  local sub = run_filter(chapter_doc(doc, block, {["report-start"] = start,
+                                                  ["report-index-only"] = true}), number)
+  return pandoc.MetaMap({
+    labels = sub.meta["report-labels"] or pandoc.MetaMap({}),
+    order = sub.meta["report-label-order"] or pandoc.MetaList({}),
+    recs = sub.meta["report-recommendations"] or pandoc.MetaList({}),
+    start = start, ["end"] = sub.meta["report-end"],
+  })
+end
+
 local function index(doc, items, number)
   local out = {}
   local previous
   for i, block in ipairs(doc.blocks) do
-    local start = counters(previous, items[i].plus)
-    local sub = run_filter(chapter_doc(doc, block, {["report-start"] = start,
-                                                    ["report-index-only"] = true}), number)
-    previous = sub.meta["report-end"]
-    table.insert(out, pandoc.MetaMap({
-      labels = sub.meta["report-labels"] or pandoc.MetaMap({}),
-      order = sub.meta["report-label-order"] or pandoc.MetaList({}),
-      recs = sub.meta["report-recommendations"] or pandoc.MetaList({}),
-      start = start, ["end"] = previous,
-    }))
+    local entry = index_entry(doc, block, counters(previous, items[i].plus), number)
+    previous = entry["end"]
+    table.insert(out, entry)
   end
   doc.meta["report-batch"] = pandoc.MetaList(out)
   doc.blocks = pandoc.Blocks({})
@@ -110,38 +124,44 @@ local function reuse_citations(doc, renders)
   return doc
 end
 
+-- One chapter through the chain (mode "render"): its blocks in a `report-chapterwise`
+-- Div, and what report.render keeps of its metadata.
+local function render_one(doc, block, item)
+  local sub = chapter_doc(doc, block, item.meta)
+  for _, path in ipairs(item.filters) do
+    sub = run_filter(sub, pandoc.utils.stringify(path))
+  end
+  local cited
+  if item.citeproc then
+    local reused = item["cite-renders"] and reuse_citations(sub, item["cite-renders"])
+    if reused then
+      sub = reused
+    else
+      sub = pandoc.utils.citeproc(sub)
+      -- The references list citeproc adds after a chapter that does not print it.
+      if not item["lists-refs"] then sub.blocks = pandoc.Blocks({sub.blocks[1]}) end
+      if item["collect-cites"] then cited = citations_of(sub) end
+    end
+  end
+  -- The citable blocks numbered from 1 in each chapter: report.render moves them on
+  -- by the blocks of the chapters before (an edit does not re-render the chapters after).
+  sub = run_filter(sub, pandoc.utils.stringify(item.citable))
+  sub = run_filter(sub, pandoc.utils.stringify(item.emit))
+  -- The summary's chapter gives back the recommendations as its run left them
+  -- (cited by citeproc), as the whole book's metadata has them.
+  local recs = item["keep-recs"] and sub.meta["report-recommendations"]
+  local back = {citable = sub.meta["report-citable"] or pandoc.MetaList({})}
+  if recs then back.recs = recs end
+  if cited then back.cites = cited end
+  return pandoc.Div(sub.blocks, {class = "report-chapterwise"}), back
+end
+
 local function render(doc, items)
   local out = pandoc.Blocks({})
   local kept = {}
   for i, block in ipairs(doc.blocks) do
-    local item = items[i]
-    local sub = chapter_doc(doc, block, item.meta)
-    for _, path in ipairs(item.filters) do
-      sub = run_filter(sub, pandoc.utils.stringify(path))
-    end
-    local cited
-    if item.citeproc then
-      local reused = item["cite-renders"] and reuse_citations(sub, item["cite-renders"])
-      if reused then
-        sub = reused
-      else
-        sub = pandoc.utils.citeproc(sub)
-        -- The references list citeproc adds after a chapter that does not print it.
-        if not item["lists-refs"] then sub.blocks = pandoc.Blocks({sub.blocks[1]}) end
-        if item["collect-cites"] then cited = citations_of(sub) end
-      end
-    end
-    -- The citable blocks numbered from 1 in each chapter: report.render moves them on
-    -- by the blocks of the chapters before (an edit does not re-render the chapters after).
-    sub = run_filter(sub, pandoc.utils.stringify(item.citable))
-    sub = run_filter(sub, pandoc.utils.stringify(item.emit))
-    out:insert(pandoc.Div(sub.blocks, {class = "report-chapterwise"}))
-    -- The summary's chapter gives back the recommendations as its run left them
-    -- (cited by citeproc), as the whole book's metadata has them.
-    local recs = item["keep-recs"] and sub.meta["report-recommendations"]
-    local back = {citable = sub.meta["report-citable"] or pandoc.MetaList({})}
-    if recs then back.recs = recs end
-    if cited then back.cites = cited end
+    local rendered, back = render_one(doc, block, items[i])
+    out:insert(rendered)
     table.insert(kept, pandoc.MetaMap(back))
   end
   doc.blocks = out
@@ -149,12 +169,45 @@ local function render(doc, items)
   return doc
 end
 
+-- Two index entries alike: both as pandoc's JSON encodes them (MetaMap keys sorted).
+local function same_entry(a, b)
+  local ok_a, json_a = pcall(pandoc.json.encode, a)
+  local ok_b, json_b = pcall(pandoc.json.encode, b)
+  return ok_a and ok_b and json_a == json_b
+end
+
+local function save(doc, item)
+  local read_chapter = dofile(PANDOC_SCRIPT_FILE:gsub("chapterwise%.lua$", "readchapter.lua"))
+  local wrapper = doc.blocks[1]
+  local blocks, warnings = read_chapter(pandoc.utils.stringify(item.text),
+                                        pandoc.utils.stringify(item.format))
+  local parsed = pandoc.Div(blocks, {class = "report-parsed",
+                                     warnings = pandoc.json.encode(warnings)})
+  wrapper.content = blocks
+  local expected = item.expect
+  local entry = index_entry(doc, wrapper, expected.start,
+                            pandoc.utils.stringify(item.number))
+  local back = {}
+  doc.blocks = pandoc.Blocks({parsed})
+  if same_entry(entry, expected) then
+    local rendered
+    rendered, back = render_one(doc, wrapper, item)
+    doc.blocks:insert(rendered)
+  end
+  back.entry = entry
+  doc.meta["report-batch"] = pandoc.MetaList({pandoc.MetaMap(back)})
+  return doc
+end
+
 -- Returned, not global: the filters run in environments that fall back on this one's
 -- globals, and must not find a Pandoc function there.
 local function each_chapter(doc)
   local items = doc.meta["report-batch"]
-  if pandoc.utils.stringify(doc.meta["report-batch-mode"] or "") == "index" then
+  local mode = pandoc.utils.stringify(doc.meta["report-batch-mode"] or "")
+  if mode == "index" then
     return index(doc, items, pandoc.utils.stringify(doc.meta["report-number-filter"]))
+  elseif mode == "save" then
+    return save(doc, items[1])
   end
   return render(doc, items)
 end
