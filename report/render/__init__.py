@@ -29,7 +29,7 @@ from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
-from report.render import batches, diagnostics, html, index, pandoc, parse, source
+from report.render import batches, diagnostics, highlighting, html, index, pandoc, parse, source
 from report.render.cache import JsonCache, digest
 from report.render.html import ChapterHTML
 from report.render.source import Resources
@@ -322,11 +322,24 @@ def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
             "report-contributors": contributors or ""}
 
 
+def _plain_code_meta(plain: list[str]) -> dict:
+    """The metadata that tells filters/emit.lua which code classes name no syntax
+    (:mod:`report.render.highlighting`); none when there are none."""
+    if not plain:
+        return {}
+    return {"report-plain-code": {"t": "MetaList",
+                                  "c": [{"t": "MetaString", "c": c} for c in plain]}}
+
+
 def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str,
-                       bib_args: list[str]) -> tuple[bytes, list[ChapterHTML], list[str],
-                                                      list[Problem]]:
+                       bib_args: list[str], highlight_cache: JsonCache
+                       ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem]]:
     """The whole book in one pandoc run: the reference the chapter-wise render equals."""
-    out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
+    plain = highlighting.plain_classes(
+        highlighting.code_classes(source.elements(document["blocks"])), highlight_cache,
+        document["pandoc-api-version"])
+    meta = {**_book_meta(manuscript, contributors), **_plain_code_meta(plain)}
+    out = _run_chain(manuscript, document, meta, bib_args)
     return out.ast, html.split([out.html]), out.warnings, out.problems
 
 
@@ -373,9 +386,10 @@ def _chain_for(facts: index.Facts) -> tuple[str, ...]:
 
 
 def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers: list[dict],
-                  meta: dict, bib_args: list[str]) -> list[dict]:
+                  meta: dict, bib_args: list[str], plain: list[str]) -> list[dict]:
     """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
-    process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each."""
+    process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each.
+    ``plain``: the code classes that name no syntax, for filters/emit.lua."""
     def string(value: str) -> dict:
         return {"t": "MetaString", "c": value}
 
@@ -398,7 +412,8 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
             "citable": string(pandoc.filter_path(CITABLE_FILTER)),
             "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
         document = {"pandoc-api-version": api,
-                    "meta": {"report-batch": {"t": "MetaList", "c": items}},
+                    "meta": {"report-batch": {"t": "MetaList", "c": items},
+                             **_plain_code_meta(plain)},
                     "blocks": wrappers}
         args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
                 "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
@@ -485,7 +500,7 @@ def _citations_kept(jobs: list[_Job], misses: list[_Job], cache: JsonCache,
 
 
 def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, contributors: str,
-                     bib_args: list[str], build_cache: Path):
+                     bib_args: list[str], build_cache: Path, highlight_cache: JsonCache):
     """Each chapter on its own through the same filter chain, numbered from the index.
 
     A chapter is parsed, indexed and rendered again only when its key changes: its
@@ -557,13 +572,16 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
     cites_cache = JsonCache(build_cache / "cites")
     _citations_kept(jobs, misses, cites_cache, digest(files, json.dumps(base_meta)))
+    plain = highlighting.plain_classes(
+        [c for job in misses for c in book.facts[job.position].code_classes],
+        highlight_cache, api)
     # A few chapters a pandoc process, one process a core at a time (report.render.batches)
     groups = [[misses[n] for n in group]
               for group in batches.dealt([len(job.chapter.body) for job in misses])]
     inputs = [[wrapper_of(job.position) for job in group] for group in groups]
     with ThreadPoolExecutor(max_workers=max(1, min(len(groups), batches.cores()))) as pool:
         done = pool.map(lambda group, wrappers: _render_batch(
-            manuscript, api, group, wrappers, base_meta, bib_args), groups, inputs)
+            manuscript, api, group, wrappers, base_meta, bib_args, plain), groups, inputs)
         rendered = {job.key: out for group, outs in zip(groups, done, strict=True)
                     for job, out in zip(group, outs, strict=True)}
     for i, job in enumerate(jobs):
@@ -628,19 +646,20 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     """The work of :func:`render`, under its lock."""
     build_cache = manuscript.build_dir / ".cache"
     cache = parse.ParseCache(build_cache / "parse")
-    caches: list = [cache]
+    highlight_cache = JsonCache(build_cache / "highlight")
+    caches: list = [cache, highlight_cache]
     if whole_book or not _citations_order_free(bib_args):
         document, parse_problems = parse.parse_document(manuscript, cache)
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
-        ast, chapters, warnings, problems = _render_whole_book(manuscript, document,
-                                                              contributors, bib_args)
+        ast, chapters, warnings, problems = _render_whole_book(
+            manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
             raise InputError(problems)
     else:
         ast, chapters, warnings, resources, more = _render_chapters(
-            manuscript, cache, contributors, bib_args, build_cache)
+            manuscript, cache, contributors, bib_args, build_cache, highlight_cache)
         caches += more
     for each in caches:
         each.save()
