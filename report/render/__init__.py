@@ -338,8 +338,10 @@ def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str
     plain = highlighting.plain_classes(
         highlighting.code_classes(source.elements(document["blocks"])), highlight_cache,
         document["pandoc-api-version"])
-    meta = {**_book_meta(manuscript, contributors), **_plain_code_meta(plain)}
-    out = _run_chain(manuscript, document, meta, bib_args)
+    # In the document's own metadata (pandoc JSON), not the metadata file, whose strings
+    # pandoc would read as Markdown ("*x*" would become "x").
+    document = {**document, "meta": {**document.get("meta", {}), **_plain_code_meta(plain)}}
+    out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
     return out.ast, html.split([out.html]), out.warnings, out.problems
 
 
