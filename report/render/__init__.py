@@ -526,6 +526,15 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     for i, wrapper, result in zip(unseen, wrappers, parsed, strict=True):
         facts[i] = index.learn_facts(chapters[i], wrapper, result["api"], index_cache)
     book_facts = [f for f in facts if f is not None]
+    api = book_facts[0].api if book_facts else [1, 23, 1]
+    # Which code classes name no syntax, for filters/emit.lua: asked of pandoc (a class not
+    # seen before, once per binary) on the side, while the index runs its pandoc processes
+    # one at a time; every class of the book, so that a later edit finds them known.
+    asking = ThreadPoolExecutor(max_workers=1)
+    plain_asked = asking.submit(highlighting.plain_classes,
+                                [c for f in book_facts for c in f.code_classes],
+                                highlight_cache, api)
+    asking.shutdown(wait=False)
     resources, problems = source.check(manuscript, [
         (c, f.references) for c, f in zip(chapters, book_facts, strict=True)])
     if problems:
@@ -537,7 +546,6 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         return wrapper_at[i]
 
     book = index.build(chapters, book_facts, wrapper_of, index_cache)
-    api = book_facts[0].api if book_facts else [1, 23, 1]
     book_meta = book.meta()
     refs_anywhere = any(f.refs for f in book.facts)
     chain, files = _chain_key(), _files_key(bib_args)
@@ -574,9 +582,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
     cites_cache = JsonCache(build_cache / "cites")
     _citations_kept(jobs, misses, cites_cache, digest(files, json.dumps(base_meta)))
-    plain = highlighting.plain_classes(
-        [c for job in misses for c in book.facts[job.position].code_classes],
-        highlight_cache, api)
+    plain = plain_asked.result()
     # A few chapters a pandoc process, one process a core at a time (report.render.batches)
     groups = [[misses[n] for n in group]
               for group in batches.dealt([len(job.chapter.body) for job in misses])]
