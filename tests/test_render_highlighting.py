@@ -10,6 +10,7 @@ very same as pandoc's with the lookup: every test here compares with it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from report.manuscript import load
 from report.render import highlighting, pandoc, render
 from report.render.cache import JsonCache
+from tests.conftest import build_tree, commit_all
 
 # Known, unknown, mixed-case (a bare info string is lower-cased: in braces), by
 # extension, several, none, with ids and attributes, in a list, a quote and a note,
@@ -96,9 +98,11 @@ def coded(make_tree) -> Path:
     """The minimal tree with code of every kind in both chapters (the second chapter's
     highlighted blocks are numbered on from the first's: cbN)."""
     root = make_tree("minimal")
-    for name in ("intro.md", "findings.md"):
+    for n, name in enumerate(("intro.md", "findings.md")):  # ids of their own
         chapter = root / "chapters" / name
-        chapter.write_text(chapter.read_text() + "\n" + CODE)
+        chapter.write_text(chapter.read_text() + "\n" +
+                           CODE.replace("#named", f"#named-{n}").replace("#i ", f"#i-{n} "))
+    commit_all(root)
     return root
 
 
@@ -140,7 +144,7 @@ def test_code_is_written_as_pandoc_writes_it_highlighting_every_class(
     assert _without_run_files(ours.ast) == _without_run_files(reference.ast)
     second = ours.chapters[1].to_string()
     assert '<pre class="console"><code>$ cargo run &lt; in.txt' in second
-    assert '<pre id="named" class="console text" data-x="1" title="t">' in second
+    assert '<pre id="named-1" class="console text" data-x="1" title="t">' in second
     assert 'id="cb' in second and "sourceCode rust" in second
 
 
@@ -159,6 +163,48 @@ def test_the_html_writer_follows_the_kept_verdicts(coded: Path, whole_book: bool
     assert '<code class="rust">fn</code>' in page
     assert '<pre class="text rust"><code>fn second_class_names_one() {}' in page
     assert "sourceCode rs" in page  # "rs" is still asked of pandoc: highlighted
+
+
+def _packages(root: Path) -> dict[str, bytes]:
+    manifest = json.loads((root / "build/manifest.json").read_text())
+    return {name: (root / manifest["editions"][name]["path"]).read_bytes()
+            for name in ("docx", "epub")}
+
+
+def test_word_and_epub_are_written_as_pandoc_writes_them_highlighting_every_class(
+        coded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Word and EPUB writers get the same plain classes (filters/plaincode.lua): the
+    packages are the very bytes pandoc writes looking every class up (the two trees are
+    clones of one commit, which build byte for byte the same)."""
+    import shutil
+
+    reference_root = shutil.copytree(coded, tmp_path / "reference")
+    with monkeypatch.context() as patch:
+        patch.setattr(highlighting, "plain_classes", lambda classes, cache, api: [])
+        build_tree(reference_root, "docx", "epub")
+    build_tree(coded, "docx", "epub")
+    assert json.loads(next((coded / "build/.cache/highlight").glob("*.json")).read_text())[
+        "console"]
+    ours, reference = _packages(coded), _packages(reference_root)
+    assert ours["docx"] == reference["docx"]
+    assert ours["epub"] == reference["epub"]
+
+
+def test_the_epub_writer_follows_the_kept_verdicts(coded: Path) -> None:
+    """A verdict planted (falsely) for "rust" reaches the EPUB writer: the Rust block is
+    written plain there; the list itself is no metadata of the package."""
+    import zipfile
+
+    kept = coded / "build/.cache/highlight"
+    kept.mkdir(parents=True)
+    (kept / f"{highlighting._binary_key()}.json").write_text(json.dumps({"rust": True}))
+    build_tree(coded, "epub", "docx")
+    packages = _packages(coded)
+    with zipfile.ZipFile(io.BytesIO(packages["epub"])) as epub:
+        pages = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith("xhtml"))
+    assert '<pre class="rust"><code>fn main() {}</code></pre>' in pages
+    with zipfile.ZipFile(io.BytesIO(packages["docx"])) as docx:
+        assert not any(b"report-plain-code" in docx.read(n) for n in docx.namelist())
 
 
 def test_pandoc_says_which_classes_name_no_syntax(tmp_path: Path) -> None:

@@ -89,6 +89,9 @@ class Rendered:
     warnings: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
     citable: list[Citable] = field(default_factory=list)
+    # Code classes that name no syntax pandoc highlights, for the writers of the other
+    # editions (filters/plaincode.lua, report.render.highlighting).
+    plain_code: list[str] = field(default_factory=list)
     _plain: Rendered | None = field(default=None, repr=False, compare=False)
 
     def chapter_of(self, label: str) -> str | None:
@@ -211,7 +214,7 @@ def _cache_key(text: str, contributors: str, args: list[str]) -> str:
     for part in (text, contributors, __version__, pandoc.version(), *args):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
-    for name in FILTER_CHAIN + ("diagnostics.lua", CITABLE_FILTER, "emit.lua"):
+    for name in FILTER_CHAIN + ("diagnostics.lua", CITABLE_FILTER, "emit.lua", "plaincode.lua"):
         digest.update((pandoc.FILTERS / name).read_bytes())
     for arg in args:
         path = Path(arg)
@@ -322,27 +325,18 @@ def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
             "report-contributors": contributors or ""}
 
 
-def _plain_code_meta(plain: list[str]) -> dict:
-    """The metadata that tells filters/emit.lua which code classes name no syntax
-    (:mod:`report.render.highlighting`); none when there are none."""
-    if not plain:
-        return {}
-    return {"report-plain-code": {"t": "MetaList",
-                                  "c": [{"t": "MetaString", "c": c} for c in plain]}}
-
-
 def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str,
                        bib_args: list[str], highlight_cache: JsonCache
-                       ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem]]:
+                       ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem], list[str]]:
     """The whole book in one pandoc run: the reference the chapter-wise render equals."""
     plain = highlighting.plain_classes(
         highlighting.code_classes(source.elements(document["blocks"])), highlight_cache,
         document["pandoc-api-version"])
     # In the document's own metadata (pandoc JSON), not the metadata file, whose strings
     # pandoc would read as Markdown ("*x*" would become "x").
-    document = {**document, "meta": {**document.get("meta", {}), **_plain_code_meta(plain)}}
+    document = {**document, "meta": {**document.get("meta", {}), **highlighting.meta(plain)}}
     out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
-    return out.ast, html.split([out.html]), out.warnings, out.problems
+    return out.ast, html.split([out.html]), out.warnings, out.problems, plain
 
 
 def _files_key(args: list[str]) -> str:
@@ -353,6 +347,7 @@ def _files_key(args: list[str]) -> str:
 def _chain_key() -> str:
     """What makes a chapter's cached render: the filters, pandoc, and this code."""
     names = dict.fromkeys((*FILTER_CHAIN, "diagnostics.lua", CITABLE_FILTER, "emit.lua",
+                           "plaincode.lua",
                            "chapterwise.lua"))
     here = Path(__file__).resolve().parent
     return digest(_SCHEMA, __version__, pandoc.version(),
@@ -415,7 +410,7 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
             "emit": string(pandoc.filter_path("emit.lua"))}} for n, job in enumerate(jobs)]
         document = {"pandoc-api-version": api,
                     "meta": {"report-batch": {"t": "MetaList", "c": items},
-                             **_plain_code_meta(plain)},
+                             **highlighting.meta(plain)},
                     "blocks": wrappers}
         args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
                 "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
@@ -622,7 +617,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
                                offsets)
     return (ast.encode("utf-8"), chapters_html, warnings, resources,
-            [cache, index_cache, cites_cache])
+            [cache, index_cache, cites_cache], plain)
 
 
 def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
@@ -661,12 +656,12 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
-        ast, chapters, warnings, problems = _render_whole_book(
+        ast, chapters, warnings, problems, plain = _render_whole_book(
             manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
             raise InputError(problems)
     else:
-        ast, chapters, warnings, resources, more = _render_chapters(
+        ast, chapters, warnings, resources, more, plain = _render_chapters(
             manuscript, cache, contributors, bib_args, build_cache, highlight_cache)
         caches += more
     for each in caches:
@@ -676,7 +671,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     meta = _meta_of(ast)
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        _citable_from(meta))
+                        _citable_from(meta), plain)
     _memo.clear()
     _memo[key] = rendered
     return rendered

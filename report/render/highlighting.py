@@ -5,8 +5,9 @@ full name, then by short name, then by file extension ("rs" is Rust), each but t
 first by going through every syntax, which loads all of them (a definition is decoded
 when first used). A class that names none ("console", "text", "rust,ignore") thus costs
 a render process about 90 MiB and 0.8 s of CPU, only to write the block unhighlighted.
-``filters/emit.lua`` writes code whose classes are all known to name no syntax without
-that lookup (the same HTML); this module says which classes those are.
+``filters/plaincode.lua`` gives the writers (the render's HTML in ``filters/emit.lua``,
+Word, EPUB) code whose classes are all known to name no syntax so that they skip that
+lookup (the same output); this module says which classes those are.
 
 The answer comes from pandoc itself (``filters/highlightable.lua`` writes a code block
 and an inline code with each class, highlighted and not, and compares), so it is
@@ -74,3 +75,13 @@ def plain_classes(classes: Iterable[str], cache: JsonCache, api: list) -> list[s
         verdicts = {**verdicts, **{c: c in plain for c in unknown}}
         cache.put(key, verdicts)
     return [c for c in wanted if verdicts[c]]
+
+
+def meta(plain: list[str]) -> dict:
+    """The document metadata (pandoc JSON) that gives ``filters/plaincode.lua`` the
+    ``plain`` classes; none when there are none. In the document's own metadata, not a
+    metadata file, whose strings pandoc would read as Markdown ("*x*" would be "x")."""
+    if not plain:
+        return {}
+    return {"report-plain-code": {"t": "MetaList",
+                                  "c": [{"t": "MetaString", "c": c} for c in plain]}}

@@ -2,82 +2,22 @@
 -- `report-html-out`, so one pandoc run gives both the document (JSON, on stdout) and
 -- its HTML, instead of a second pandoc process for the HTML writer.
 --
--- `report-plain-code` lists code classes that name no syntax pandoc highlights
--- (report.render.highlighting asked pandoc once). Looking such a class up makes
--- skylighting load every syntax it has (about 90 MiB and 0.8 s of CPU in each process
--- that writes one: "console", "text"), only to write the code as if unhighlighted. So a
--- code block or inline code whose classes are all of them is given to the writer with
--- no classes and the same names in a `class` attribute: pandoc then looks nothing up
--- and writes the very same HTML (id, then class, then the other attributes; a code block
--- still counts in the writer's cbN numbering). Only the HTML is written so: the
--- document pandoc returns keeps its classes for the other editions.
+-- The HTML is written from the document as filters/plaincode.lua leaves it (code whose
+-- classes name no syntax, written without skylighting's lookup: the same HTML); the
+-- document pandoc returns keeps its classes, without `report-plain-code`.
 
-local function plain_set(meta)
-  local list = meta["report-plain-code"]
-  if not list then
-    return nil
-  end
-  local set = {}
-  for _, value in ipairs(list) do
-    set[pandoc.utils.stringify(value)] = true
-  end
-  return set
-end
-
--- The element's attributes with its classes moved into a `class` attribute, or nil when
--- that would not write the same HTML: a class that may highlight, no class at all, a
--- `class` attribute already there, or an inline code that the writer turns into <samp>
--- or <var> by its class.
-local function unlooked(el, plain, inline)
-  local names, seen = {}, {}
-  for _, class in ipairs(el.classes) do
-    if not plain[class] or (inline and (class == "sample" or class == "variable")) then
-      return nil
-    end
-    if class ~= "" and not seen[class] then  -- as the writer: no empties, no repeats
-      seen[class] = true
-      table.insert(names, class)
-    end
-  end
-  if #names == 0 then
-    return nil
-  end
-  local attributes = {{"class", table.concat(names, " ")}}
-  for _, pair in ipairs(el.attr.attributes) do
-    if pair[1] == "class" then
-      return nil
-    end
-    table.insert(attributes, {pair[1], pair[2]})
-  end
-  return pandoc.Attr(el.identifier, {}, attributes)
-end
-
-local function for_writer(doc)
-  local plain = plain_set(doc.meta)
-  if not plain then
-    return doc
-  end
-  return doc:walk({
-    CodeBlock = function(el)
-      local attr = unlooked(el, plain, false)
-      if attr then
-        return pandoc.CodeBlock(el.text, attr)
-      end
-    end,
-    Code = function(el)
-      local attr = unlooked(el, plain, true)
-      if attr then
-        return pandoc.Code(el.text, attr)
-      end
-    end,
-  })
-end
+local PLAIN_CODE = pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE),
+                                     "plaincode.lua"})
 
 function Pandoc(doc)
   local out = doc.meta["report-html-out"]
   if out then
     local path = pandoc.utils.stringify(out)
-    local html = pandoc.write(for_writer(doc), "html5", {wrap_text = "none"})
+    local written = doc
+    if doc.meta["report-plain-code"] then
+      written = pandoc.utils.run_lua_filter(doc, PLAIN_CODE)
+    end
+    local html = pandoc.write(written, "html5", {wrap_text = "none"})
     local f = assert(io.open(path, "w"))
     f:write(html)
     f:close()
