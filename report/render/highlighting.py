@@ -19,10 +19,11 @@ class not seen before.
 A class found only by short name or extension ("cmd" is a batch file, "rs" Rust) still
 makes pandoc go through every syntax: such code is highlighted, so that lookup is
 pandoc's to do. On the 470-page corpus (scripts/corpus_tree.py), cold: seven of eight
-render batches peak at 139-141 MiB instead of 215-229 MiB and the eight use 21.3 s of
-CPU instead of 27.4 s; the eighth holds two "cmd" blocks. The Word and EPUB writers write
-the whole book, so they gain only where no such class is used (the corpus with "cmd"
-made "console": 329/384 -> 272/323 MiB).
+render batches peak at 139-141 MiB instead of 224-230 MiB, and the eight use about
+19 s of CPU instead of 24 s (this code with the verdicts on and off, alternated, load
+about 2; noisy by a second or two); the eighth holds two "cmd" blocks. The Word and
+EPUB writers write the whole book, so they gain only where no such class is used (the
+corpus with "cmd" made "console": 329/384 -> 272/323 MiB).
 """
 
 from __future__ import annotations
