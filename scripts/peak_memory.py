@@ -10,7 +10,8 @@ is (``pandoc``, ``main`` for the command's own process, ``worker`` for Python pr
 starts) as peak/private (private: the largest anonymous resident set sampled, which
 excludes shared code pages: 95 MiB of a pandoc process are its binary's), and the
 overall largest (the kernel's own ``ru_maxrss`` of the descendants, as
-``time -v``, which a sample cannot miss).
+``time -v``, which a sample cannot miss). With each group, the CPU seconds (user +
+system, ``/proc/PID/stat``) its processes used; ``--json`` has each process's.
 
 A sample misses what a process adds in its last few milliseconds (``--every``), never
 more; the overall figure does not miss it.
@@ -40,6 +41,7 @@ class Seen:
     command: str
     peak_kib: int = 0
     private_kib: int = 0  # the largest RssAnon sampled: memory no other process shares
+    cpu: float = 0.0  # user + system seconds at the last sample
     first: float = field(default_factory=time.perf_counter)
     last: float = 0.0
 
@@ -69,16 +71,23 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _high_water(pid: int) -> tuple[int, int] | None:
-    """The process's high-water mark and its anonymous resident memory now (KiB)."""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _high_water(pid: int) -> tuple[int, int, float] | None:
+    """The process's high-water mark and its anonymous resident memory now (KiB), and
+    the CPU seconds (user + system) it has used so far."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     if "VmHWM" not in fields:
         return None  # a zombie: its memory is gone
-    return int(fields["VmHWM"].split()[0]), int(fields.get("RssAnon", "0 kB").split()[0])
+    times = stat[stat.rindex(")") + 2:].split()[11:13]  # utime, stime (fields 14, 15)
+    return (int(fields["VmHWM"].split()[0]), int(fields.get("RssAnon", "0 kB").split()[0]),
+            sum(int(t) for t in times) / _TICK)
 
 
 def _kind(pid: int, root: int, command: str) -> str:
@@ -110,12 +119,13 @@ def watch(command: list[str], every: float) -> tuple[int, float, int, list[Seen]
             found = _high_water(pid)
             if found is None:
                 continue
-            kib, private = found
+            kib, private, cpu = found
             if pid not in seen:
                 cmd = _describe(pid)
                 seen[pid] = Seen(pid, _kind(pid, proc.pid, cmd), cmd.replace("\0", " ")[:160])
             seen[pid].peak_kib = max(seen[pid].peak_kib, kib)
             seen[pid].private_kib = max(seen[pid].private_kib, private)
+            seen[pid].cpu = cpu
             seen[pid].last = time.perf_counter()
         time.sleep(every)
     wall = time.perf_counter() - start
@@ -141,7 +151,8 @@ def main() -> int:
         args.json.write_text(json.dumps({
             "exit": code, "wall": round(wall, 2), "overall_mib": overall / 1024,
             "processes": [{"kind": s.kind, "pid": s.pid, "mib": s.peak_kib / 1024,
-                           "private_mib": s.private_kib / 1024, "command": s.command}
+                           "private_mib": s.private_kib / 1024, "cpu": s.cpu,
+                           "command": s.command}
                           for s in sorted(seen, key=lambda s: s.first)]},
             indent=1))
     print(f"exit {code}, {wall:.2f} s, largest process {overall / 1024:.0f} MiB "
@@ -149,7 +160,8 @@ def main() -> int:
     for kind, processes in sorted(by_kind.items()):
         peaks = " ".join(f"{s.peak_kib / 1024:.0f}/{s.private_kib / 1024:.0f}"
                          for s in processes)
-        print(f"  {kind:8} max {max(s.peak_kib for s in processes) / 1024:4.0f} MiB  "
+        print(f"  {kind:8} max {max(s.peak_kib for s in processes) / 1024:4.0f} MiB, "
+              f"CPU {sum(s.cpu for s in processes):.1f} s  "
               f"({len(processes)}, peak/private MiB: {peaks})", file=sys.stderr)
     return code
 

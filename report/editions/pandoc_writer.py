@@ -22,7 +22,7 @@ from typing import Any
 
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
-from report.render import pandoc
+from report.render import highlighting, pandoc
 from report.render.media import stripped, unreadable
 
 Node = dict[str, Any]
@@ -197,6 +197,8 @@ class Writing:
             for name, data in (files or {}).items():
                 (folder / name).write_bytes(data)
             source = folder / "document.json"
+            doc = {**doc, "meta": {**doc["meta"],
+                                   **highlighting.meta(context.rendered.plain_code)}}
             source.write_text(json.dumps(doc), encoding="utf-8")
             media = folder / "media"
             media.mkdir()
@@ -205,6 +207,7 @@ class Writing:
             self._run = pandoc.Started(
                 ["-f", "json", "-t", writer, "--resource-path", str(media),
                  "--lua-filter", pandoc.filter_path("mediabag.lua"),
+                 "--lua-filter", pandoc.filter_path("plaincode.lua"),
                  *[arg.replace(FOLDER, str(folder)) for arg in args],
                  "-o", str(self._out), str(source)], cwd=media, log=folder / "warnings.txt",
                 env={"SOURCE_DATE_EPOCH": source_date_epoch(context),

@@ -30,7 +30,7 @@ from report import __version__
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
-from report.render import batches, diagnostics, html, index, pandoc, parse, source
+from report.render import batches, diagnostics, highlighting, html, index, pandoc, parse, source
 from report.render.cache import JsonCache, digest
 from report.render.html import ChapterHTML
 from report.render.source import Resources
@@ -95,6 +95,9 @@ class Rendered:
     warnings: list[str] = field(default_factory=list)
     resources: Resources = field(default_factory=Resources)
     _citable: list[Citable] | Callable[[], list[Citable]] = field(default_factory=list)
+    # Code classes that name no syntax pandoc highlights, for the writers of the other
+    # editions (filters/plaincode.lua, report.render.highlighting).
+    plain_code: list[str] = field(default_factory=list)
     _plain: Rendered | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -232,7 +235,7 @@ def _cache_key(text: str, contributors: str, args: list[str]) -> str:
     for part in (text, contributors, __version__, pandoc.version(), *args):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
-    for name in FILTER_CHAIN + ("diagnostics.lua", CITABLE_FILTER, "emit.lua"):
+    for name in FILTER_CHAIN + ("diagnostics.lua", CITABLE_FILTER, "emit.lua", "plaincode.lua"):
         digest.update((pandoc.FILTERS / name).read_bytes())
     for arg in args:
         path = Path(arg)
@@ -344,11 +347,17 @@ def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
 
 
 def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str,
-                       bib_args: list[str]) -> tuple[bytes, list[ChapterHTML], list[str],
-                                                      list[Problem]]:
+                       bib_args: list[str], highlight_cache: JsonCache
+                       ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem], list[str]]:
     """The whole book in one pandoc run: the reference the chapter-wise render equals."""
+    plain = highlighting.plain_classes(
+        highlighting.code_classes(source.elements(document["blocks"])), highlight_cache,
+        document["pandoc-api-version"])
+    # In the document's own metadata (pandoc JSON), not the metadata file, whose strings
+    # pandoc would read as Markdown ("*x*" would become "x").
+    document = {**document, "meta": {**document.get("meta", {}), **highlighting.meta(plain)}}
     out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
-    return out.ast, html.split([out.html]), out.warnings, out.problems
+    return out.ast, html.split([out.html]), out.warnings, out.problems, plain
 
 
 def _files_key(args: list[str]) -> str:
@@ -359,6 +368,7 @@ def _files_key(args: list[str]) -> str:
 def _chain_key() -> str:
     """What makes a chapter's cached render: the filters, pandoc, and this code."""
     names = dict.fromkeys((*FILTER_CHAIN, "diagnostics.lua", CITABLE_FILTER, "emit.lua",
+                           "plaincode.lua",
                            "chapterwise.lua"))
     here = Path(__file__).resolve().parent
     return digest(_SCHEMA, __version__, pandoc.version(),
@@ -434,15 +444,18 @@ def _batch_output(manuscript: Manuscript, job: _Job, block: dict, back: dict, tm
 
 
 def _chapterwise(manuscript: Manuscript, api: list, blocks: list[dict], items: list[dict],
-                 meta: dict, bib_args: list[str], tmpdir: Path, mode: str = "render") -> dict:
+                 meta: dict, bib_args: list[str], tmpdir: Path, mode: str = "render",
+                 plain: list[str] = ()) -> dict:
     """One run of filters/chapterwise.lua: the document it gives back, and pandoc's
-    warnings in it as ``warnings``."""
+    warnings in it as ``warnings``. ``plain``: the code classes that name no syntax, for
+    filters/emit.lua."""
     meta_path = tmpdir / "meta.yaml"
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     document = {"pandoc-api-version": api,
                 "meta": {"report-batch": {"t": "MetaList", "c": items},
                          "report-batch-mode": _string(mode),
-                         "report-diagnostics": _string(str(tmpdir / "ignored.jsonl"))},
+                         "report-diagnostics": _string(str(tmpdir / "ignored.jsonl")),
+                         **highlighting.meta(plain)},
                 "blocks": blocks}
     args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
             "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
@@ -455,13 +468,15 @@ def _chapterwise(manuscript: Manuscript, api: list, blocks: list[dict], items: l
 
 
 def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers: list[dict],
-                  meta: dict, bib_args: list[str]) -> list[dict]:
+                  meta: dict, bib_args: list[str], plain: list[str]) -> list[dict]:
     """The chapters of ``jobs``, each alone through the filter chain, in one pandoc
-    process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each."""
+    process (filters/chapterwise.lua): blocks, HTML, warnings and problems of each.
+    ``plain``: the code classes that name no syntax, for filters/emit.lua."""
     with tempfile.TemporaryDirectory(prefix="report-render-") as tmp:
         tmpdir = Path(tmp)
         items = [_batch_item(job, tmpdir, n) for n, job in enumerate(jobs)]
-        document = _chapterwise(manuscript, api, wrappers, items, meta, bib_args, tmpdir)
+        document = _chapterwise(manuscript, api, wrappers, items, meta, bib_args, tmpdir,
+                                plain=plain)
         return [_batch_output(manuscript, job, block, back, tmpdir, n, document["warnings"])
                 for n, (job, block, back) in enumerate(zip(
                     jobs, document["blocks"], document["meta"]["report-batch"]["c"],
@@ -546,6 +561,7 @@ class _Book:
     book_key: str  # the bibliography, contributors and language it was rendered with
     api: list
     base_meta: dict
+    plain: list[str]  # the code classes that name no syntax (report.render.highlighting)
 
 
 _last_book: _Book | None = None
@@ -600,7 +616,7 @@ def _render_saved(manuscript: Manuscript, saved: tuple[_Book, int],
                           "number": _string(pandoc.filter_path("number.lua")),
                           "expect": expected.meta()})
         document = _chapterwise(manuscript, last.api, [wrapper], [item], last.base_meta,
-                                bib_args, tmpdir, mode="save")
+                                bib_args, tmpdir, mode="save", plain=last.plain)
         parsed_div, *rendered = document["blocks"]
         back = document["meta"]["report-batch"]["c"][0]
         out = _batch_output(manuscript, job, rendered[0], back, tmpdir, 0,
@@ -617,7 +633,7 @@ def _render_saved(manuscript: Manuscript, saved: tuple[_Book, int],
 
 
 def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, contributors: str,
-                     bib_args: list[str], build_cache: Path):
+                     bib_args: list[str], build_cache: Path, highlight_cache: JsonCache):
     """Each chapter on its own through the same filter chain, numbered from the index.
 
     A chapter is parsed, indexed and rendered again only when its key changes: its
@@ -649,6 +665,15 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     for i, wrapper, result in zip(unseen, wrappers, parsed, strict=True):
         facts[i] = index.learn_facts(chapters[i], wrapper, result["api"], index_cache)
     book_facts = [f for f in facts if f is not None]
+    api = book_facts[0].api if book_facts else [1, 23, 1]
+    # Which code classes name no syntax, for filters/emit.lua: asked of pandoc (a class not
+    # seen before, once per binary) on the side, while the index runs its pandoc processes
+    # one at a time; every class of the book, so that a later edit finds them known.
+    asking = ThreadPoolExecutor(max_workers=1)
+    plain_asked = asking.submit(highlighting.plain_classes,
+                                [c for f in book_facts for c in f.code_classes],
+                                highlight_cache, api)
+    asking.shutdown(wait=False)
     resources, problems = source.check(manuscript, [
         (c, f.references) for c, f in zip(chapters, book_facts, strict=True)])
     if problems:
@@ -660,7 +685,6 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         return wrapper_at[i]
 
     book = index.build(chapters, book_facts, wrapper_of, index_cache)
-    api = book_facts[0].api if book_facts else [1, 23, 1]
     book_meta = book.meta()
     refs_anywhere = any(f.refs for f in book.facts)
     nocite = " ".join(f"@{{{key}}}" for key in book.cites)
@@ -699,13 +723,14 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     misses = [job for job, result in zip(jobs, results, strict=True) if result is None]
     base_meta = {**_book_meta(manuscript, contributors), "nocite": nocite}
     _citations_kept(jobs, misses, cites_cache, digest(files, json.dumps(base_meta)))
+    plain = plain_asked.result()
     # A few chapters a pandoc process, one process a core at a time (report.render.batches)
     groups = [[misses[n] for n in group]
               for group in batches.dealt([len(job.chapter.body) for job in misses])]
     inputs = [[wrapper_of(job.position) for job in group] for group in groups]
     with ThreadPoolExecutor(max_workers=max(1, min(len(groups), batches.cores()))) as pool:
         done = pool.map(lambda group, wrappers: _render_batch(
-            manuscript, api, group, wrappers, base_meta, bib_args), groups, inputs)
+            manuscript, api, group, wrappers, base_meta, bib_args, plain), groups, inputs)
         rendered = {job.key: out for group, outs in zip(groups, done, strict=True)
                     for job, out in zip(group, outs, strict=True)}
     for i, job in enumerate(jobs):
@@ -742,11 +767,12 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         raise InputError(problems)
     global _last_book
     _last_book = _Book(manuscript.root, [index.chapter_key(c) for c in chapters],
-                       [c.rel for c in chapters], jobs, book.chapters, book_key, api, base_meta)
+                       [c.rel for c in chapters], jobs, book.chapters, book_key, api, base_meta,
+                       plain)
     chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
                                offsets)
     return (document, book_meta, citable, chapters_html, warnings, resources,
-            [cache, index_cache, cites_cache])
+            [cache, index_cache, cites_cache], plain)
 
 
 def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
@@ -778,14 +804,15 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     """The work of :func:`render`, under its lock."""
     build_cache = manuscript.build_dir / ".cache"
     cache = parse.ParseCache(build_cache / "parse")
-    caches: list = [cache]
+    highlight_cache = JsonCache(build_cache / "highlight")
+    caches: list = [cache, highlight_cache]
     if whole_book or not _citations_order_free(bib_args):
         document, parse_problems = parse.parse_document(manuscript, cache)
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
-        ast, chapters, warnings, problems = _render_whole_book(manuscript, document,
-                                                              contributors, bib_args)
+        ast, chapters, warnings, problems, plain = _render_whole_book(
+            manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
             raise InputError(problems)
         meta = _meta_of(ast)
@@ -793,8 +820,9 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     else:
         # The document and its citable blocks are made when asked for (see Rendered),
         # the metadata handed over as built, not decoded from the document again.
-        document, meta, entries, chapters, warnings, resources, more = _render_chapters(
-            manuscript, cache, contributors, bib_args, build_cache)
+        (document, meta, entries, chapters, warnings, resources, more,
+         plain) = _render_chapters(manuscript, cache, contributors, bib_args, build_cache,
+                                   highlight_cache)
         ast = document
         citable = lambda: _citable_from(  # noqa: E731
             {"report-citable": {"t": "MetaList", "c": entries()}})
@@ -805,7 +833,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         each.prune()
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        citable)
+                        citable, plain)
     _memo.clear()
     _memo[key] = rendered
     return rendered

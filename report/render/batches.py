@@ -10,10 +10,11 @@ corpus (1.2 MB of Markdown, cold render, same output; pandoc CPU under a varying
 so roughly), before this and ``-H1m``: two render batches peaked at 278-288 MiB, 28.5 s
 of pandoc CPU in 5 processes. A limit of 48 KB: 82 processes, 204-210 MiB, 69.6 s.
 160 KB: 24 processes, 226-229 MiB, 37.6 s, and the main process 231 MiB instead of 324
-(it decodes smaller batches). A corpus render process does not go much lower: about
-90 MiB and 0.8 s of it are syntax highlighting loading every syntax definition for a
-code block whose class names none ("console", "text"), in every process that writes
-one. On the bundled report (131 KB) the limit changes nothing: one batch per core.
+(it decodes smaller batches). About 85 MiB and 0.8 s of each corpus render process were
+syntax highlighting loading every syntax definition for a code block whose class names
+none ("console", "text"); such code is now written without that lookup
+(:mod:`report.render.highlighting`): a render batch peaks at 139-141 MiB. On the bundled
+report (131 KB) the limit changes nothing: one batch per core.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from report import __version__
 from report.manuscript.chapter import Chapter
-from report.render import batches, pandoc, parse, source
+from report.render import batches, highlighting, pandoc, parse, source
 from report.render.cache import JsonCache, digest
 
 COUNTERS = ("chapter", "appendix", "rec", "fig", "tbl", "box")
@@ -47,6 +47,7 @@ class Facts:
     contributors: bool  # holds the list of contributors
     references: list[list[str]]  # images and links, for the resource gate (source.check)
     api: list  # the pandoc API version of its parse
+    code_classes: list[str]  # of its code blocks and inline code (report.render.highlighting)
     delta: Counters | None = None  # how many things of each kind it numbers
 
 
@@ -110,7 +111,8 @@ def _facts_of(wrapper: Node, api: list) -> Facts:
     """Walk the parsed chapter for the citations and the Divs the book fills in."""
     items = list(source.elements(wrapper["c"][1]))  # one walk, read twice
     facts = Facts([], [], refs=False, summary=False, contributors=False,
-                  references=source.references_in(items), api=api)
+                  references=source.references_in(items), api=api,
+                  code_classes=highlighting.code_classes(items))
     for item in items:
         kind, content = item.get("t"), item.get("c")
         if kind == "Cite":

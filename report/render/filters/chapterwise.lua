@@ -1,8 +1,8 @@
 -- Several chapters, each a document of its own, through the report's filters in one
 -- pandoc process (report.render.index and report.render): the filters run per chapter
 -- with pandoc.utils.run_lua_filter, exactly as --lua-filter runs them on a whole book,
--- but one process pays pandoc's start-up (syntax highlighting's definitions, the Lua
--- state) once for a batch instead of once a chapter.
+-- but one process pays pandoc's start-up (the Lua state, the filters, the bibliography)
+-- once for a batch instead of once a chapter.
 --
 -- The input's blocks are the chapters' wrapper Divs; `report-batch` has one MetaMap a
 -- chapter:
