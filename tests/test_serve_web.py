@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPORT = Path(sys.executable).parent / "report"
@@ -17,6 +19,22 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _serving(root: Path) -> Iterator[tuple[str, dict]]:
+    """``report serve`` on a free port: its base URL, and a dict that holds its return
+    code and log (``code``, ``log``) once the block ends and the server is stopped."""
+    port = _free_port()
+    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopped: dict = {}
+    try:
+        yield f"http://127.0.0.1:{port}/", stopped
+    finally:
+        server.terminate()
+        _, stopped["log"] = server.communicate(timeout=30)
+        stopped["code"] = server.returncode
 
 
 def _get(url: str) -> str | None:
@@ -39,11 +57,7 @@ def _poll(url: str, wanted: str, timeout: float) -> str | None:
 
 def test_a_saved_chapter_shows_in_the_served_site(make_tree):
     root = make_tree("constructs")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with _serving(root) as (base, stopped):
         page = _poll(base + "01-introduction/", "modern slavery", timeout=60)
         assert page is not None, "report serve never served the chapter"
         assert 'lang="en-GB"' in page
@@ -59,11 +73,8 @@ def test_a_saved_chapter_shows_in_the_served_site(make_tree):
         # The rest of the report is still rendered through the shared render.
         # (its label and number joined by a no-break space)
         assert re.search(r"Recommendation(\s|&nbsp;|&#160;)1\b", updated)
-    finally:
-        server.terminate()
-        _, log = server.communicate(timeout=30)
-    assert server.returncode in (0, -15), log
-    assert f"Serving the web edition on {base}" in log
+    assert stopped["code"] in (0, -15), stopped["log"]
+    assert f"Serving the web edition on {base}" in stopped["log"]
     assert not (root / "build" / "site").exists()  # the preview never writes build/
 
 
@@ -101,12 +112,8 @@ def test_a_save_that_renumbers_updates_every_page_as_a_full_build_does(make_tree
     labels changed: its kept Cites are not used), and both pages show what ``report
     build web`` writes for them."""
     root = make_tree("constructs")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     number = r"Section(\s|&nbsp;|&#160;)1\.{}\b"
-    try:
+    with _serving(root) as (base, _):
         practice = _poll(base + "02-practice/", "Section", timeout=60)
         assert practice is not None and re.search(number.format(1), practice)
         chapter = root / "chapters" / "01-introduction.md"
@@ -120,9 +127,6 @@ def test_a_save_that_renumbers_updates_every_page_as_a_full_build_does(make_tree
         assert re.search(number.format(2), practice or ""), "the other page kept 1.1"
         served = {"01-introduction": _get(base + "01-introduction/"),
                   "02-practice": practice}
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
     assert "A section before the scope." in (served["01-introduction"] or "")
     result = run_report(root, "build", "web")
     assert result.exit_code == 0, result.output
@@ -138,11 +142,7 @@ def test_a_save_that_changes_no_number_shows_what_a_full_build_writes(make_tree,
     the page of a chapter the save did not touch, equals what ``report build web``
     writes, byte for byte."""
     root = make_tree("constructs")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([str(REPORT), "--root", str(root), "serve", "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with _serving(root) as (base, _):
         assert _poll(base + "01-introduction/", "modern slavery", timeout=60) is not None
         chapter = root / "chapters" / "01-introduction.md"
         for n in (1, 2):  # the second save is made from the first's plan
@@ -152,9 +152,6 @@ def test_a_save_that_changes_no_number_shows_what_a_full_build_writes(make_tree,
                            timeout=30)
             assert served is not None, f"save {n} never showed"
         other = _get(base + "02-practice/")
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
     result = run_report(root, "build", "web")
     assert result.exit_code == 0, result.output
     for name, page in (("01-introduction", served), ("02-practice", other)):

@@ -57,18 +57,15 @@ function Pandoc(doc)
     return nil
   end
   doc.meta["report-plain-code"] = nil
-  return doc:walk({
-    CodeBlock = function(el)
-      local attr = unlooked(el, plain, false)
+  -- the same rewrite for a block and for inline code: only the element made differs
+  local function rewrite(make, inline)
+    return function(el)
+      local attr = unlooked(el, plain, inline)
       if attr then
-        return pandoc.CodeBlock(el.text, attr)
+        return make(el.text, attr)
       end
-    end,
-    Code = function(el)
-      local attr = unlooked(el, plain, true)
-      if attr then
-        return pandoc.Code(el.text, attr)
-      end
-    end,
-  })
+    end
+  end
+  return doc:walk({CodeBlock = rewrite(pandoc.CodeBlock, false),
+                   Code = rewrite(pandoc.Code, true)})
 end
