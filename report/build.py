@@ -228,7 +228,8 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     ahead = ahead_pool.submit(start_writers, context, to_write)
 
     def writers_now() -> None:
-        """A cold build's writers, once the last PDF leaves a layout worker idle."""
+        """A cold build's writers, once the digital edition's layout is all handed to the
+        workers (:func:`share_layout_workers`)."""
         nonlocal ahead
         ahead = ahead_pool.submit(start_writers, context, to_write, True)
 
@@ -294,8 +295,11 @@ def share_layout_workers(context: BuildContext, to_build: list[str],
     and the digital edition's chapters handed to them as soon as the print edition leaves
     a worker idle (its front matter, laid out alone after its chapters; its assembly,
     colour conversion, cover and privacy gate, all in this process; after an edit, its
-    one chapter); ``then`` once the digital edition leaves one idle in its turn. Each
-    edition's output is as when built alone."""
+    one chapter); ``then`` at the digital edition's first round that hands the workers
+    fewer new parts than there are workers, or at its last: in a cold build that is the
+    start of its turn, its chapters having been handed out during the print edition's
+    (:func:`report.editions.chaptered._submit`). Each edition's output is as when built
+    alone."""
     if context.jobs < 2 or not {"print", "digital"} <= set(to_build):
         return
     from report.editions import digital
@@ -324,7 +328,7 @@ def start_writers(context: BuildContext, to_build: list[str], cold: bool = False
     while this process lays out the few parts an edit changed (a one-chapter edit lays
     out one chapter, on one core). A cold build keeps every core busy with layout workers
     already: nothing is started ahead then, unless ``cold`` (the last PDF's layout is
-    handed to the workers and leaves one idle: :func:`share_layout_workers`). A writer
+    all handed to the workers: :func:`share_layout_workers`). A writer
     started already is not started again. A writer that cannot start is left to its
     edition, which starts it again in its turn and says what is wrong there, as without
     this."""
