@@ -222,6 +222,10 @@ def test_pandoc_says_which_classes_name_no_syntax(tmp_path: Path) -> None:
     [entry] = list((tmp_path / "highlight").glob("*.json"))
     entry.write_text(json.dumps({**json.loads(entry.read_text()), "rust": True}))
     assert "rust" in highlighting.plain_classes(["rust", "text"], again, [1, 23, 1])
+    # A damaged verdict (not true or false) is asked of pandoc again.
+    entry.write_text(json.dumps({**json.loads(entry.read_text()), "rust": "yes"}))
+    damaged = JsonCache(tmp_path / "highlight")
+    assert highlighting.plain_classes(["rust", "text"], damaged, [1, 23, 1]) == ["text"]
 
 
 def test_a_render_writing_only_unknown_classes_loads_no_syntax(tmp_path: Path) -> None:
@@ -253,9 +257,7 @@ def _peak_kib(args: list[str], stdin: bytes) -> int:
     ``+RTS -s``) running on ``stdin`` with ``args``. Not the kernel's peak resident set:
     a child forked from this test process (hundreds of MiB late in a session) starts its
     recorded peak at this process's size, so two runs would read the same."""
-    rts = [*pandoc.RTS_OPTIONS[:-1], "-s", pandoc.RTS_OPTIONS[-1]]
-    assert rts[0] == "+RTS" and rts[-1] == "-RTS"
-    result = subprocess.run([pandoc.binary(), *rts, *args], input=stdin,
+    result = subprocess.run(pandoc._command(args, ("-s",)), input=stdin,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
     in_use = re.search(rb"([\d,]+) MiB total memory in use", result.stderr)
     assert in_use is not None, result.stderr

@@ -75,7 +75,9 @@ def plain_classes(classes: Iterable[str], cache: JsonCache, api: list) -> list[s
     render's other caches)."""
     key = _binary_key()
     kept = cache.get(key)
-    verdicts: dict[str, bool] = kept if isinstance(kept, dict) else {}
+    # A damaged entry (a verdict not true or false) is asked again, never trusted.
+    verdicts: dict[str, bool] = ({c: v for c, v in kept.items() if isinstance(v, bool)}
+                                 if isinstance(kept, dict) else {})
     cache.keep(key)
     wanted = sorted(set(classes))
     unknown = [c for c in wanted if c not in verdicts]
