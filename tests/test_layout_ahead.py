@@ -49,8 +49,11 @@ def test_the_digital_chapters_are_laid_out_ahead_and_the_pdfs_are_unchanged(
     assert together == alone and len(alone) == 2
     # The digital chapters go to the workers after the print edition's front matter,
     # before the digital edition's build begins.
+    # The digital front matter goes first, made from the print edition's page map (one
+    # pagination), so that it is laid out beside the print edition's, not alone at the end.
     ahead = events[events.index("print front") + 1:events.index("build digital")]
     assert {"digital ch-practice", "digital ch-introduction"} <= set(ahead), events
+    assert [e for e in ahead if e.startswith("digital")][0] == "digital front", events
 
     # After an edit (not the first of a clean tree, which changes the draft stamp), the
     # print edition's one chapter leaves a worker idle at once: the digital edition's
@@ -61,6 +64,10 @@ def test_the_digital_chapters_are_laid_out_ahead_and_the_pdfs_are_unchanged(
         practice.write_text(practice.read_text().replace("referrals rose", new, 1)
                             .replace("referrals grew", new, 1))
         build_tree(root, "print", "digital", "--jobs", "2")
+        if new == "referrals grew":  # the first edit: both front matters, side by side
+            handed = [e for e in events if e.endswith(" front") or e.startswith("build")]
+            assert handed[:3] == ["build print", "print front", "digital front"], events
+            assert events.index("digital front") < events.index("build digital"), events
     assert events[:3] == ["build print", "print ch-practice", "digital ch-practice"], events
     edited = _pdfs(root)
     assert _rebuild(root, "print", "digital", "--jobs", "1") == edited

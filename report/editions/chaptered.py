@@ -290,7 +290,26 @@ def lay_out_ahead(context: BuildContext, spec: PartsSpec) -> None:
     if context.layout_workers is None or spec in context.layout_plans:
         return
     plan = context.layout_plans[spec] = _Plan(context, spec)
+    _round_two_ahead(context, plan)  # the longest part first, when the page map is known
     todo = [job for job in plan.round_one if _cached(job) is None]
+    todo.sort(key=lambda job: len(job.document), reverse=True)
+    context.layout_workers.submit(todo)
+
+
+def _round_two_ahead(context: BuildContext, plan: _Plan) -> None:
+    """Hand ``plan``'s round two (its front matter, its folio layers) to the shared
+    workers from the page map of the edition laid out before it
+    (``BuildContext.layout_page_map``), before its own chapters are laid out: both PDFs
+    have one pagination (the same parts, the same page map), so the digital edition's
+    front matter is laid out beside the print edition's rather than alone at the end of
+    the build. A guess its build checks: it makes its round two from its own page map, and
+    takes up these layouts only if that gives the same parts (the same cache files);
+    otherwise they are laid out again, as without this."""
+    if context.layout_page_map is None or plan.round_two_ahead:
+        return
+    plan.round_two_ahead = True
+    jobs = plan.round_two(*context.layout_page_map)
+    todo = [job for job in jobs if _cached(job) is None]
     todo.sort(key=lambda job: len(job.document), reverse=True)
     context.layout_workers.submit(todo)
 
@@ -353,6 +372,43 @@ class _Plan:
                 "blank", '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
                 '<body></body></html>', self.part_css, layer=True))
         self.round_one = [*self.main_jobs, *self.layers]
+        self.round_two_ahead = False  # handed to the workers from another edition's map
+
+    def page_map(self, laid: dict[str, LaidOut]
+                 ) -> tuple[list[tuple[str, int]], dict[str, str], list[str]]:
+        """From round one's layouts: the book's plan (each chapter's job key, or "" for a
+        blank page, and its page count), the printed page of every anchor, and the kind
+        of every page from page 1 ("page" or "blank"). Every main chapter starts on a
+        right-hand (odd) page."""
+        plan: list[tuple[str, int]] = []
+        page_numbers: dict[str, str] = {}
+        next_page = 1
+        for main_job in self.main_jobs:
+            if next_page % 2 == 0:
+                plan.append(("", 1))
+                next_page += 1
+            result = laid[main_job.key]
+            for anchor, index in result.anchors.items():
+                page_numbers.setdefault(anchor, str(next_page + index))
+            plan.append((main_job.key, result.pages))
+            next_page += result.pages
+        kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
+        return plan, page_numbers, kinds
+
+    def round_two(self, page_numbers: dict[str, str], kinds: list[str]) -> list[LayoutJob]:
+        """What depends only on the page map: the front matter (its contents and summary
+        of recommendations print the pages), and the folio layers."""
+        from report.editions.paged import document  # the HTML of each part
+
+        spec = self.spec
+        front_job = self.job("front", document(self.context.rendered, self.context,
+                                               spec.edition, chapters=self.front,
+                                               page_numbers=page_numbers),
+                             spec.extra_css + spec.layer_css, metadata=True)
+        folio_jobs = [self.job(f"folios-{first}", _folio_layer(
+            self.context, first, min(FOLIO_CHUNK, len(kinds) - first + 1)), "", layer=True)
+            for first in range(1, len(kinds) + 1, FOLIO_CHUNK)]
+        return [front_job, *folio_jobs]
 
     def keyed(self, name: str, html: str, digest: str, targets: list[str], css: str,
               layer: bool = False) -> LayoutJob:
@@ -393,43 +449,25 @@ def _submit(context: BuildContext, workers: Workers, jobs: list[LayoutJob],
 
 def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
                      workers: Workers, shared: bool) -> int:
-    from report.editions.paged import document  # the HTML of each part
-
     rendered = context.rendered
     spec, cache = layout_plan.spec, layout_plan.cache
     main_jobs, layers = layout_plan.main_jobs, layout_plan.layers
-    edition, tagged, job = spec.edition, spec.tagged, layout_plan.job
+    tagged = spec.tagged
     # The chapters and what depends on nothing else (the stamp, the blank page): round one.
     if shared:
         _submit(context, workers, layout_plan.round_one, last=False)
     laid = run_jobs(layout_plan.round_one, context.jobs, workers)
 
-    # The page map: every main chapter starts on a right-hand (odd) page.
-    plan: list[tuple[str, int]] = []  # (chapter job key, or "" for a blank page; pages)
-    page_numbers: dict[str, str] = {}
-    next_page = 1
-    for main_job in main_jobs:
-        if next_page % 2 == 0:
-            plan.append(("", 1))
-            next_page += 1
-        result = laid[main_job.key]
-        for anchor, index in result.anchors.items():
-            page_numbers.setdefault(anchor, str(next_page + index))
-        plan.append((main_job.key, result.pages))
-        next_page += result.pages
+    plan, page_numbers, kinds = layout_plan.page_map(laid)
     page_map.save(context, page_numbers)  # for the Word edition's contents
-
-    front_job = job("front", document(rendered, context, edition, chapters=layout_plan.front,
-                                      page_numbers=page_numbers),
-                    spec.extra_css + spec.layer_css, metadata=True)
-    kinds = ["blank" if key == "" else "page" for key, count in plan for _ in range(count)]
-    folio_jobs = [job(f"folios-{first}", _folio_layer(
-        context, first, min(FOLIO_CHUNK, len(kinds) - first + 1)), "", layer=True)
-        for first in range(1, len(kinds) + 1, FOLIO_CHUNK)]
     # The front matter and the folios depend only on the page map: round two.
-    extra_jobs = [front_job, *folio_jobs]
+    extra_jobs = layout_plan.round_two(page_numbers, kinds)
     if shared:
+        if context.layout_page_map is None:  # the first edition's, for the others
+            context.layout_page_map = (page_numbers, kinds)
         _submit(context, workers, extra_jobs, last=True)
+        for other in list(context.layout_plans.values()):  # those laid out ahead
+            _round_two_ahead(context, other)
     laid.update(run_jobs(extra_jobs, context.jobs, workers))
     if not (shared and (workers.busy or context.layout_plans or context.layout_ahead)):
         workers.close()  # nothing more for them (assembly runs in this process): let go

@@ -32,6 +32,7 @@ class BuildContext:
     layout_workers: Any = None
     layout_plans: dict = field(default_factory=dict)
     layout_ahead: list[Callable[[], None]] = field(default_factory=list)
+    layout_page_map: tuple | None = None  # (page numbers, page kinds)
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 
