@@ -178,6 +178,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
           noindex: bool = False, warn=None) -> dict:
     """Build the editions named; return the manifest written to ``build/manifest.json``."""
     editions = [e for e in BUILD_ORDER if e in set(editions)]
+    _import_ahead(editions)
     from report.checks.runner import chapter_checks
 
     kept = chapter_checks(manuscript, manuscript.build_dir / ".cache", errors_only=True)
@@ -287,6 +288,27 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     _stop_writers(context, ahead, ahead_pool)  # those no edition took, and the thread
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def _import_ahead(editions: list[str]) -> None:
+    """Import the editions' modules (WeasyPrint, pikepdf, MkDocs: most of a second) in a
+    thread while this one checks the sources and renders, which mostly waits for pandoc:
+    otherwise the first edition pays for them after the render. Nothing depends on the
+    thread finishing: Python's import lock makes an edition importing the same module
+    wait for it, and an import that fails here fails again, in its turn, as before."""
+    import importlib
+    import threading
+
+    from report.editions import MODULES
+
+    def load() -> None:
+        for name in editions:
+            try:
+                importlib.import_module(MODULES[name])
+            except Exception:  # noqa: BLE001 - said by the edition itself, in its turn
+                return
+
+    threading.Thread(target=load, name="imports", daemon=True).start()
 
 
 def share_layout_workers(context: BuildContext, to_build: list[str],

@@ -50,3 +50,32 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(make_tree):
     assert second.returncode == 0, second.stderr
     assert "nothing changed since the last build" in second.stderr
     assert imported == []
+
+
+IMPORTING_THREAD = (
+    "import sys, threading\n"
+    "seen = {}\n"
+    "def audit(event, args):\n"
+    "    if event == 'import' and args[0] in ('weasyprint', 'mkdocs'):\n"
+    "        seen.setdefault(args[0], threading.current_thread().name)\n"
+    "sys.addaudithook(audit)\n"
+    "import atexit\n"
+    "atexit.register(lambda: print('THREADS', seen, file=sys.stderr))\n"
+    "from report.cli import main\n"
+    "sys.argv[0] = 'report'\n"
+    "main()\n"
+)
+
+
+def test_a_build_imports_the_editions_beside_the_render(make_tree):
+    """WeasyPrint and MkDocs are imported by a thread of their own that starts with the
+    build, while the sources are checked and rendered (mostly waiting for pandoc), not by
+    the first edition after the render."""
+    root: Path = make_tree("minimal")
+    proc = subprocess.run([sys.executable, "-c", IMPORTING_THREAD, "--root", str(root),
+                           "build", "print", "web", "--jobs", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    line = next(line for line in proc.stderr.splitlines() if line.startswith("THREADS"))
+    assert eval(line.removeprefix("THREADS "), {}) == {"weasyprint": "imports",
+                                                        "mkdocs": "imports"}
