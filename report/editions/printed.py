@@ -21,6 +21,7 @@ the build says so.
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from pathlib import Path
@@ -388,7 +389,7 @@ def finish_sheets(path: Path, condition: tuple[str, str] | None,
 
 
 def build(context: BuildContext) -> EditionResult:
-    from report.editions.printcover import build_cover, print_settings
+    from report.editions.printcover import PrintCover, print_settings
 
     manuscript = context.manuscript
     out = context.path(f"{manuscript.manifest.slug}-print.pdf")
@@ -396,13 +397,18 @@ def build(context: BuildContext) -> EditionResult:
     profile, condition = _profile(context, paper)
     css, options = profile_css(profile)
     extra_css = css + running_heads_css(context.rendered)
-    pages = build_chaptered(context, out, parts_spec(["paged.css", "print.css"], extra_css,
-                                                     options, layer_css=draft_css(context)))
-    finish_sheets(out, condition, profile, context.path(".cache"))
     cover_profile, cover_condition = _profile(context, cover_paper or COVER_PAPER)
-    cover = build_cover(context, pages, *profile_css(cover_profile),
-                        finish=lambda path: finish_sheets(path, cover_condition, cover_profile),
-                        finish_inputs=[json.dumps(cover_condition),
-                                       cover_profile.read_bytes() if cover_profile else b""])
+    cover = PrintCover(context, *profile_css(cover_profile),
+                       finish=functools.partial(finish_sheets, condition=cover_condition,
+                                                profile=cover_profile),
+                       finish_inputs=[json.dumps(cover_condition),
+                                      cover_profile.read_bytes() if cover_profile else b""])
+    # The cover starts as soon as the page count is known, beside the book's assembly.
+    pages = build_chaptered(context, out, parts_spec(["paged.css", "print.css"], extra_css,
+                                                     options, layer_css=draft_css(context)),
+                            pages_known=cover.start)
+    finish_sheets(out, condition, profile, context.path(".cache"))
+    cover_path = cover.build(pages)
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out),
-                         extra={"cover": context.rel(cover), "cover_sha256": sha256_of(cover)})
+                         extra={"cover": context.rel(cover_path),
+                                "cover_sha256": sha256_of(cover_path)})
