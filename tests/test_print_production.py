@@ -456,3 +456,12 @@ def test_the_cover_is_laid_out_beside_the_book_and_taken_up(make_tree, monkeypat
     events, _, again = built(root, "2")
     assert [e for e in events if e.startswith("cover laid out in")] != [], events
     assert again == cover
+
+    # A cover process not done in time is stopped, and the cover laid out here: the same.
+    monkeypatch.setattr(printcover, "COVER_WAIT", 0.0)
+    for entry in (root / "build/.cache/bytes").glob("print-cover-*"):
+        entry.unlink()
+    print_files(root)[1].unlink()
+    events, _, again = built(root, "2")
+    assert any(e.startswith("cover laid out in") for e in events), events
+    assert again == cover

@@ -36,6 +36,7 @@ TRIM_WIDTH, TRIM_HEIGHT = 210.0, 297.0  # A4, mm
 DEFAULT_CALIPER = 0.1                    # mm per leaf: a common 90-100 gsm uncoated
 BINDING_ALLOWANCE = {"perfect": 1.0, "pur": 1.0, "case": 4.0, "saddle-stitch": 0.0}
 SPINE_TEXT_MIN = 6.0                     # mm: below this a spine carries no text
+COVER_WAIT = 120.0                       # s: the longest a cover laid out ahead is waited for
 
 
 def spine_width(pages: int, caliper: float, binding: str = "perfect") -> float:
@@ -164,11 +165,24 @@ class PrintCover:
         process.start()
         self._started[pages] = process
 
+    def stop(self) -> None:
+        """Stop what :meth:`start` started: the build failed or was interrupted."""
+        for started in self._started.values():
+            started.kill()
+            started.join()
+        self._started.clear()
+
     def build(self, pages: int) -> Path:
         """The cover of a ``pages``-page book in ``build/``: what :meth:`start` laid out
         (waited for), else laid out here."""
         for started in self._started.values():
-            started.join()  # one started for another page count ends too: no stray writer
+            # One started for another page count ends too: no stray writer. A process
+            # forked from a build with threads could in principle hang on a lock one of
+            # them held: after COVER_WAIT it is stopped and the cover laid out here.
+            started.join(COVER_WAIT)
+            if started.is_alive():
+                started.kill()
+                started.join()
         self._started.clear()
         out, data = self._kept(pages)
         write_bytes(out, data)

@@ -432,10 +432,15 @@ def build(context: BuildContext) -> EditionResult:
                        finish_inputs=[json.dumps(cover_condition),
                                       cover_profile.read_bytes() if cover_profile else b""])
     # The cover starts as soon as the page count is known, beside the book's assembly.
-    pages = build_chaptered(context, out, parts_spec(["paged.css", "print.css"], extra_css,
-                                                     options, layer_css=draft_css(context)),
-                            pages_known=cover.start)
-    finish_sheets(out, condition, profile, context.path(".cache"))
+    try:
+        pages = build_chaptered(context, out, parts_spec(["paged.css", "print.css"],
+                                                         extra_css, options,
+                                                         layer_css=draft_css(context)),
+                                pages_known=cover.start)
+        finish_sheets(out, condition, profile, context.path(".cache"))
+    except BaseException:
+        cover.stop()  # no cover laid out for a build that stopped
+        raise
     cover_path = cover.build(pages)
     return EditionResult("print", out, pages=pages, sha256=sha256_of(out),
                          extra={"cover": context.rel(cover_path),
