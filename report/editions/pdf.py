@@ -64,9 +64,10 @@ def _output_profile_fast(document, pdf) -> None:
     """A PDF/X-4's output profile written compressed at zlib level 1, not WeasyPrint's 9.
 
     WeasyPrint embeds the profile as Pillow serialises it again (FOGRA39: 409 kB from a
-    155 kB file) and compresses every stream at level 9: 0.3 s for that one stream, and
-    once in each layout (each part of the print edition, its cover), more than the rest
-    of the cover's writing. Every PDF/X-4 laid out here is the print edition's, whose
+    155 kB file) and pydyf compresses a stream at level 9 each time its data is asked
+    for, twice in a write (the file identifier hashes every object's data): 0.3 s each,
+    in every layout (each part of the print edition, its cover), more than the rest of
+    the cover's writing. Every PDF/X-4 laid out here is the print edition's, whose
     ``finish_sheets`` puts the profile's own file in place of that stream
     (``report.editions.printed._embed_as_written``): what it was compressed with never
     reaches the printer's file, which stays byte for byte the same."""
