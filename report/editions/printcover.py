@@ -151,8 +151,9 @@ class PrintCover:
         """Lay out the cover of a ``pages``-page book in a process of its own (forked: it
         has the manuscript and the build's context as they are), when the build has more
         than one job; it ends having written the cache entry :meth:`build` reads."""
-        if self.context.jobs < 2 or pages in self._started:
-            return
+        if (self.context.jobs < 2 or pages in self._started
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return  # laid out by build(), in this process
 
         def run() -> None:
             die_with_parent()
