@@ -17,9 +17,10 @@ FOLDER = "bytes"
 
 
 def cached(cache: Path | None, kind: str, inputs: Iterable[bytes | str],
-           make: Callable[[], bytes]) -> bytes:
+           make: Callable[[], bytes], valid: Callable[[bytes], bool] | None = None) -> bytes:
     """``make()``, or what it returned last time for the same ``kind`` and ``inputs``
-    (``cache`` is the build's ``.cache`` folder; None: no cache, always make)."""
+    (``cache`` is the build's ``.cache`` folder; None: no cache, always make). An entry
+    that ``valid`` refuses (a damaged file) is a miss: made and written again."""
     if cache is None:
         return make()
     from report import fingerprint
@@ -30,9 +31,12 @@ def cached(cache: Path | None, kind: str, inputs: Iterable[bytes | str],
         digest.update(b"\0")
     path = cache / FOLDER / f"{kind}-{digest.hexdigest()}"
     try:
-        return path.read_bytes()
+        kept = path.read_bytes()
     except OSError:
         pass
+    else:
+        if valid is None or valid(kept):
+            return kept
     data = make()
     try:
         from report.outputs import write_bytes

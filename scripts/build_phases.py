@@ -4,10 +4,12 @@
 Where a cold build or a rebuild spends its time, without a profiler's overhead: the
 build's checks (in a thread beside the render), the render, each round of the chaptered
 layout (round one: the chapters; round two: the front matter and folio layers), the
-tagged assembly and its save. Seconds from the start of this process, then the phase's
-own length, and this process's resident set at the phase's end and its high-water mark
-so far (MiB; ``/proc/self/status``): what each phase leaves held in the main process. The
-arguments are the ``report`` command's.
+tagged assembly and its save, the print edition's tail (its sheets finished, and
+``build``: the wait for its cover, laid out in a process of its own, whose own
+finish_sheets line shows too, with that process's smaller resident set). Seconds from
+the start of this process, then the phase's own length, and this process's resident set
+at the phase's end and its high-water mark so far (MiB; ``/proc/self/status``): what
+each phase leaves held in the main process. The arguments are the ``report`` command's.
 
 Usage: scripts/build_phases.py --root TREE build digital --jobs 2
 """
@@ -25,11 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import report.build  # noqa: E402
 import report.editions.chaptered  # noqa: E402
 import report.editions.context  # noqa: E402
+import report.editions.printcover  # noqa: E402
+import report.editions.printed  # noqa: E402
 
 PHASES = ((report.build, "manuscript_problems"), (report.editions.context, "render"),
           (report.build, "start_writers"), (report.build, "_privacy_gate"),
           (report.editions.chaptered, "run_jobs"),
-          (report.editions.chaptered, "_assemble_tagged"), (report.editions.chaptered, "_save"))
+          (report.editions.chaptered, "_assemble_tagged"), (report.editions.chaptered, "_save"),
+          (report.editions.printed, "finish_sheets"),
+          (report.editions.printcover.PrintCover, "build"))
 
 
 def resident() -> str:

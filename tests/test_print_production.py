@@ -334,3 +334,134 @@ def test_kept_pages_give_the_same_sheets(tmp_path: Path) -> None:
     assert planted != alone["Before."]
     with pikepdf.open(tmp_path / "book.pdf") as pdf:
         assert pdf.pages[0].obj.Contents[0].read_bytes() == b"0 0 0 1 k"
+
+
+def test_pages_without_rgb_are_neither_parsed_nor_kept(tmp_path: Path) -> None:
+    """A page in whose content neither ``rg`` nor ``RG`` appears has nothing to convert:
+    finish_sheets keeps no entry for it (it is not parsed to find that out), and the
+    sheets are the bytes they are without a cache."""
+    import weasyprint
+
+    from report.editions.printed import may_set_rgb
+
+    def sheets(cache: Path | None) -> bytes:
+        path = tmp_path / "book.pdf"
+        weasyprint.HTML(string=(
+            "<style>@page { size: A6 } html { color: device-cmyk(0 0 0 1) }"
+            " h1 { color: device-cmyk(1 0.5 0 0);"
+            " break-before: page }</style><p>One.</p><h1>Two</h1>"
+            "<p style='color: #d4351c'>Three.</p>")).write_pdf(path)
+        with pikepdf.open(path) as pdf:
+            assert [may_set_rgb(page) for page in pdf.pages] == [False, True]
+        finish_sheets(path, None, None, cache)
+        return path.read_bytes()
+
+    from report.editions.printed import finish_sheets
+
+    alone = sheets(None)
+    cache = tmp_path / ".cache"
+    assert sheets(cache) == alone
+    assert len(list((cache / "sheets").iterdir())) == 1  # the page in RGB only
+    with pikepdf.open(tmp_path / "book.pdf") as pdf:
+        assert not may_set_rgb(pdf.pages[1])  # converted
+
+
+def test_the_profile_weasyprint_writes_never_reaches_the_sheets(tmp_path: Path) -> None:
+    """A PDF/X-4 layout writes its output profile compressed fast (level 1, not
+    WeasyPrint's 9: 0.3 s a layout), and finish_sheets puts the profile's own file in
+    its place: the sheets are the bytes they are from WeasyPrint's own writing."""
+    from weasyprint import HTML
+
+    from report.editions import pdf as layout_module
+    from report.editions.printed import ICC, finish_sheets, profile_css
+
+    profile = ICC / "FOGRA39L.icc"
+    if not profile.is_file():
+        pytest.skip("toolkit's profiles not built (make print-profile)")
+    css, options = profile_css(profile)
+    document = ("<style>@page { size: A6 }</style>"
+                "<p style='color: device-cmyk(0 0 0 1)'>In black ink.</p>"
+                "<p style='color: #1d70b8'>In RGB, converted.</p>")
+    fast, slow = tmp_path / "fast.pdf", tmp_path / "slow.pdf"
+    write_pdf(document, fast, tmp_path, tmp_path, [], css, **options)
+    fonts, sheets, profiles = layout_module._stylesheets([], css, tmp_path)
+    HTML(string=document, base_url=str(tmp_path) + "/").render(
+        stylesheets=sheets, font_config=fonts, color_profiles=profiles, **options).write_pdf(
+        slow, finisher=layout_module.finish_metadata, **options)
+
+    def profile_stream(path: Path) -> bytes:
+        with pikepdf.open(path) as pdf:
+            return pdf.Root.OutputIntents[0].DestOutputProfile.read_raw_bytes()
+
+    assert len(profile_stream(fast)) > len(profile_stream(slow)) * 1.1  # level 1, not 9
+    for path in (fast, slow):
+        finish_sheets(path, ("FOGRA39", "Coated FOGRA39"), profile)
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_the_cover_is_laid_out_beside_the_book_and_taken_up(make_tree, monkeypatch,
+                                                           tmp_path: Path) -> None:
+    """With two jobs the cover is laid out in a process of its own, started once the
+    page count is known (before the book is assembled and its sheets finished), and the
+    build takes up what that process laid out: the same bytes as one job lays out in
+    the build's own process. A damaged kept cover is a miss, laid out again."""
+    import os
+
+    from report.editions import chaptered, printcover
+
+    log = tmp_path / "log"
+
+    def note(line: str) -> None:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+    def spied(module, name: str, line) -> None:
+        real = getattr(module, name)
+
+        def spy(*args, **kwargs):
+            note(line(*args))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    spied(printcover, "write_pdf", lambda *a: f"cover laid out in {os.getpid()}")
+    spied(printcover.PrintCover, "start", lambda _, pages: f"cover started for {pages}")
+    spied(chaptered, "_save", lambda *a: "book assembled")
+    here = os.getpid()
+
+    def built(root: Path, jobs: str) -> tuple[list[str], bytes, bytes]:
+        log.unlink(missing_ok=True)
+        build_tree(root, "print", "--jobs", jobs)
+        inside, cover = print_files(root)
+        return log.read_text().splitlines(), inside.read_bytes(), cover.read_bytes()
+
+    root = make_tree("constructs")
+    events, inside, cover = built(root, "2")
+    with pikepdf.open(print_files(root)[0]) as pdf:
+        pages = len(pdf.pages)
+    here_events = [e for e in events if not e.startswith("cover laid out")]
+    assert here_events == [f"cover started for {pages}", "book assembled"], events
+    assert events.count(f"cover laid out in {here}") == 0, events  # not in this process
+    assert len([e for e in events if e.startswith("cover laid out in")]) == 1, events
+
+    one_job = tmp_path / "one-job"
+    shutil.copytree(root, one_job, ignore=shutil.ignore_patterns("build"))
+    events_one, inside_one, cover_one = built(one_job, "1")
+    assert events_one.count(f"cover laid out in {here}") == 1, events_one
+    assert (inside_one, cover_one) == (inside, cover)
+
+    for entry in (root / "build/.cache/bytes").glob("print-cover-*"):
+        entry.write_bytes(entry.read_bytes()[:-100])  # cut short
+    print_files(root)[1].unlink()
+    events, _, again = built(root, "2")
+    assert [e for e in events if e.startswith("cover laid out in")] != [], events
+    assert again == cover
+
+    # A cover process not done in time is stopped, and the cover laid out here: the same.
+    monkeypatch.setattr(printcover, "COVER_WAIT", 0.0)
+    for entry in (root / "build/.cache/bytes").glob("print-cover-*"):
+        entry.unlink()
+    print_files(root)[1].unlink()
+    events, _, again = built(root, "2")
+    assert any(e.startswith("cover laid out in") for e in events), events
+    assert again == cover

@@ -36,6 +36,7 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -275,13 +276,18 @@ def parts_spec(stylesheets: list[str], extra_css: str, options: dict, layer_css:
                      edition, tagged)
 
 
-def build_chaptered(context: BuildContext, out: Path, spec: PartsSpec) -> int:
-    """Lay out the book part by part, assemble it into ``out``; return its page count."""
+def build_chaptered(context: BuildContext, out: Path, spec: PartsSpec,
+                    pages_known: Callable[[int], None] | None = None) -> int:
+    """Lay out the book part by part, assemble it into ``out``; return its page count.
+    ``pages_known`` is told the page count as soon as it is known (the front matter laid
+    out), before the assembly: the print edition's cover starts then."""
     plan = context.layout_plans.pop(spec, None) or _Plan(context, spec)
     if context.layout_workers is not None:
-        return _build_chaptered(context, out, plan, context.layout_workers, shared=True)
+        return _build_chaptered(context, out, plan, context.layout_workers, shared=True,
+                                pages_known=pages_known)
     with Workers(context.jobs) as workers:
-        return _build_chaptered(context, out, plan, workers, shared=False)
+        return _build_chaptered(context, out, plan, workers, shared=False,
+                                pages_known=pages_known)
 
 
 def lay_out_ahead(context: BuildContext, spec: PartsSpec) -> None:
@@ -448,7 +454,8 @@ def _submit(context: BuildContext, workers: Workers, jobs: list[LayoutJob],
 
 
 def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
-                     workers: Workers, shared: bool) -> int:
+                     workers: Workers, shared: bool,
+                     pages_known: Callable[[int], None] | None = None) -> int:
     rendered = context.rendered
     spec, cache = layout_plan.spec, layout_plan.cache
     main_jobs, layers = layout_plan.main_jobs, layout_plan.layers
@@ -469,6 +476,9 @@ def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
         for other in list(context.layout_plans.values()):  # those laid out ahead
             _round_two_ahead(context, other)
     laid.update(run_jobs(extra_jobs, context.jobs, workers))
+    if pages_known is not None:  # the front matter, padded to even, then the main matter
+        front_pages = laid["front"].pages
+        pages_known(front_pages + front_pages % 2 + len(kinds))
     if not (shared and (workers.busy or context.layout_plans or context.layout_ahead)):
         workers.close()  # nothing more for them (assembly runs in this process): let go
     every_job = (*main_jobs, *layers, *extra_jobs)

@@ -60,6 +60,41 @@ def finish_metadata(document, pdf) -> None:
     stream.stream = parts
 
 
+def _output_profile_fast(document, pdf) -> None:
+    """A PDF/X-4's output profile written compressed at zlib level 1, not WeasyPrint's 9.
+
+    WeasyPrint embeds the profile as Pillow serialises it again (FOGRA39: 409 kB from a
+    155 kB file) and pydyf compresses a stream at level 9 each time its data is asked
+    for, twice in a write (the file identifier hashes every object's data): 0.3 s each,
+    in every layout (each part of the print edition, its cover), more than the rest of
+    the cover's writing. Every PDF/X-4 laid out here is the print edition's, whose
+    ``finish_sheets`` puts the profile's own file in place of that stream
+    (``report.editions.printed._embed_as_written``): what it was compressed with never
+    reaches the printer's file, which stays byte for byte the same."""
+    import zlib
+
+    import pydyf
+
+    profile = document.color_profiles.get("device-cmyk")
+    reference = getattr(profile, "pdf_reference", None)
+    if reference is None:
+        return
+    stream = pdf.objects[int(bytes(reference).split()[0])]
+    if not (isinstance(stream, pydyf.Stream) and stream.compress):
+        return
+    data = b"\n".join(part if isinstance(part, bytes) else str(part).encode()
+                      for part in stream.stream)
+    stream.stream = [zlib.compress(data, 1)]
+    stream.extra["Filter"] = "/FlateDecode"
+    stream.compress = False
+
+
+def _finish_pdfx(document, pdf) -> None:
+    """The finisher of a PDF/X-4: :func:`finish_metadata`, the profile written fast."""
+    finish_metadata(document, pdf)
+    _output_profile_fast(document, pdf)
+
+
 # Parsed stylesheets and their fonts, per process: parsing the CSS and loading its
 # @font-face fonts cost about 0.15 s a layout, paid once per part (over a hundred parts in
 # a long book) before, and a new FontConfiguration starts Pango's font cache cold;
@@ -164,7 +199,8 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
         tagged.footnote_links(rendered)
     with atomic_path(out) as tmp:
         with tagged.tagging(descriptions or {}) if is_tagged else contextlib.nullcontext():
-            rendered.write_pdf(tmp, finisher=finish_metadata, **options)
+            rendered.write_pdf(tmp, finisher=_finish_pdfx if options.get("pdf_variant")
+                               == "pdf/x-4" else finish_metadata, **options)
         if finish is not None or is_tagged:
             finished = io.BytesIO()  # QPDF aborts on a full disk; Python raises
             with pikepdf.open(tmp) as pdf:

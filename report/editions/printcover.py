@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +30,13 @@ from report.editions.frontmatter import licence
 from report.editions.paged import _env
 from report.editions.pdf import write_pdf
 from report.errors import InputError, Problem
-from report.outputs import write_bytes
+from report.outputs import die_with_parent, write_bytes
 
 TRIM_WIDTH, TRIM_HEIGHT = 210.0, 297.0  # A4, mm
 DEFAULT_CALIPER = 0.1                    # mm per leaf: a common 90-100 gsm uncoated
 BINDING_ALLOWANCE = {"perfect": 1.0, "pur": 1.0, "case": 4.0, "saddle-stitch": 0.0}
 SPINE_TEXT_MIN = 6.0                     # mm: below this a spine carries no text
+COVER_WAIT = 120.0                       # s: the longest a cover laid out ahead is waited for
 
 
 def spine_width(pages: int, caliper: float, binding: str = "perfect") -> float:
@@ -77,41 +80,112 @@ def barcode_svg(isbn: str) -> Markup:
     return Markup(svg)
 
 
-def build_cover(context: BuildContext, pages: int, profile_css: str, options: dict,
-                finish: Callable[[Path], None], finish_inputs: list[bytes | str]) -> Path:
+def _whole_pdf(data: bytes) -> bool:
+    """Whether kept bytes are a whole PDF: a cover entry cut short or damaged is a miss."""
+    return data[:5] == b"%PDF-" and b"%%EOF" in data[-1024:]
+
+
+class PrintCover:
     """The cover laid out and ``finish``-ed (put on its sheet) into ``build/``.
 
     Kept by content (:mod:`report.cache`): its HTML (the manifest, the stamp, the spine
     from the page count), its CSS and options, and what ``finish`` reads
     (``finish_inputs``) are all it depends on, so an edit that leaves the page count as it
-    was does not lay it out again (about half a second)."""
-    manuscript = context.manuscript
-    m = manuscript.manifest
-    caliper, binding, paper, _ = print_settings(context)
-    spine = spine_width(pages, caliper, binding)
-    out = context.path(f"{m.slug}-cover.pdf")
-    isbn = m.isbn.get("print")
-    html = _env.get_template("cover.html").render(
-        m=m, draft=context.draft, stamp=context.stamp, spine=spine,
-        created=context.provenance.date.isoformat(),
-        spine_text=spine >= SPINE_TEXT_MIN, paper=paper, binding=binding, pages=pages,
-        isbn=isbn, isbn_placeholder="print" in m.isbn_placeholders,
-        barcode=barcode_svg(isbn) if isbn else None, licence=licence(m.licence),
-        web=m.extra.get("web"), summary=m.config.get("site_description"))
-    size = (f"@page {{ size: {2 * TRIM_WIDTH + spine}mm {TRIM_HEIGHT}mm; }} "
-            f":root {{ --spine: {spine}mm; }}")
-    stylesheets = ["cover.css", "print.css"]
+    was does not lay it out again (about half a second).
 
-    def lay_out() -> bytes:
-        with TemporaryDirectory(prefix="report-cover-") as tmp:
-            laid_out = Path(tmp) / out.name
-            write_pdf(html, laid_out, base_url=manuscript.root / m.docs_dir,
-                      root=manuscript.root, stylesheets=stylesheets,
-                      extra_css=profile_css + size, **options)
-            finish(laid_out)
-            return laid_out.read_bytes()
+    It needs nothing of the book but its page count, known as soon as the front matter is
+    laid out: :meth:`start` lays it out then in a process of its own (with more than one
+    job), beside the book's assembly and :func:`~report.editions.printed.finish_sheets`,
+    which kept both cores idle and the cover on the critical path (about 1 s of a cold
+    print build). That process only fills the cache; :meth:`build` takes the entry up
+    (or, when the process failed or the entry is damaged, lays the cover out here, where
+    an error is reported as any other)."""
 
-    write_bytes(out, cached(context.path(".cache"), "print-cover",
-                            [html, "\0".join(stylesheets), profile_css + size,
-                             json.dumps(options, sort_keys=True), *finish_inputs], lay_out))
-    return out
+    KIND = "print-cover"
+
+    def __init__(self, context: BuildContext, profile_css: str, options: dict,
+                 finish: Callable[[Path], None], finish_inputs: list[bytes | str]) -> None:
+        self.context, self.profile_css, self.options = context, profile_css, options
+        self.finish, self.finish_inputs = finish, finish_inputs
+        self._started: dict[int, multiprocessing.process.BaseProcess] = {}
+
+    def _made(self, pages: int) -> tuple[Path, list[bytes | str], Callable[[], bytes]]:
+        """Where the cover of a ``pages``-page book goes, what it is kept by, and how it
+        is laid out."""
+        context = self.context
+        manuscript = context.manuscript
+        m = manuscript.manifest
+        caliper, binding, paper, _ = print_settings(context)
+        spine = spine_width(pages, caliper, binding)
+        out = context.path(f"{m.slug}-cover.pdf")
+        isbn = m.isbn.get("print")
+        html = _env.get_template("cover.html").render(
+            m=m, draft=context.draft, stamp=context.stamp, spine=spine,
+            created=context.provenance.date.isoformat(),
+            spine_text=spine >= SPINE_TEXT_MIN, paper=paper, binding=binding, pages=pages,
+            isbn=isbn, isbn_placeholder="print" in m.isbn_placeholders,
+            barcode=barcode_svg(isbn) if isbn else None, licence=licence(m.licence),
+            web=m.extra.get("web"), summary=m.config.get("site_description"))
+        size = (f"@page {{ size: {2 * TRIM_WIDTH + spine}mm {TRIM_HEIGHT}mm; }} "
+                f":root {{ --spine: {spine}mm; }}")
+        stylesheets = ["cover.css", "print.css"]
+
+        def lay_out() -> bytes:
+            with TemporaryDirectory(prefix="report-cover-") as tmp:
+                laid_out = Path(tmp) / out.name
+                write_pdf(html, laid_out, base_url=manuscript.root / m.docs_dir,
+                          root=manuscript.root, stylesheets=stylesheets,
+                          extra_css=self.profile_css + size, **self.options)
+                self.finish(laid_out)
+                return laid_out.read_bytes()
+
+        inputs = [html, "\0".join(stylesheets), self.profile_css + size,
+                  json.dumps(self.options, sort_keys=True), *self.finish_inputs]
+        return out, inputs, lay_out
+
+    def _kept(self, pages: int) -> tuple[Path, bytes]:
+        out, inputs, lay_out = self._made(pages)
+        return out, cached(self.context.path(".cache"), self.KIND, inputs, lay_out, _whole_pdf)
+
+    def start(self, pages: int) -> None:
+        """Lay out the cover of a ``pages``-page book in a process of its own (forked: it
+        has the manuscript and the build's context as they are), when the build has more
+        than one job; it ends having written the cache entry :meth:`build` reads."""
+        if (self.context.jobs < 2 or pages in self._started
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return  # laid out by build(), in this process
+
+        def run() -> None:
+            die_with_parent()
+            try:
+                self._kept(pages)
+            except BaseException:  # build() lays it out again and reports the error
+                os._exit(1)
+
+        process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+        process.start()
+        self._started[pages] = process
+
+    def stop(self) -> None:
+        """Stop what :meth:`start` started: the build failed or was interrupted."""
+        for started in self._started.values():
+            started.kill()
+            started.join()
+        self._started.clear()
+
+    def build(self, pages: int) -> Path:
+        """The cover of a ``pages``-page book in ``build/``: what :meth:`start` laid out
+        (waited for), else laid out here."""
+        for started in self._started.values():
+            # One started for another page count ends too: no stray writer. A process
+            # forked from a build with threads could in principle hang on a lock one of
+            # them held: after COVER_WAIT it is stopped and the cover laid out here.
+            started.join(COVER_WAIT)
+            if started.is_alive():
+                started.kill()
+                started.join()
+        self._started.clear()
+        out, data = self._kept(pages)
+        write_bytes(out, data)
+        return out
+
