@@ -226,6 +226,37 @@ def test_pdf_text_metadata_and_alt_text(tree: Path, tmp_path: Path) -> None:
     assert leaks([clean], tree) == set()
 
 
+def test_pdf_strings_are_read_from_every_object(tree: Path, tmp_path: Path) -> None:
+    """Strings are read from every object of the file, text or not: under a page's
+    resources (a marked-content property list, which a reader can show), in a string
+    that is not text (qpdf writes it as hex), in an annotation; a page's text found
+    clean is not enough."""
+    clean = tmp_path / "clean.pdf"
+    weasyprint.HTML(string="<p>Jane Doe and Example Borough Council.</p>").write_pdf(clean)
+    planted = tmp_path / "planted.pdf"
+    with pikepdf.open(clean) as pdf:
+        page = pdf.pages[0].obj
+        page.Resources["/Properties"] = pikepdf.Dictionary(
+            MC0=pikepdf.Dictionary(Title=pikepdf.String("Sam Sample\u2019s layer")))
+        page["/PieceInfo"] = pikepdf.Dictionary(Note=pikepdf.String(b"Chris Declined\x00\x01"))
+        page["/Annots"] = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[0, 0, 10, 10],
+            Contents=pikepdf.String("W. Withdrawn")))]))
+        pdf.save(planted)
+    from report.checks.consent import Verdicts
+
+    verdicts = Verdicts()
+    assert leaks([clean], tree) == set()
+    scan_built_files([clean], tree, verdicts)  # its page is known clean now
+    assert leaks([planted], tree) == {
+        ("planted.pdf", record, "document strings and metadata")
+        for record in ("ssample", "cdeclined", "wwithdrawn")}
+    assert {(leak.record_id, leak.part) for leak in scan_built_files(
+        [planted], tree, Verdicts(clean=set(verdicts.seen)))} == {
+        (record, "document strings and metadata")
+        for record in ("ssample", "cdeclined", "wwithdrawn")}
+
+
 def test_web_pages_search_index_and_sitemap(tree: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "search").mkdir(parents=True)
@@ -410,3 +441,35 @@ def test_a_long_text_is_judged_by_pieces_as_whole(tree: Path) -> None:
     assert len(again.seen - verdicts.seen) <= 2 < pieces  # the pieces around the edit
     leaking = " ".join([*words[:2000], "Wren", "Withdrawn", *words[2000:]])
     assert _names_by_piece(leaking, names, Verdicts(clean=set(verdicts.seen))) == {"wwithdrawn"}
+
+
+def test_a_contributor_opting_out_between_two_builds_is_gone_from_the_next(tree: Path) -> None:
+    """Two builds in one process (as ``report serve`` or a test runner makes them), the
+    register edited between: what the process keeps (the parsed register, the toolkit's
+    reading, the gate's verdicts) must not carry the old consent into the second. The
+    name leaves the contributors list, and the gate judges against the new names."""
+    from report.checks.consent import Verdicts
+
+    def build_docx() -> tuple[str, str]:
+        result = CliRunner().invoke(main, ["--root", str(tree), "build", "docx"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        [path] = (tree / "build").glob("*.docx")
+        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        return text, json.loads((tree / "build" / ".cache" / "privacy.json").read_text())["key"]
+
+    listed, key = build_docx()
+    assert "Jane Doe" in listed
+    register = tree / "contributors.yaml"
+    text = register.read_text(encoding="utf-8")
+    opted_out = text.replace("  - id: jdoe\n    name: Jane Doe\n    affiliation: Example Council\n"
+                             "    roles: [conference-delegate]\n    consent:\n      listed: true",
+                             "  - id: jdoe\n    name: Jane Doe\n    affiliation: Example Council\n"
+                             "    roles: [conference-delegate]\n    consent:\n      listed: false")
+    assert opted_out != text
+    register.write_text(opted_out, encoding="utf-8")
+    unlisted, key_now = build_docx()
+    assert "Jane Doe" not in unlisted and "Alex Example" in unlisted
+    assert key_now != key  # judged against the new names, not the kept verdicts
+    [path] = (tree / "build").glob("*.docx")
+    assert scan_built_files([path], tree, Verdicts()) == []

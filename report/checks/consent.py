@@ -454,12 +454,6 @@ def _texts(name: str, data: bytes) -> list[str]:
     return [html.unescape(text)]
 
 
-_NO_TEXT_KEYS = frozenset({"/Resources", "/Font", "/XObject", "/ColorSpace", "/ExtGState",
-                           "/Pattern", "/Shading", "/FontFile", "/FontFile2", "/FontFile3",
-                           "/FontDescriptor", "/DescendantFonts", "/Widths", "/W",
-                           "/ToUnicode", "/Parent"})
-
-
 @dataclass
 class Verdicts:
     """What scans against the same names found clean, by content, so that a rebuild
@@ -544,6 +538,29 @@ def _page_keys(pdf) -> list[str]:
     return ["page:" + digest(page.obj, _NOT_PAGE_TEXT).hex() for page in pdf.pages]
 
 
+# A string in qpdf's JSON of an object (version 2): "u:" and its text, or "b:" and the
+# hex of a string that is not text. Names are "/…" (or "n:/…"), references "N G R".
+_QPDF_STRING = re.compile(rb'"([ub]):((?:[^"\\]|\\.)*)"')
+
+
+def _pdf_strings(pdf) -> list[str]:
+    """Every string of every object in the file (document information, outline, alt and
+    actual text of the structure tree, annotations, names, font names): what a reader
+    or a tool could show. Each object is written as JSON by qpdf, in C++, and its strings
+    read from that: four times quicker than a walk from the trailer in Python (0.08
+    against 0.37 s on the digital edition, under load), and it reads every object in the
+    file, reachable or not."""
+    import pikepdf
+
+    written = [pdf.trailer.to_json(dereference=False)]
+    written.extend(obj.to_json(dereference=True) for obj in pdf.objects)
+    strings = []
+    for kind, body in _QPDF_STRING.findall(b"\n".join(written)):
+        text = json.loads(b'"' + body + b'"')
+        strings.append(str(pikepdf.String(bytes.fromhex(text))) if kind == b"b" else text)
+    return strings
+
+
 def _pdf_texts(path: Path, verdicts: Verdicts | None = None
                ) -> Iterator[tuple[str, str, str | None]]:
     """Page text, and every string in the PDF's objects: document information, XMP
@@ -578,25 +595,7 @@ def _pdf_texts(path: Path, verdicts: Verdicts | None = None
                        re.sub(r"[-\u2010\u00ad\ufffe\x02]\s*\n\s*", "", text), key)
         finally:
             document.close()
-        strings: list[str] = []
-        seen: set[tuple[int, int]] = set()
-        stack: list[object] = [pdf.trailer]
-        while stack:
-            obj = stack.pop()
-            if not isinstance(obj, pikepdf.Object):
-                continue  # numbers, booleans: no text
-            if obj.is_indirect:
-                if obj.objgen in seen:
-                    continue
-                seen.add(obj.objgen)
-            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-                # Page resources (fonts, images, colour spaces) hold no text strings;
-                # skipping them keeps this walk to the objects a reader can see.
-                stack.extend(value for key, value in obj.items() if key not in _NO_TEXT_KEYS)
-            elif isinstance(obj, pikepdf.Array):
-                stack.extend(obj)
-            elif isinstance(obj, pikepdf.String):
-                strings.append(str(obj))
+        strings = _pdf_strings(pdf)
         yield "document strings and metadata", "\n".join(strings), None
         metadata = pdf.Root.get("/Metadata")
         if metadata is not None:
