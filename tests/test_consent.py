@@ -408,6 +408,28 @@ def test_gate_rescans_only_changed_pdf_pages_and_never_keeps_a_leak(tree: Path,
         pipeline._privacy_gate(context, result)
 
 
+def test_gate_scans_the_print_editions_cover_too(tree: Path) -> None:
+    """The print edition is two files, the inside pages and the cover: a name on the
+    cover refuses the edition, and both files are deleted."""
+    from report import build as pipeline
+    from report.editions import EditionResult
+    from report.editions.context import BuildContext
+
+    context = BuildContext(load(tree))
+    context.path(".").mkdir(parents=True, exist_ok=True)
+    inside = _two_page_pdf(context.path("report-print.pdf"), "team Wren, withdrawn.")
+    cover = context.path("report-cover.pdf")
+    weasyprint.HTML(string="<p>Cover photograph: Jane Doe.</p>").write_pdf(cover)
+    result = EditionResult("print", inside, extra={"cover": context.rel(cover)})
+    pipeline._privacy_gate(context, result)  # clean
+    weasyprint.HTML(string="<p>Cover photograph: Sam Sample.</p>").write_pdf(cover)
+    with pytest.raises(pipeline.LeakFound) as refused:
+        pipeline._privacy_gate(context, result)
+    assert [leak for leak in refused.value.leaks if "report-cover.pdf" in leak
+            and "'ssample'" in leak]
+    assert not inside.exists() and not cover.exists()
+
+
 def test_a_long_text_is_judged_by_pieces_as_whole(tree: Path) -> None:
     """A long text (a Word body) is matched piece by piece, with the verdict of a match
     on the whole wherever a name falls (across every cut between pieces), and after an
