@@ -340,18 +340,25 @@ def load_contributors(source: Manuscript | Path | str) -> Register:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(CONTRIBUTORS, None, f"cannot read: {exc}")) from None
-    return Register(_records(text), organisations_first, count_others)
+    return Register(_records(text, root / "build"), organisations_first, count_others)
 
 
 @functools.lru_cache(maxsize=4)
-def _records(text: str) -> tuple[Contributor, ...]:
+def _records(text: str, build_dir: Path) -> tuple[Contributor, ...]:
     """The records of a register's text, parsed once per process for the same text: a
     build reads the register for the render, the checks and each edition's name scan
-    (a tenth of a second each on the bundled report). Records are frozen; a problem is
-    raised each time (exceptions are not cached)."""
-    from report.manuscript.contributors_file import parse_contributors  # builds our records
+    (a tenth of a second each on the bundled report); and once for all processes while
+    the text and the toolkit are the same (:mod:`contributors_kept`). Records are
+    frozen; a problem is raised each time (exceptions are not cached, nor kept)."""
+    from report.manuscript import contributors_kept
 
-    return tuple(parse_contributors(text))
+    records = contributors_kept.kept(text, build_dir)
+    if records is None:
+        from report.manuscript.contributors_file import parse_contributors  # our records
+
+        records = tuple(parse_contributors(text))
+        contributors_kept.keep(text, build_dir, records)
+    return records
 
 
 def _options(extra: dict[str, Any]) -> tuple[bool, bool]:
