@@ -495,3 +495,15 @@ def test_a_contributor_opting_out_between_two_builds_is_gone_from_the_next(tree:
     assert key_now != key  # judged against the new names, not the kept verdicts
     [path] = (tree / "build").glob("*.docx")
     assert scan_built_files([path], tree, Verdicts()) == []
+
+
+@pytest.mark.parametrize("markup", [
+    '<a href="/wren-withdrawn/">x</a>', "<A HREF = '/people/Wren_Withdrawn.html'>x</A>",
+    '<img SRC="img/wren-withdrawn.png">', '<meta content="https://x/wren-withdrawn">',
+    '<object data="wren-withdrawn.svg"></object>', '<video poster="wren-withdrawn.jpg">',
+    '<form action="/wren-withdrawn">', '<img srcset="wren-withdrawn-2x.png 2x">',
+    "<urlset><LOC>https://x/wren-withdrawn/</LOC></urlset>"])
+def test_a_name_spelt_in_a_url_is_found(tree: Path, tmp_path: Path, markup: str) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(markup, encoding="utf-8")
+    assert ("page.html", "wwithdrawn", "URLs") in leaks([page], tree)

@@ -606,8 +606,10 @@ def _pdf_texts(path: Path, verdicts: Verdicts | None = None
             yield "XMP metadata", markup_text(xmp), None
 
 
-_URL_VALUE = re.compile(r"""(?:href|src|srcset|data|poster|content|action)\s*=\s*"""
-                        r"""(?:"([^"]*)"|'([^']*)')|<loc>([^<]*)</loc>""", re.I)
+# The lookahead (the first letter of every alternative) spares the engine trying each
+# alternative at every character: half the time on a Word document's 600 kB of XML.
+_URL_VALUE = re.compile(r"""(?=[hsdpca<])(?:(?:href|src|srcset|data|poster|content|action)"""
+                        r"""\s*=\s*(?:"([^"]*)"|'([^']*)')|<loc>([^<]*)</loc>)""", re.I)
 
 
 def locator_words(locator: str) -> str:
