@@ -137,12 +137,16 @@ def pinned() -> Iterator[None]:
 
 
 def _toolkit_once(cache: Path) -> str:
-    """:func:`_toolkit`, read once per pin (every time outside one)."""
+    """:func:`_toolkit`, read once per pin (every time outside one); read again, to keep
+    its cache, where that cache is missing (a cold build's first reading came before
+    there was a ``build/`` to keep it in)."""
     pin = _pin
     if pin is None:
         return _toolkit(cache)
     if not pin:
         pin.append(_toolkit(cache))
+    elif not cache.is_file() and cache.parent.parent.is_dir():
+        _toolkit(cache)
     return pin[0]
 
 
@@ -281,7 +285,7 @@ def record(root: Path, key: str, editions: Iterable[str], build_dir: Path | None
     outputs = _outputs(root, _read_json(manifest_path), editions)
     if outputs is None:
         return
-    _toolkit(_toolkit_cache(build_dir))  # cached now, so that a check writes nothing
+    _toolkit_once(_toolkit_cache(build_dir))  # cached now, so that a check writes nothing
     _write_json(build_dir / FINGERPRINT_NAME,
                 {"key": key, "manifest": _file_sha(manifest_path), "outputs": outputs})
 

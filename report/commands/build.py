@@ -32,13 +32,12 @@ def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None
         key = (fingerprint.fingerprint(root, names, final=final) if fingerprint.is_tree(root)
                else None)
         manifest = fingerprint.unchanged(root, key, names) if key else None
-        built = manifest is None
-        if built:
+        if manifest is None:
             manifest = _build(root, names, final, jobs)
-    if not built:
-        click.echo("nothing changed since the last build", err=True)
-    elif key:
-        fingerprint.record(root, key, names)  # outside the pin: keeps its cache up to date
+            if key:
+                fingerprint.record(root, key, names)
+        else:
+            click.echo("nothing changed since the last build", err=True)
     _print_editions(manifest, names)
 
 
