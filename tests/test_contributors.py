@@ -438,16 +438,17 @@ def test_a_kept_reading_is_used_only_for_the_same_text(tree: Path,
     monkeypatch.setattr(contributors_file, "parse_contributors", counted)
 
     def fresh_process() -> tuple[Contributor, ...]:
-        contributors._records.cache_clear()  # what a new process starts without
+        contributors._read_records.cache_clear()  # what a new process starts without
+        contributors._KEPT.clear()
         return tuple(load_contributors(tree))
 
     first = fresh_process()
     assert len(parsed) == 1 and not (tree / "build").exists()  # no build/: nothing kept
     (tree / "build").mkdir()
-    assert fresh_process() == first and len(parsed) == 2  # read, and kept now
     kept_path = tree / "build" / ".cache" / contributors_kept.KEPT_NAME
-    assert kept_path.is_file()
-    assert fresh_process() == first and len(parsed) == 2  # the kept reading, equal
+    assert tuple(load_contributors(tree)) == first and len(parsed) == 1  # the same process
+    assert kept_path.is_file()  # keeps it once there is a build/
+    assert fresh_process() == first and len(parsed) == 1  # the kept reading, equal
 
     register = tree / "contributors.yaml"
     text = register.read_text(encoding="utf-8")
@@ -457,19 +458,19 @@ def test_a_kept_reading_is_used_only_for_the_same_text(tree: Path,
     assert opted_out != text
     register.write_text(opted_out, encoding="utf-8")
     withdrawn = fresh_process()
-    assert len(parsed) == 3
+    assert len(parsed) == 2
     assert {c.id: c.status for c in withdrawn}["jdoe"] == "withdrawn"
     assert {c.id: c.status for c in first}["jdoe"] == "listed"
 
     data = json.loads(kept_path.read_text(encoding="utf-8"))
     data["records"][0]["unknown"] = 1  # a shape it did not write: a miss
     kept_path.write_text(json.dumps(data), encoding="utf-8")
-    assert fresh_process() == withdrawn and len(parsed) == 4
+    assert fresh_process() == withdrawn and len(parsed) == 3
     kept_path.write_text('{"key": ', encoding="utf-8")  # damaged: a miss
-    assert fresh_process() == withdrawn and len(parsed) == 5
+    assert fresh_process() == withdrawn and len(parsed) == 4
 
     register.write_text(opted_out.replace("id: jdoe", "id: alex"), encoding="utf-8")
     for _ in range(2):  # a duplicate id: refused each time, nothing kept for it
         with pytest.raises(InputError):
             fresh_process()
-    assert len(parsed) == 7
+    assert len(parsed) == 6
