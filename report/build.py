@@ -80,15 +80,20 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
     verdicts = Verdicts(clean={k for k in clean if isinstance(k, str)}
                         if isinstance(clean, list) else set())
 
-    # The folder itself (not its files): a page's path is its URL, scanned as well.
-    leaks = scan_built_files([result.path], register, verdicts)
+    # The folder itself (not its files): a page's path is its URL, scanned as well. The
+    # other files an edition made (the print edition's cover) are scanned with it.
+    built = [result.path, *(context.manuscript.root / result.extra[field]
+                            for field in fingerprint.OUTPUT_FIELDS
+                            if isinstance(result.extra.get(field), str))]
+    leaks = scan_built_files(built, register, verdicts)
     if leaks:
         import shutil
 
-        if result.path.is_dir():
-            shutil.rmtree(result.path, ignore_errors=True)
-        else:
-            result.path.unlink(missing_ok=True)
+        for path in built:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         raise LeakFound([str(leak) for leak in leaks])
     # What this scan met stays; what earlier builds met too, up to a bound (each build
     # of the five editions meets about a thousand keys).

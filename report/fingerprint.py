@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FINGERPRINT_NAME = "fingerprint.json"
@@ -38,6 +39,9 @@ TOOLS = ("pypandoc-binary", "pypandoc", "weasyprint", "mkdocs", "mkdocs-material
 OUTPUT_FIELDS = ("path", "cover")
 
 _CHUNK = 1 << 20
+
+# The toolkit's own package: its source, templates, styles and Lua filters.
+PACKAGE = Path(__file__).resolve().parent
 
 
 def _file_sha(path: Path) -> str:
@@ -73,7 +77,7 @@ def _toolkit(cache: Path) -> str:
     cached under a signature of its files' sizes and mtimes, so a check reads no source."""
     from importlib import metadata
 
-    package = Path(__file__).resolve().parent
+    package = PACKAGE
     files = list(_walk(package))
     stat = hashlib.sha256()
     for path in files:
@@ -106,10 +110,50 @@ def _toolkit_cache(build_dir: Path) -> Path:
     return build_dir / ".cache" / "toolkit-fingerprint.json"
 
 
+# The toolkit's fingerprint while a build pins it (:func:`pinned`): a list, empty until
+# the first reading (the value does not depend on the folder its cache is kept in).
+_pin: list[str] | None = None
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Within: the toolkit's fingerprint is read once and reused.
+
+    A build asks for it a dozen times and more (the no-change check, each edition's key,
+    each cache's setting, each privacy gate): each asking walks the package (2,300
+    stats) and asks ten packages' metadata, about 25 ms. One build runs one toolkit, so
+    its parts are keyed on one reading, the first; outside a pin (``report serve``
+    between saves) every asking reads the toolkit again, so a changed filter or template
+    is seen at the next save. Pins nest (the outermost holds); the build's threads share
+    it."""
+    global _pin
+    outer = _pin
+    if outer is None:
+        _pin = []
+    try:
+        yield
+    finally:
+        _pin = outer
+
+
+def _toolkit_once(cache: Path) -> str:
+    """:func:`_toolkit`, read once per pin (every time outside one); read again, to keep
+    its cache, where that cache is missing (a cold build's first reading came before
+    there was a ``build/`` to keep it in)."""
+    pin = _pin
+    if pin is None:
+        return _toolkit(cache)
+    if not pin:
+        pin.append(_toolkit(cache))
+    elif not cache.is_file() and cache.parent.parent.is_dir():
+        _toolkit(cache)
+    return pin[0]
+
+
 def toolkit(build_dir: Path) -> str:
     """The toolkit's source and the tools' versions, as one string: what a cache of
     built output must be keyed on besides its inputs."""
-    return _toolkit(_toolkit_cache(build_dir))
+    return _toolkit_once(_toolkit_cache(build_dir))
 
 
 def _parts(root: Path, *, final: bool, noindex: bool, build_dir: Path) -> dict:
@@ -119,7 +163,7 @@ def _parts(root: Path, *, final: bool, noindex: bool, build_dir: Path) -> dict:
     origin = provenance(root)
     return {
         "sources": _sources(root),
-        "toolkit": _toolkit(_toolkit_cache(build_dir)),
+        "toolkit": _toolkit_once(_toolkit_cache(build_dir)),
         "final": final,
         "noindex": noindex,
         "commit": origin.commit,
@@ -241,7 +285,7 @@ def record(root: Path, key: str, editions: Iterable[str], build_dir: Path | None
     outputs = _outputs(root, _read_json(manifest_path), editions)
     if outputs is None:
         return
-    _toolkit(_toolkit_cache(build_dir))  # cached now, so that a check writes nothing
+    _toolkit_once(_toolkit_cache(build_dir))  # cached now, so that a check writes nothing
     _write_json(build_dir / FINGERPRINT_NAME,
                 {"key": key, "manifest": _file_sha(manifest_path), "outputs": outputs})
 

@@ -9,7 +9,9 @@ tagged assembly and its save, the print edition's tail (its sheets finished, and
 finish_sheets line shows too, with that process's smaller resident set). Seconds from
 the start of this process, then the phase's own length, and this process's resident set
 at the phase's end and its high-water mark so far (MiB; ``/proc/self/status``): what
-each phase leaves held in the main process. The arguments are the ``report`` command's.
+each phase leaves held in the main process. On the way out, the main process's own CPU
+time (its threads, not its children: layout workers, pandoc), which a loaded machine
+stretches less than wall time. The arguments are the ``report`` command's.
 
 Usage: scripts/build_phases.py --root TREE build digital --jobs 2
 """
@@ -84,7 +86,20 @@ def timed_editions() -> None:
     report.build.builder = builder
 
 
+def own_cpu() -> None:
+    """This process's CPU seconds (all its threads, none of its children)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"[phase] {'main process cpu':20} {usage.ru_utime + usage.ru_stime:7.2f} s "
+          f"(user {usage.ru_utime:.2f}, system {usage.ru_stime:.2f}), wall "
+          f"{time.perf_counter() - START:.2f} s", file=sys.stderr)
+
+
 def main() -> None:
+    import atexit
+
+    atexit.register(own_cpu)
     for module, name in PHASES:
         timed(module, name)
     timed_editions()

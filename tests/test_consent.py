@@ -226,6 +226,37 @@ def test_pdf_text_metadata_and_alt_text(tree: Path, tmp_path: Path) -> None:
     assert leaks([clean], tree) == set()
 
 
+def test_pdf_strings_are_read_from_every_object(tree: Path, tmp_path: Path) -> None:
+    """Strings are read from every object of the file, text or not: under a page's
+    resources (a marked-content property list, which a reader can show), in a string
+    that is not text (qpdf writes it as hex), in an annotation; a page's text found
+    clean is not enough."""
+    clean = tmp_path / "clean.pdf"
+    weasyprint.HTML(string="<p>Jane Doe and Example Borough Council.</p>").write_pdf(clean)
+    planted = tmp_path / "planted.pdf"
+    with pikepdf.open(clean) as pdf:
+        page = pdf.pages[0].obj
+        page.Resources["/Properties"] = pikepdf.Dictionary(
+            MC0=pikepdf.Dictionary(Title=pikepdf.String("Sam Sample\u2019s layer")))
+        page["/PieceInfo"] = pikepdf.Dictionary(Note=pikepdf.String(b"Chris Declined\x00\x01"))
+        page["/Annots"] = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[0, 0, 10, 10],
+            Contents=pikepdf.String("W. Withdrawn")))]))
+        pdf.save(planted)
+    from report.checks.consent import Verdicts
+
+    verdicts = Verdicts()
+    assert leaks([clean], tree) == set()
+    scan_built_files([clean], tree, verdicts)  # its page is known clean now
+    assert leaks([planted], tree) == {
+        ("planted.pdf", record, "document strings and metadata")
+        for record in ("ssample", "cdeclined", "wwithdrawn")}
+    assert {(leak.record_id, leak.part) for leak in scan_built_files(
+        [planted], tree, Verdicts(clean=set(verdicts.seen)))} == {
+        (record, "document strings and metadata")
+        for record in ("ssample", "cdeclined", "wwithdrawn")}
+
+
 def test_web_pages_search_index_and_sitemap(tree: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "search").mkdir(parents=True)
@@ -377,6 +408,28 @@ def test_gate_rescans_only_changed_pdf_pages_and_never_keeps_a_leak(tree: Path,
         pipeline._privacy_gate(context, result)
 
 
+def test_gate_scans_the_print_editions_cover_too(tree: Path) -> None:
+    """The print edition is two files, the inside pages and the cover: a name on the
+    cover refuses the edition, and both files are deleted."""
+    from report import build as pipeline
+    from report.editions import EditionResult
+    from report.editions.context import BuildContext
+
+    context = BuildContext(load(tree))
+    context.path(".").mkdir(parents=True, exist_ok=True)
+    inside = _two_page_pdf(context.path("report-print.pdf"), "team Wren, withdrawn.")
+    cover = context.path("report-cover.pdf")
+    weasyprint.HTML(string="<p>Cover photograph: Jane Doe.</p>").write_pdf(cover)
+    result = EditionResult("print", inside, extra={"cover": context.rel(cover)})
+    pipeline._privacy_gate(context, result)  # clean
+    weasyprint.HTML(string="<p>Cover photograph: Sam Sample.</p>").write_pdf(cover)
+    with pytest.raises(pipeline.LeakFound) as refused:
+        pipeline._privacy_gate(context, result)
+    assert [leak for leak in refused.value.leaks if "report-cover.pdf" in leak
+            and "'ssample'" in leak]
+    assert not inside.exists() and not cover.exists()
+
+
 def test_a_long_text_is_judged_by_pieces_as_whole(tree: Path) -> None:
     """A long text (a Word body) is matched piece by piece, with the verdict of a match
     on the whole wherever a name falls (across every cut between pieces), and after an
@@ -410,3 +463,62 @@ def test_a_long_text_is_judged_by_pieces_as_whole(tree: Path) -> None:
     assert len(again.seen - verdicts.seen) <= 2 < pieces  # the pieces around the edit
     leaking = " ".join([*words[:2000], "Wren", "Withdrawn", *words[2000:]])
     assert _names_by_piece(leaking, names, Verdicts(clean=set(verdicts.seen))) == {"wwithdrawn"}
+
+
+def test_a_contributor_opting_out_between_two_builds_is_gone_from_the_next(tree: Path) -> None:
+    """Two builds in one process (as ``report serve`` or a test runner makes them), the
+    register edited between: what the process keeps (the parsed register, the toolkit's
+    reading, the gate's verdicts) must not carry the old consent into the second. The
+    name leaves the contributors list, and the gate judges against the new names."""
+    from report.checks.consent import Verdicts
+
+    def build_docx() -> tuple[str, str]:
+        result = CliRunner().invoke(main, ["--root", str(tree), "build", "docx"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        [path] = (tree / "build").glob("*.docx")
+        text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        return text, json.loads((tree / "build" / ".cache" / "privacy.json").read_text())["key"]
+
+    listed, key = build_docx()
+    assert "Jane Doe" in listed
+    register = tree / "contributors.yaml"
+    text = register.read_text(encoding="utf-8")
+    opted_out = text.replace("  - id: jdoe\n    name: Jane Doe\n    affiliation: Example Council\n"
+                             "    roles: [conference-delegate]\n    consent:\n      listed: true",
+                             "  - id: jdoe\n    name: Jane Doe\n    affiliation: Example Council\n"
+                             "    roles: [conference-delegate]\n    consent:\n      listed: false")
+    assert opted_out != text
+    register.write_text(opted_out, encoding="utf-8")
+    unlisted, key_now = build_docx()
+    assert "Jane Doe" not in unlisted and "Alex Example" in unlisted
+    assert key_now != key  # judged against the new names, not the kept verdicts
+    [path] = (tree / "build").glob("*.docx")
+    assert scan_built_files([path], tree, Verdicts()) == []
+
+
+@pytest.mark.parametrize("markup", [
+    '<a href="/wren-withdrawn/">x</a>', "<A HREF = '/people/Wren_Withdrawn.html'>x</A>",
+    '<img SRC="img/wren-withdrawn.png">', '<meta content="https://x/wren-withdrawn">',
+    '<object data="wren-withdrawn.svg"></object>', '<video poster="wren-withdrawn.jpg">',
+    '<form action="/wren-withdrawn">', '<img srcset="wren-withdrawn-2x.png 2x">',
+    "<urlset><LOC>https://x/wren-withdrawn/</LOC></urlset>"])
+def test_a_name_spelt_in_a_url_is_found(tree: Path, tmp_path: Path, markup: str) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(markup, encoding="utf-8")
+    assert ("page.html", "wwithdrawn", "URLs") in leaks([page], tree)
+
+
+@pytest.mark.parametrize(("markup", "text"), [
+    ('<p class="x">Jane</p><p>Doe</p>', "x Jane Doe"),
+    ("<img alt='Wren' title = \"Withdrawn\"/>", "Wren Withdrawn"),
+    ("<w:t xml:space=\"preserve\">Ch</w:t><w:t>ris</w:t>", "preserve Ch ris"),
+    ("<!-- Sam Sample --><br/>A&amp;B &eacute;", "Sam Sample A&B \u00e9"),
+    ("<a <b c='1'>x</a>", "1 x"),  # a tag ends at its first ">"
+    ("<p data-x=1 y='2'>z</p>", "2 z"),  # an unquoted value is not one
+    ("a < b", "a < b"),
+])
+def test_markup_text_keeps_words_attribute_values_and_comments(markup: str, text: str) -> None:
+    from report.checks.consent import markup_text
+
+    assert markup_text(markup) == text

@@ -416,3 +416,61 @@ def test_bundled_file_is_valid_and_lists_no_fictional_name_it_must_not() -> None
     assert "Dame Sara Thornton, Independent Anti-Slavery Commissioner" in printed
     for hidden in ("Chris Specimen", "Morgan Dummy", "Taylor Testcase", "Jo Placeholder"):
         assert hidden not in printed
+
+
+# ------------------------------------------------------------- the kept reading
+
+
+def test_a_kept_reading_is_used_only_for_the_same_text(tree: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The register is validated once for all processes while its text and the toolkit
+    are the same (``build/.cache/contributors.json``); a consent withdrawn is a new text,
+    read afresh; a damaged entry or one of another shape is a miss; a register with a
+    problem is refused every time, never kept."""
+    from report.manuscript import contributors, contributors_file, contributors_kept
+
+    parsed: list[str] = []
+
+    def counted(text: str, *args) -> list[Contributor]:
+        parsed.append(text)
+        return parse_contributors(text, *args)
+
+    monkeypatch.setattr(contributors_file, "parse_contributors", counted)
+
+    def fresh_process() -> tuple[Contributor, ...]:
+        contributors._read_records.cache_clear()  # what a new process starts without
+        contributors._KEPT.clear()
+        return tuple(load_contributors(tree))
+
+    first = fresh_process()
+    assert len(parsed) == 1 and not (tree / "build").exists()  # no build/: nothing kept
+    (tree / "build").mkdir()
+    kept_path = tree / "build" / ".cache" / contributors_kept.KEPT_NAME
+    assert tuple(load_contributors(tree)) == first and len(parsed) == 1  # the same process
+    assert kept_path.is_file()  # keeps it once there is a build/
+    assert fresh_process() == first and len(parsed) == 1  # the kept reading, equal
+
+    register = tree / "contributors.yaml"
+    text = register.read_text(encoding="utf-8")
+    opted_out = text.replace("      show: name\n      given: 2021-11-02",
+                             "      show: name\n      given: 2021-11-02\n"
+                             "      withdrawn: 2022-01-05", 1)
+    assert opted_out != text
+    register.write_text(opted_out, encoding="utf-8")
+    withdrawn = fresh_process()
+    assert len(parsed) == 2
+    assert {c.id: c.status for c in withdrawn}["jdoe"] == "withdrawn"
+    assert {c.id: c.status for c in first}["jdoe"] == "listed"
+
+    data = json.loads(kept_path.read_text(encoding="utf-8"))
+    data["records"][0]["unknown"] = 1  # a shape it did not write: a miss
+    kept_path.write_text(json.dumps(data), encoding="utf-8")
+    assert fresh_process() == withdrawn and len(parsed) == 3
+    kept_path.write_text('{"key": ', encoding="utf-8")  # damaged: a miss
+    assert fresh_process() == withdrawn and len(parsed) == 4
+
+    register.write_text(opted_out.replace("id: jdoe", "id: alex"), encoding="utf-8")
+    for _ in range(2):  # a duplicate id: refused each time, nothing kept for it
+        with pytest.raises(InputError):
+            fresh_process()
+    assert len(parsed) == 6

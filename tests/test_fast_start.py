@@ -79,3 +79,26 @@ def test_a_build_imports_the_editions_beside_the_render(make_tree):
     line = next(line for line in proc.stderr.splitlines() if line.startswith("THREADS"))
     assert eval(line.removeprefix("THREADS "), {}) == {"weasyprint": "imports",
                                                         "mkdocs": "imports"}
+
+
+def test_a_build_after_an_edit_does_not_validate_the_unchanged_register_again(make_tree):
+    """The contributors register passed its schema at the first build and has not changed
+    since: a build after a chapter edit takes the kept reading and never imports the
+    schema validator; a changed register is validated again."""
+    root: Path = make_tree("constructs")
+
+    def validator_imported() -> bool:
+        proc = subprocess.run([sys.executable, "-c", PROBE, "jsonschema", "--root", str(root),
+                               "build", "docx"], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        line = next(line for line in proc.stderr.splitlines() if line.startswith("IMPORTED"))
+        return "jsonschema" in line
+
+    assert validator_imported()  # the first build validates it
+    chapter = root / "chapters" / "02-practice.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                       encoding="utf-8")
+    assert not validator_imported()
+    register = root / "contributors.yaml"
+    register.write_text(register.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert validator_imported()

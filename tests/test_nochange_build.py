@@ -140,3 +140,47 @@ def test_an_edition_whose_inputs_did_not_change_is_not_laid_out_again(make_tree,
     _edit_chapter(root)
     _build(run_report, root, "docx", "epub")
     assert _docx(root).stat().st_mtime_ns != docx
+
+
+def test_a_build_reads_the_toolkit_once_and_serve_sees_a_change_between_saves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_tree, run_report) -> None:
+    """Within a pin (one ``report build``) the toolkit is read once, however often its
+    parts ask; outside one (``report serve`` between saves) each asking reads it again,
+    so a filter edited between two saves is seen at the second."""
+    from report import fingerprint
+
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "filter.lua").write_text("-- one\n")
+    monkeypatch.setattr(fingerprint, "PACKAGE", package)
+    build = tmp_path / "build"
+    first = fingerprint.toolkit(build)
+    (package / "filter.lua").write_text("-- two, a longer one\n")
+    second = fingerprint.toolkit(build)
+    assert second != first
+    with fingerprint.pinned():
+        assert fingerprint.toolkit(build) == second
+        (package / "filter.lua").write_text("-- three, longer again\n")
+        with fingerprint.pinned():  # nested: the outer pin holds
+            assert fingerprint.toolkit(tmp_path / "elsewhere") == second
+        assert fingerprint.toolkit(build) == second
+    assert fingerprint.toolkit(build) not in (first, second)
+    monkeypatch.undo()
+
+    readings: list[Path] = []
+    reading = fingerprint._toolkit
+
+    def counted(cache: Path) -> str:
+        readings.append(cache)
+        return reading(cache)
+
+    monkeypatch.setattr(fingerprint, "_toolkit", counted)
+    root = make_tree("constructs")
+    _build(run_report, root, "docx", "epub")
+    # The build's one reading, and one more to keep it once there is a build/ to keep
+    # it in (a check after the build then writes nothing: the test above).
+    assert len(readings) == 2, readings
+    _edit_chapter(root)
+    readings.clear()
+    _build(run_report, root, "docx", "epub")
+    assert len(readings) == 1, readings

@@ -394,7 +394,7 @@ class Leak:
 
 
 _COMMENT = re.compile(r"<!--(.*?)-->|<!\[CDATA\[(.*?)\]\]>", re.S)
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"(<[^>]*>)")  # captured: split keeps the tags
 _ATTRIBUTE = re.compile(r"""[\w:.-]+\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _PARAGRAPH = re.compile(r"<w:p[\s>].*?</w:p>", re.S)
 _RUN_TEXT = re.compile(r"<w:(?:t|delText)(?:\s[^>]*)?>([^<]*)</w:(?:t|delText)>"
@@ -406,12 +406,17 @@ def markup_text(markup: str) -> str:
     and comments kept, entities unescaped, whitespace normalised."""
     markup = _COMMENT.sub(lambda m: f" {m.group(1) or m.group(2) or ''} ", markup)
 
-    def tag(match: re.Match[str]) -> str:
+    def tag(text: str) -> str:
         values = [a.group(1) if a.group(1) is not None else a.group(2)
-                  for a in _ATTRIBUTE.finditer(match.group(0))]
+                  for a in _ATTRIBUTE.finditer(text)]
         return " " + " ".join(values) + " " if values else " "
 
-    return " ".join(html.unescape(_TAG.sub(tag, markup)).split())
+    # Text and tags split in C, each tag then replaced by its attribute values (a tag
+    # without "=" has none): as a substitution with a function per tag, in 0.6 of the
+    # time (a Word document has 33,000 tags, three in four without attributes).
+    pieces = _TAG.split(markup)
+    pieces[1::2] = [tag(text) if "=" in text else " " for text in pieces[1::2]]
+    return " ".join(html.unescape("".join(pieces)).split())
 
 
 def _ooxml_paragraphs(markup: str) -> str:
@@ -452,12 +457,6 @@ def _texts(name: str, data: bytes) -> list[str]:
             return [markup_text(text)]
         return ["\n".join(markup_text(s) for s in strings)]
     return [html.unescape(text)]
-
-
-_NO_TEXT_KEYS = frozenset({"/Resources", "/Font", "/XObject", "/ColorSpace", "/ExtGState",
-                           "/Pattern", "/Shading", "/FontFile", "/FontFile2", "/FontFile3",
-                           "/FontDescriptor", "/DescendantFonts", "/Widths", "/W",
-                           "/ToUnicode", "/Parent"})
 
 
 @dataclass
@@ -544,6 +543,29 @@ def _page_keys(pdf) -> list[str]:
     return ["page:" + digest(page.obj, _NOT_PAGE_TEXT).hex() for page in pdf.pages]
 
 
+# A string in qpdf's JSON of an object (version 2): "u:" and its text, or "b:" and the
+# hex of a string that is not text. Names are "/…" (or "n:/…"), references "N G R".
+_QPDF_STRING = re.compile(rb'"([ub]):((?:[^"\\]|\\.)*)"')
+
+
+def _pdf_strings(pdf) -> list[str]:
+    """Every string of every object in the file (document information, outline, alt and
+    actual text of the structure tree, annotations, names, font names): what a reader
+    or a tool could show. Each object is written as JSON by qpdf, in C++, and its strings
+    read from that: four times quicker than a walk from the trailer in Python (0.08
+    against 0.37 s on the digital edition, under load), and it reads every object in the
+    file, reachable or not."""
+    import pikepdf
+
+    written = [pdf.trailer.to_json(dereference=False)]
+    written.extend(obj.to_json(dereference=True) for obj in pdf.objects)
+    strings = []
+    for kind, body in _QPDF_STRING.findall(b"\n".join(written)):
+        text = json.loads(b'"' + body + b'"')
+        strings.append(str(pikepdf.String(bytes.fromhex(text))) if kind == b"b" else text)
+    return strings
+
+
 def _pdf_texts(path: Path, verdicts: Verdicts | None = None
                ) -> Iterator[tuple[str, str, str | None]]:
     """Page text, and every string in the PDF's objects: document information, XMP
@@ -578,25 +600,7 @@ def _pdf_texts(path: Path, verdicts: Verdicts | None = None
                        re.sub(r"[-\u2010\u00ad\ufffe\x02]\s*\n\s*", "", text), key)
         finally:
             document.close()
-        strings: list[str] = []
-        seen: set[tuple[int, int]] = set()
-        stack: list[object] = [pdf.trailer]
-        while stack:
-            obj = stack.pop()
-            if not isinstance(obj, pikepdf.Object):
-                continue  # numbers, booleans: no text
-            if obj.is_indirect:
-                if obj.objgen in seen:
-                    continue
-                seen.add(obj.objgen)
-            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-                # Page resources (fonts, images, colour spaces) hold no text strings;
-                # skipping them keeps this walk to the objects a reader can see.
-                stack.extend(value for key, value in obj.items() if key not in _NO_TEXT_KEYS)
-            elif isinstance(obj, pikepdf.Array):
-                stack.extend(obj)
-            elif isinstance(obj, pikepdf.String):
-                strings.append(str(obj))
+        strings = _pdf_strings(pdf)
         yield "document strings and metadata", "\n".join(strings), None
         metadata = pdf.Root.get("/Metadata")
         if metadata is not None:
@@ -607,8 +611,10 @@ def _pdf_texts(path: Path, verdicts: Verdicts | None = None
             yield "XMP metadata", markup_text(xmp), None
 
 
-_URL_VALUE = re.compile(r"""(?:href|src|srcset|data|poster|content|action)\s*=\s*"""
-                        r"""(?:"([^"]*)"|'([^']*)')|<loc>([^<]*)</loc>""", re.I)
+# The lookahead (the first letter of every alternative) spares the engine trying each
+# alternative at every character: half the time on a Word document's 600 kB of XML.
+_URL_VALUE = re.compile(r"""(?=[hsdpca<])(?:(?:href|src|srcset|data|poster|content|action)"""
+                        r"""\s*=\s*(?:"([^"]*)"|'([^']*)')|<loc>([^<]*)</loc>)""", re.I)
 
 
 def locator_words(locator: str) -> str:

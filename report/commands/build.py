@@ -22,17 +22,22 @@ from report.errors import EXIT_FINDINGS, BuildStopped
 def command(root: Path, editions: tuple[str, ...], final: bool, jobs: int | None) -> None:
     """Build the editions (all five when none is named) into build/."""
     names = editions or EDITION_ORDER
-    # Nothing changed since the last build of these editions: say what is there, lay out
-    # nothing. Only the fingerprint's light modules are imported on this path.
-    # Not a report tree: no hashing of whatever folder this is, load() says what is wrong.
-    key = fingerprint.fingerprint(root, names, final=final) if fingerprint.is_tree(root) else None
-    manifest = fingerprint.unchanged(root, key, names) if key else None
-    if manifest is None:
-        manifest = _build(root, names, final, jobs)
-        if key:
-            fingerprint.record(root, key, names)
-    else:
-        click.echo("nothing changed since the last build", err=True)
+    # One reading of the toolkit for the whole build (fingerprint.pinned): the key is
+    # taken before the build, so a toolkit changed while it runs leads to another build.
+    with fingerprint.pinned():
+        # Nothing changed since the last build of these editions: say what is there, lay
+        # out nothing. Only the fingerprint's light modules are imported on this path.
+        # Not a report tree: no hashing of whatever folder this is, load() says what is
+        # wrong.
+        key = (fingerprint.fingerprint(root, names, final=final) if fingerprint.is_tree(root)
+               else None)
+        manifest = fingerprint.unchanged(root, key, names) if key else None
+        if manifest is None:
+            manifest = _build(root, names, final, jobs)
+            if key:
+                fingerprint.record(root, key, names)
+        else:
+            click.echo("nothing changed since the last build", err=True)
     _print_editions(manifest, names)
 
 

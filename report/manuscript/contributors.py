@@ -340,16 +340,39 @@ def load_contributors(source: Manuscript | Path | str) -> Register:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem(CONTRIBUTORS, None, f"cannot read: {exc}")) from None
-    return Register(_records(text), organisations_first, count_others)
+    return Register(_records(text, root / "build"), organisations_first, count_others)
+
+
+# The registers (their text's hash, the build folder) this process has kept or found
+# kept: a cold build reads the register before there is a build/ to keep it in.
+_KEPT: set[tuple[int, Path]] = set()
+
+
+def _records(text: str, build_dir: Path) -> tuple[Contributor, ...]:
+    """The records of a register's text, parsed once per process for the same text: a
+    build reads the register for the render, the checks and each edition's name scan
+    (a tenth of a second each on the bundled report); and once for all processes while
+    the text and the toolkit are the same (:mod:`contributors_kept`), kept as soon as
+    there is a ``build/``. Records are frozen; a problem is raised each time
+    (exceptions are not cached, nor kept)."""
+    records = _read_records(text, build_dir)
+    if (hash(text), build_dir) not in _KEPT and build_dir.is_dir():
+        from report.manuscript import contributors_kept
+
+        contributors_kept.keep(text, build_dir, records)
+        _KEPT.add((hash(text), build_dir))
+    return records
 
 
 @functools.lru_cache(maxsize=4)
-def _records(text: str) -> tuple[Contributor, ...]:
-    """The records of a register's text, parsed once per process for the same text: a
-    build reads the register for the render, the checks and each edition's name scan
-    (a tenth of a second each on the bundled report). Records are frozen; a problem is
-    raised each time (exceptions are not cached)."""
-    from report.manuscript.contributors_file import parse_contributors  # builds our records
+def _read_records(text: str, build_dir: Path) -> tuple[Contributor, ...]:
+    from report.manuscript import contributors_kept
+
+    records = contributors_kept.kept(text, build_dir)
+    if records is not None:
+        _KEPT.add((hash(text), build_dir))
+        return records
+    from report.manuscript.contributors_file import parse_contributors  # our records
 
     return tuple(parse_contributors(text))
 
