@@ -445,7 +445,8 @@ class ReportPlugin(BasePlugin):
         sizes = self._svg_text_sizes(chapter_page)
         key = hashlib.sha256(json.dumps(
             [self._site_key or self._links_key(files), page.url, chapter_page.src_uri, sizes,
-             chapter_page.chapter.to_string()]).encode()).hexdigest()
+             chapter_page.chapter.key or chapter_page.chapter.to_string()]).encode()
+        ).hexdigest()
         if key not in _PAGE_CONTENT:
             element = chapter_element(chapter_page, page, files, self._anchors, self._pages)
             number_notes_per_page(element)

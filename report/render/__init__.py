@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -31,7 +32,7 @@ from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
 from report.render import batches, diagnostics, highlighting, html, index, pandoc, parse, source
-from report.render.cache import JsonCache, digest
+from report.render.cache import JsonCache, digest, made_once
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
@@ -88,7 +89,7 @@ class Rendered:
 
     manuscript: Manuscript
     _ast: bytes | Callable[[], bytes]
-    chapters: list[ChapterHTML]
+    _chapters: list[ChapterHTML] | Callable[[], list[ChapterHTML]]
     labels: dict[str, Label]
     recommendations: list[Recommendation]
     key: str
@@ -99,6 +100,18 @@ class Rendered:
     # editions (filters/plaincode.lua, report.render.highlighting).
     plain_code: list[str] = field(default_factory=list)
     _plain: Rendered | None = field(default=None, repr=False, compare=False)
+    # The chapters with their pack marks numbered from 1 in each (html.cut), when the
+    # render made them so: the editions' view (without_pack_marks) is made from these,
+    # so that in ``report serve`` a paragraph added, which moves the marks' numbers in
+    # every later chapter and nothing else there, leaves those chapters as they were.
+    _unnumbered: list[ChapterHTML] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def chapters(self) -> list[ChapterHTML]:
+        """Each chapter's HTML, pack marks numbered through the book."""
+        if callable(self._chapters):
+            self._chapters = self._chapters()
+        return self._chapters
 
     @property
     def ast(self) -> bytes:
@@ -122,19 +135,27 @@ class Rendered:
         number counts every citable block before it, so left in, one added paragraph
         would change every later chapter's HTML and lay them all out again."""
         if self._plain is None:
-            chapters = []
-            for chapter in self.chapters:
-                element = copy.deepcopy(chapter.element)
-                for mark in element.xpath(html.PACK_MARKS):
-                    mark.drop_tree()  # its tail (text after it) stays
-                chapters.append(replace(chapter, element=element))
-            self._plain = replace(self, chapters=chapters, _ast=self._plain_ast)
+            chapters = [made_once(digest("plain", chapter.key), partial(_unmarked, chapter))
+                        if chapter.key else _unmarked(chapter)
+                        for chapter in self._unnumbered or self.chapters]
+            self._plain = replace(self, _chapters=chapters, _ast=self._plain_ast,
+                                  _unnumbered=None)
             self._plain._plain = self._plain
         return self._plain
 
     def _plain_ast(self) -> bytes:
         ast = self.ast.decode("utf-8")
         return _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", ast)).encode("utf-8")
+
+
+def _unmarked(chapter: ChapterHTML) -> ChapterHTML:
+    """A copy of ``chapter`` without citable.lua's marks (see
+    :meth:`Rendered.without_pack_marks`)."""
+    element = copy.deepcopy(chapter.element)
+    for mark in element.xpath(html.PACK_MARKS):
+        mark.drop_tree()  # its tail (text after it) stays
+    return replace(chapter, element=element,
+                   key=digest("plain", chapter.key) if chapter.key else "")
 
 
 # citable.lua's mark in pandoc's JSON (always the first inline of its block), and the
@@ -769,8 +790,9 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     _last_book = _Book(manuscript.root, [index.chapter_key(c) for c in chapters],
                        [c.rel for c in chapters], jobs, book.chapters, book_key, api, base_meta,
                        plain)
-    chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
-                               offsets)
+    cuts = html.cut([r["html"] for r in results], [r["code"] for r in results])
+    chapters_html = (lambda: html.numbered_on(cuts, offsets),
+                     [chapter for cut in cuts for chapter in cut])
     return (document, book_meta, citable, chapters_html, warnings, resources,
             [cache, index_cache, cites_cache], plain)
 
@@ -811,6 +833,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
+        unnumbered = None
         ast, chapters, warnings, problems, plain = _render_whole_book(
             manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
@@ -820,7 +843,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     else:
         # The document and its citable blocks are made when asked for (see Rendered),
         # the metadata handed over as built, not decoded from the document again.
-        (document, meta, entries, chapters, warnings, resources, more,
+        (document, meta, entries, (chapters, unnumbered), warnings, resources, more,
          plain) = _render_chapters(manuscript, cache, contributors, bib_args, build_cache,
                                    highlight_cache)
         ast = document
@@ -833,7 +856,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         each.prune()
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        citable, plain)
+                        citable, plain, _unnumbered=unnumbered)
     _memo.clear()
     _memo[key] = rendered
     return rendered
