@@ -32,7 +32,7 @@ from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
 from report.render import batches, diagnostics, highlighting, html, index, pandoc, parse, source
-from report.render.cache import JsonCache, digest, made_once
+from report.render.cache import JsonCache, digest, made_once, remembering
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
@@ -818,7 +818,26 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
     with _RENDERING:
         if key in _memo and _memo[key].manuscript.root == manuscript.root:
             return _memo[key]
+        caches_saved()
         return _render(manuscript, whole_book, key, contributors, bib_args)
+
+
+_saving: threading.Thread | None = None
+
+
+def _save(caches: list) -> None:
+    for each in caches:
+        each.save()
+    for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
+        each.prune()
+
+
+def caches_saved() -> None:
+    """Wait until the last render's caches are written (see :func:`_render`)."""
+    global _saving
+    if _saving is not None:
+        _saving.join()
+        _saving = None
 
 
 def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: str,
@@ -850,10 +869,14 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         citable = lambda: _citable_from(  # noqa: E731
             {"report-citable": {"t": "MetaList", "c": entries()}})
         caches += more
-    for each in caches:
-        each.save()
-    for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
-        each.prune()
+    if remembering():
+        # A long-lived process (report serve) writes them while the page is laid out:
+        # the next render, and the end of the process, wait for it (caches_saved).
+        global _saving
+        _saving = threading.Thread(target=_save, args=(caches,), name="report-caches-save")
+        _saving.start()
+    else:
+        _save(caches)
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
                         citable, plain, _unnumbered=unnumbered)
