@@ -19,6 +19,7 @@ import hashlib
 import html as htmllib
 import json
 import logging
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -316,9 +317,17 @@ class ReportPlugin(BasePlugin):
         pages = set(self._pages) | set(self._unrendered) | {HOME_PAGE}
         listed = {str(u) for u in (*config.extra_css, *config.extra_javascript,
                                    config.theme.get("logo"), config.theme.get("favicon")) if u}
+        # The installed theme's folders (material's, MkDocs' own, the toolkit's: all but
+        # an author's custom_dir): their files are the theme's without resolving each of
+        # hundreds of paths on every build (a hundredth of a second a save).
+        installed = tuple(os.path.join(folder, "") for folder in config.theme.dirs
+                          if folder != config.theme.custom_dir
+                          and not docs.is_relative_to(Path(folder).resolve()))
         for file in list(files):
             if file.generated_by or not file.abs_src_path:
                 continue
+            if file.abs_src_path.startswith(installed):
+                continue  # the theme's own files
             source = Path(file.abs_src_path)
             if not source.is_relative_to(docs) and not source.resolve().is_relative_to(docs):
                 continue  # the theme's own files
@@ -638,8 +647,12 @@ class ReportPlugin(BasePlugin):
         for img in chapter_page.chapter.element.iter("img"):
             src = img.get("src") or ""
             path = media.get(src)
-            sizes.append(svg_text_size(path.read_bytes())
-                         if path is not None and src.lower().endswith(".svg") else None)
+            if path is None or not src.lower().endswith(".svg"):
+                sizes.append(None)
+                continue
+            svg = path.read_bytes()  # parsed once a content in report serve
+            sizes.append(made_once(digest("svg text size", svg),
+                                   functools.partial(svg_text_size, svg)))
         return sizes
 
     def on_post_build(self, config: MkDocsConfig) -> None:
