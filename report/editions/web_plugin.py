@@ -168,6 +168,15 @@ def _always_modified() -> bool:
     return True
 
 
+def _never_modified() -> bool:
+    return False
+
+
+# The plugins whose page events the web edition knows: with no other, a page whose output
+# is already written need not be handed to them again (ReportPlugin._skip_unchanged).
+KNOWN_PLUGINS = frozenset({"search", "material/search", web.PLUGIN})
+
+
 @dataclass
 class ChapterPage:
     """A chapter as the site shows it: its render and the source file MkDocs knows."""
@@ -194,6 +203,13 @@ class ReportPlugin(BasePlugin):
         self._nav: Navigation | None = None
         self._site_key = ""
         self._error_pages_kept = False
+        # Incremental builds: the pages in the order MkDocs read them, those it is not
+        # to build, and the search index's entries (see _skip_unchanged).
+        self._order: list[str] = []
+        self._skipped: set[str] = set()
+        self._search_index = None
+        self._search_keys: dict[str, str] = {}
+        self._search_added: dict[str, list[dict]] = {}
 
     # -- configuration ----------------------------------------------------------------
 
@@ -267,6 +283,8 @@ class ReportPlugin(BasePlugin):
         return self._build
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self._order = []
+        self._skipped = set()
         self._take_render()
         self._publish_only_what_is_used(files, config)
         for name in FONTS:
@@ -381,13 +399,24 @@ class ReportPlugin(BasePlugin):
         self._error_pages_kept = previous.get("common") == common
         old = previous.get("pages", {})
         state.rebuilt = []
+        # MkDocs still hands an unchanged page to every plugin and renders its empty
+        # template: about a millisecond a page on every save. With no plugin but ours
+        # and search, a page whose search entries are kept is not built at all
+        # (:meth:`_search_in_order` puts its entries back in their place).
+        skippable = set(config.plugins) <= KNOWN_PLUGINS
+        self._skipped = set()
         for file in files.documentation_pages():
             if file.page is None:
                 continue
-            if old.get(file.src_uri) == keys[file.src_uri] and Path(file.abs_dest_path).is_file():
+            key = keys[file.src_uri]
+            if old.get(file.src_uri) == key and Path(file.abs_dest_path).is_file():
                 file.page.meta["template"] = UNCHANGED_TEMPLATE
+                if skippable and (self._search_index is None or key in _SEARCH_ENTRIES):
+                    file.is_modified = _never_modified
+                    self._skipped.add(file.src_uri)
             else:
                 state.rebuilt.append(file.src_uri)
+        self._search_keys = keys
         state.current = {"outputs": outputs, "pages": keys, "common": common}
 
     def on_pre_template(self, template: jinja2.Template, template_name: str,
@@ -401,13 +430,14 @@ class ReportPlugin(BasePlugin):
             return template.environment.from_string("")
         return template
 
-    @staticmethod
-    def _search_kept(config: MkDocsConfig, keys: dict[str, str]) -> None:
+    def _search_kept(self, config: MkDocsConfig, keys: dict[str, str]) -> None:
         """The search plugin parses every page's HTML on every build: a page whose key is
         unchanged gets the entries it had (kept in this process), in the same order."""
         # Named "search" or, under material, "material/search".
         index = next((plugin.search_index for plugin in config.plugins.values()
                       if hasattr(getattr(plugin, "search_index", None), "entries")), None)
+        self._search_index = index
+        self._search_added = {}
         if index is None:
             return
         add = index.add_entry_from_context
@@ -415,17 +445,30 @@ class ReportPlugin(BasePlugin):
         def add_entry_from_context(page: Page) -> None:
             key = keys.get(page.file.src_uri)
             kept = _SEARCH_ENTRIES.get(key) if key else None
+            start = len(index.entries)
             if kept is not None:
                 index.entries.extend(copy.deepcopy(kept))
-                return
-            start = len(index.entries)
-            add(page)
-            if key:
-                if len(_SEARCH_ENTRIES) > 4096:
-                    _SEARCH_ENTRIES.clear()
-                _SEARCH_ENTRIES[key] = copy.deepcopy(index.entries[start:])
+            else:
+                add(page)
+                if key:
+                    if len(_SEARCH_ENTRIES) > 4096:
+                        _SEARCH_ENTRIES.clear()
+                    _SEARCH_ENTRIES[key] = copy.deepcopy(index.entries[start:])
+            self._search_added[page.file.src_uri] = index.entries[start:]
 
         index.add_entry_from_context = add_entry_from_context
+
+    def _search_in_order(self) -> None:
+        """The search entries of every page in the order MkDocs read the pages, those of
+        the pages not built (:meth:`_skip_unchanged`) from the ones kept by their key:
+        the index a build of every page writes."""
+        index = self._search_index
+        if index is None or not self._skipped:
+            return
+        index.entries[:] = [
+            entry for uri in self._order for entry in (
+                copy.deepcopy(_SEARCH_ENTRIES[self._search_keys[uri]])
+                if uri in self._skipped else self._search_added.get(uri, []))]
 
     # -- pages ------------------------------------------------------------------------
 
@@ -434,6 +477,7 @@ class ReportPlugin(BasePlugin):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
+        self._order.append(page.file.src_uri)
         # The render replaces this page's content: spare Python-Markdown the pandoc syntax.
         if not self._is_ours(page):
             return markdown
@@ -655,7 +699,9 @@ class ReportPlugin(BasePlugin):
                                    functools.partial(svg_text_size, svg)))
         return sizes
 
+    @event_priority(50)  # before the search plugin's, which writes the index
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._search_in_order()
         context = self.build_context
         assert context.out_dir is not None
         web.copy_downloads(context.manuscript.manifest, context.out_dir, Path(config.site_dir))
@@ -714,9 +760,24 @@ def _page_key(common: str, page: Page) -> str:
     """All that the page's HTML is made from, beside what every page shares (``common``)."""
     meta = {k: v for k, v in page.meta.items() if not (k == "template"
                                                        and v == UNCHANGED_TEMPLATE)}
-    parts = [common, page.url, page.title, page.content, _toc_signature(page.toc), meta,
-             page.canonical_url, page.edit_url, page.is_homepage]
+    parts = [common, page.url, page.title, _content_digest(page.content or ""),
+             _toc_signature(page.toc), meta, page.canonical_url, page.edit_url,
+             page.is_homepage]
     return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+
+
+# Each page content's hash, by the content: a chapter page's content is the same string
+# from save to save (_PAGE_CONTENT), whose lookup here costs nothing once hashed.
+_CONTENT_DIGESTS: dict[str, str] = {}
+
+
+def _content_digest(content: str) -> str:
+    found = _CONTENT_DIGESTS.get(content)
+    if found is None:
+        if len(_CONTENT_DIGESTS) >= 1024:
+            _CONTENT_DIGESTS.clear()
+        found = _CONTENT_DIGESTS[content] = hashlib.sha256(content.encode()).hexdigest()
+    return found
 
 
 def _page_parts(element: html.HtmlElement) -> tuple[str | None, list[dict], str]:
