@@ -12,7 +12,9 @@ Nothing is mocked.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,28 @@ from report.manuscript import load
 from report.render import cache, render
 from report.render.cache import entries_remembered
 from tests.test_render_incremental import _three_chapters
+
+
+@contextlib.contextmanager
+def _kept_nothing() -> Iterator[None]:
+    """Within, this process is as one that keeps nothing between builds (a one-off
+    ``report build``): what it kept is set aside, and put back after."""
+    from report.editions import web_plugin
+
+    kept = [cache._MADE, web_plugin._PAGE_CONTENT, web_plugin._SEARCH_ENTRIES,
+            web_plugin._CONTENT_DIGESTS, rendering._memo]
+    saved = [dict(each) for each in kept]
+    remembered, last = cache._REMEMBERED, rendering._last_book
+    for each in kept:
+        each.clear()
+    cache._REMEMBERED, rendering._last_book = None, None
+    try:
+        yield
+    finally:
+        for each, was in zip(kept, saved, strict=True):
+            each.clear()
+            each.update(was)
+        cache._REMEMBERED, rendering._last_book = remembered, last
 
 
 def _views(rendered) -> tuple[list[str], list[str]]:
@@ -44,15 +68,8 @@ def _one_off(root: Path, tmp_path: Path) -> tuple[list[str], list[str]]:
     the server's caches and plan are left as they are)."""
     copy = tmp_path / f"one-off-{len(list(tmp_path.iterdir()))}"
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns("build"))
-    remembered, memo, last = cache._REMEMBERED, dict(rendering._memo), rendering._last_book
-    cache._REMEMBERED = None
-    try:
+    with _kept_nothing():
         views = _views(render(load(copy)))
-    finally:
-        cache._REMEMBERED = remembered
-        rendering._memo.clear()
-        rendering._memo.update(memo)
-        rendering._last_book = last
     return [v.replace(str(copy), str(root)) for v in views[0]], \
         [v.replace(str(copy), str(root)) for v in views[1]]
 
@@ -150,13 +167,8 @@ def test_the_served_page_follows_a_save_that_moves_the_next_chapters_numbers(
         rendering.caches_saved()
         copy = tmp_path / "copy"
         shutil.copytree(three, copy, ignore=shutil.ignore_patterns("build"))
-        remembered, cache._REMEMBERED = cache._REMEMBERED, None
-        try:
-            rendering._memo.clear()
-            rendering._last_book = None
+        with _kept_nothing():
             fresh = build_site(copy, tmp_path / "fresh", None)
-        finally:
-            cache._REMEMBERED = remembered
     assert 'id="cb3"' in served  # the third chapter's code block, numbered on
     assert served == fresh
 
@@ -192,3 +204,57 @@ def test_a_page_the_render_fills_is_what_mkdocs_makes_of_empty_markdown(
         assert [(item.title, item.url) for item in ours.toc] == \
             [(item.title, item.url) for item in theirs.toc]
     assert "Left by another plugin" in ours.content
+
+
+def test_the_home_page_follows_its_recommendations_findings_and_manifest(
+        make_tree, tmp_path: Path) -> None:
+    """The home page is kept by all it is made from: a recommendation's first sentence,
+    the key findings and the site's description each reach it on the next build in the
+    same process, as a build from nothing writes it."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    from report.editions.web_plugin import SiteState
+
+    root = make_tree("constructs", commit=False)
+    rendering._last_book = None
+    rendering._memo.clear()
+    state = SiteState()
+
+    def home(tree: Path, target: Path, kept: SiteState | None) -> str:
+        config = web.site_config(tree, target, context=BuildContext(load(tree)),
+                                 incremental=kept)
+        if kept is not None:
+            kept.current = None
+        mkdocs_build(config, dirty=kept is not None)
+        if kept is not None:
+            kept.previous = kept.current
+        return (target / "index.html").read_text(encoding="utf-8")
+
+    def fresh() -> str:
+        copy = tmp_path / f"copy-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns("build"))
+        with _kept_nothing():
+            return home(copy, tmp_path / f"site-{copy.name}", None).replace(
+                str(copy), str(root))
+
+    intro, practice = root / "chapters/01-introduction.md", root / "chapters/02-practice.md"
+    manifest = root / "mkdocs.yml"
+    edits = [
+        (lambda: intro.write_text(intro.read_text().replace(
+            "Publish referral data by age every quarter", "Publish referral data monthly")),
+         "Publish referral data monthly"),
+        (lambda: practice.write_text(practice.read_text().replace(
+            "::: {.key-findings}\n", "::: {.key-findings}\nA new finding first.\n\n")),
+         "A new finding first."),
+        (lambda: manifest.write_text(manifest.read_text()
+                                     + "site_description: A description added\n"),
+         "A description added."),
+    ]
+    with entries_remembered():
+        home(root, tmp_path / "site", state)
+        for edit, shown in edits:
+            edit()
+            served = home(root, tmp_path / "site", state)
+            rendering.caches_saved()
+            assert shown in served
+            assert served == fresh(), shown

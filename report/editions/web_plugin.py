@@ -14,6 +14,7 @@ entry point in ``pyproject.toml``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import html as htmllib
@@ -40,7 +41,7 @@ from mkdocs.utils import clean_directory, get_relative_url, is_error_template
 from report.editions import web
 from report.editions.context import BuildContext
 from report.errors import InputError
-from report.manuscript import Manuscript, load
+from report.manuscript import MANIFEST, Manuscript, load
 from report.render.cache import digest, made_once
 from report.render.html import ChapterHTML
 from report.render.media import read_stripped
@@ -491,7 +492,13 @@ class ReportPlugin(BasePlugin):
         if page.file.src_uri == DOWNLOADS_PAGE and DOWNLOADS_PAGE in self._generated:
             element = self._downloads_element(page, files)
         elif page.file.src_uri == HOME_PAGE and HOME_PAGE in self._generated:
-            element = self._home_element(page, files)
+            key = self._home_key(page, files)
+            if key is None:
+                element = self._home_element(page, files)
+            else:
+                if key not in _PAGE_CONTENT:
+                    _PAGE_CONTENT[key] = _page_parts(self._home_element(page, files))
+                return _shown(page, _PAGE_CONTENT[key])
         else:
             if page.file.src_uri in self._unrendered:
                 log.warning(f"{self._unrendered[page.file.src_uri]}: not found in the render, "
@@ -528,17 +535,14 @@ class ReportPlugin(BasePlugin):
              [(uri, p.chapter.label) for uri, p in self._pages.items()],
              sorted((f.src_uri, f.url) for f in files)]).encode()).hexdigest()
 
-    def _downloads_list(self, parent: html.HtmlElement, page: Page) -> None:
-        """Every downloadable edition: link, format, size (when built) and ISBN."""
+    def _downloads(self, page: Page) -> list[tuple[str, str, str]]:
+        """Every downloadable edition: link, label, and format, size (when built) and
+        ISBN."""
         context = self.build_context
         manifest = context.manuscript.manifest
         assert context.out_dir is not None
-        items = etree.SubElement(parent, "ul", {"class": "report-downloads"})
+        shown = []
         for download in web.downloads(manifest):
-            item = etree.SubElement(items, "li")
-            href = get_relative_url(f"{web.DOWNLOADS}/{download.name}", page.url)
-            link = etree.SubElement(item, "a", {"href": href})
-            link.text = download.label
             details = [download.format]
             built = context.out_dir / download.name
             if built.is_file():
@@ -546,8 +550,19 @@ class ReportPlugin(BasePlugin):
             isbn = manifest.isbn.get(download.edition)
             if isbn:
                 details.append(f"ISBN {isbn}")
+            shown.append((get_relative_url(f"{web.DOWNLOADS}/{download.name}", page.url),
+                          download.label, "(" + ", ".join(details) + ")"))
+        return shown
+
+    def _downloads_list(self, parent: html.HtmlElement, page: Page) -> None:
+        """Every downloadable edition: link, format, size (when built) and ISBN."""
+        items = etree.SubElement(parent, "ul", {"class": "report-downloads"})
+        for href, label, details in self._downloads(page):
+            item = etree.SubElement(items, "li")
+            link = etree.SubElement(item, "a", {"href": href})
+            link.text = label
             meta = etree.SubElement(item, "span", {"class": "report-download-meta"})
-            meta.text = "(" + ", ".join(details) + ")"
+            meta.text = details
             link.tail = " "
 
     def _downloads_element(self, page: Page, files: Files) -> html.HtmlElement:
@@ -638,6 +653,22 @@ class ReportPlugin(BasePlugin):
             if len(paragraphs) > 1:  # its first sentence; the link leads to the rest
                 text = _text(self._site_copy(paragraphs[1], chapter_page, page, files))
                 link.tail += ": " + re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+    def _home_key(self, page: Page, files: Files) -> str | None:
+        """All the home page is made from, when every chapter's render has a key (see
+        :meth:`_chapter_content`; the home page copies the key findings and the
+        recommendations out of the chapters): the chapters, the recommendations, the
+        site's anchors and URLs, mkdocs.yml (the manifest's title, partners, version,
+        description) and the downloads as listed."""
+        if not all(p.chapter.key for p in self._pages.values()):
+            return None
+        config = self.build_context.manuscript.root / MANIFEST
+        return hashlib.sha256(json.dumps(
+            ["home", self._site_key or self._links_key(files), page.url,
+             [(uri, p.chapter.key) for uri, p in self._pages.items()],
+             [dataclasses.astuple(rec) for rec in self.build_context.rendered.recommendations],
+             hashlib.sha256(config.read_bytes()).hexdigest(), self._downloads(page),
+             DOWNLOADS_PAGE in self._generated]).encode()).hexdigest()
 
     def _home_element(self, page: Page, files: Files) -> html.HtmlElement:
         """The landing page a reader arriving from a search sees as the report: title,
