@@ -238,7 +238,7 @@ def test_the_home_page_follows_its_recommendations_findings_and_manifest(
                 str(copy), str(root))
 
     intro, practice = root / "chapters/01-introduction.md", root / "chapters/02-practice.md"
-    manifest = root / "mkdocs.yml"
+    manifest, foreword = root / "mkdocs.yml", root / "chapters/foreword.md"
     edits = [
         (lambda: intro.write_text(intro.read_text().replace(
             "Publish referral data by age every quarter", "Publish referral data monthly")),
@@ -246,6 +246,11 @@ def test_the_home_page_follows_its_recommendations_findings_and_manifest(
         (lambda: practice.write_text(practice.read_text().replace(
             "::: {.key-findings}\n", "::: {.key-findings}\nA new finding first.\n\n")),
          "A new finding first."),
+        (lambda: foreword.write_text(foreword.read_text().replace(
+            "# Foreword", "# A foreword retitled", 1)), "A foreword retitled"),
+        (lambda: foreword.write_text(foreword.read_text() + "\n::: {.key-findings}\n"
+                                     "Findings said first, in the foreword.\n:::\n"),
+         "Findings said first, in the foreword."),
         (lambda: manifest.write_text(manifest.read_text()
                                      + "site_description: A description added\n"),
          "A description added."),

@@ -605,8 +605,7 @@ class ReportPlugin(BasePlugin):
         """The report's first key findings box (in the executive summary), as it stands
         there: inside its draft mark when it is still a draft."""
         for chapter_page in self._pages.values():
-            found = chapter_page.chapter.element.xpath(
-                ".//div[contains(concat(' ', @class, ' '), ' key-findings ')]")
+            found = chapter_page.chapter.element.xpath(_KEY_FINDINGS)
             if not found:
                 continue
             box = found[0]
@@ -662,11 +661,20 @@ class ReportPlugin(BasePlugin):
         description) and the downloads as listed."""
         if not all(p.chapter.key for p in self._pages.values()):
             return None
+        recommendations = self.build_context.rendered.recommendations
+        holding = {rec.chapter for rec in recommendations}
+        chapters = []
+        for uri, chapter_page in self._pages.items():
+            chapter = chapter_page.chapter
+            findings, title = made_once(digest("home part", chapter.key),
+                                        functools.partial(_home_part, chapter))
+            # A chapter the home page copies from counts whole, any other by its title.
+            copied = findings or chapter.label in holding
+            chapters.append((uri, chapter.label, title, chapter.key if copied else ""))
         config = self.build_context.manuscript.root / MANIFEST
         return hashlib.sha256(json.dumps(
-            ["home", self._site_key or self._links_key(files), page.url,
-             [(uri, p.chapter.key) for uri, p in self._pages.items()],
-             [dataclasses.astuple(rec) for rec in self.build_context.rendered.recommendations],
+            ["home", self._site_key or self._links_key(files), page.url, chapters,
+             [dataclasses.astuple(rec) for rec in recommendations],
              hashlib.sha256(config.read_bytes()).hexdigest(), self._downloads(page),
              DOWNLOADS_PAGE in self._generated]).encode()).hexdigest()
 
@@ -745,6 +753,17 @@ class ReportPlugin(BasePlugin):
             if path.exists():
                 server.watch(str(path), recursive=False)
         return server
+
+
+_KEY_FINDINGS = ".//div[contains(concat(' ', @class, ' '), ' key-findings ')]"
+
+
+def _home_part(chapter: ChapterHTML) -> tuple[bool, str | None]:
+    """What the home page takes of a chapter that holds no recommendation: whether it
+    holds key findings (the first such chapter's are copied), and its title."""
+    heading = chapter.element.find(".//h1")
+    return bool(chapter.element.xpath(_KEY_FINDINGS)), \
+        _text(heading) if heading is not None else None
 
 
 def _ids(chapter: ChapterHTML) -> list[str]:
