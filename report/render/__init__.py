@@ -14,6 +14,7 @@ element for element, as one pandoc run over the whole book, which stays here
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import re
@@ -707,6 +708,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
 
     book = index.build(chapters, book_facts, wrapper_of, index_cache)
     book_meta = book.meta()
+    # The whole index, for the key of a chapter that holds the summary: written once.
+    book_meta_key = functools.cache(lambda: json.dumps(book_meta, sort_keys=True))
     refs_anywhere = any(f.refs for f in book.facts)
     nocite = " ".join(f"@{{{key}}}" for key in book.cites)
     jobs = []
@@ -728,7 +731,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         filters = _chain_for(facts)
         context = digest(chain, json.dumps(entry.start, sort_keys=True),
                          manuscript.manifest.language, json.dumps(used, sort_keys=True),
-                         json.dumps(book_meta, sort_keys=True) if facts.summary else "",
+                         book_meta_key() if facts.summary else "",
                          contributors if facts.contributors else "",
                          f"{files}\0{nocite}\0{lists_refs}" if cites else "",
                          json.dumps([filters, cites, lists_refs, facts.summary]))
