@@ -174,7 +174,7 @@ def _serve(root: Path, port: int, host: str) -> None:
     from report.editions.context import BuildContext
     from report.editions.web_plugin import SiteState
     from report.manuscript import load
-    from report.render import render
+    from report.render import caches_saving, render
 
     PreviewServer, ChangeObserver = _server_types()
     render(load(root))  # bad input stops here, with path:line, before anything is served
@@ -213,6 +213,7 @@ def _serve(root: Path, port: int, host: str) -> None:
             return
         finally:
             logging.getLogger("mkdocs").removeHandler(errors)
+            caches_saving()  # the render's caches, now that the page is written
         problems.clear()
         _say(f"rebuilt in {time.monotonic() - started:.2f} s")
 

@@ -825,6 +825,9 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
         return _render(manuscript, whole_book, key, contributors, bib_args)
 
 
+# A long-lived process's caches of the last render, not yet written, and the thread that
+# writes them (see _render).
+_pending: list | None = None
 _saving: threading.Thread | None = None
 
 
@@ -835,12 +838,26 @@ def _save(caches: list) -> None:
         each.prune()
 
 
+def caches_saving() -> None:
+    """Start writing the last render's caches in a thread: ``report serve`` calls this
+    once the site is written, so the writing does not take turns with the page's layout."""
+    global _pending, _saving
+    if _pending is not None and _saving is None:
+        caches, _pending = _pending, None
+        _saving = threading.Thread(target=_save, args=(caches,), name="report-caches-save")
+        _saving.start()
+
+
 def caches_saved() -> None:
-    """Wait until the last render's caches are written (see :func:`_render`)."""
-    global _saving
+    """Wait until the last render's caches are written, writing them if no thread has
+    started to (the next render and the end of ``report serve`` call this)."""
+    global _pending, _saving
     if _saving is not None:
         _saving.join()
         _saving = None
+    if _pending is not None:
+        caches, _pending = _pending, None
+        _save(caches)
 
 
 def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: str,
@@ -873,11 +890,10 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
             {"report-citable": {"t": "MetaList", "c": entries()}})
         caches += more
     if remembering():
-        # A long-lived process (report serve) writes them while the page is laid out:
-        # the next render, and the end of the process, wait for it (caches_saved).
-        global _saving
-        _saving = threading.Thread(target=_save, args=(caches,), name="report-caches-save")
-        _saving.start()
+        # A long-lived process (report serve) writes them once the page is out
+        # (caches_saving); the next render, and the end of the process, wait for it.
+        global _pending
+        _pending = caches
     else:
         _save(caches)
     labels, recs = _labels_from(meta)
