@@ -263,3 +263,21 @@ def test_the_home_page_follows_its_recommendations_findings_and_manifest(
             rendering.caches_saved()
             assert shown in served
             assert served == fresh(), shown
+
+
+def test_code_blocks_are_counted_in_the_json_text() -> None:
+    """The code blocks pandoc's HTML writer numbers (no identifier), counted in compact
+    JSON: nested ones count, named ones and a text that quotes the JSON do not."""
+    import json
+
+    from report.render import html, pandoc
+
+    markdown = (
+        "```python\nx = 1\n```\n\n"
+        "```{#named .python}\ny = 2\n```\n\n"
+        "> ```\n> quoted\n> ```\n\n"
+        "::: box\n    indented\n:::\n\n"
+        'Text: `{"t":"CodeBlock","c":[["",` and {"t":"CodeBlock","c":[["",\n')
+    out = pandoc.run(["-f", pandoc.MARKDOWN, "-t", "json"], stdin=markdown.encode())
+    blocks = json.dumps(json.loads(out.stdout)["blocks"], separators=(",", ":"))
+    assert html.code_blocks(blocks) == 3

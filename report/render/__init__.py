@@ -453,11 +453,11 @@ def _batch_output(manuscript: Manuscript, job: _Job, block: dict, back: dict, tm
     """What the render of the chapter of item ``n`` gave: its blocks (JSON text, not
     decoded on the next build: the book's document is joined from these texts), HTML,
     citable blocks, recommendations, Cites, warnings and problems."""
-    blocks = block["c"][1]
+    blocks = json.dumps(block["c"][1], separators=(",", ":"))
     html_path = tmpdir / f"{n}.html"
     problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl", job.chapter.rel)
     problems += diagnostics.from_pandoc(manuscript, warnings)
-    return {"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
+    return {"blocks": blocks[1:-1],
             "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
             "citable": back["c"]["citable"]["c"],
             "cites": back["c"].get("cites", {}).get("c"),
