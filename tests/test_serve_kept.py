@@ -104,8 +104,18 @@ def test_kept_chapters_follow_every_save(three: Path, tmp_path: Path) -> None:
             edit()
             served = _served(three)
             assert served == _one_off(three, tmp_path), f"after edit {n}"
-        # The cut chapters were kept: a save re-parsed only what it changed.
+        # The cut chapters were kept: a save re-parsed only what it changed; what the
+        # earlier saves made and the last one did not use is forgotten.
         assert cache._MADE
+        kept = set(cache._MADE)
+        _served(three)
+        assert set(cache._MADE) == kept  # nothing changed: all of it used again
+        for n in range(5):
+            _append(intro, f"\nOne paragraph more ({n}).\n")
+            _served(three)
+            # What the last render used and what this one made (the saved chapter cut
+            # and without marks, the next two numbered on), not every save's.
+            assert len(cache._MADE) <= len(kept) + 4
     assert not cache._MADE  # a one-off process keeps nothing
 
 

@@ -33,7 +33,7 @@ from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
 from report.render import batches, diagnostics, highlighting, html, index, pandoc, parse, source
-from report.render.cache import JsonCache, digest, made_once, remembering
+from report.render.cache import JsonCache, digest, forget_unused, made_once, remembering
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
@@ -822,6 +822,7 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
         if key in _memo and _memo[key].manuscript.root == manuscript.root:
             return _memo[key]
         caches_saved()
+        forget_unused()
         return _render(manuscript, whole_book, key, contributors, bib_args)
 
 

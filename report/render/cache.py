@@ -36,7 +36,8 @@ _REMEMBERED_MAX = 4096
 # What the render makes from entries (a chapter's HTML parsed and numbered on), by a key
 # that covers all it is made from, kept while entries are remembered (:func:`made_once`).
 _MADE: dict[str, object] = {}
-_MADE_MAX = 1024
+_MADE_MAX = 4096  # a bound whatever happens; forget_unused keeps far fewer
+_USED: set[str] = set()  # keys asked for since the last forget_unused
 T = TypeVar("T")
 
 
@@ -53,6 +54,7 @@ def entries_remembered() -> Iterator[None]:
         _REMEMBERED = saved
         if saved is None:
             _MADE.clear()
+            _USED.clear()
 
 
 def remembering() -> bool:
@@ -68,11 +70,22 @@ def made_once(key: str, make: Callable[[], T]) -> T:
     change it)."""
     if _REMEMBERED is None:
         return make()
+    _USED.add(key)
     if key not in _MADE:
         if len(_MADE) >= _MADE_MAX:
             _MADE.clear()
         _MADE[key] = make()
     return _MADE[key]  # type: ignore[return-value]
+
+
+def forget_unused() -> None:
+    """Drop what :func:`made_once` kept but nobody asked for since the last call: the
+    render calls it as it starts, so ``report serve`` holds what the last save's render
+    and layout used (a chapter tree or two of each chapter), not every version of the
+    chapters saved since it started."""
+    for key in [key for key in _MADE if key not in _USED]:
+        del _MADE[key]
+    _USED.clear()
 
 
 class JsonCache:
