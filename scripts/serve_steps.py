@@ -3,11 +3,12 @@
 
 On a copy of a report tree (the bundled report by default), builds the site as ``report
 serve`` does, then several times appends a sentence to a chapter and rebuilds it as the
-server's builder does (the render started ahead in a thread while MkDocs loads its
-configuration), printing for each save the time from the save at which each step ended:
-the first pandoc run started, MkDocs' configuration loaded, the plugin's configuration
-step started (it waits for the render), the last pandoc run ended, the render ended, the
-plugin's configuration step ended, the site was written. Then the median of each, and the
+server's builder does (the tree loaded and its render started ahead in a thread, by
+``report serve``'s own ``_render_ahead``, while MkDocs loads its configuration),
+printing for each save the time from the save at which each step ended: the tree
+loaded, the first pandoc run started, MkDocs' configuration loaded, the plugin asks for
+the render (when MkDocs hands it the site's files), the last pandoc run ended, the render
+ended, the plugin has the render, the site was written. Then the median of each, and the
 pandoc processes a save ran. No browser: ``scripts/bench_serve.py`` measures save to
 screen. Run by hand; the steps are found by wrapping the toolkit's functions.
 
@@ -54,14 +55,17 @@ def main() -> None:
 
     import report.render as rendering
     from report import fingerprint
+    from report.commands import serve
     from report.editions import web, web_plugin
+    from report.editions.context import BuildContext
     from report.manuscript import load
     from report.render import pandoc
     from report.render.cache import entries_remembered
 
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     steps = Steps()
-    real_run, real_config = pandoc.run, web_plugin.ReportPlugin.on_config
+    real_run, real_take = pandoc.run, web_plugin.ReportPlugin._take_render
+    real_render = rendering.render
 
     def run(*a, **k):
         steps.mark("pandoc started")
@@ -71,15 +75,23 @@ def main() -> None:
         finally:
             steps.marks["pandoc ended"] = time.monotonic() - steps.start
 
-    def on_config(plugin, config):
-        steps.mark("plugin waits for the render")
+    def render(*a, **k):
         try:
-            return real_config(plugin, config)
+            return real_render(*a, **k)
         finally:
-            steps.mark("plugin configured")
+            if threading.current_thread().name == "report-render-ahead":
+                steps.mark("rendered")
+
+    def take_render(plugin):
+        steps.mark("plugin asks for the render")
+        try:
+            return real_take(plugin)
+        finally:
+            steps.mark("plugin has the render")
 
     pandoc.run = run
-    web_plugin.ReportPlugin.on_config = on_config
+    rendering.render = render
+    web_plugin.ReportPlugin._take_render = take_render
     rows: list[Steps] = []
     with tempfile.TemporaryDirectory(prefix="serve-steps-") as tmp:
         root = copy_tree(args.root.resolve(), Path(tmp) / "tree")
@@ -90,9 +102,13 @@ def main() -> None:
             state = web_plugin.SiteState(salt=fingerprint.toolkit(root / "build"))
 
             def build(config=None) -> None:
-                config = config or web.site_config(root, str(site), dev_addr="127.0.0.1:8000",
-                                                   incremental=state)
-                steps.mark("MkDocs configuration loaded")
+                if config is None:  # as report serve's builder does
+                    manuscript = serve._render_ahead(root)
+                    steps.mark("tree loaded")
+                    config = web.site_config(
+                        root, str(site), dev_addr="127.0.0.1:8000", incremental=state,
+                        context=BuildContext(manuscript) if manuscript else None)
+                    steps.mark("MkDocs configuration loaded")
                 config.site_url = url
                 state.current = None
                 mkdocs_build(config, serve_url=url, dirty=True)
@@ -108,16 +124,9 @@ def main() -> None:
                 chapter.write_text(chapter.read_text(encoding="utf-8")
                                    + f"\n\nBenchmark sentence {n}.\n", encoding="utf-8")
                 steps = Steps()
-
-                def ahead(current: Steps = steps) -> None:
-                    rendering.render(load(root))
-                    current.mark("rendered")
-
-                thread = threading.Thread(target=ahead)
-                thread.start()
                 build()
                 steps.mark("site written")
-                thread.join()
+                rendering.caches_saved()
                 rows.append(steps)
                 print("  ".join(f"{name} {at:.3f}" for name, at in
                                 sorted(steps.marks.items(), key=lambda item: item[1]))

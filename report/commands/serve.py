@@ -24,8 +24,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from report.manuscript import Manuscript
 
 HOST = "127.0.0.1"
 # How long MkDocs' server waits for a burst of file events to end before it rebuilds (its
@@ -151,10 +155,14 @@ def _server_types() -> tuple[type, type]:
 
 def preview(root: Path, port: int, host: str = HOST) -> None:
     """Serve the tree's web edition until interrupted, rebuilding on every saved change."""
+    from report.render import caches_saved
     from report.render.cache import entries_remembered
 
     with entries_remembered():  # each save reads back the chapters it does not render
-        _serve(root, port, host)
+        try:
+            _serve(root, port, host)
+        finally:
+            caches_saved()
 
 
 def _serve(root: Path, port: int, host: str) -> None:
@@ -163,9 +171,10 @@ def _serve(root: Path, port: int, host: str) -> None:
 
     from report import fingerprint
     from report.editions import web
+    from report.editions.context import BuildContext
     from report.editions.web_plugin import SiteState
     from report.manuscript import load
-    from report.render import render
+    from report.render import caches_saving, render
 
     PreviewServer, ChangeObserver = _server_types()
     render(load(root))  # bad input stops here, with path:line, before anything is served
@@ -175,8 +184,11 @@ def _serve(root: Path, port: int, host: str) -> None:
     # The site is kept between saves: a save re-renders the pages whose HTML changed.
     state = SiteState(salt=fingerprint.toolkit(root / "build"))
 
-    def config_for_build():
-        config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}", incremental=state)
+    def config_for_build(manuscript: Manuscript | None = None):
+        # The manuscript the save's render was started from, loaded once for both.
+        context = BuildContext(manuscript) if manuscript is not None else None
+        config = web.site_config(root, site_dir, dev_addr=f"{host}:{port}", context=context,
+                                 incremental=state)
         config.site_url = url
         return config
 
@@ -184,13 +196,12 @@ def _serve(root: Path, port: int, host: str) -> None:
 
     def builder(config=None) -> None:
         started = time.monotonic()
-        if config is None:
-            _render_ahead(root)
+        manuscript = _render_ahead(root) if config is None else None
         errors = _Errors()
         logging.getLogger("mkdocs").addHandler(errors)
         state.current = None
         try:
-            mkdocs_build(config or config_for_build(), serve_url=url, dirty=True)
+            mkdocs_build(config or config_for_build(manuscript), serve_url=url, dirty=True)
             state.previous = state.current
         except MkDocsException as exc:
             if state.current is not None:  # it may have written part of the site
@@ -202,6 +213,7 @@ def _serve(root: Path, port: int, host: str) -> None:
             return
         finally:
             logging.getLogger("mkdocs").removeHandler(errors)
+            caches_saving()  # the render's caches, now that the page is written
         problems.clear()
         _say(f"rebuilt in {time.monotonic() - started:.2f} s")
 
@@ -240,22 +252,36 @@ def _serve(root: Path, port: int, host: str) -> None:
         shutil.rmtree(site_dir, ignore_errors=True)
 
 
-def _render_ahead(root: Path) -> None:
+def _render_ahead(root: Path) -> Manuscript | None:
     """Start rendering the saved tree while MkDocs loads its configuration (a fifth of a
     second, in Python, while the render mostly waits for pandoc): the plugin's render
-    then waits for this one and finds it done (:func:`report.render.render`). A failure
-    (bad input) is left to the plugin's render, which meets it again and reports it as
-    on any build."""
+    then waits for this one and finds it done (:func:`report.render.render`). Returns
+    the manuscript the render started from, for the build to lay out (the tree is read
+    once a save), once loaded: MkDocs' loading waits until then rather than slow the
+    load down by taking turns with it. None when the tree does not load: the plugin
+    loads it again and reports the problem as on any build, as it does a render's
+    failure."""
     from report.manuscript import load
     from report.render import render
 
+    loaded: list[Manuscript | None] = [None]
+    ready = threading.Event()
+
     def work() -> None:
         try:
-            render(load(root))
+            loaded[0] = load(root)
+        except Exception:  # noqa: BLE001 - the plugin's load raises it again, reported
+            return
+        finally:
+            ready.set()
+        try:
+            render(loaded[0])
         except Exception:  # noqa: BLE001 - the plugin's render raises it again, reported
             pass
 
     threading.Thread(target=work, name="report-render-ahead", daemon=True).start()
+    ready.wait()
+    return loaded[0]
 
 
 def _check_port(host: str, port: int, url: str) -> None:

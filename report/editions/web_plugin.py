@@ -14,10 +14,13 @@ entry point in ``pyproject.toml``.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import hashlib
 import html as htmllib
 import json
 import logging
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -38,7 +41,8 @@ from mkdocs.utils import clean_directory, get_relative_url, is_error_template
 from report.editions import web
 from report.editions.context import BuildContext
 from report.errors import InputError
-from report.manuscript import Manuscript, load
+from report.manuscript import MANIFEST, Manuscript, load
+from report.render.cache import digest, made_once
 from report.render.html import ChapterHTML
 from report.render.media import read_stripped
 
@@ -165,6 +169,15 @@ def _always_modified() -> bool:
     return True
 
 
+def _never_modified() -> bool:
+    return False
+
+
+# The plugins whose page events the web edition knows: with no other, a page whose output
+# is already written need not be handed to them again (ReportPlugin._skip_unchanged).
+KNOWN_PLUGINS = frozenset({"search", "material/search", web.PLUGIN})
+
+
 @dataclass
 class ChapterPage:
     """A chapter as the site shows it: its render and the source file MkDocs knows."""
@@ -191,13 +204,19 @@ class ReportPlugin(BasePlugin):
         self._nav: Navigation | None = None
         self._site_key = ""
         self._error_pages_kept = False
+        # Incremental builds: the pages in the order MkDocs read them, those it is not
+        # to build, and the search index's entries (see _skip_unchanged).
+        self._order: list[str] = []
+        self._skipped: set[str] = set()
+        self._search_index = None
+        self._search_keys: dict[str, str] = {}
+        self._search_added: dict[str, list[dict]] = {}
 
     # -- configuration ----------------------------------------------------------------
 
     @event_priority(50)  # before the search plugin's, which compiles theme templates
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        context = self._context(config)
-        manuscript = context.manuscript
+        self._context(config)
         if config.theme.name != "material":
             log.warning(f"theme {config.theme.name!r}: the web edition is laid out for "
                         "'material'; the draft stamp and the report's styles need it")
@@ -224,8 +243,16 @@ class ReportPlugin(BasePlugin):
             get_env = theme.get_env
             key = (tuple(theme.dirs), tuple(sorted(theme.static_templates)))
             theme.get_env = lambda: _listing_kept(get_env(), key)
+        return config
+
+    def _take_render(self) -> None:
+        """The chapters' pages from the render. Asked for when MkDocs hands over the
+        site's files, not in on_config: in ``report serve`` the render of a save is still
+        running then, and MkDocs' own work between the two (the other plugins'
+        configuration, the theme's files) is done meanwhile rather than after it."""
+        manuscript = self.build_context.manuscript
         try:
-            rendered = context.rendered
+            rendered = self.build_context.rendered
         except InputError as exc:
             raise PluginError("\n".join(str(p) for p in exc.problems)) from None
         self._pages = {}
@@ -236,11 +263,8 @@ class ReportPlugin(BasePlugin):
             src_uri = source.page if source else chapter.source.split("/", 1)[-1]
             self._pages[src_uri] = ChapterPage(chapter, src_uri)
             self._unrendered.pop(src_uri, None)
-            for element in chapter.element.iter():
-                anchor = element.get("id") if isinstance(element.tag, str) else None
-                if anchor and anchor not in self._anchors:
-                    self._anchors[anchor] = src_uri
-        return config
+            for anchor in _ids(chapter):
+                self._anchors.setdefault(anchor, src_uri)
 
     def _context(self, config: MkDocsConfig) -> BuildContext:
         """This build's context: handed over by ``report build``, else made from the tree."""
@@ -260,6 +284,9 @@ class ReportPlugin(BasePlugin):
         return self._build
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self._order = []
+        self._skipped = set()
+        self._take_render()
         self._publish_only_what_is_used(files, config)
         for name in FONTS:
             target = f"assets/report/fonts/{name}"
@@ -309,9 +336,17 @@ class ReportPlugin(BasePlugin):
         pages = set(self._pages) | set(self._unrendered) | {HOME_PAGE}
         listed = {str(u) for u in (*config.extra_css, *config.extra_javascript,
                                    config.theme.get("logo"), config.theme.get("favicon")) if u}
+        # The installed theme's folders (material's, MkDocs' own, the toolkit's: all but
+        # an author's custom_dir): their files are the theme's without resolving each of
+        # hundreds of paths on every build (a hundredth of a second a save).
+        installed = tuple(os.path.join(folder, "") for folder in config.theme.dirs
+                          if folder != config.theme.custom_dir
+                          and not docs.is_relative_to(Path(folder).resolve()))
         for file in list(files):
             if file.generated_by or not file.abs_src_path:
                 continue
+            if file.abs_src_path.startswith(installed):
+                continue  # the theme's own files
             source = Path(file.abs_src_path)
             if not source.is_relative_to(docs) and not source.resolve().is_relative_to(docs):
                 continue  # the theme's own files
@@ -365,13 +400,24 @@ class ReportPlugin(BasePlugin):
         self._error_pages_kept = previous.get("common") == common
         old = previous.get("pages", {})
         state.rebuilt = []
+        # MkDocs still hands an unchanged page to every plugin and renders its empty
+        # template: about a millisecond a page on every save. With no plugin but ours
+        # and search, a page whose search entries are kept is not built at all
+        # (:meth:`_search_in_order` puts its entries back in their place).
+        skippable = set(config.plugins) <= KNOWN_PLUGINS
+        self._skipped = set()
         for file in files.documentation_pages():
             if file.page is None:
                 continue
-            if old.get(file.src_uri) == keys[file.src_uri] and Path(file.abs_dest_path).is_file():
+            key = keys[file.src_uri]
+            if old.get(file.src_uri) == key and Path(file.abs_dest_path).is_file():
                 file.page.meta["template"] = UNCHANGED_TEMPLATE
+                if skippable and (self._search_index is None or key in _SEARCH_ENTRIES):
+                    file.is_modified = _never_modified
+                    self._skipped.add(file.src_uri)
             else:
                 state.rebuilt.append(file.src_uri)
+        self._search_keys = keys
         state.current = {"outputs": outputs, "pages": keys, "common": common}
 
     def on_pre_template(self, template: jinja2.Template, template_name: str,
@@ -385,13 +431,14 @@ class ReportPlugin(BasePlugin):
             return template.environment.from_string("")
         return template
 
-    @staticmethod
-    def _search_kept(config: MkDocsConfig, keys: dict[str, str]) -> None:
+    def _search_kept(self, config: MkDocsConfig, keys: dict[str, str]) -> None:
         """The search plugin parses every page's HTML on every build: a page whose key is
         unchanged gets the entries it had (kept in this process), in the same order."""
         # Named "search" or, under material, "material/search".
         index = next((plugin.search_index for plugin in config.plugins.values()
                       if hasattr(getattr(plugin, "search_index", None), "entries")), None)
+        self._search_index = index
+        self._search_added = {}
         if index is None:
             return
         add = index.add_entry_from_context
@@ -399,17 +446,30 @@ class ReportPlugin(BasePlugin):
         def add_entry_from_context(page: Page) -> None:
             key = keys.get(page.file.src_uri)
             kept = _SEARCH_ENTRIES.get(key) if key else None
+            start = len(index.entries)
             if kept is not None:
                 index.entries.extend(copy.deepcopy(kept))
-                return
-            start = len(index.entries)
-            add(page)
-            if key:
-                if len(_SEARCH_ENTRIES) > 4096:
-                    _SEARCH_ENTRIES.clear()
-                _SEARCH_ENTRIES[key] = copy.deepcopy(index.entries[start:])
+            else:
+                add(page)
+                if key:
+                    if len(_SEARCH_ENTRIES) > 4096:
+                        _SEARCH_ENTRIES.clear()
+                    _SEARCH_ENTRIES[key] = copy.deepcopy(index.entries[start:])
+            self._search_added[page.file.src_uri] = index.entries[start:]
 
         index.add_entry_from_context = add_entry_from_context
+
+    def _search_in_order(self) -> None:
+        """The search entries of every page in the order MkDocs read the pages, those of
+        the pages not built (:meth:`_skip_unchanged`) from the ones kept by their key:
+        the index a build of every page writes."""
+        index = self._search_index
+        if index is None or not self._skipped:
+            return
+        index.entries[:] = [
+            entry for uri in self._order for entry in (
+                copy.deepcopy(_SEARCH_ENTRIES[self._search_keys[uri]])
+                if uri in self._skipped else self._search_added.get(uri, []))]
 
     # -- pages ------------------------------------------------------------------------
 
@@ -418,8 +478,12 @@ class ReportPlugin(BasePlugin):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
+        self._order.append(page.file.src_uri)
         # The render replaces this page's content: spare Python-Markdown the pandoc syntax.
-        return "" if self._is_ours(page) else markdown
+        if not self._is_ours(page):
+            return markdown
+        page.render = functools.partial(_render_empty, page)  # type: ignore[method-assign]
+        return ""
 
     def on_page_content(self, html_text: str, page: Page, config: MkDocsConfig,
                         files: Files) -> str:
@@ -428,7 +492,13 @@ class ReportPlugin(BasePlugin):
         if page.file.src_uri == DOWNLOADS_PAGE and DOWNLOADS_PAGE in self._generated:
             element = self._downloads_element(page, files)
         elif page.file.src_uri == HOME_PAGE and HOME_PAGE in self._generated:
-            element = self._home_element(page, files)
+            key = self._home_key(page, files)
+            if key is None:
+                element = self._home_element(page, files)
+            else:
+                if key not in _PAGE_CONTENT:
+                    _PAGE_CONTENT[key] = _page_parts(self._home_element(page, files))
+                return _shown(page, _PAGE_CONTENT[key])
         else:
             if page.file.src_uri in self._unrendered:
                 log.warning(f"{self._unrendered[page.file.src_uri]}: not found in the render, "
@@ -445,7 +515,8 @@ class ReportPlugin(BasePlugin):
         sizes = self._svg_text_sizes(chapter_page)
         key = hashlib.sha256(json.dumps(
             [self._site_key or self._links_key(files), page.url, chapter_page.src_uri, sizes,
-             chapter_page.chapter.to_string()]).encode()).hexdigest()
+             chapter_page.chapter.key or chapter_page.chapter.to_string()]).encode()
+        ).hexdigest()
         if key not in _PAGE_CONTENT:
             element = chapter_element(chapter_page, page, files, self._anchors, self._pages)
             number_notes_per_page(element)
@@ -464,17 +535,14 @@ class ReportPlugin(BasePlugin):
              [(uri, p.chapter.label) for uri, p in self._pages.items()],
              sorted((f.src_uri, f.url) for f in files)]).encode()).hexdigest()
 
-    def _downloads_list(self, parent: html.HtmlElement, page: Page) -> None:
-        """Every downloadable edition: link, format, size (when built) and ISBN."""
+    def _downloads(self, page: Page) -> list[tuple[str, str, str]]:
+        """Every downloadable edition: link, label, and format, size (when built) and
+        ISBN."""
         context = self.build_context
         manifest = context.manuscript.manifest
         assert context.out_dir is not None
-        items = etree.SubElement(parent, "ul", {"class": "report-downloads"})
+        shown = []
         for download in web.downloads(manifest):
-            item = etree.SubElement(items, "li")
-            href = get_relative_url(f"{web.DOWNLOADS}/{download.name}", page.url)
-            link = etree.SubElement(item, "a", {"href": href})
-            link.text = download.label
             details = [download.format]
             built = context.out_dir / download.name
             if built.is_file():
@@ -482,8 +550,19 @@ class ReportPlugin(BasePlugin):
             isbn = manifest.isbn.get(download.edition)
             if isbn:
                 details.append(f"ISBN {isbn}")
+            shown.append((get_relative_url(f"{web.DOWNLOADS}/{download.name}", page.url),
+                          download.label, "(" + ", ".join(details) + ")"))
+        return shown
+
+    def _downloads_list(self, parent: html.HtmlElement, page: Page) -> None:
+        """Every downloadable edition: link, format, size (when built) and ISBN."""
+        items = etree.SubElement(parent, "ul", {"class": "report-downloads"})
+        for href, label, details in self._downloads(page):
+            item = etree.SubElement(items, "li")
+            link = etree.SubElement(item, "a", {"href": href})
+            link.text = label
             meta = etree.SubElement(item, "span", {"class": "report-download-meta"})
-            meta.text = "(" + ", ".join(details) + ")"
+            meta.text = details
             link.tail = " "
 
     def _downloads_element(self, page: Page, files: Files) -> html.HtmlElement:
@@ -526,8 +605,7 @@ class ReportPlugin(BasePlugin):
         """The report's first key findings box (in the executive summary), as it stands
         there: inside its draft mark when it is still a draft."""
         for chapter_page in self._pages.values():
-            found = chapter_page.chapter.element.xpath(
-                ".//div[contains(concat(' ', @class, ' '), ' key-findings ')]")
+            found = chapter_page.chapter.element.xpath(_KEY_FINDINGS)
             if not found:
                 continue
             box = found[0]
@@ -574,6 +652,31 @@ class ReportPlugin(BasePlugin):
             if len(paragraphs) > 1:  # its first sentence; the link leads to the rest
                 text = _text(self._site_copy(paragraphs[1], chapter_page, page, files))
                 link.tail += ": " + re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+    def _home_key(self, page: Page, files: Files) -> str | None:
+        """All the home page is made from, when every chapter's render has a key (see
+        :meth:`_chapter_content`; the home page copies the key findings and the
+        recommendations out of the chapters): the chapters, the recommendations, the
+        site's anchors and URLs, mkdocs.yml (the manifest's title, partners, version,
+        description) and the downloads as listed."""
+        if not all(p.chapter.key for p in self._pages.values()):
+            return None
+        recommendations = self.build_context.rendered.recommendations
+        holding = {rec.chapter for rec in recommendations}
+        chapters = []
+        for uri, chapter_page in self._pages.items():
+            chapter = chapter_page.chapter
+            findings, title = made_once(digest("home part", chapter.key),
+                                        functools.partial(_home_part, chapter))
+            # A chapter the home page copies from counts whole, any other by its title.
+            copied = findings or chapter.label in holding
+            chapters.append((uri, chapter.label, title, chapter.key if copied else ""))
+        config = self.build_context.manuscript.root / MANIFEST
+        return hashlib.sha256(json.dumps(
+            ["home", self._site_key or self._links_key(files), page.url, chapters,
+             [dataclasses.astuple(rec) for rec in recommendations],
+             hashlib.sha256(config.read_bytes()).hexdigest(), self._downloads(page),
+             DOWNLOADS_PAGE in self._generated]).encode()).hexdigest()
 
     def _home_element(self, page: Page, files: Files) -> html.HtmlElement:
         """The landing page a reader arriving from a search sees as the report: title,
@@ -627,11 +730,17 @@ class ReportPlugin(BasePlugin):
         for img in chapter_page.chapter.element.iter("img"):
             src = img.get("src") or ""
             path = media.get(src)
-            sizes.append(svg_text_size(path.read_bytes())
-                         if path is not None and src.lower().endswith(".svg") else None)
+            if path is None or not src.lower().endswith(".svg"):
+                sizes.append(None)
+                continue
+            svg = path.read_bytes()  # parsed once a content in report serve
+            sizes.append(made_once(digest("svg text size", svg),
+                                   functools.partial(svg_text_size, svg)))
         return sizes
 
+    @event_priority(50)  # before the search plugin's, which writes the index
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._search_in_order()
         context = self.build_context
         assert context.out_dir is not None
         web.copy_downloads(context.manuscript.manifest, context.out_dir, Path(config.site_dir))
@@ -644,6 +753,43 @@ class ReportPlugin(BasePlugin):
             if path.exists():
                 server.watch(str(path), recursive=False)
         return server
+
+
+_KEY_FINDINGS = ".//div[contains(concat(' ', @class, ' '), ' key-findings ')]"
+
+
+def _home_part(chapter: ChapterHTML) -> tuple[bool, str | None]:
+    """What the home page takes of a chapter that holds no recommendation: whether it
+    holds key findings (the first such chapter's are copied), and its title."""
+    heading = chapter.element.find(".//h1")
+    return bool(chapter.element.xpath(_KEY_FINDINGS)), \
+        _text(heading) if heading is not None else None
+
+
+def _ids(chapter: ChapterHTML) -> list[str]:
+    """Every id in the chapter, in document order (kept by the chapter's key in ``report
+    serve``: a save walks the saved chapter only)."""
+    def walk() -> list[str]:
+        return [anchor for element in chapter.element.iter()
+                if isinstance(element.tag, str) and (anchor := element.get("id"))]
+
+    return made_once(digest("ids", chapter.key), walk) if chapter.key else walk()
+
+
+def _render_empty(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """What MkDocs' ``Page.render`` makes of empty Markdown (Python-Markdown returns ""
+    for it before any extension runs), without setting up Python-Markdown and its
+    extensions: about 0.3 ms a page, for every page on every save of ``report serve``.
+    Markdown another plugin left on the page goes through MkDocs' own."""
+    if (page.markdown or "").strip():
+        Page.render(page, config, files)
+        return
+    page.content = ""
+    page.toc = get_toc([])
+    page._title_from_render = None
+    page.present_anchor_ids = set()
+    if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = {}
 
 
 def _nav_signature(nav: Navigation | None) -> list:
@@ -664,9 +810,24 @@ def _page_key(common: str, page: Page) -> str:
     """All that the page's HTML is made from, beside what every page shares (``common``)."""
     meta = {k: v for k, v in page.meta.items() if not (k == "template"
                                                        and v == UNCHANGED_TEMPLATE)}
-    parts = [common, page.url, page.title, page.content, _toc_signature(page.toc), meta,
-             page.canonical_url, page.edit_url, page.is_homepage]
+    parts = [common, page.url, page.title, _content_digest(page.content or ""),
+             _toc_signature(page.toc), meta, page.canonical_url, page.edit_url,
+             page.is_homepage]
     return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+
+
+# Each page content's hash, by the content: a chapter page's content is the same string
+# from save to save (_PAGE_CONTENT), whose lookup here costs nothing once hashed.
+_CONTENT_DIGESTS: dict[str, str] = {}
+
+
+def _content_digest(content: str) -> str:
+    found = _CONTENT_DIGESTS.get(content)
+    if found is None:
+        if len(_CONTENT_DIGESTS) >= 1024:
+            _CONTENT_DIGESTS.clear()
+        found = _CONTENT_DIGESTS[content] = hashlib.sha256(content.encode()).hexdigest()
+    return found
 
 
 def _page_parts(element: html.HtmlElement) -> tuple[str | None, list[dict], str]:

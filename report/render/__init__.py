@@ -14,6 +14,7 @@ element for element, as one pandoc run over the whole book, which stays here
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import re
@@ -22,6 +23,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -31,7 +33,7 @@ from report.errors import InputError, Problem
 from report.manuscript import Manuscript, tree
 from report.manuscript.chapter import Chapter
 from report.render import batches, diagnostics, highlighting, html, index, pandoc, parse, source
-from report.render.cache import JsonCache, digest
+from report.render.cache import JsonCache, digest, forget_unused, made_once, remembering
 from report.render.html import ChapterHTML
 from report.render.source import Resources
 
@@ -88,7 +90,7 @@ class Rendered:
 
     manuscript: Manuscript
     _ast: bytes | Callable[[], bytes]
-    chapters: list[ChapterHTML]
+    _chapters: list[ChapterHTML] | Callable[[], list[ChapterHTML]]
     labels: dict[str, Label]
     recommendations: list[Recommendation]
     key: str
@@ -99,6 +101,18 @@ class Rendered:
     # editions (filters/plaincode.lua, report.render.highlighting).
     plain_code: list[str] = field(default_factory=list)
     _plain: Rendered | None = field(default=None, repr=False, compare=False)
+    # The chapters with their pack marks numbered from 1 in each (html.cut), when the
+    # render made them so: the editions' view (without_pack_marks) is made from these,
+    # so that in ``report serve`` a paragraph added, which moves the marks' numbers in
+    # every later chapter and nothing else there, leaves those chapters as they were.
+    _unnumbered: list[ChapterHTML] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def chapters(self) -> list[ChapterHTML]:
+        """Each chapter's HTML, pack marks numbered through the book."""
+        if callable(self._chapters):
+            self._chapters = self._chapters()
+        return self._chapters
 
     @property
     def ast(self) -> bytes:
@@ -122,19 +136,27 @@ class Rendered:
         number counts every citable block before it, so left in, one added paragraph
         would change every later chapter's HTML and lay them all out again."""
         if self._plain is None:
-            chapters = []
-            for chapter in self.chapters:
-                element = copy.deepcopy(chapter.element)
-                for mark in element.xpath(html.PACK_MARKS):
-                    mark.drop_tree()  # its tail (text after it) stays
-                chapters.append(replace(chapter, element=element))
-            self._plain = replace(self, chapters=chapters, _ast=self._plain_ast)
+            chapters = [made_once(digest("plain", chapter.key), partial(_unmarked, chapter))
+                        if chapter.key else _unmarked(chapter)
+                        for chapter in self._unnumbered or self.chapters]
+            self._plain = replace(self, _chapters=chapters, _ast=self._plain_ast,
+                                  _unnumbered=None)
             self._plain._plain = self._plain
         return self._plain
 
     def _plain_ast(self) -> bytes:
         ast = self.ast.decode("utf-8")
         return _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", ast)).encode("utf-8")
+
+
+def _unmarked(chapter: ChapterHTML) -> ChapterHTML:
+    """A copy of ``chapter`` without citable.lua's marks (see
+    :meth:`Rendered.without_pack_marks`)."""
+    element = copy.deepcopy(chapter.element)
+    for mark in element.xpath(html.PACK_MARKS):
+        mark.drop_tree()  # its tail (text after it) stays
+    return replace(chapter, element=element,
+                   key=digest("plain", chapter.key) if chapter.key else "")
 
 
 # citable.lua's mark in pandoc's JSON (always the first inline of its block), and the
@@ -431,11 +453,11 @@ def _batch_output(manuscript: Manuscript, job: _Job, block: dict, back: dict, tm
     """What the render of the chapter of item ``n`` gave: its blocks (JSON text, not
     decoded on the next build: the book's document is joined from these texts), HTML,
     citable blocks, recommendations, Cites, warnings and problems."""
-    blocks = block["c"][1]
+    blocks = json.dumps(block["c"][1], separators=(",", ":"))
     html_path = tmpdir / f"{n}.html"
     problems = diagnostics.from_filters(manuscript, tmpdir / f"{n}.jsonl", job.chapter.rel)
     problems += diagnostics.from_pandoc(manuscript, warnings)
-    return {"blocks": json.dumps(blocks, separators=(",", ":"))[1:-1],
+    return {"blocks": blocks[1:-1],
             "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
             "citable": back["c"]["citable"]["c"],
             "cites": back["c"].get("cites", {}).get("c"),
@@ -686,6 +708,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
 
     book = index.build(chapters, book_facts, wrapper_of, index_cache)
     book_meta = book.meta()
+    # The whole index, for the key of a chapter that holds the summary: written once.
+    book_meta_key = functools.cache(lambda: json.dumps(book_meta, sort_keys=True))
     refs_anywhere = any(f.refs for f in book.facts)
     nocite = " ".join(f"@{{{key}}}" for key in book.cites)
     jobs = []
@@ -707,7 +731,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         filters = _chain_for(facts)
         context = digest(chain, json.dumps(entry.start, sort_keys=True),
                          manuscript.manifest.language, json.dumps(used, sort_keys=True),
-                         json.dumps(book_meta, sort_keys=True) if facts.summary else "",
+                         book_meta_key() if facts.summary else "",
                          contributors if facts.contributors else "",
                          f"{files}\0{nocite}\0{lists_refs}" if cites else "",
                          json.dumps([filters, cites, lists_refs, facts.summary]))
@@ -769,8 +793,9 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     _last_book = _Book(manuscript.root, [index.chapter_key(c) for c in chapters],
                        [c.rel for c in chapters], jobs, book.chapters, book_key, api, base_meta,
                        plain)
-    chapters_html = html.split([r["html"] for r in results], [r["code"] for r in results],
-                               offsets)
+    cuts = html.cut([r["html"] for r in results], [r["code"] for r in results])
+    chapters_html = (lambda: html.numbered_on(cuts, offsets),
+                     [chapter for cut in cuts for chapter in cut])
     return (document, book_meta, citable, chapters_html, warnings, resources,
             [cache, index_cache, cites_cache], plain)
 
@@ -796,7 +821,44 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
     with _RENDERING:
         if key in _memo and _memo[key].manuscript.root == manuscript.root:
             return _memo[key]
+        caches_saved()
+        forget_unused()
         return _render(manuscript, whole_book, key, contributors, bib_args)
+
+
+# A long-lived process's caches of the last render, not yet written, and the thread that
+# writes them (see _render).
+_pending: list | None = None
+_saving: threading.Thread | None = None
+
+
+def _save(caches: list) -> None:
+    for each in caches:
+        each.save()
+    for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
+        each.prune()
+
+
+def caches_saving() -> None:
+    """Start writing the last render's caches in a thread: ``report serve`` calls this
+    once the site is written, so the writing does not take turns with the page's layout."""
+    global _pending, _saving
+    if _pending is not None and _saving is None:
+        caches, _pending = _pending, None
+        _saving = threading.Thread(target=_save, args=(caches,), name="report-caches-save")
+        _saving.start()
+
+
+def caches_saved() -> None:
+    """Wait until the last render's caches are written, writing them if no thread has
+    started to (the next render and the end of ``report serve`` call this)."""
+    global _pending, _saving
+    if _saving is not None:
+        _saving.join()
+        _saving = None
+    if _pending is not None:
+        caches, _pending = _pending, None
+        _save(caches)
 
 
 def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: str,
@@ -811,6 +873,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
+        unnumbered = None
         ast, chapters, warnings, problems, plain = _render_whole_book(
             manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
@@ -820,20 +883,23 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     else:
         # The document and its citable blocks are made when asked for (see Rendered),
         # the metadata handed over as built, not decoded from the document again.
-        (document, meta, entries, chapters, warnings, resources, more,
+        (document, meta, entries, (chapters, unnumbered), warnings, resources, more,
          plain) = _render_chapters(manuscript, cache, contributors, bib_args, build_cache,
                                    highlight_cache)
         ast = document
         citable = lambda: _citable_from(  # noqa: E731
             {"report-citable": {"t": "MetaList", "c": entries()}})
         caches += more
-    for each in caches:
-        each.save()
-    for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
-        each.prune()
+    if remembering():
+        # A long-lived process (report serve) writes them once the page is out
+        # (caches_saving); the next render, and the end of the process, wait for it.
+        global _pending
+        _pending = caches
+    else:
+        _save(caches)
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        citable, plain)
+                        citable, plain, _unnumbered=unnumbered)
     _memo.clear()
     _memo[key] = rendered
     return rendered

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from report.outputs import write_text
 
@@ -32,6 +33,12 @@ def digest(*parts: str | bytes) -> str:
 # from disk again once its file is gone.
 _REMEMBERED: dict[Path, object] | None = None
 _REMEMBERED_MAX = 4096
+# What the render makes from entries (a chapter's HTML parsed and numbered on), by a key
+# that covers all it is made from, kept while entries are remembered (:func:`made_once`).
+_MADE: dict[str, object] = {}
+_MADE_MAX = 4096  # a bound whatever happens; forget_unused keeps far fewer
+_USED: set[str] = set()  # keys asked for since the last forget_unused
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -45,6 +52,40 @@ def entries_remembered() -> Iterator[None]:
         yield
     finally:
         _REMEMBERED = saved
+        if saved is None:
+            _MADE.clear()
+            _USED.clear()
+
+
+def remembering() -> bool:
+    """Whether entries are remembered (a long-lived process: ``report serve``)."""
+    return _REMEMBERED is not None
+
+
+def made_once(key: str, make: Callable[[], T]) -> T:
+    """``make()``, kept by ``key`` (a hash of all it is made from) while entries are
+    remembered: ``report serve`` then makes again only what a save changed. Outside, made
+    on every call, so a one-off build holds nothing. A kept value is shared between
+    renders: whoever takes it only reads it (the editions copy a chapter before they
+    change it)."""
+    if _REMEMBERED is None:
+        return make()
+    _USED.add(key)
+    if key not in _MADE:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        _MADE[key] = make()
+    return _MADE[key]  # type: ignore[return-value]
+
+
+def forget_unused() -> None:
+    """Drop what :func:`made_once` kept but nobody asked for since the last call: the
+    render calls it as it starts, so ``report serve`` holds what the last save's render
+    and layout used (a chapter tree or two of each chapter), not every version of the
+    chapters saved since it started."""
+    for key in [key for key in _MADE if key not in _USED]:
+        del _MADE[key]
+    _USED.clear()
 
 
 class JsonCache:

@@ -9,10 +9,14 @@ here, as pandoc's HTML writer numbers them in one document.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree, html
+
+from report.render.cache import digest, made_once, remembering
 
 
 @dataclass
@@ -22,6 +26,9 @@ class ChapterHTML:
     label: str
     number: str | None
     element: html.HtmlElement
+    # A hash of all the element is made from (its document's HTML and where the book's
+    # numbering stood), when :func:`cut` made it: the same key, the same element.
+    key: str = ""
 
     def to_string(self) -> str:
         return html.tostring(self.element, encoding="unicode")
@@ -79,20 +86,18 @@ def _renumber_citable(root: html.HtmlElement, offset: int) -> None:
         mark.set("id", f"p-{number}")
 
 
-def code_blocks(blocks: list) -> int:
-    """How many code blocks pandoc's HTML writer numbers in ``blocks`` (JSON): those
-    without an identifier, highlighted or not."""
-    count, stack = 0, [blocks]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if item.get("t") == "CodeBlock":
-                count += item["c"][0][0] == ""
-            elif isinstance(item.get("c"), list):
-                stack.append(item["c"])
-    return count
+# A code block without an identifier in pandoc's JSON written compactly (pandoc and
+# json.dumps keep "t" before "c"): the text of a string holding these characters has its
+# quotes escaped, so it never matches.
+_UNNAMED_CODE_BLOCK = '{"t":"CodeBlock","c":[["",'
+
+
+def code_blocks(blocks: str) -> int:
+    """How many code blocks pandoc's HTML writer numbers in ``blocks`` (pandoc's JSON,
+    compact: ``json.dumps(..., separators=(",", ":"))``): those without an identifier,
+    highlighted or not. Counted in the text rather than by walking the decoded blocks (a
+    few milliseconds of every chapter's render, on a preview save's critical path)."""
+    return blocks.count(_UNNAMED_CODE_BLOCK)
 
 
 def split(documents: list[str], code: list[int] | None = None,
@@ -100,22 +105,66 @@ def split(documents: list[str], code: list[int] | None = None,
     """The chapters of the HTML ``documents``: the whole book, or one per chapter with
     the number of code blocks each holds (:func:`code_blocks`) and the number of citable
     blocks before it (``citable.lua`` numbers each chapter from 1)."""
-    root = html.fragment_fromstring("", create_parent="div")
+    return numbered_on(cut(documents, code), citable)
+
+
+def cut(documents: list[str], code: list[int] | None = None) -> list[list[ChapterHTML]]:
+    """The chapters of each of the HTML ``documents``, notes and code blocks numbered on
+    across them (see :func:`split`), citable blocks as each document numbered them.
+
+    Each document is cut on its own (its notes are its own): in ``report serve`` a save
+    parses the saved chapter's HTML again and takes the others' as the last save left
+    them, when the notes and code blocks before them are as many as they were
+    (:func:`report.render.cache.made_once`).
+    """
+    cuts: list[list[ChapterHTML]] = []
     note_offset = code_offset = 0
     for n, document in enumerate(documents):
-        part = html.fragment_fromstring(document, create_parent="div")
-        note_offset += _renumber(part, note_offset)
-        if code_offset:
-            _renumber_code(part, code_offset)
+        key = digest("cut 1", document, str(note_offset), str(code_offset))
+        made, notes = made_once(key, functools.partial(
+            _chapters_of, document, note_offset, code_offset, key))
+        cuts.append(made)
+        note_offset += notes
         code_offset += code[n] if code else 0
-        if citable and citable[n]:
-            _renumber_citable(part, citable[n])
-        root.extend(list(part))
+    return cuts
+
+
+def numbered_on(cuts: list[list[ChapterHTML]], citable: list[int] | None) -> list[ChapterHTML]:
+    """The chapters of :func:`cut` with the citable blocks of each document numbered on
+    by its offset in ``citable`` (copies, where an offset moves them)."""
+    chapters: list[ChapterHTML] = []
+    for n, made in enumerate(cuts):
+        offset = citable[n] if citable else 0
+        for chapter in made:
+            if offset:
+                key = digest(chapter.key, "citable", str(offset))
+                chapter = made_once(key, functools.partial(_citable_on, chapter, offset, key))
+            chapters.append(chapter)
+    return chapters
+
+
+def _citable_on(chapter: ChapterHTML, offset: int, key: str) -> ChapterHTML:
+    """``chapter`` with its citable blocks numbered on by ``offset``: a copy when the cut
+    is kept for the next render (:func:`report.render.cache.remembering`), else the
+    chapter itself, which nothing else holds."""
+    element = copy.deepcopy(chapter.element) if remembering() else chapter.element
+    _renumber_citable(element, offset)
+    return replace(chapter, element=element, key=key)
+
+
+def _chapters_of(document: str, note_offset: int, code_offset: int,
+                 key: str) -> tuple[list[ChapterHTML], int]:
+    """The chapters of one HTML document, its notes and code blocks numbered on from the
+    offsets, each chapter with its own notes; and how many notes the document holds."""
+    root = html.fragment_fromstring(document, create_parent="div")
+    count = _renumber(root, note_offset)
+    if code_offset:
+        _renumber_code(root, code_offset)
     notes = {li.get("id"): li for li in root.xpath("./section[@id='footnotes']//li[@id]")}
     for section in root.xpath("./section[@id='footnotes']"):
         root.remove(section)
     chapters: list[ChapterHTML] = []
-    for div in root.xpath("./*[contains(concat(' ', @class, ' '), ' chapter ')]"):
+    for n, div in enumerate(root.xpath("./*[contains(concat(' ', @class, ' '), ' chapter ')]")):
         div.tail = "\n"  # as pandoc ends every block but the document's last
         refs = div.xpath(".//a[contains(concat(' ', @class, ' '), ' footnote-ref ')]")
         if refs:
@@ -134,5 +183,6 @@ def split(documents: list[str], code: list[int] | None = None,
             label=div.get("data-label", ""),
             number=div.get("data-number"),
             element=div,
+            key=digest(key, str(n)),
         ))
-    return chapters
+    return chapters, count
