@@ -147,12 +147,26 @@ def test_a_changed_bibliography_or_contributor_reaches_the_next_save(
         assert not any("Alex Example" in page for page in opted_out[1])
 
 
+
+def _site_page(root: Path, target: Path, state, page: str) -> str:
+    """Build the site of ``root`` into ``target`` as ``report serve`` does between saves
+    when ``state`` (a ``SiteState``) is given, from nothing otherwise; return ``page``."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    config = web.site_config(root, target, context=BuildContext(load(root)),
+                             incremental=state)
+    if state is not None:
+        state.current = None
+    mkdocs_build(config, dirty=state is not None)
+    if state is not None:
+        state.previous = state.current
+    return (target / page).read_text(encoding="utf-8")
+
 def test_the_served_page_follows_a_save_that_moves_the_next_chapters_numbers(
         three: Path, tmp_path: Path) -> None:
     """The web plugin keys a page's content by its chapter's key: after a save that
     adds a note before them, the next chapters' pages show the new numbers, as a build
     of the same tree in a process that keeps nothing writes them."""
-    from mkdocs.commands.build import build as mkdocs_build
 
     from report.editions.web_plugin import SiteState
 
@@ -160,14 +174,7 @@ def test_the_served_page_follows_a_save_that_moves_the_next_chapters_numbers(
     state = SiteState()
 
     def build_site(root: Path, target: Path, state: SiteState | None) -> str:
-        config = web.site_config(root, target, context=BuildContext(load(root)),
-                                 incremental=state)
-        if state is not None:
-            state.current = None
-        mkdocs_build(config, dirty=state is not None)
-        if state is not None:
-            state.previous = state.current
-        return (target / "third/index.html").read_text(encoding="utf-8")
+        return _site_page(root, target, state, "third/index.html")
 
     intro = three / "chapters/intro.md"
     with entries_remembered():
@@ -221,7 +228,6 @@ def test_the_home_page_follows_its_recommendations_findings_and_manifest(
     """The home page is kept by all it is made from: a recommendation's first sentence,
     the key findings and the site's description each reach it on the next build in the
     same process, as a build from nothing writes it."""
-    from mkdocs.commands.build import build as mkdocs_build
 
     from report.editions.web_plugin import SiteState
 
@@ -231,14 +237,7 @@ def test_the_home_page_follows_its_recommendations_findings_and_manifest(
     state = SiteState()
 
     def home(tree: Path, target: Path, kept: SiteState | None) -> str:
-        config = web.site_config(tree, target, context=BuildContext(load(tree)),
-                                 incremental=kept)
-        if kept is not None:
-            kept.current = None
-        mkdocs_build(config, dirty=kept is not None)
-        if kept is not None:
-            kept.previous = kept.current
-        return (target / "index.html").read_text(encoding="utf-8")
+        return _site_page(tree, target, kept, "index.html")
 
     def fresh() -> str:
         copy = tmp_path / f"copy-{len(list(tmp_path.iterdir()))}"
