@@ -356,12 +356,32 @@ def _records(text: str, build_dir: Path) -> tuple[Contributor, ...]:
     there is a ``build/``. Records are frozen; a problem is raised each time
     (exceptions are not cached, nor kept)."""
     records = _read_records(text, build_dir)
-    if (hash(text), build_dir) not in _KEPT and build_dir.is_dir():
-        from report.manuscript import contributors_kept
-
-        contributors_kept.keep(text, build_dir, records)
-        _KEPT.add((hash(text), build_dir))
+    if (hash(text), build_dir) not in _KEPT:
+        if build_dir.is_dir():
+            _keep(text, build_dir, records)
+        else:  # kept once the render has made build/ (keep_unkept)
+            _UNKEPT[(hash(text), build_dir)] = (text, records)
     return records
+
+
+def _keep(text: str, build_dir: Path, records: tuple[Contributor, ...]) -> None:
+    from report.manuscript import contributors_kept
+
+    contributors_kept.keep(text, build_dir, records)
+    _KEPT.add((hash(text), build_dir))
+    _UNKEPT.pop((hash(text), build_dir), None)
+
+
+# Readings made where there was no build/ yet (a tree's first render), to keep once the
+# render has made it, so that the next render with nothing changed writes nothing.
+_UNKEPT: dict[tuple[int, Path], tuple[str, tuple[Contributor, ...]]] = {}
+
+
+def keep_unkept() -> None:
+    """Keep the readings made before their ``build/`` was there, now that it is."""
+    for (_, build_dir), (text, records) in list(_UNKEPT.items()):
+        if build_dir.is_dir():
+            _keep(text, build_dir, records)
 
 
 @functools.lru_cache(maxsize=4)

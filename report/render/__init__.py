@@ -833,8 +833,11 @@ _saving: threading.Thread | None = None
 
 
 def _save(caches: list) -> None:
+    from report.manuscript.contributors import keep_unkept
+
     for each in caches:
         each.save()
+    keep_unkept()  # a first render's register, read before there was a build/
     for each in caches[1:]:  # the parses are kept: a reverted edit finds its parse again
         each.prune()
 
