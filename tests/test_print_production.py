@@ -336,6 +336,55 @@ def test_kept_pages_give_the_same_sheets(tmp_path: Path) -> None:
         assert pdf.pages[0].obj.Contents[0].read_bytes() == b"0 0 0 1 k"
 
 
+def test_kept_images_give_the_same_sheets(tmp_path: Path) -> None:
+    """An RGB raster figure's CMYK pixels are kept: finish_sheets gives the bytes it
+    gives without a cache, from an empty cache, a full one and after the figure changes;
+    a kept entry is read (a planted one of the right size shows) and one that does not
+    inflate to the image's size is a miss."""
+    import zlib
+
+    import weasyprint
+    from PIL import Image
+
+    from report.editions.printed import finish_sheets
+
+    def sheets(colour: tuple[int, int, int], cache: Path | None) -> bytes:
+        Image.new("RGB", (40, 30), colour).save(tmp_path / "figure.png")
+        path = tmp_path / "book.pdf"
+        weasyprint.HTML(string="<style>@page { size: A6 }</style><p>A figure:</p>"
+                               "<img src='figure.png' style='width: 4cm'>",
+                        base_url=str(tmp_path) + "/").write_pdf(path)
+        finish_sheets(path, None, None, cache)
+        return path.read_bytes()
+
+    def pixels() -> bytes:
+        with pikepdf.open(tmp_path / "book.pdf") as pdf:
+            images = [x for x in pdf.pages[0].Resources.XObject.values()
+                      if x.get("/Subtype") == pikepdf.Name.Image]
+            assert len(images) == 1 and images[0].ColorSpace == pikepdf.Name.DeviceCMYK
+            return images[0].read_bytes()
+
+    cache = tmp_path / ".cache"
+    alone = {c: sheets(c, None) for c in ((200, 40, 40), (40, 40, 200))}
+    assert sheets((200, 40, 40), cache) == alone[(200, 40, 40)]  # empty cache
+    def inflated(entry: Path) -> int:
+        try:
+            return len(zlib.decompress(entry.read_bytes()[1:-16]))
+        except zlib.error:
+            return -1  # a page's content, kept as it is
+
+    entries = [e for e in (cache / "sheets").iterdir() if inflated(e) == 40 * 30 * 4]
+    assert len(entries) == 1
+    assert sheets((200, 40, 40), cache) == alone[(200, 40, 40)]  # kept
+    assert sheets((40, 40, 200), cache) == alone[(40, 40, 200)]  # another figure
+    entry = entries[0]
+    entry.write_bytes(b"+" + zlib.compress(bytes(40 * 30 * 4 - 4)) + b"\n%kept-page-end\n")
+    assert sheets((200, 40, 40), cache) == alone[(200, 40, 40)]  # wrong size: a miss
+    entry.write_bytes(b"+" + zlib.compress(bytes(40 * 30 * 4)) + b"\n%kept-page-end\n")
+    assert sheets((200, 40, 40), cache) != alone[(200, 40, 40)]  # planted: read
+    assert pixels() == bytes(40 * 30 * 4)
+
+
 def test_pages_without_rgb_are_neither_parsed_nor_kept(tmp_path: Path) -> None:
     """A page in whose content neither ``rg`` nor ``RG`` appears has nothing to convert:
     finish_sheets keeps no entry for it (it is not parsed to find that out), and the
