@@ -83,14 +83,22 @@ def box_tables(node: Any, counter: list[int] | None = None) -> Any:
     """Every boxed block, however deep, put in a one-cell table marked with its style.
 
     The marker (a bookmark name, ``report-box-`` + style + number, removed later) is how
-    :func:`docx_parts.draw_boxes` finds the table again to draw the box.
+    :func:`docx_parts.draw_boxes` finds the table again to draw the box. The tree is
+    changed in place (it is the writer's own copy): copying every node of it was 0.4 s
+    of a rebuild of the 470-page corpus.
     """
     counter = counter if counter is not None else [0]
     if isinstance(node, list):
-        return [box_tables(item, counter) for item in node]
+        for index, item in enumerate(node):
+            if isinstance(item, list | dict):
+                node[index] = box_tables(item, counter)
+        return node
     if not isinstance(node, dict):
         return node
-    out = {key: box_tables(value, counter) for key, value in node.items()}
+    out = node
+    for key, value in node.items():
+        if isinstance(value, list | dict):
+            node[key] = box_tables(value, counter)
     if out.get("t") == "Div":
         _identifier, classes, _attributes = div_attr(out)
         kind = next((BOX_CLASSES[c] for c in classes if c in BOX_CLASSES), None)
