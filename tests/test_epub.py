@@ -302,6 +302,50 @@ def test_kept_chapter_files_give_the_epub_written_whole(make_tree, monkeypatch) 
         assert epub_path(root).read_bytes() == kept
 
 
+@pytest.mark.parametrize("raw, whole", [
+    ('<!-- a note to the author -->\n\nPress <kbd>Ctrl</kbd> and <span class="k">C</span>.'
+     '\n\n<div class="aside">Set apart.</div>', False),
+    ('<svg width="4" height="4"><rect width="4" height="4"/></svg>', True)])
+def test_raw_html_keeps_chapter_files_unless_it_marks_them(make_tree, monkeypatch, raw: str,
+                                                          whole: bool) -> None:
+    """Raw HTML in a chapter (a comment, inline tags, a block) leaves the other chapters'
+    files kept after an edit, and the EPUB is the one pandoc writes whole; raw markup
+    with ``<svg`` (or ``<math``), which gives its file a property in the package, has the
+    book written whole every time."""
+    import shutil
+
+    from report.editions import epub_chapters
+
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
+    intro = root / "chapters/01-introduction.md"
+    intro.write_text(intro.read_text() + "\n\n" + raw + "\n")
+    build_tree(root, "epub")
+    written: list[tuple[int, int]] = []
+    plan = epub_chapters.plan
+
+    def recording(doc, args, cache, toolkit):
+        chosen = plan(doc, args, cache, toolkit)
+        written.append((len(chosen.keys) - len(chosen.kept), len(chosen.keys)))
+        return chosen
+
+    monkeypatch.setattr(epub_chapters, "plan", recording)
+    practice = root / "chapters/02-practice.md"
+    practice.write_text(practice.read_text() + "\n\nOne more sentence of practice.\n")
+    build_tree(root, "epub")
+    assert written[-1][0] == (written[-1][1] if whole else 1), written
+    kept = epub_path(root).read_bytes()
+    if whole:
+        return
+    with zipfile.ZipFile(io.BytesIO(kept)) as package:  # the raw tags kept, from the cache
+        assert any(b"<kbd>Ctrl</kbd>" in package.read(n) for n in package.namelist())
+    shutil.rmtree(root / "build" / ".cache" / epub_chapters.FOLDER)
+    epub_path(root).unlink()
+    build_tree(root, "epub")
+    assert written[-1][0] == written[-1][1]  # whole
+    assert epub_path(root).read_bytes() == kept
+
+
 def test_a_link_to_another_chapters_figure_finds_it(make_tree, tmp_path: Path) -> None:
     """pandoc files no figure's identifier under its chapter: a cross-reference from the
     introduction to the practice chapter's figure must still point at that file, and

@@ -15,8 +15,10 @@ made from the headings, identifiers, images and metadata the stubs keep); the st
 files are then replaced by the kept ones. A kept file is used only when the *skeleton*
 (the whole book as stubs, with the writer's options) is the same as when it was written,
 so any change to a heading, an identifier or an image anywhere has every chapter written
-again. A document holding maths or raw markup is always written whole (pandoc marks the
-files that hold them in the package).
+again. Raw HTML stays in the stubs as it is (pandoc takes the media it names into the
+package, numbered through the book). A document holding maths, or raw markup that holds
+``<math`` or ``<svg``, is always written whole: pandoc marks the files that hold them in
+the package (its ``mathml`` and ``svg`` properties, found by those words in each file).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from report.outputs import write_bytes
 
 Node = dict[str, Any]
 FOLDER = "epub-chapters"
-_WHOLE_ONLY = frozenset({"Math", "RawBlock", "RawInline"})
+_RAW = frozenset({"RawBlock", "RawInline"})
+# What, in a file pandoc writes, gives it a property in the package (EPUB writer, 3.9).
+_MARKED = ("<math", "<svg")
 
 
 @dataclass
@@ -52,12 +56,14 @@ _FILED = frozenset({"Span", "Div", "Header", "Table", "Link"})
 
 
 def _ids_and_images(node: Any, ids: list[str], images: list[Node]) -> None:
-    """Every identifier pandoc files (``_FILED``) and every image under ``node``, in
-    document order."""
+    """Every identifier pandoc files (``_FILED``), and every image and raw passage (as
+    an inline) under ``node``, in document order."""
     if isinstance(node, dict):
         kind = node.get("t")
         if kind == "Image":
             images.append(node)
+        elif kind in _RAW:
+            images.append({"t": "RawInline", "c": node["c"]})
         content = node.get("c")
         if kind in _FILED and isinstance(content, list):
             attr = content[1] if kind == "Header" else content[0]
@@ -113,8 +119,13 @@ def _opens_part(block: Node) -> bool:
 
 
 def _whole_only(node: Any) -> bool:
+    """Maths, or raw markup that would give its file a property in the package."""
     if isinstance(node, dict):
-        return node.get("t") in _WHOLE_ONLY or any(_whole_only(v) for v in node.values())
+        kind = node.get("t")
+        if kind == "Math" or (kind in _RAW and any(
+                word in str(node["c"][1]).lower() for word in _MARKED)):
+            return True
+        return any(_whole_only(v) for v in node.values())
     if isinstance(node, list):
         return any(_whole_only(v) for v in node)
     return False
