@@ -308,8 +308,9 @@ def test_kept_chapter_files_give_the_epub_written_whole(make_tree, monkeypatch) 
     ('<svg width="4" height="4"><rect width="4" height="4"/></svg>', True)])
 def test_raw_html_keeps_chapter_files_unless_it_marks_them(make_tree, monkeypatch, raw: str,
                                                           whole: bool) -> None:
-    """Raw HTML in a chapter (a comment, inline tags, a block) leaves the other chapters'
-    files kept after an edit, and the EPUB is the one pandoc writes whole; raw markup
+    """Raw HTML in a chapter (a comment before its heading, as the corpus's chapters
+    open, inline tags, a block) leaves the other chapters' files kept after an edit,
+    and the EPUB is the one pandoc writes whole; raw markup
     with ``<svg`` (or ``<math``), which gives its file a property in the package, has the
     book written whole every time."""
     import shutil
@@ -319,7 +320,7 @@ def test_raw_html_keeps_chapter_files_unless_it_marks_them(make_tree, monkeypatc
     root = make_tree("constructs")
     (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
     intro = root / "chapters/01-introduction.md"
-    intro.write_text(intro.read_text() + "\n\n" + raw + "\n")
+    intro.write_text("<!-- an old heading -->\n\n" + intro.read_text() + "\n\n" + raw + "\n")
     build_tree(root, "epub")
     written: list[tuple[int, int]] = []
     plan = epub_chapters.plan
@@ -337,6 +338,9 @@ def test_raw_html_keeps_chapter_files_unless_it_marks_them(make_tree, monkeypatc
     kept = epub_path(root).read_bytes()
     if whole:
         return
+    # pandoc split the book where the plan said (else nothing is kept for the next build)
+    folder = root / "build" / ".cache" / epub_chapters.FOLDER
+    assert len(list(folder.glob("*.xhtml"))) >= written[-1][1]
     with zipfile.ZipFile(io.BytesIO(kept)) as package:  # the raw tags kept, from the cache
         assert any(b"<kbd>Ctrl</kbd>" in package.read(n) for n in package.namelist())
     shutil.rmtree(root / "build" / ".cache" / epub_chapters.FOLDER)

@@ -109,12 +109,33 @@ def _parts(blocks: list[Node]) -> list[list[Node]]:
     return parts
 
 
+def _is_h1(block: Node) -> bool:
+    return block.get("t") == "Header" and block["c"][0] == 1
+
+
 def _opens_part(block: Node) -> bool:
-    if block.get("t") == "Header":
-        return block["c"][0] == 1
+    """A level-1 heading, or a division holding one among its own blocks: pandoc starts
+    a file there, with what comes before the heading in the division (a chapter opening
+    with an HTML comment, as the corpus's do), and keeps the division's later level-1
+    headings in that file."""
     if block.get("t") == "Div":
-        content = block["c"][1]
-        return bool(content) and content[0].get("t") == "Header" and content[0]["c"][0] == 1
+        return any(_is_h1(child) for child in block["c"][1])
+    return _is_h1(block)
+
+
+def _h1_deeper(node: Any, depth: int = 0) -> bool:
+    """A level-1 heading anywhere but at the top or among a top-level division's own
+    blocks (in a nested division, a quotation, a list): where pandoc would split the
+    book then is not modelled, and it is written whole."""
+    if isinstance(node, dict):
+        if _is_h1(node):
+            return depth > 1
+        kind, content = node.get("t"), node.get("c")
+        if kind == "Div":
+            return any(_h1_deeper(child, depth + 1) for child in content[1])
+        return any(_h1_deeper(value, depth + 2) for value in node.values())
+    if isinstance(node, list):
+        return any(_h1_deeper(value, depth) for value in node)
     return False
 
 
@@ -136,7 +157,7 @@ def plan(doc: dict[str, Any], args: list[str], cache: Path, toolkit: str) -> Pla
     which files are kept. ``toolkit`` (the toolkit's and tools' fingerprint) keys the
     cache with the rest."""
     blocks = doc["blocks"]
-    if _whole_only(blocks):
+    if _whole_only(blocks) or _h1_deeper(blocks):
         return Plan(None)
     parts = _parts(blocks)
     stubs = [_stub_blocks(part) for part in parts]
