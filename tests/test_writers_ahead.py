@@ -51,6 +51,65 @@ def test_editions_written_ahead_equal_those_written_alone(make_tree, monkeypatch
     assert _files(root) == ahead
 
 
+def test_editions_written_ahead_in_a_process_equal_those_written_alone(make_tree,
+                                                                       monkeypatch) -> None:
+    """With more than one job the Word and EPUB packages are made in a forked process
+    (the document's Python work off this process's interpreter lock); the files are
+    those of a build of the two editions alone, and the processes are gone."""
+    from report import build as pipeline
+    from report.editions.pandoc_writer import WrittenAhead
+
+    ahead: list[WrittenAhead] = []
+
+    def recording(context, to_build, cold=False):
+        start_writers(context, to_build, cold)
+        ahead.extend(w for w in context.writers.values() if w not in ahead)
+
+    monkeypatch.setattr(pipeline, "start_writers", recording)
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "2")
+    practice = root / "chapters/02-practice.md"
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "print", "docx", "epub", "--jobs", "2")
+    assert len(ahead) == 2 and all(isinstance(w, WrittenAhead) for w in ahead)
+    assert all(w._process.exitcode == 0 and not w._folder.exists() for w in ahead)
+    written = _files(root)
+    for name in EDITIONS:
+        (root / "build" / name).unlink()
+    build_tree(root, "docx", "epub")
+    assert _files(root) == written
+
+
+def test_a_writer_ahead_that_fails_or_hangs_gives_way(make_tree, monkeypatch) -> None:
+    """A forked writer that fails, or has not started pandoc within START_WAIT (it could
+    hang on a lock another thread held when it was forked), gives no package: the edition
+    writes its own, the same; a writer not needed is ended with its folder."""
+    from report.editions import docx, pandoc_writer
+    from report.editions.pandoc_writer import WrittenAhead, taken
+
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "1")
+    context = BuildContext(load(root))
+    alone = taken(context, "docx", docx.start, docx.written)
+
+    def failing(context):
+        raise RuntimeError("a writer that fails")
+
+    def hanging(context):
+        time.sleep(60)
+
+    monkeypatch.setattr(pandoc_writer, "START_WAIT", 1)
+    for start in (failing, hanging):
+        context.writers["docx"] = writer = WrittenAhead(context, start, docx.written)
+        began = time.monotonic()
+        assert taken(context, "docx", docx.start, docx.written) == alone
+        assert time.monotonic() - began < 30
+        assert not writer._process.is_alive() and not writer._folder.exists()
+    writer = WrittenAhead(context, hanging, docx.written)
+    writer.stop()
+    assert not writer._process.is_alive() and not writer._folder.exists()
+
+
 def test_writers_start_only_when_pdfs_are_laid_out_first(make_tree) -> None:
     """... and only when their layout is cached: a cold build's layout workers take
     every core."""

@@ -43,12 +43,7 @@ def builder(name: str) -> Callable[[BuildContext], EditionResult]:
     return importlib.import_module(MODULES[name]).build
 
 
-# The editions pandoc's own writers produce: their writer can be started ahead of the
-# build's other work (report.editions.pandoc_writer.Writing), each module's ``start``.
+# The editions pandoc's own writers produce: their package can be made ahead of the
+# build's other work (report.editions.pandoc_writer.WrittenAhead), from each module's
+# ``start`` and ``written``.
 WRITTEN_BY_PANDOC = ("docx", "epub")
-
-
-def starter(name: str) -> Callable[[BuildContext], object]:
-    import importlib
-
-    return importlib.import_module(MODULES[name]).start

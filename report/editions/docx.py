@@ -29,6 +29,7 @@ from report.editions.pandoc_writer import (
     div_attr,
     document,
     para,
+    taken,
     walk,
 )
 from report.editions.reference_doc import BOXES, reference_docx
@@ -118,7 +119,7 @@ def _verso(context: BuildContext) -> list[dict]:
 
 def build(context: BuildContext) -> EditionResult:
     out = context.path(f"{context.manuscript.manifest.slug}.docx")
-    lay_out(context, out, context.writers.pop("docx", None))
+    lay_out(context, out)
     return EditionResult("docx", out, sha256=sha256_of(out))
 
 
@@ -144,16 +145,20 @@ def start(context: BuildContext) -> Writing:
                    files={"reference.docx": reference})
 
 
-def lay_out(context: BuildContext, out: Path, writing: Writing | None = None) -> None:
+def written(context: BuildContext, writing: Writing) -> bytes:
+    """What pandoc's Word writer wrote, dated (:meth:`Writing.finish`)."""
+    return writing.finish(context)
+
+
+def lay_out(context: BuildContext, out: Path) -> None:
     """The Word edition into ``out``; as the reviewer pack when ``context.pack``.
-    ``writing``: pandoc's writer already started by :func:`start`."""
-    writing = writing or start(context)
+    pandoc's package is the one the build made ahead, if it did (:func:`taken`)."""
     before = len(context.warnings)
-    written = writing.finish(context)
+    written_package = taken(context, "docx", start, written)
     package.refuse_missing_images(context.warnings[before:], "Word",
                                   context.manuscript.manifest.docs_dir)
     # The contents' page numbers are the print edition's, laid out by now in a build.
-    finished = docx_parts.finish(written, pages=page_map.load(context), boxes=BOXES,
+    finished = docx_parts.finish(written_package, pages=page_map.load(context), boxes=BOXES,
                                  fonts=docx_parts.font_files(),
                                  source_dir=context.manuscript.manifest.docs_dir,
                                  cache=context.path(".cache"))

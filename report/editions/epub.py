@@ -41,6 +41,7 @@ from report.editions.pandoc_writer import (
     inlines,
     para,
     repack,
+    taken,
 )
 from report.editions.stamp import sha256_of
 from report.manuscript import MANIFEST
@@ -300,24 +301,30 @@ def start(context: BuildContext) -> Writing:
     return Writing(context, doc, "epub3", args, keep=(chosen, args))
 
 
+def written(context: BuildContext, writing: Writing) -> bytes:
+    """What pandoc's EPUB writer wrote, dated, the chapter files kept from an earlier
+    build put in place of their stubs, and the files it wrote kept for the next."""
+    chosen, args = writing.keep
+    package = writing.finish(context, changed=epub_chapters.kept_members(chosen))
+    try:
+        epub_chapters.remember(package, chosen)
+    except ValueError:  # pandoc split the book otherwise than expected: written whole
+        package = Writing(context, chosen.whole, "epub3", args).finish(context)
+    return package
+
+
 def build(context: BuildContext) -> EditionResult:
     manifest = context.manuscript.manifest
     out = context.path(f"{manifest.slug}.epub")
-    writing = context.writers.pop("epub", None) or start(context)
     before = len(context.warnings)
-    chosen, args = writing.keep
-    written = writing.finish(context, changed=epub_chapters.kept_members(chosen))
-    try:
-        epub_chapters.remember(written, chosen)
-    except ValueError:  # pandoc split the book otherwise than expected: written whole
-        written = Writing(context, chosen.whole, "epub3", args).finish(context)
+    written_package = taken(context, "epub", start, written)
     package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
     stamp = context.stamp if context.draft else None
     # The cover is drawn from the manifest and the stamp alone: drawn once per change.
     cover = cached(context.path(".cache"), "epub-cover",
                    [(context.manuscript.root / MANIFEST).read_bytes(), stamp or ""],
                    lambda: cover_png(manifest, stamp))
-    dressed = _dress(written, (STYLES / "epub.css").read_bytes(), cover,
+    dressed = _dress(written_package, (STYLES / "epub.css").read_bytes(), cover,
                      manifest.full_title, manifest.language, _cover_alt(manifest))
     finished = repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
     package.replace_file(out, finished)
