@@ -364,18 +364,17 @@ def start_writers(context: BuildContext, to_build: list[str], cold: bool = False
     if not cold and not any((context.path(".cache") / "layout").glob("**/*.pdf")):
         return  # cold: the layout workers take every core
     import importlib
-    import multiprocessing
 
-    from report.editions import MODULES, WRITTEN_BY_PANDOC
+    from report.editions import MODULES, WRITTEN_BY_PANDOC, forked
     from report.editions.pandoc_writer import WrittenAhead
 
-    forked = context.jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    apart = context.jobs > 1 and forked.available()  # in a process of their own
     for name in to_build:
         if name in WRITTEN_BY_PANDOC and name not in context.writers:
             module = importlib.import_module(MODULES[name])
             try:
                 context.writers[name] = (WrittenAhead(context, module.start, module.written)
-                                         if forked else module.start(context))
+                                         if apart else module.start(context))
             except Exception:  # noqa: BLE001 - the edition meets it again when built
                 pass
 

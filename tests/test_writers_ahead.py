@@ -72,7 +72,7 @@ def test_editions_written_ahead_in_a_process_equal_those_written_alone(make_tree
     practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
     build_tree(root, "print", "docx", "epub", "--jobs", "2")
     assert len(ahead) == 2 and all(isinstance(w, WrittenAhead) for w in ahead)
-    assert all(w._process.exitcode == 0 and not w._folder.exists() for w in ahead)
+    assert all(not w._forked.running and not w._forked.folder.exists() for w in ahead)
     written = _files(root)
     for name in EDITIONS:
         (root / "build" / name).unlink()
@@ -104,10 +104,10 @@ def test_a_writer_ahead_that_fails_or_hangs_gives_way(make_tree, monkeypatch) ->
         began = time.monotonic()
         assert taken(context, "docx", docx.start, docx.written) == alone
         assert time.monotonic() - began < 30
-        assert not writer._process.is_alive() and not writer._folder.exists()
+        assert not writer._forked.running and not writer._forked.folder.exists()
     writer = WrittenAhead(context, hanging, docx.written)
     writer.stop()
-    assert not writer._process.is_alive() and not writer._folder.exists()
+    assert not writer._forked.running and not writer._forked.folder.exists()
 
 
 def test_writers_start_only_when_pdfs_are_laid_out_first(make_tree) -> None:

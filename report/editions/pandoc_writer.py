@@ -242,8 +242,7 @@ FOLDER = "{writer-folder}"
 
 # How long a writer forked ahead may take to start pandoc (its Python work on the document,
 # about 2 s on the 470-page corpus) before the build stops it and writes in its own
-# process: a process forked from one with threads could in principle hang on a lock one
-# of them held. Once pandoc runs, WRITE_WAIT bounds the rest.
+# process; once pandoc runs, WRITE_WAIT bounds the rest.
 START_WAIT = 120
 WRITE_WAIT = 1800
 
@@ -252,88 +251,50 @@ Written = Callable[[BuildContext, Writing], bytes]
 
 
 class WrittenAhead:
-    """An edition's pandoc package made start to finish in a forked process: the
-    document made from the render, pandoc run on it, its package dated (and for the
-    EPUB, the kept chapter files put in), then left in a folder for the edition to take.
+    """An edition's pandoc package made start to finish in a forked process
+    (:class:`report.editions.forked.Forked`): the document made from the render, pandoc
+    run on it, its package dated (and for the EPUB, the kept chapter files put in).
 
     Started in a thread, a writer's Python work (the whole book's document parsed,
     changed and serialised: about 2.4 s on the 470-page corpus, 0.6 s on the bundled
     report) held the interpreter lock the PDFs' layout and assembly needed; in a
-    process of its own (forked: it has the render as it is) it runs on the other core.
-    A process that fails, or does not start pandoc within START_WAIT, gives no package:
-    the edition then writes in its own process, and meets the error itself."""
+    process of its own it runs on the other core. A process that fails, or has not
+    started pandoc within START_WAIT, gives no package: the edition then writes in its
+    own process, and meets the error itself."""
 
     def __init__(self, context: BuildContext, start: Start, written: Written) -> None:
-        import multiprocessing
+        from report.editions.forked import STARTED, Forked
 
-        from report.outputs import die_with_parent
+        def work(folder: Path) -> None:
+            before = len(context.warnings)
+            writing = start(context)
+            (folder / STARTED).touch()
+            data = written(context, writing)
+            (folder / "warnings.json").write_text(json.dumps(context.warnings[before:]))
+            (folder / "package").write_bytes(data)
 
-        self._folder = Path(tempfile.mkdtemp(prefix="report-ahead-"))
-        folder = self._folder
-
-        def run() -> None:
-            import os
-
-            die_with_parent()
-            try:
-                before = len(context.warnings)
-                writing = start(context)
-                (folder / "started").touch()
-                data = written(context, writing)
-                (folder / "warnings.json").write_text(json.dumps(context.warnings[before:]))
-                (folder / "package.tmp").write_bytes(data)
-                (folder / "package.tmp").rename(folder / "package")
-            except BaseException:  # the edition writes again in the build's process
-                os._exit(1)
-            os._exit(0)
-
-        self._process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
-        try:
-            self._process.start()
-        except BaseException:
-            self._remove()
-            raise
+        self._forked = Forked(work)
 
     def result(self, context: BuildContext) -> bytes | None:
         """The package, its warnings added to the build's; None when the process gave
-        none (then stopped)."""
+        none."""
         try:
-            waited = 0.0
-            while not (self._folder / "started").exists() and self._process.is_alive():
-                if waited >= START_WAIT:
-                    break
-                self._process.join(0.05)
-                waited += 0.05
-            if (self._folder / "started").exists():
-                self._process.join(WRITE_WAIT)
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()
-            if self._process.exitcode != 0:
+            folder = self._forked.wait(WRITE_WAIT, started_within=START_WAIT)
+            if folder is None:
                 return None
-            data = (self._folder / "package").read_bytes()
-            warnings = json.loads((self._folder / "warnings.json").read_text())
+            data = (folder / "package").read_bytes()
+            warnings = json.loads((folder / "warnings.json").read_text())
         except (OSError, ValueError):
             return None
         finally:
-            self._remove()
+            self._forked.close()
         context.warnings.extend(str(w) for w in warnings)
         return data
 
     def stop(self) -> None:
         """Not needed after all (the build stopped): end the process (its pandoc dies
         with it), remove the folder."""
-        try:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join()
-        finally:
-            self._remove()
-
-    def _remove(self) -> None:
-        import shutil
-
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._forked.close()
 
 
 def taken(context: BuildContext, name: str, start: Start, written: Written) -> bytes:

@@ -1,0 +1,87 @@
+"""Work of a build done in a forked process, into a folder of its own, while the build's
+own process goes on with other work.
+
+A build's process does most of its work in Python, one interpreter lock for all its
+threads; the layout workers and pandoc run on the other core, but after a one-chapter
+edit they are idle most of the time while this process makes the Word and EPUB
+documents and assembles the PDFs. Forked, such work has the render and the layouts as
+they are, and runs on the other core.
+
+Whatever the process does is a guess the build can do without: it writes only into its
+folder (never into ``build/``), and the caller takes its result or, if the process
+failed, overran its time or was never started, does the work itself. A process forked
+from one with threads could in principle hang on a lock one of them held; the waits are
+bounded for that. It dies with the build (``report.outputs.die_with_parent``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+STARTED = "started"  # what work touches in its folder once past its Python set-up
+
+
+def available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class Forked:
+    """``work(folder)`` in a forked process; :meth:`wait` for it, :meth:`close` always."""
+
+    def __init__(self, work: Callable[[Path], None]) -> None:
+        from report.outputs import die_with_parent
+
+        self.folder = Path(tempfile.mkdtemp(prefix="report-forked-"))
+        folder = self.folder
+
+        def run() -> None:
+            die_with_parent()
+            try:
+                work(folder)
+            except BaseException:  # the caller does the work itself and meets the error
+                os._exit(1)
+            os._exit(0)
+
+        self._process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+        try:
+            self._process.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def wait(self, within: float, started_within: float | None = None) -> Path | None:
+        """The folder once the work ended well; None when it failed or had not ended
+        ``within`` seconds (or, given ``started_within``, had not touched STARTED by
+        then: its Python set-up hung), and then the process is stopped."""
+        if started_within is not None:
+            deadline = time.monotonic() + started_within
+            while (not (self.folder / STARTED).exists() and self._process.is_alive()
+                   and time.monotonic() < deadline):
+                self._process.join(0.05)
+            if not (self.folder / STARTED).exists():
+                within = 0
+        self._process.join(within)
+        self._stop()
+        return self.folder if self._process.exitcode == 0 else None
+
+    def close(self) -> None:
+        """Stop the process if it still runs, and remove its folder."""
+        try:
+            self._stop()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def running(self) -> bool:
+        return self._process.is_alive()
+
+    def _stop(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
