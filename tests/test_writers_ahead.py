@@ -176,3 +176,29 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status
+
+
+def test_a_stopped_process_removes_what_it_was_writing(tmp_path: Path) -> None:
+    """A forked process stopped by the build (which stopped itself) is asked to end, and
+    the file it was writing (as the EPUB's kept chapter files are written) is removed, not
+    left half-written beside its target."""
+    from report.editions.forked import STARTED, Forked
+    from report.outputs import atomic_path
+
+    target = tmp_path / "out" / "kept.xhtml"
+
+    def work(folder: Path) -> None:
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half a chapter")
+            (folder / STARTED).touch()
+            time.sleep(60)
+
+    forked = Forked(work)
+    deadline = time.monotonic() + 30
+    while not (forked.folder / STARTED).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [p.name.endswith(".tmp") for p in target.parent.iterdir()] == [True]
+    began = time.monotonic()
+    forked.close()
+    assert time.monotonic() - began < 5  # it ended when asked, not killed after a wait
+    assert list(target.parent.iterdir()) == [] and not forked.folder.exists()

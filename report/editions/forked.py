@@ -7,11 +7,14 @@ edit they are idle most of the time while this process makes the Word and EPUB
 documents and assembles the PDFs. Forked, such work has the render and the layouts as
 they are, and runs on the other core.
 
-Whatever the process does is a guess the build can do without: it writes only into its
-folder (never into ``build/``), and the caller takes its result or, if the process
-failed, overran its time or was never started, does the work itself. A process forked
-from one with threads could in principle hang on a lock one of them held; the waits are
-bounded for that. It dies with the build (``report.outputs.die_with_parent``).
+Whatever the process does is a guess the build can do without: it writes its result
+into its folder, and the caller takes it or, if the process failed, overran its time or
+was never started, does the work itself. What else it writes (the EPUB's kept chapter
+files) it writes as the build does, to a temporary name renamed into place; stopped, it
+is asked to end first (SIGTERM, which it turns into an exception, so that a file it was
+writing is removed), and killed only if it does not. A process forked from one with
+threads could in principle hang on a lock one of them held; the waits are bounded for
+that. It dies with the build (``report.outputs.die_with_parent``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -43,6 +47,7 @@ class Forked:
         def run() -> None:
             die_with_parent()
             try:
+                signal.signal(signal.SIGTERM, _ended)
                 work(folder)
             except BaseException:  # the caller does the work itself and meets the error
                 os._exit(1)
@@ -83,5 +88,17 @@ class Forked:
 
     def _stop(self) -> None:
         if self._process.is_alive():
+            self._process.terminate()  # its clean-up runs (see _ended)
+            self._process.join(STOP_WAIT)
+        if self._process.is_alive():
             self._process.kill()
         self._process.join()
+
+
+STOP_WAIT = 5  # seconds a stopped process has to clean up before it is killed
+
+
+def _ended(signum: int, frame: object) -> None:
+    """SIGTERM in a forked process: an exception, so that the files it was writing are
+    removed on the way out (``report.outputs.atomic_path``)."""
+    raise SystemExit(1)
