@@ -254,6 +254,22 @@ def test_summary_links_each_recommendation_to_its_section(draft: Path) -> None:
         ("Section\u00a01.1", "sec-scope"), ("Chapter\u00a02", "ch-practice")]
 
 
+def _recorded_plans(monkeypatch) -> list[tuple[int, int]]:
+    """(chapter files pandoc is given in full, files) for each EPUB build from now on."""
+    from report.editions import epub_chapters
+
+    written: list[tuple[int, int]] = []
+    plan = epub_chapters.plan
+
+    def recording(doc, args, cache, toolkit):
+        chosen = plan(doc, args, cache, toolkit)
+        written.append((len(chosen.keys) - len(chosen.kept), len(chosen.keys)))
+        return chosen
+
+    monkeypatch.setattr(epub_chapters, "plan", recording)
+    return written
+
+
 def test_kept_chapter_files_give_the_epub_written_whole(make_tree, monkeypatch) -> None:
     """After an edit pandoc writes the changed chapter in full and the others as stubs,
     whose files come from the last build: the EPUB is the one pandoc writes whole, byte
@@ -265,15 +281,7 @@ def test_kept_chapter_files_give_the_epub_written_whole(make_tree, monkeypatch) 
     root = make_tree("constructs")
     (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
     build_tree(root, "epub")
-    written: list[tuple[int, int]] = []  # (chapter files pandoc wrote, files) a build
-    plan = epub_chapters.plan
-
-    def recording(doc, args, cache, toolkit):
-        chosen = plan(doc, args, cache, toolkit)
-        written.append((len(chosen.keys) - len(chosen.kept), len(chosen.keys)))
-        return chosen
-
-    monkeypatch.setattr(epub_chapters, "plan", recording)
+    written = _recorded_plans(monkeypatch)
     # (chapter, old words, new words, chapter files written then): a note and links in
     # one chapter; a recommendation's words, which the summary repeats; a figure more,
     # which renumbers the next chapter's and adds an image and an identifier to the book
@@ -322,15 +330,7 @@ def test_raw_html_keeps_chapter_files_unless_it_marks_them(make_tree, monkeypatc
     intro = root / "chapters/01-introduction.md"
     intro.write_text("<!-- an old heading -->\n\n" + intro.read_text() + "\n\n" + raw + "\n")
     build_tree(root, "epub")
-    written: list[tuple[int, int]] = []
-    plan = epub_chapters.plan
-
-    def recording(doc, args, cache, toolkit):
-        chosen = plan(doc, args, cache, toolkit)
-        written.append((len(chosen.keys) - len(chosen.kept), len(chosen.keys)))
-        return chosen
-
-    monkeypatch.setattr(epub_chapters, "plan", recording)
+    written = _recorded_plans(monkeypatch)
     practice = root / "chapters/02-practice.md"
     practice.write_text(practice.read_text() + "\n\nOne more sentence of practice.\n")
     build_tree(root, "epub")

@@ -388,13 +388,7 @@ class KeptPages:
         digest = hashlib.sha256(self.salt)
         for data in contents:
             digest.update(len(data).to_bytes(8, "big") + data)
-        key = digest.hexdigest()
-        self.used.add(key)
-        entry = self.folder / key
-        try:
-            kept = entry.read_bytes()
-        except OSError:
-            kept = b""
+        key, kept = self._entry(digest)
         # "=": the page had no RGB to convert; "+" then its stream; anything else is a miss.
         if kept == b"=":
             return
@@ -402,13 +396,7 @@ class KeptPages:
             page.obj.Contents = converter.pdf.make_stream(kept[1:-len(_KEPT_END)])
             return
         changed = converter.stream(page)
-        from report.outputs import write_bytes
-
-        try:
-            write_bytes(entry, b"+" + page.obj.Contents.read_bytes() + _KEPT_END
-                        if changed else b"=")
-        except OSError:
-            pass  # a cache: the next build converts the page again
+        self._keep(key, b"+" + page.obj.Contents.read_bytes() + _KEPT_END if changed else b"=")
 
     def image(self, converter: CmykConverter, xobject) -> None:
         """An RGB image made CMYK with the pixels converted before from the same image
@@ -420,13 +408,7 @@ class KeptPages:
 
         digest = hashlib.sha256(self.salt + b"image\0")
         _digest_object(xobject, digest)
-        key = digest.hexdigest()
-        self.used.add(key)
-        entry = self.folder / key
-        try:
-            kept = entry.read_bytes()
-        except OSError:
-            kept = b""
+        key, kept = self._entry(digest)
         if kept[:1] == b"+" and kept[-len(_KEPT_END):] == _KEPT_END:
             data = kept[1:-len(_KEPT_END)]
             try:
@@ -438,12 +420,25 @@ class KeptPages:
                 return
         data = converter.cmyk_pixels(xobject)
         converter.set_pixels(xobject, data)
+        self._keep(key, b"+" + data + _KEPT_END)
+
+    def _entry(self, digest) -> tuple[str, bytes]:
+        """The entry's key (used by this document: not pruned) and what it holds, or
+        nothing."""
+        key = digest.hexdigest()
+        self.used.add(key)
+        try:
+            return key, (self.folder / key).read_bytes()
+        except OSError:
+            return key, b""
+
+    def _keep(self, key: str, data: bytes) -> None:
         from report.outputs import write_bytes
 
         try:
-            write_bytes(entry, b"+" + data + _KEPT_END)
+            write_bytes(self.folder / key, data)
         except OSError:
-            pass  # a cache: the next build converts the image again
+            pass  # a cache: the next build converts the page or image again
 
     def prune(self) -> None:
         """Keep the entries of this document and as many others (an undone edit finds
