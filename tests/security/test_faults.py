@@ -255,3 +255,62 @@ def test_a_terminated_build_leaves_no_temporary_files(make_tree) -> None:
     assert code == 128 + signal.SIGTERM or (code in (0, -signal.SIGTERM) and finished), code
     assert _leftovers(build) == [], sorted(p.relative_to(build).as_posix()
                                            for p in build.rglob("*"))[:20]
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` (from /proc), at this moment."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_terminated_build_stops_its_writers_ahead(make_tree, tmp_path: Path) -> None:
+    """SIGTERM while the Word and EPUB packages are being made in processes of their own
+    (a build of the PDFs too, after an edit, with two jobs): the build ends, and those
+    processes and their pandoc with it; nothing of theirs is left, no temporary file in
+    build/ and no folder in the temporary directory."""
+    root = make_tree("constructs")
+    build_tree(root, "print", "docx", "epub", "--jobs", "2")  # the layout cache
+    chapter = root / "chapters" / "02-practice.md"
+    chapter.write_text(chapter.read_text() + "\n\nOne more sentence.\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    report = Path(sys.executable).parent / "report"
+    process = subprocess.Popen([str(report), "--root", str(root), "build", "print", "docx",
+                                "epub", "--jobs", "2"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env={**os.environ,
+                                                               "TMPDIR": str(temporary)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None and not any(
+            temporary.glob("report-forked-*")):
+        time.sleep(0.01)
+    time.sleep(0.1)
+    below = _descendants(process.pid)
+    if process.poll() is not None or not below:
+        pytest.skip("the build finished before its writers could be seen at work")
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=60)
+    assert code in (0, 128 + signal.SIGTERM, -signal.SIGTERM), code
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in below):
+        time.sleep(0.05)
+    assert [pid for pid in below if _alive(pid)] == []
+    assert list(temporary.glob("report-forked-*")) == []
+    assert _leftovers(root / "build") == []
