@@ -149,3 +149,31 @@ def test_theme_templates_compiled_once_for_every_later_build(tmp_path, monkeypat
     assert render() == "<p>kept</p>" and compiled == ["page.html"]  # read back
     (templates / "page.html").write_text("<div>{{ words }}</div>")
     assert render() == "<div>kept</div>" and compiled == ["page.html", "page.html"]
+
+
+def test_a_new_process_keeps_the_search_entries_of_unchanged_pages(make_tree, monkeypatch):
+    """``report build`` is a new process each time: the search entries of every page are
+    kept with the site's state, so after a one-chapter edit the other pages are neither
+    parsed again for the index nor built, and the site is a cold build's."""
+    from material.plugins.search.plugin import SearchIndex
+
+    from report.editions import web_plugin
+
+    root = make_tree("constructs")
+    _append(root / "chapters" / "foreword.md", "\nA first edit.\n")
+    pipeline.build(load(root), ["web"])
+    parsed: list[str] = []
+    add = SearchIndex.add_entry_from_context
+
+    def recording(self, page):
+        parsed.append(page.file.src_uri)
+        return add(self, page)
+
+    monkeypatch.setattr(SearchIndex, "add_entry_from_context", recording)
+    monkeypatch.setattr(web_plugin, "_SEARCH_ENTRIES", {})  # as in a new process
+    _append(root / "chapters" / "02-practice.md", "\nA sentence added by an author.\n")
+    pipeline.build(load(root), ["web"])
+    assert parsed == ["02-practice.md"]
+    after = {name: data for name, (_, _, data) in _site(root).items()}
+    assert b"A sentence added by an author." in after["search/search_index.json"]
+    assert after == _cold(root)

@@ -391,6 +391,13 @@ class ReportPlugin(BasePlugin):
         outputs = sorted(file.dest_uri for file in files)
         keys = {file.src_uri: _page_key(common, file.page)
                 for file in files.documentation_pages() if file.page is not None}
+        # The pages' search entries the last build kept (a new process: ``report build``),
+        # by the same keys: an unchanged page is then neither parsed again nor built.
+        kept_entries = (state.previous or {}).get("search")
+        if isinstance(kept_entries, dict):
+            for key, entries in kept_entries.items():
+                if isinstance(entries, list) and all(isinstance(e, dict) for e in entries):
+                    _SEARCH_ENTRIES.setdefault(key, entries)
         self._search_kept(config, keys)
         previous = state.previous
         if previous is None or previous.get("outputs") != outputs:
@@ -741,6 +748,11 @@ class ReportPlugin(BasePlugin):
     @event_priority(50)  # before the search plugin's, which writes the index
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._search_in_order()
+        state = self.incremental
+        if state is not None and state.current is not None and self._search_index is not None:
+            state.current["search"] = {key: _SEARCH_ENTRIES[key]
+                                       for key in self._search_keys.values()
+                                       if key in _SEARCH_ENTRIES}
         context = self.build_context
         assert context.out_dir is not None
         web.copy_downloads(context.manuscript.manifest, context.out_dir, Path(config.site_dir))
