@@ -69,6 +69,7 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
     import hashlib
 
     from report import fingerprint
+    from report.seal import seal, sealed
 
     register = load_contributors(context.manuscript)
     key = hashlib.sha256(repr([(record, pattern.pattern, pattern.flags) for record, pattern
@@ -76,7 +77,10 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
                          + fingerprint.toolkit(context.path(".")).encode()).hexdigest()
     kept_path = context.path(".cache") / "privacy.json"
     kept = _previous(kept_path)
-    clean = kept.get("clean") if kept.get("key") == key else None
+    # Verdicts only this user's builds made (report.seal): one planted in build/ could
+    # otherwise wave a leaking file through.
+    clean = kept.get("clean") if kept.get("key") == key and sealed(
+        "privacy", json.dumps([key, kept.get("clean")]).encode(), kept.get("seal")) else None
     verdicts = Verdicts(clean={k for k in clean if isinstance(k, str)}
                         if isinstance(clean, list) else set())
 
@@ -98,8 +102,10 @@ def _privacy_gate(context: BuildContext, result: EditionResult) -> None:
     # What this scan met stays; what earlier builds met too, up to a bound (each build
     # of the five editions meets about a thousand keys).
     everything = verdicts.clean | verdicts.seen
-    kept_now = everything if len(everything) < 50_000 else verdicts.seen
-    write_text(kept_path, json.dumps({"key": key, "clean": sorted(kept_now)}) + "\n")
+    kept_now = sorted(everything if len(everything) < 50_000 else verdicts.seen)
+    mark = seal("privacy", json.dumps([key, kept_now]).encode())
+    if mark is not None:
+        write_text(kept_path, json.dumps({"key": key, "clean": kept_now, "seal": mark}) + "\n")
 
 
 def manuscript_problems(manuscript: Manuscript,

@@ -408,6 +408,39 @@ def test_gate_rescans_only_changed_pdf_pages_and_never_keeps_a_leak(tree: Path,
         pipeline._privacy_gate(context, result)
 
 
+def test_gate_takes_no_verdicts_without_this_users_seal(tree: Path) -> None:
+    """Verdicts planted in ``build/.cache/privacy.json`` (its key is made of public things:
+    the register's names and the toolkit) that call a leaking file clean are not taken:
+    without this user's seal the gate scans the file and refuses it. The same forgery with
+    the seal would be taken, so the seal is the check."""
+    from report import build as pipeline
+    from report.checks.consent import Verdicts, _page_keys
+    from report.editions import EditionResult
+    from report.editions.context import BuildContext
+    from report.seal import seal
+
+    context = BuildContext(load(tree))
+    context.path(".").mkdir(parents=True, exist_ok=True)
+    pdf = context.path("report.pdf")
+    result = EditionResult("digital", pdf)
+    _two_page_pdf(pdf, "team Wren, withdrawn.")
+    pipeline._privacy_gate(context, result)
+    kept_path = context.path(".cache") / "privacy.json"
+    kept = json.loads(kept_path.read_text())
+    assert kept.get("seal")  # this user's
+
+    leaking = _two_page_pdf(pdf, "Wren Withdrawn, team.").read_bytes()
+    with pikepdf.open(pdf) as opened:
+        forged = sorted({*kept["clean"], *_page_keys(opened), Verdicts().file_key(pdf)})
+    kept_path.write_text(json.dumps({**kept, "clean": forged}))  # the old seal: wrong
+    with pytest.raises(pipeline.LeakFound):
+        pipeline._privacy_gate(context, result)
+    pdf.write_bytes(leaking)
+    kept_path.write_text(json.dumps({**kept, "clean": forged, "seal": seal(
+        "privacy", json.dumps([kept["key"], forged]).encode())}))
+    pipeline._privacy_gate(context, result)  # sealed: taken (the forgery would work)
+
+
 def test_gate_scans_the_print_editions_cover_too(tree: Path) -> None:
     """The print edition is two files, the inside pages and the cover: a name on the
     cover refuses the edition, and both files are deleted."""

@@ -474,3 +474,35 @@ def test_a_kept_reading_is_used_only_for_the_same_text(tree: Path,
         with pytest.raises(InputError):
             fresh_process()
     assert len(parsed) == 6
+
+
+def test_a_kept_register_without_this_users_seal_is_read_afresh(tree: Path) -> None:
+    """A register planted in ``build/.cache`` (its key is public: the file's text and the
+    toolkit) that lists a contributor who withdrew is not taken: without this user's seal
+    it is a miss, and the register is read afresh. The same records with the seal would
+    be taken, so the seal is the check."""
+    from report.manuscript import contributors, contributors_kept
+    from report.seal import seal
+
+    def fresh_process() -> dict[str, str]:
+        contributors._read_records.cache_clear()
+        contributors._KEPT.clear()
+        return {c.id: c.status for c in load_contributors(tree)}
+
+    register = tree / "contributors.yaml"
+    register.write_text(register.read_text(encoding="utf-8").replace(
+        "      show: name\n      given: 2021-11-02", "      show: name\n      given: 2021-11-02"
+        "\n      withdrawn: 2022-01-05", 1), encoding="utf-8")
+    (tree / "build").mkdir()
+    assert fresh_process()["jdoe"] == "withdrawn"
+    kept_path = tree / "build" / ".cache" / contributors_kept.KEPT_NAME
+    data = json.loads(kept_path.read_text(encoding="utf-8"))
+    for record in data["records"]:
+        if record["id"] == "jdoe":
+            record["consent"]["withdrawn"] = None  # planted: listed again
+    kept_path.write_text(json.dumps(data), encoding="utf-8")  # the old seal: wrong
+    assert fresh_process()["jdoe"] == "withdrawn"
+    data["seal"] = seal(contributors_kept.SEAL_KIND,
+                        contributors_kept._sealed_part(data["key"], data["records"]))
+    kept_path.write_text(json.dumps(data), encoding="utf-8")
+    assert fresh_process()["jdoe"] == "listed"  # sealed: taken (the forgery would work)

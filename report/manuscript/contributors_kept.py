@@ -8,7 +8,9 @@ that had not changed. A kept reading is used only for the same text (a consent
 withdrawn, a name changed: a new text, read afresh) read by the same toolkit (a rule
 added: read afresh); only a register that passed every rule is kept, so a file with a
 problem is refused every time, with its lines. A missing, damaged or foreign entry is a
-miss. Nothing is kept where no ``build/`` is yet (a refused first build leaves none).
+miss, and so is one without this user's seal (:mod:`report.seal`): the records say who
+opted in, and a register planted in ``build/`` must not list anyone the text does not.
+Nothing is kept where no ``build/`` is yet (a refused first build leaves none).
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from report.manuscript.contributors import Consent, Contributor
+from report.seal import seal, sealed
 
 KEPT_NAME = "contributors.json"
+SEAL_KIND = "contributors"
 # Bumped when the shape of a kept record changes.
 VERSION = "1"
 
@@ -31,6 +35,10 @@ def _key(text: str, build_dir: Path) -> str:
 
     return hashlib.sha256("\0".join((VERSION, fingerprint.toolkit(build_dir), text))
                           .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _sealed_part(key: object, records: object) -> bytes:
+    return json.dumps([key, records], sort_keys=True).encode()
 
 
 def _plain(record: Contributor) -> dict:
@@ -62,7 +70,8 @@ def kept(text: str, build_dir: Path) -> tuple[Contributor, ...] | None:
     path = build_dir / ".cache" / KEPT_NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data["key"] != _key(text, build_dir):
+        if data["key"] != _key(text, build_dir) or not sealed(
+                SEAL_KIND, _sealed_part(data["key"], data["records"]), data.get("seal")):
             return None
         return tuple(_record(record) for record in data["records"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -75,8 +84,12 @@ def keep(text: str, build_dir: Path, records: tuple[Contributor, ...]) -> None:
         return
     from report.outputs import write_text
 
+    key, plain = _key(text, build_dir), [_plain(r) for r in records]
+    mark = seal(SEAL_KIND, _sealed_part(key, plain))
+    if mark is None:
+        return  # no key of this user's: a kept reading could not be trusted
     try:
         write_text(build_dir / ".cache" / KEPT_NAME, json.dumps(
-            {"key": _key(text, build_dir), "records": [_plain(r) for r in records]}) + "\n")
+            {"key": key, "records": plain, "seal": mark}) + "\n")
     except OSError:
         pass  # a cache, not a record: the next reading validates again
