@@ -72,8 +72,11 @@ def _fill(folder: Path) -> None:
 
 
 def _leftovers(build: Path) -> list[str]:
-    return [p.name for p in build.rglob("*") if p.name.endswith(".tmp")
-            or p.name.startswith(".site.")]
+    """Temporary files and folders under ``build``. Read while a build runs, a folder it
+    renames or removes meanwhile is passed over (os.walk), not an error (Path.rglob
+    raised FileNotFoundError on a ``.site.*`` folder swapped into place as it was read)."""
+    return [name for _, folders, files in os.walk(build) for name in (*folders, *files)
+            if name.endswith(".tmp") or name.startswith(".site.")]
 
 
 def test_full_disk_and_read_only_build_keep_previous_outputs(make_tree, run_report) -> None:
