@@ -102,3 +102,39 @@ def test_a_build_after_an_edit_does_not_validate_the_unchanged_register_again(ma
     register = root / "contributors.yaml"
     register.write_text(register.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert validator_imported()
+
+
+LIBRARIES_PROBE = (
+    "import subprocess, sys\n"
+    "ran = []\n"
+    "start = subprocess.Popen.__init__\n"
+    "def counted(self, args, *rest, **options):\n"
+    "    ran.append(args[0] if isinstance(args, (list, tuple)) else args)\n"
+    "    start(self, args, *rest, **options)\n"
+    "subprocess.Popen.__init__ = counted\n"
+    "if sys.argv[1] == 'toolkit':\n"
+    "    import report.editions\n"
+    "import weasyprint\n"
+    "libraries = sorted({line.split()[-1] for line in open('/proc/self/maps')\n"
+    "                    if '.so' in line})\n"
+    "print(repr((ran, libraries)))\n"
+)
+
+
+def _weasyprint_import(how: str) -> tuple[list[str], list[str]]:
+    proc = subprocess.run([sys.executable, "-c", LIBRARIES_PROBE, how], capture_output=True,
+                          text=True, timeout=120, check=True)
+    return eval(proc.stdout)  # a tuple literal we printed
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sonames are Linux's")
+def test_weasyprint_opens_the_same_libraries_without_helper_processes():
+    """Imported as the toolkit imports it, WeasyPrint runs no ldconfig, gcc or ld to find
+    its libraries, and has the very same files loaded as when imported plainly (which
+    does run them: what the toolkit saves, 0.4 s of every process that lays out)."""
+    plain_ran, plain_libraries = _weasyprint_import("plain")
+    ran, libraries = _weasyprint_import("toolkit")
+    assert {Path(p).name for p in plain_ran} >= {"ldconfig", "gcc"}, plain_ran
+    assert ran == []
+    assert libraries == plain_libraries
+    assert any("libpango" in name for name in libraries)

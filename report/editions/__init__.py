@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from report.editions import libraries
+
 if TYPE_CHECKING:  # the context renders: `report build` with nothing to do need not import it
     from report.editions.context import BuildContext
 
@@ -33,6 +35,10 @@ MODULES = {
     "docx": "report.editions.docx",
     "epub": "report.editions.epub",
 }
+
+# Every module that imports WeasyPrint is an edition's (or its helpers'): from here on
+# it opens its libraries without asking gcc and ld for them (report.editions.libraries).
+libraries.install()
 
 EDITION_ORDER = ("print", "digital", "web", "docx", "epub")
 
