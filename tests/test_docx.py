@@ -376,3 +376,34 @@ def test_a_figure_that_cannot_be_included_stops_the_build(make_tree, run_report)
     assert result.exit_code == 2, result.output
     assert "referrals.svg" in result.output and "✓" not in result.output
     assert not (root / "build" / "constructs-report.docx").exists()
+
+
+@pytest.mark.parametrize("edit, made", [
+    ("\n\nOne more sentence of introduction.\n", "one"),
+    ("\n\n::: {.quote by=\"practitioner, police\" illustrative=true}\nA new quote.\n:::\n",
+     "boxes on")])
+def test_an_edit_makes_the_word_writers_document_again_for_its_chapter(
+        make_tree, edit: str, made: str) -> None:
+    """After an edit the Word writer's blocks are made again for the edited chapter only,
+    the others' kept in build/.cache/word-blocks, though a paragraph added numbers every
+    later chapter's citable blocks on (their marks are not in the edition); a box added
+    numbers every later box on,
+    and those chapters are made again too. Either way the Word file is, byte for byte, the
+    one made from an empty cache (each chapter from the whole book's render)."""
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
+    build_tree(root, "docx")
+    kept = root / "build" / ".cache" / "word-blocks"
+    before = {path.name for path in kept.glob("*.json")}
+    chapters = sorted(before)
+    intro = root / "chapters" / "01-introduction.md"
+    intro.write_text(intro.read_text() + edit)
+    build_tree(root, "docx")
+    new = {path.name for path in kept.glob("*.json")} - before
+    assert len(new) == 1 if made == "one" else 1 < len(new) < len(chapters), new
+    edited = docx_path(root).read_bytes()
+    shutil.rmtree(kept)
+    docx_path(root).unlink()
+    build_tree(root, "docx")
+    assert docx_path(root).read_bytes() == edited
+    assert len(list(kept.glob("*.json"))) == len(chapters)

@@ -54,6 +54,14 @@ def _assert_same(root: Path) -> None:
     assert chapterwise.labels == whole.labels
     assert chapterwise.recommendations == whole.recommendations
     assert chapterwise.citable == whole.citable
+    # What the Word writer is given, run by run (a chapter each), is the document's
+    # blocks, with and without the pack marks.
+    for rendered in (chapterwise, whole, chapterwise.without_pack_marks(),
+                     whole.without_pack_marks()):
+        runs = [run.make() for run in rendered.blocks()]
+        assert json.loads("[" + ",".join(run for run in runs if run) + "]") \
+            == json.loads(rendered.ast)["blocks"]
+    assert len(chapterwise.blocks()) == len(whole.chapters) > len(whole.blocks()) == 1
 
 
 @pytest.mark.parametrize("tree", ["constructs", "bundled"])

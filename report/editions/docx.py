@@ -24,11 +24,14 @@ from report.editions.context import BuildContext
 from report.editions.pandoc_writer import (
     FOLDER,
     Writing,
+    blocks_text,
     common_meta,
     div,
     div_attr,
-    document,
+    kept_blocks,
+    meta_nodes,
     para,
+    source_text,
     taken,
     walk,
 )
@@ -133,15 +136,25 @@ def start(context: BuildContext) -> Writing:
         "keywords": ["draft" if context.draft else "final"],
         "toc-title": "Contents",
     })
-    doc = document(context, meta)
-    walk(doc["blocks"], _style_drafts)
-    if context.pack:
-        walk(doc["blocks"], pack_number)
-    doc["blocks"] = _verso(context) + box_tables(doc["blocks"])
+    pack = context.pack
+
+    def word_blocks(blocks: list[dict], boxes: int) -> int:
+        """A chapter's blocks as the Word writer is given them; the boxes numbered on."""
+        walk(blocks, _style_drafts)
+        if pack:
+            walk(blocks, pack_number)
+        counter = [boxes]
+        box_tables(blocks, counter)
+        return counter[0]
+
+    blocks = kept_blocks(context, "word-blocks", f"pack={pack}", word_blocks)
+    verso = blocks_text(_verso(context))
     reference = reference_docx(manifest.full_title, manifest.partners or manifest.authors,
                                context.stamp if context.draft else None)
-    return Writing(context, doc, "docx", ["--reference-doc", f"{FOLDER}/reference.docx",
-                                          "--toc", "--toc-depth=2"],
+    return Writing(context, source_text(context, meta_nodes(meta),
+                                        f"{verso},{blocks}" if blocks else verso),
+                   "docx", ["--reference-doc", f"{FOLDER}/reference.docx",
+                            "--toc", "--toc-depth=2"],
                    files={"reference.docx": reference})
 
 

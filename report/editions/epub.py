@@ -38,6 +38,7 @@ from report.editions.pandoc_writer import (
     div,
     div_attr,
     document,
+    document_text,
     inlines,
     para,
     repack,
@@ -298,7 +299,7 @@ def start(context: BuildContext) -> Writing:
     # Chapters whose files an earlier build wrote are given to pandoc as stubs.
     chosen = epub_chapters.plan(doc, args, context.path(".cache"),
                                 fingerprint.toolkit(context.path(".")))
-    return Writing(context, doc, "epub3", args, keep=(chosen, args))
+    return Writing(context, document_text(context, doc), "epub3", args, keep=(chosen, args))
 
 
 def written(context: BuildContext, writing: Writing) -> bytes:
@@ -309,7 +310,8 @@ def written(context: BuildContext, writing: Writing) -> bytes:
     try:
         epub_chapters.remember(package, chosen)
     except ValueError:  # pandoc split the book otherwise than expected: written whole
-        package = Writing(context, chosen.whole, "epub3", args).finish(context)
+        package = Writing(context, document_text(context, chosen.whole), "epub3",
+                          args).finish(context)
     return package
 
 

@@ -81,6 +81,23 @@ class Citable:
     level: int = 0
 
 
+@dataclass(frozen=True)
+class Blocks:
+    """A run of the document's top-level blocks, as the compact JSON text they have in
+    :attr:`Rendered.ast`, without the brackets: one chapter's in a chapter-wise render.
+    ``key`` is a hash of all the text is made from, so a writer can keep what it makes
+    of a chapter and, after an edit, make again only the edited one's
+    (report.editions.pandoc_writer.kept_blocks): decoding and writing out the whole
+    book's JSON was about 1.5 s of each such writer on the 470-page corpus."""
+
+    key: str
+    make: Callable[[], str]
+    # A hash of what the text is made from but the numbers of its pack marks, which
+    # numbering on through the book changes in every chapter after an added paragraph:
+    # the key of the text without them (Rendered.without_pack_marks).
+    unnumbered: str = ""
+
+
 @dataclass
 class Rendered:
     """The render. Its pandoc document (``ast``, for the Word and EPUB writers) and its
@@ -106,6 +123,9 @@ class Rendered:
     # so that in ``report serve`` a paragraph added, which moves the marks' numbers in
     # every later chapter and nothing else there, leaves those chapters as they were.
     _unnumbered: list[ChapterHTML] | None = field(default=None, repr=False, compare=False)
+    # The blocks of ``ast`` run by run (see Blocks), when the render made them so.
+    _blocks: Callable[[], list[Blocks]] | None = field(default=None, repr=False,
+                                                        compare=False)
 
     @property
     def chapters(self) -> list[ChapterHTML]:
@@ -119,6 +139,22 @@ class Rendered:
         if callable(self._ast):
             self._ast = self._ast()
         return self._ast
+
+    @property
+    def api(self) -> list:
+        """The pandoc API version ``ast`` was written with."""
+        version, _ = json.JSONDecoder().raw_decode(
+            self.ast.decode("utf-8"), len('{"pandoc-api-version":'))
+        return version
+
+    def blocks(self) -> list[Blocks]:
+        """The blocks of :attr:`ast`, run by run: joined by commas (empty runs left out),
+        they are its ``blocks`` array, character for character. A whole-book render's
+        are one run."""
+        if self._blocks is None:
+            ast = self.ast
+            return [Blocks(digest("whole book", ast), partial(_blocks_text, ast))]
+        return self._blocks()
 
     @property
     def citable(self) -> list[Citable]:
@@ -140,13 +176,42 @@ class Rendered:
                         if chapter.key else _unmarked(chapter)
                         for chapter in self._unnumbered or self.chapters]
             self._plain = replace(self, _chapters=chapters, _ast=self._plain_ast,
-                                  _unnumbered=None)
+                                  _unnumbered=None, _blocks=self._plain_blocks)
             self._plain._plain = self._plain
         return self._plain
 
     def _plain_ast(self) -> bytes:
-        ast = self.ast.decode("utf-8")
-        return _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", ast)).encode("utf-8")
+        return _unmarked_json(self.ast.decode("utf-8")).encode("utf-8")
+
+    def _plain_blocks(self) -> list[Blocks]:
+        """:meth:`blocks` as :meth:`_plain_ast` has them. A run is unmarked with the comma
+        that follows it in the document (all but the last), so that an empty Plain
+        ending it goes as it goes from the whole document."""
+        runs = self.blocks()
+        last = len(runs) - 1
+        return [Blocks(digest("plain", run.unnumbered or run.key, str(n == last)),
+                       partial(_unmarked_run, run, n == last)) for n, run in enumerate(runs)]
+
+
+def _unmarked_json(text: str) -> str:
+    return _EMPTY_PLAIN.sub("", _PACK_MARK_JSON.sub("", text))
+
+
+def _unmarked_run(run: Blocks, last: bool) -> str:
+    if last:
+        return _unmarked_json(run.make())
+    return _unmarked_json(run.make() + ",")[:-1]
+
+
+def _blocks_text(ast: bytes) -> str:
+    """The text inside the ``blocks`` array of a pandoc JSON document, which pandoc
+    writes last."""
+    text = ast.decode("utf-8")
+    start = text.find('"blocks":[')
+    end = text.rfind("]")
+    if start < 0 or end < start:
+        raise ValueError("not a pandoc JSON document")
+    return text[start + len('"blocks":['):end]
 
 
 def _unmarked(chapter: ChapterHTML) -> ChapterHTML:
@@ -510,6 +575,11 @@ def _render_batch(manuscript: Manuscript, api: list, jobs: list[_Job], wrappers:
 _CITABLE_JSON = re.compile(r'(\["p-)(\d+)(",\["pn"\],\[\["n",")(\d+)("\]\]\])')
 
 
+def _numbered_on(blocks: str, by: int) -> str:
+    """A chapter's blocks (its marks numbered from 1) numbered on by ``by``."""
+    return _CITABLE_JSON.sub(lambda m: _shifted(m, by), blocks) if by else blocks
+
+
 def _shifted(match: re.Match, by: int) -> str:
     return (f"{match.group(1)}{int(match.group(2)) + by}{match.group(3)}"
             f"{int(match.group(4)) + by}{match.group(5)}")
@@ -778,14 +848,18 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
         return [entry for result, by in zip(results, offsets, strict=True)
                 for entry in _shift_citable(result["citable"], by)]
 
+    def blocks() -> list[Blocks]:
+        return [Blocks(digest("chapter", result["blocks"], str(by)),
+                       partial(_numbered_on, result["blocks"], by),
+                       digest("chapter", result["blocks"]))
+                for result, by in zip(results, offsets, strict=True)]
+
     def document() -> bytes:
-        blocks = (_CITABLE_JSON.sub(lambda m, by=by: _shifted(m, by), result["blocks"])
-                  if by else result["blocks"] for result, by in zip(results, offsets,
-                                                                    strict=True))
+        runs = (run.make() for run in blocks())
         meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable()}}
         return "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
                         json.dumps(meta, separators=(",", ":")), ',"blocks":[',
-                        ",".join(b for b in blocks if b), "]}")).encode("utf-8")
+                        ",".join(run for run in runs if run), "]}")).encode("utf-8")
 
     if problems:
         raise InputError(problems)
@@ -796,7 +870,7 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
     cuts = html.cut([r["html"] for r in results], [r["code"] for r in results])
     chapters_html = (lambda: html.numbered_on(cuts, offsets),
                      [chapter for cut in cuts for chapter in cut])
-    return (document, book_meta, citable, chapters_html, warnings, resources,
+    return (document, blocks, book_meta, citable, chapters_html, warnings, resources,
             [cache, index_cache, cites_cache], plain)
 
 
@@ -876,7 +950,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         resources, gate_problems = source.gate(manuscript, document)
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
-        unnumbered = None
+        unnumbered = blocks = None
         ast, chapters, warnings, problems, plain = _render_whole_book(
             manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
@@ -886,8 +960,8 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
     else:
         # The document and its citable blocks are made when asked for (see Rendered),
         # the metadata handed over as built, not decoded from the document again.
-        (document, meta, entries, (chapters, unnumbered), warnings, resources, more,
-         plain) = _render_chapters(manuscript, cache, contributors, bib_args, build_cache,
+        (document, blocks, meta, entries, (chapters, unnumbered), warnings, resources,
+         more, plain) = _render_chapters(manuscript, cache, contributors, bib_args, build_cache,
                                    highlight_cache)
         ast = document
         citable = lambda: _citable_from(  # noqa: E731
@@ -902,7 +976,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         _save(caches)
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
-                        citable, plain, _unnumbered=unnumbered)
+                        citable, plain, _unnumbered=unnumbered, _blocks=blocks)
     _memo.clear()
     _memo[key] = rendered
     return rendered
