@@ -33,15 +33,17 @@ from report.editions.context import BuildContext
 from report.editions.cover import cover_png
 from report.editions.pandoc_writer import (
     Writing,
+    blocks_text,
     chapters,
     common_meta,
     div,
     div_attr,
-    document,
-    document_text,
     inlines,
+    kept_runs,
+    meta_nodes,
     para,
     repack,
+    source_text,
     taken,
 )
 from report.editions.stamp import sha256_of
@@ -288,29 +290,39 @@ def start(context: BuildContext) -> Writing:
         "toc-title": "Contents",
         **ACCESSIBILITY,
     })
-    doc = document(context, meta)
-    if context.draft:
-        _stamp_chapters(doc["blocks"], context.stamp)
-    _chapter_types(doc["blocks"])
-    doc["blocks"] = _copyright_page(context) + doc["blocks"]
+    stamp = context.stamp if context.draft else None
+
+    def epub_blocks(blocks: list[dict], count: int) -> int:
+        """A chapter's blocks as the EPUB writer is given them."""
+        if stamp is not None:
+            _stamp_chapters(blocks, stamp)
+        _chapter_types(blocks)
+        return count
+
+    copyright_page = _copyright_page(context)
+    runs = [{"blocks": blocks_text(copyright_page), **epub_chapters.facts(copyright_page)},
+            *kept_runs(context, "epub-blocks", f"stamp={stamp}", epub_blocks,
+                       epub_chapters.facts, epub_chapters.valid)]
     args = ["--split-level=1", "--toc", "--toc-depth=2"]
     for name in FONT_FILES:
         args += ["--epub-embed-font", str(STYLES / "fonts" / name)]
     # Chapters whose files an earlier build wrote are given to pandoc as stubs.
-    chosen = epub_chapters.plan(doc, args, context.path(".cache"),
-                                fingerprint.toolkit(context.path(".")))
-    return Writing(context, document_text(context, doc), "epub3", args, keep=(chosen, args))
+    nodes = meta_nodes(meta)
+    chosen = epub_chapters.plan(runs, [args, nodes, context.rendered.api],
+                                context.path(".cache"), fingerprint.toolkit(context.path(".")))
+    return Writing(context, source_text(context, nodes, chosen.given), "epub3", args,
+                   keep=(chosen, args, nodes))
 
 
 def written(context: BuildContext, writing: Writing) -> bytes:
     """What pandoc's EPUB writer wrote, dated, the chapter files kept from an earlier
     build put in place of their stubs, and the files it wrote kept for the next."""
-    chosen, args = writing.keep
+    chosen, args, nodes = writing.keep
     package = writing.finish(context, changed=epub_chapters.kept_members(chosen))
     try:
         epub_chapters.remember(package, chosen)
     except ValueError:  # pandoc split the book otherwise than expected: written whole
-        package = Writing(context, document_text(context, chosen.whole), "epub3",
+        package = Writing(context, source_text(context, nodes, chosen.whole), "epub3",
                           args).finish(context)
     return package
 

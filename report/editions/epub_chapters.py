@@ -23,7 +23,6 @@ the package (its ``mathml`` and ``svg`` properties, found by those words in each
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +42,20 @@ class Plan:
     """Which parts pandoc writes in full and which files come from the cache."""
 
     folder: Path | None  # None: written whole, nothing kept
+    given: str  # the blocks pandoc is given (JSON text): stubs where a kept file will do
+    whole: str  # every block in full (JSON text), should the book be written whole
     keys: list[str] = field(default_factory=list)  # one per part, in file order
     kept: dict[int, bytes] = field(default_factory=dict)  # part index: its file
-    whole: dict[str, Any] = field(default_factory=dict)  # the document before stubbing
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A top-level block of the document as the plan sees it: whether it opens a part
+    (a file), its JSON text, and its stub's (empty when the stub has nothing)."""
+
+    opens: bool
+    text: str
+    stub: str
 
 
 # The elements whose identifiers pandoc's EPUB writer (3.9) files under the chapter file
@@ -100,18 +110,6 @@ def _stub_blocks(blocks: list[Node]) -> list[Node]:
             if inlines:
                 out.append({"t": "Plain", "c": inlines})
     return out
-
-
-def _parts(blocks: list[Node]) -> list[list[Node]]:
-    """The blocks as pandoc splits them into files: at each level-1 heading, whether at
-    the top or first in a top-level division (a chapter's wrapper)."""
-    parts: list[list[Node]] = []
-    for block in blocks:
-        if _opens_part(block) or not parts:
-            parts.append([block])
-        else:
-            parts[-1].append(block)
-    return parts
 
 
 def _is_h1(block: Node) -> bool:
@@ -172,32 +170,71 @@ def _needs_whole(blocks: list[Node]) -> bool:
     return text.count('{"t": "Header", "c": [1, ') != shallow and _h1_deeper(blocks)
 
 
-def plan(doc: dict[str, Any], args: list[str], cache: Path, toolkit: str) -> Plan:
-    """Turn ``doc`` into what pandoc is given (stubs where a kept file will do) and say
-    which files are kept. ``toolkit`` (the toolkit's and tools' fingerprint) keys the
-    cache with the rest."""
-    blocks = doc["blocks"]
-    if _needs_whole(blocks):
-        return Plan(None)
-    parts = _parts(blocks)
-    stubs = [_stub_blocks(part) for part in parts]
-    skeleton = hashlib.sha256(json.dumps(
-        [toolkit, args, doc.get("meta"), doc.get("pandoc-api-version"), stubs],
-        sort_keys=True).encode()).hexdigest()
+def facts(blocks: list[Node]) -> dict[str, Any]:
+    """What the plan needs of a run of top-level blocks (a chapter, as the writer is given
+    it), kept with the run (``report.editions.pandoc_writer.kept_runs``) so that after an
+    edit only the edited chapter is walked: whether it has the book written whole, and of
+    each block whether it opens a part, its stub's JSON text and its own text's length
+    (the run's text is its blocks' texts joined by commas)."""
+    from report.editions.pandoc_writer import blocks_text
+
+    return {"whole": _needs_whole(blocks),
+            "segments": [[_opens_part(block), blocks_text(_stub_blocks([block])),
+                          len(blocks_text([block]))] for block in blocks]}
+
+
+def valid(run: dict[str, Any]) -> bool:
+    """Whether a kept run's facts are as :func:`facts` makes them and fit its text."""
+    segments = run.get("segments")
+    if not (isinstance(run.get("whole"), bool) and isinstance(segments, list)
+            and all(isinstance(s, list) and len(s) == 3 and isinstance(s[0], bool)
+                    and isinstance(s[1], str) and type(s[2]) is int and s[2] > 0
+                    for s in segments)):
+        return False
+    return sum(s[2] for s in segments) + max(len(segments) - 1, 0) == len(run["blocks"])
+
+
+def segments(run: dict[str, Any]) -> list[Segment]:
+    """A run's blocks (:func:`facts` kept with its text) as segments."""
+    out, at = [], 0
+    for opens, stub, length in run["segments"]:
+        out.append(Segment(opens, run["blocks"][at:at + length], stub))
+        at += length + 1  # the comma between two blocks
+    return out
+
+
+def plan(runs: list[dict[str, Any]], head: list[Any], cache: Path, toolkit: str) -> Plan:
+    """Which parts pandoc is given in full and which as stubs, whose files are kept.
+    ``runs``: the document's blocks, run by run, each with its :func:`facts`; ``head``:
+    the rest of what pandoc is given (its options, the metadata, the API version);
+    ``toolkit`` (the toolkit's and tools' fingerprint) keys the cache with the rest."""
+    from report.render.cache import digest
+
+    blocks = [segment for run in runs for segment in segments(run)]
+    whole = ",".join(segment.text for segment in blocks)
+    if any(run["whole"] for run in runs):
+        return Plan(None, whole, whole)
+    parts: list[list[Segment]] = []
+    for segment in blocks:
+        if segment.opens or not parts:
+            parts.append([segment])
+        else:
+            parts[-1].append(segment)
+    skeleton = digest(toolkit, json.dumps(head, sort_keys=True),
+                      *[f"{int(segment.opens)}{segment.stub}" for segment in blocks])
     folder = cache / FOLDER
-    out = Plan(folder, whole={**doc, "blocks": blocks})
-    given: list[Node] = []
-    for index, (part, stub) in enumerate(zip(parts, stubs, strict=True)):
-        key = hashlib.sha256(f"{skeleton}\0{json.dumps(part, sort_keys=True)}".encode()
-                             ).hexdigest()
+    out = Plan(folder, "", whole)
+    given: list[str] = []
+    for index, part in enumerate(parts):
+        key = digest(skeleton, *[segment.text for segment in part])
         out.keys.append(key)
         try:
             out.kept[index] = (folder / f"{key}.xhtml").read_bytes()
         except OSError:
-            given.extend(part)
+            given.extend(segment.text for segment in part)
             continue
-        given.extend(stub)
-    doc["blocks"] = given
+        given.extend(segment.stub for segment in part if segment.stub)
+    out.given = ",".join(given)
     return out
 
 

@@ -90,13 +90,6 @@ def div(blocks: list[Node], classes: list[str], attributes: dict[str, str] | Non
                               blocks]}
 
 
-def document(context: BuildContext, meta: dict[str, Any]) -> dict[str, Any]:
-    """A fresh copy of the rendered document, with only the metadata given here."""
-    doc = json.loads(context.rendered.ast)
-    doc["meta"] = meta_nodes(meta)
-    return doc
-
-
 def meta_nodes(meta: dict[str, Any]) -> dict[str, Node]:
     """``meta`` as pandoc's metadata values, without those that are None."""
     return {key: meta_value(value) for key, value in meta.items() if value is not None}
@@ -111,48 +104,58 @@ def source_text(context: BuildContext, meta: dict[str, Node], blocks: str) -> st
                     json.dumps(meta), ',"blocks":[', blocks, "]}"))
 
 
-def document_text(context: BuildContext, doc: dict[str, Any]) -> str:
-    """:func:`source_text` of a whole document made by :func:`document`."""
-    return source_text(context, doc["meta"], blocks_text(doc["blocks"]))
-
-
 def blocks_text(blocks: list[Node]) -> str:
     return json.dumps(blocks, separators=(",", ":"))[1:-1]
 
 
 def kept_blocks(context: BuildContext, kind: str, setting: str,
                 change: Callable[[list[Node], int], int]) -> str:
-    """The render's blocks as a writer gives them to pandoc (JSON text, without the
-    brackets), each run of them (a chapter: ``Rendered.blocks``) decoded, changed in place
-    by ``change`` and written out again only when ``build/.cache/<kind>`` does not hold
-    it already. ``change`` is given the count carried from the runs before (Word's boxes
-    are numbered through the book) and returns it carried on; an entry is kept by the
-    run's key, ``setting``, the toolkit and that count. After a one-chapter edit the
-    edited chapter is made again (and any after it whose carried count moved): decoding,
-    changing and writing out the whole book was about 1.8 s of the Word writer's work on
-    the 470-page corpus. A damaged entry is a miss."""
+    """The render's blocks as a writer gives them to pandoc: :func:`kept_runs`' runs
+    joined."""
+    return ",".join(run["blocks"] for run in kept_runs(context, kind, setting, change)
+                    if run["blocks"])
+
+
+Facts = Callable[[list[Node]], dict[str, Any]]
+
+
+def kept_runs(context: BuildContext, kind: str, setting: str,
+              change: Callable[[list[Node], int], int], facts: Facts | None = None,
+              valid: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    """The render's blocks as a writer gives them to pandoc, run by run (a chapter each:
+    ``Rendered.blocks``): ``{"blocks": JSON text without the brackets, "count": ...}``,
+    with what ``facts`` says of the changed blocks (checked by ``valid`` when read back).
+
+    A run is decoded, changed in place by ``change`` and written out again only when
+    ``build/.cache/<kind>`` does not hold it already. ``change`` is given the count
+    carried from the runs before (Word's boxes are numbered through the book) and
+    returns it carried on; an entry is kept by the run's key, ``setting``, the toolkit
+    and that count. After a one-chapter edit the edited chapter is made again (and any
+    after it whose carried count moved): decoding, changing and writing out the whole
+    book was about 1.8 s of the Word writer's work on the 470-page corpus, and as much
+    of the EPUB writer's. A damaged entry is a miss."""
     from report import fingerprint
     from report.render.cache import JsonCache, digest
 
     cache = JsonCache(context.path(".cache") / kind)
     toolkit = fingerprint.toolkit(context.path("."))
-    texts, count = [], 0
+    runs: list[dict[str, Any]] = []
+    count = 0
     for run in context.rendered.blocks():
         key = digest(kind, toolkit, setting, run.key, str(count))
         kept = cache.get(key)
-        if isinstance(kept, dict) and isinstance(kept.get("blocks"), str) \
-                and type(kept.get("count")) is int:
-            text, count = kept["blocks"], kept["count"]
-        else:
+        if not (isinstance(kept, dict) and isinstance(kept.get("blocks"), str)
+                and type(kept.get("count")) is int and (valid is None or valid(kept))):
             blocks = json.loads(f"[{run.make()}]")
             count = change(blocks, count)
-            text = blocks_text(blocks)
-            cache.put(key, {"blocks": text, "count": count})
-        if text:
-            texts.append(text)
+            kept = {"blocks": blocks_text(blocks), "count": count,
+                    **(facts(blocks) if facts else {})}
+            cache.put(key, kept)
+        count = kept["count"]
+        runs.append(kept)
     cache.save()
     cache.prune()
-    return ",".join(texts)
+    return runs
 
 
 def common_meta(context: BuildContext) -> dict[str, Any]:
