@@ -123,14 +123,15 @@ def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit
     names = package.names(data)
     opf_name = next(n for n in names if n.endswith(".opf"))
     base = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+    texts = package.members(data, [n for n in names if n.startswith(base + "text/")
+                                    and n.endswith(".xhtml")])
     kinds: dict[str, str] = {}
-    for name in names:
-        if name.startswith(base + "text/") and name.endswith(".xhtml"):
-            found = re.search(rb'data-chapter-kind="([a-z]+)"', package.read(data, name))
-            if found:
-                kinds[name] = found.group(1).decode()
-            elif b'epub:type="copyright-page"' in package.read(data, name):
-                kinds[name] = "front"
+    for name, content in texts.items():
+        found = re.search(rb'data-chapter-kind="([a-z]+)"', content)
+        if found:
+            kinds[name] = found.group(1).decode()
+        elif b'epub:type="copyright-page"' in content:
+            kinds[name] = "front"
     body_start = next((n for n, kind in kinds.items() if kind == "chapter"), None)
 
     def opf(content: bytes) -> bytes:
@@ -158,8 +159,7 @@ def _package_edits(context: BuildContext, data: bytes) -> dict[str, package.Edit
 
     edits: dict[str, package.Edit] = {opf_name: opf, base + "nav.xhtml": nav}
     edits.update({name: matter(kind) for name, kind in kinds.items()})
-    texts = [n for n in names if n.startswith(base + "text/") and n.endswith(".xhtml")]
-    where = _identifiers(data, texts)
+    where = _identifiers(texts)
     for name in texts:
         own = edits.get(name)
         edits[name] = _linked_across(name, where, own)
@@ -170,11 +170,11 @@ _ID = re.compile(rb'\sid="([^"]+)"')
 _FRAGMENT_HREF = re.compile(rb'href="#([^"]+)"')
 
 
-def _identifiers(data: bytes, texts: list[str]) -> dict[bytes, str]:
+def _identifiers(texts: dict[str, bytes]) -> dict[bytes, str]:
     """Each identifier of the book's text files -> the file it stands in (the first)."""
     where: dict[bytes, str] = {}
-    for name in texts:
-        for found in _ID.finditer(package.read(data, name)):
+    for name, content in texts.items():
+        for found in _ID.finditer(content):
             where.setdefault(found.group(1), name)
     return where
 
@@ -316,23 +316,17 @@ def start(context: BuildContext) -> Writing:
 
 def written(context: BuildContext, writing: Writing) -> bytes:
     """What pandoc's EPUB writer wrote, dated, the chapter files kept from an earlier
-    build put in place of their stubs, and the files it wrote kept for the next."""
+    build put in place of their stubs (the files it wrote kept for the next), dressed
+    with the stylesheet and cover and finished (:func:`_package_edits`): the whole
+    package, made in the writer's own process when the build starts it ahead."""
     chosen, args, nodes = writing.keep
-    package = writing.finish(context, changed=epub_chapters.kept_members(chosen))
+    written_package = writing.finish(context, changed=epub_chapters.kept_members(chosen))
     try:
-        epub_chapters.remember(package, chosen)
+        epub_chapters.remember(written_package, chosen)
     except ValueError:  # pandoc split the book otherwise than expected: written whole
-        package = Writing(context, source_text(context, nodes, chosen.whole), "epub3",
-                          args).finish(context)
-    return package
-
-
-def build(context: BuildContext) -> EditionResult:
+        written_package = Writing(context, source_text(context, nodes, chosen.whole),
+                                  "epub3", args).finish(context)
     manifest = context.manuscript.manifest
-    out = context.path(f"{manifest.slug}.epub")
-    before = len(context.warnings)
-    written_package = taken(context, "epub", start, written)
-    package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
     stamp = context.stamp if context.draft else None
     # The cover is drawn from the manifest and the stamp alone: drawn once per change.
     cover = cached(context.path(".cache"), "epub-cover",
@@ -340,6 +334,14 @@ def build(context: BuildContext) -> EditionResult:
                    lambda: cover_png(manifest, stamp))
     dressed = _dress(written_package, (STYLES / "epub.css").read_bytes(), cover,
                      manifest.full_title, manifest.language, _cover_alt(manifest))
-    finished = repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
+    return repack(dressed, changed=package.edited(dressed, _package_edits(context, dressed)))
+
+
+def build(context: BuildContext) -> EditionResult:
+    manifest = context.manuscript.manifest
+    out = context.path(f"{manifest.slug}.epub")
+    before = len(context.warnings)
+    finished = taken(context, "epub", start, written)
+    package.refuse_missing_images(context.warnings[before:], "EPUB", manifest.docs_dir)
     package.replace_file(out, finished)
     return EditionResult("epub", out, sha256=sha256_of(out))

@@ -31,6 +31,13 @@ def read(data: bytes, name: str) -> bytes:
         return package.read(name)
 
 
+def members(data: bytes, wanted: list[str]) -> dict[str, bytes]:
+    """The parts named, read in one pass (opening the package for each part read the
+    EPUB's zip directory 230 times on the corpus: 0.4 s)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in wanted}
+
+
 def edited(data: bytes, edits: Mapping[str, Edit]) -> dict[str, bytes]:
     """The new contents of the parts named in ``edits`` (for ``repack(changed=…)``)."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
