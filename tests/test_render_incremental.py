@@ -68,6 +68,11 @@ def _assert_same(root: Path) -> None:
 def test_chapter_render_equals_whole_book_render(tree: str, tmp_path: Path) -> None:
     root = _copy(PROJECT if tree == "bundled" else TREES / tree, tmp_path / tree)
     _assert_same(root)
+    # The writers read the API version without the whole document being made for it.
+    rendered = render(_fresh(root)).without_pack_marks()
+    assert rendered.api == json.loads(render(_fresh(root), whole_book=True).ast)[
+        "pandoc-api-version"]
+    assert callable(rendered._ast)
 
 
 def test_bounded_batches_render_the_same(tmp_path: Path, monkeypatch) -> None:
