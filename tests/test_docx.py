@@ -402,6 +402,15 @@ def test_an_edit_makes_the_word_writers_document_again_for_its_chapter(
     new = {path.name for path in kept.glob("*.json")} - before
     assert len(new) == 1 if made == "one" else 1 < len(new) < len(chapters), new
     edited = docx_path(root).read_bytes()
+    # An entry damaged inside its text (still JSON) is a miss, not a document pandoc
+    # cannot read.
+    damaged = kept / sorted(new)[0]
+    entry = json.loads(damaged.read_text())
+    entry["blocks"] = entry["blocks"][:-7]
+    damaged.write_text(json.dumps(entry))
+    docx_path(root).unlink()
+    build_tree(root, "docx")
+    assert docx_path(root).read_bytes() == edited
     shutil.rmtree(kept)
     docx_path(root).unlink()
     build_tree(root, "docx")

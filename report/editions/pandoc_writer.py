@@ -133,7 +133,8 @@ def kept_runs(context: BuildContext, kind: str, setting: str,
     and that count. After a one-chapter edit the edited chapter is made again (and any
     after it whose carried count moved): decoding, changing and writing out the whole
     book was about 1.8 s of the Word writer's work on the 470-page corpus, and as much
-    of the EPUB writer's. A damaged entry is a miss."""
+    of the EPUB writer's. A damaged entry is a miss: one whose text is not the one its
+    hash was made from too (a text pandoc could not read would stop the build)."""
     from report import fingerprint
     from report.render.cache import JsonCache, digest
 
@@ -145,10 +146,13 @@ def kept_runs(context: BuildContext, kind: str, setting: str,
         key = digest(kind, toolkit, setting, run.key, str(count))
         kept = cache.get(key)
         if not (isinstance(kept, dict) and isinstance(kept.get("blocks"), str)
-                and type(kept.get("count")) is int and (valid is None or valid(kept))):
+                and type(kept.get("count")) is int
+                and kept.get("sha256") == digest(kept["blocks"])
+                and (valid is None or valid(kept))):
             blocks = json.loads(f"[{run.make()}]")
             count = change(blocks, count)
-            kept = {"blocks": blocks_text(blocks), "count": count,
+            text = blocks_text(blocks)
+            kept = {"blocks": text, "sha256": digest(text), "count": count,
                     **(facts(blocks) if facts else {})}
             cache.put(key, kept)
         count = kept["count"]
