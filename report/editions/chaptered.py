@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 from collections.abc import Callable
@@ -48,7 +47,7 @@ from report import __version__
 from report.editions import page_map
 from report.editions import tagged as tagging
 from report.editions.context import BuildContext
-from report.editions.pdf import STYLES, folio, layout, set_page_labels
+from report.editions.pdf import STYLES, folio, layout, pdf_bytes, set_page_labels
 from report.outputs import die_with_parent, write_bytes, write_text
 
 CACHE_VERSION = "6"  # 2: tagged parts record the pages they kept; 3: footnote links,
@@ -277,17 +276,19 @@ def parts_spec(stylesheets: list[str], extra_css: str, options: dict, layer_css:
 
 
 def build_chaptered(context: BuildContext, out: Path, spec: PartsSpec,
-                    pages_known: Callable[[int], None] | None = None) -> int:
+                    pages_known: Callable[[int], None] | None = None,
+                    finish: Callable[[pikepdf.Pdf], None] | None = None) -> int:
     """Lay out the book part by part, assemble it into ``out``; return its page count.
     ``pages_known`` is told the page count as soon as it is known (the front matter laid
-    out), before the assembly: the print edition's cover starts then."""
+    out), before the assembly: the print edition's cover starts then. ``finish`` is
+    given the assembled book before it is saved, once."""
     plan = context.layout_plans.pop(spec, None) or _Plan(context, spec)
     if context.layout_workers is not None:
         return _build_chaptered(context, out, plan, context.layout_workers, shared=True,
-                                pages_known=pages_known)
+                                pages_known=pages_known, finish=finish)
     with Workers(context.jobs) as workers:
         return _build_chaptered(context, out, plan, workers, shared=False,
-                                pages_known=pages_known)
+                                pages_known=pages_known, finish=finish)
 
 
 def lay_out_ahead(context: BuildContext, spec: PartsSpec) -> None:
@@ -455,7 +456,8 @@ def _submit(context: BuildContext, workers: Workers, jobs: list[LayoutJob],
 
 def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
                      workers: Workers, shared: bool,
-                     pages_known: Callable[[int], None] | None = None) -> int:
+                     pages_known: Callable[[int], None] | None = None,
+                     finish: Callable[[pikepdf.Pdf], None] | None = None) -> int:
     rendered = context.rendered
     spec, cache = layout_plan.spec, layout_plan.cache
     main_jobs, layers = layout_plan.main_jobs, layout_plan.layers
@@ -485,7 +487,7 @@ def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
     layout_plan.parts.save()
     paths = {j.key: Path(j.out) for j in every_job}
     if tagged:
-        total = _assemble_tagged(out, paths, laid, plan, rendered)
+        total = _assemble_tagged(out, paths, laid, plan, rendered, finish)
         _prune(cache, {Path(j.out).stem for j in every_job})
         return total
 
@@ -510,6 +512,8 @@ def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
                     _overlay(page, stamp.pages[0], f"Stamp{index + 1}")
             _outline(book, rendered, _print_pages(laid, plan, first_part))
             set_page_labels(book, [folio(index, first_part) for index in range(len(book.pages))])
+            if finish is not None:
+                finish(book)
             _save(book, out)
             total = len(book.pages)
         finally:
@@ -630,7 +634,8 @@ def _print_pages(laid: dict[str, LaidOut], plan: list[tuple[str, int]],
 
 
 def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut],
-                     plan: list[tuple[str, int]], rendered) -> int:
+                     plan: list[tuple[str, int]], rendered,
+                     finish: Callable[[pikepdf.Pdf], None] | None = None) -> int:
     """The digital edition: the front matter, then every chapter, without blank pages;
     one structure tree; folios and stamp as artifacts; labels with the printed numbers."""
     with pikepdf.open(paths["front"]) as book:
@@ -670,6 +675,8 @@ def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut]
                     _overlay(page, stamp.pages[0], f"Stamp{number}", artifact=True)
             _outline(book, rendered, page_of)
             set_page_labels(book, folios)
+            if finish is not None:
+                finish(book)
             _save(book, out)
             return len(book.pages)
         finally:
@@ -678,12 +685,7 @@ def _assemble_tagged(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut]
 
 
 def _save(book: pikepdf.Pdf, out: Path) -> None:
-    """Saved in memory, then written by Python: QPDF aborts the process on a full disk,
-    where Python raises an error the command reports in one line."""
-    assembled = io.BytesIO()
-    book.save(assembled, deterministic_id=True, compress_streams=True,
-              object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    write_bytes(out, assembled.getvalue())
+    write_bytes(out, pdf_bytes(book))
 
 
 def _outline(book: pikepdf.Pdf, rendered, page_of: dict[str, int]) -> None:

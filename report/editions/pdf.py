@@ -202,16 +202,24 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
             rendered.write_pdf(tmp, finisher=_finish_pdfx if options.get("pdf_variant")
                                == "pdf/x-4" else finish_metadata, **options)
         if finish is not None or is_tagged:
-            finished = io.BytesIO()  # QPDF aborts on a full disk; Python raises
             with pikepdf.open(tmp) as pdf:
                 if is_tagged:
                     tagged.finish(pdf, id_prefix)
                 if finish is not None:
                     finish(pdf)
-                pdf.save(finished, deterministic_id=True, compress_streams=True,
-                         object_stream_mode=pikepdf.ObjectStreamMode.generate)
-            tmp.write_bytes(finished.getvalue())
+                finished = pdf_bytes(pdf)
+            tmp.write_bytes(finished)
     return laid_out, anchors
+
+
+def pdf_bytes(pdf: pikepdf.Pdf) -> bytes:
+    """The PDF as every edition saves it (object streams, streams compressed, an ID made
+    from its content), in memory for the caller to write: QPDF aborts the process on a
+    full disk, where Python raises an error the command reports in one line."""
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
 
 
 def folio(index: int, first_main: int) -> tuple[str, int]:
