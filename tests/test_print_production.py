@@ -415,6 +415,50 @@ def test_pages_without_rgb_are_neither_parsed_nor_kept(tmp_path: Path) -> None:
         assert not may_set_rgb(pdf.pages[1])  # converted
 
 
+def test_parts_are_made_cmyk_where_they_are_laid_out(make_tree, monkeypatch) -> None:
+    """The print edition's parts are made CMYK as they are laid out and kept so in the
+    layout cache (report.editions.printed.convert_part): after an edit only the part laid
+    out again is converted, the book's assembly goes through no page's colours (it went
+    through every page of the book at every build), and the file is a cold build's."""
+    from report.checks.preflight import _rgb_uses
+    from report.editions import printed
+
+    root = make_tree("constructs")
+    practice = root / "chapters/02-practice.md"
+    # An edit before the first build: the next one changes the text, not the draft stamp.
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "print", "--jobs", "1")
+    parts = sorted((root / "build/.cache/layout").glob("*.pdf"))
+    assert len(parts) > 4
+    for part in parts:
+        with pikepdf.open(part) as pdf:
+            assert _rgb_uses(pdf) == [], part
+    converted: list[int] = []
+    gone_through: list[int] = []  # the page count of each file whose pages were
+    convert, go_through = printed.convert_part, printed.KeptPages.convert
+
+    def converting(pdf, profile):
+        converted.append(len(pdf.pages))
+        return convert(pdf, profile)
+
+    def going_through(self, converter, page):
+        gone_through.append(len(converter.pdf.pages))
+        return go_through(self, converter, page)
+
+    monkeypatch.setattr(printed, "convert_part", converting)
+    monkeypatch.setattr(printed.KeptPages, "convert", going_through)
+    practice.write_text(practice.read_text().replace("referrals grew", "referrals climbed"))
+    build_tree(root, "print", "--jobs", "1")
+    assert len(converted) == 1  # the edited chapter, its pagination unchanged
+    assert set(gone_through) <= {1}  # the cover's one sheet at most, no book
+    book = root / "build/constructs-report-print.pdf"
+    assert "PRINT005" not in codes(book)
+    rebuilt = book.read_bytes()
+    shutil.rmtree(root / "build")
+    build_tree(root, "print", "--jobs", "1")
+    assert book.read_bytes() == rebuilt
+
+
 def test_the_profile_weasyprint_writes_never_reaches_the_sheets(tmp_path: Path) -> None:
     """A PDF/X-4 layout writes its output profile compressed fast (level 1, not
     WeasyPrint's 9: 0.3 s a layout), and finish_sheets puts the profile's own file in

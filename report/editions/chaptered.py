@@ -32,6 +32,7 @@ the draft stamp are stamped on as pagination artifacts.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -71,6 +72,7 @@ class LayoutJob:
     options: tuple[tuple[str, str], ...]
     tagged: bool = False
     descriptions: tuple[tuple[str, str], ...] = ()
+    cmyk: str | None = None  # PartsSpec.cmyk
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,11 @@ def _lay_out(job: LayoutJob) -> LaidOut:
 
         extra = {"prepare": prepare, "descriptions": dict(job.descriptions),
                  "id_prefix": f"{job.key}-"}
+    if job.cmyk is not None:
+        from report.editions.printed import convert_part
+
+        extra["finish"] = functools.partial(convert_part,
+                                            profile=Path(job.cmyk) if job.cmyk else None)
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
                             list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
     result = LaidOut(pages, anchors, kept if job.tagged else None)
@@ -266,13 +273,17 @@ class PartsSpec:
     layer_css: str = ""
     edition: str = "print"
     tagged: bool = False
+    # The print edition's parts are made CMYK as they are laid out, to the output profile
+    # at this path ("": the plain conversion; report.editions.printed.convert_part).
+    cmyk: str | None = None
 
 
 def parts_spec(stylesheets: list[str], extra_css: str, options: dict, layer_css: str = "",
-               *, edition: str = "print", tagged: bool = False) -> PartsSpec:
+               *, edition: str = "print", tagged: bool = False,
+               cmyk: str | None = None) -> PartsSpec:
     return PartsSpec(tuple(stylesheets), extra_css,
                      tuple(sorted((k, str(v)) for k, v in options.items())), layer_css,
-                     edition, tagged)
+                     edition, tagged, cmyk)
 
 
 def build_chaptered(context: BuildContext, out: Path, spec: PartsSpec,
@@ -341,6 +352,11 @@ class _Plan:
         cache.mkdir(parents=True, exist_ok=True)
         self.cache = cache
         self.styles_key = _styles_fingerprint(spec.stylesheets)
+        # What the parts' colours are converted to (the profile's content: its path
+        # stays when the printer sends a new one).
+        self.cmyk_key = (("cmyk:" + (hashlib.sha256(Path(spec.cmyk).read_bytes()).hexdigest()
+                                     if spec.cmyk else "plain"))
+                         if spec.cmyk is not None else "")
         self.base_url = str(manuscript.root / manuscript.manifest.docs_dir)
         self.descriptions = tagging.link_descriptions(rendered) if tagged else {}
         self.every_id = ({i for c in rendered.chapters for i in c.element.xpath(".//@id")}
@@ -427,10 +443,11 @@ class _Plan:
                             if t in self.descriptions))
         job_options = () if spec.tagged and layer else spec.options
         key = _fingerprint(self.styles_key, css, repr(job_options), digest,
-                           repr(used) if tag else "", "tagged" if tag else "")
+                           repr(used) if tag else "", "tagged" if tag else "",
+                           *([self.cmyk_key] if self.cmyk_key else []))
         return LayoutJob(name, html, str(self.cache / f"{key}.pdf"), self.base_url,
                          str(self.context.manuscript.root), spec.stylesheets, css,
-                         job_options, tag, used if tag else ())
+                         job_options, tag, used if tag else (), spec.cmyk)
 
     def job(self, name: str, html: str, css: str, metadata: bool = False,
             layer: bool = False) -> LayoutJob:

@@ -166,7 +166,7 @@ def _stylesheets(stylesheets: list[str], extra_css: str,
 
 def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: list[str],
            extra_css: str = "", *, prepare: Callable | None = None,
-           finish: Callable[[pikepdf.Pdf], None] | None = None,
+           finish: Callable[[pikepdf.Pdf], bool | None] | None = None,
            descriptions: dict[str, str] | None = None, id_prefix: str | None = None,
            **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
@@ -175,7 +175,8 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     chapter-level layout uses as its page map. ``prepare`` may change the laid-out
     document before it is written (take pages out, drop links), ``finish`` the written
     PDF (through pikepdf) before it takes its place; pages and anchors are counted
-    before ``prepare``. ``descriptions`` says in words where internal links of a tagged
+    before ``prepare`` (a ``finish`` that returns False changed nothing: the file is kept
+    as written). ``descriptions`` says in words where internal links of a tagged
     PDF go (``report.editions.tagged.link_descriptions``); ``id_prefix`` makes a tagged
     part's element IDs unique in the book it will be merged into.
     """
@@ -205,10 +206,10 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
             with pikepdf.open(tmp) as pdf:
                 if is_tagged:
                     tagged.finish(pdf, id_prefix)
-                if finish is not None:
-                    finish(pdf)
-                finished = pdf_bytes(pdf)
-            tmp.write_bytes(finished)
+                changed = finish(pdf) if finish is not None else None
+                finished = pdf_bytes(pdf) if is_tagged or changed is not False else None
+            if finished is not None:
+                tmp.write_bytes(finished)
     return laid_out, anchors
 
 
