@@ -173,7 +173,7 @@ def _packages(root: Path) -> dict[str, bytes]:
 
 def test_word_and_epub_are_written_as_pandoc_writes_them_highlighting_every_class(
         coded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Word and EPUB writers get the same plain classes (filters/plaincode.lua): the
+    """The Word and EPUB writers get the same plain classes (pandoc_writer.unlooked_code): the
     packages are the very bytes pandoc writes looking every class up (the two trees are
     clones of one commit, which build byte for byte the same)."""
     import shutil
@@ -262,3 +262,35 @@ def _peak_kib(args: list[str], stdin: bytes) -> int:
     in_use = re.search(rb"([\d,]+) MiB total memory in use", result.stderr)
     assert in_use is not None, result.stderr
     return int(in_use.group(1).replace(b",", b"")) * 1024
+
+
+def test_the_writers_unlook_code_as_the_filter_does() -> None:
+    """The Word and EPUB writers' code is made plain in Python, chapter by chapter as the
+    blocks are kept (report.editions.pandoc_writer.unlooked_code), by the rule of
+    filters/plaincode.lua, which the render's HTML keeps: on one document of every case
+    (a class that may highlight, repeats, an identifier and attributes, a ``class``
+    attribute already there, inline code the HTML writer makes <samp>, code in a list
+    and in a note, a metadata value), both give the same document."""
+    from report.editions.pandoc_writer import unlooked_code
+
+    markdown = (
+        "---\ntitle: Run `ls`{.console}\n---\n\n"
+        "~~~ {.console}\n$ ls\n~~~\n\n~~~ {.console .rust}\nfn x() {}\n~~~\n\n"
+        "~~~ {#listing .text .text .console key=value}\nplain\n~~~\n\n~~~\nnone\n~~~\n\n"
+        "Inline `a`{.console} `b`{.sample} `c`{.text .console} `d`{.rust} `e`{.text x=1}"
+        " and a note.[^1]\n\n- in a list `f`{.text}\n\n[^1]: With `g`{.console}.\n")
+    document = json.loads(pandoc.run(["-f", "markdown", "-t", "json"],
+                                     markdown.encode()).stdout)
+    blocks = document["blocks"]
+    blocks.append(json.loads(json.dumps(blocks[1])))  # a class attribute already there
+    blocks[-1]["c"][0][2].append(["class", "given"])
+    plain = ["console", "text", "sample"]
+    document["meta"].update(highlighting.meta(plain))
+    filtered = json.loads(pandoc.run(
+        ["-f", "json", "-t", "json", "--lua-filter", pandoc.filter_path("plaincode.lua")],
+        json.dumps(document).encode()).stdout)
+    del document["meta"]["report-plain-code"]
+    unlooked_code(document["blocks"], frozenset(plain))
+    unlooked_code(document["meta"], frozenset(plain))
+    assert document == filtered
+    assert document["blocks"][0]["c"][0] == ["", [], [["class", "console"]]]  # changed

@@ -45,6 +45,7 @@ from report.editions.pandoc_writer import (
     repack,
     source_text,
     taken,
+    unlooked_code,
 )
 from report.editions.stamp import sha256_of
 from report.manuscript import MANIFEST
@@ -300,6 +301,7 @@ def start(context: BuildContext) -> Writing:
         return count
 
     copyright_page = _copyright_page(context)
+    unlooked_code(copyright_page, frozenset(context.rendered.plain_code))
     runs = [{"blocks": blocks_text(copyright_page), **epub_chapters.facts(copyright_page)},
             *kept_runs(context, "epub-blocks", f"stamp={stamp}", epub_blocks,
                        epub_chapters.facts, epub_chapters.valid)]

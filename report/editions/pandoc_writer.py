@@ -22,7 +22,7 @@ from typing import Any
 
 from report.editions.context import BuildContext
 from report.errors import InputError, Problem
-from report.render import highlighting, pandoc
+from report.render import pandoc
 from report.render.media import stripped, unreadable
 
 Node = dict[str, Any]
@@ -97,11 +97,55 @@ def meta_nodes(meta: dict[str, Any]) -> dict[str, Node]:
 
 def source_text(context: BuildContext, meta: dict[str, Node], blocks: str) -> str:
     """The document a writer gives pandoc, as JSON text: the render's API version,
-    ``meta`` (pandoc values) with the code classes filters/plaincode.lua reads, and
-    ``blocks``, JSON text without the brackets."""
-    meta = {**meta, **highlighting.meta(context.rendered.plain_code)}
+    ``meta`` (pandoc values; its code unlooked, :func:`unlooked_code`) and ``blocks``,
+    JSON text without the brackets (made by :func:`kept_runs`)."""
+    meta = json.loads(json.dumps(meta))
+    unlooked_code(meta, frozenset(context.rendered.plain_code))
     return "".join(('{"pandoc-api-version":', json.dumps(context.rendered.api), ',"meta":',
                     json.dumps(meta), ',"blocks":[', blocks, "]}"))
+
+
+def unlooked_code(node: Any, plain: frozenset[str]) -> None:
+    """Code blocks and inline code whose classes all name no syntax pandoc highlights
+    (``plain``: report.render.highlighting) given to the writer with no classes and the
+    same names in a ``class`` attribute, in place: pandoc then looks nothing up (looking
+    such a class up loads every syntax it has) and writes the same.
+
+    What filters/plaincode.lua does for the render's HTML, done here on each chapter's
+    blocks as they are kept (:func:`kept_runs`): run by pandoc over the whole book at
+    every build, that filter was 0.5 s of the Word writer's CPU on the 470-page corpus
+    (its document handed to Lua and walked there)."""
+    if isinstance(node, list):
+        for item in node:
+            unlooked_code(item, plain)
+    elif isinstance(node, dict):
+        kind = node.get("t")
+        if kind in ("CodeBlock", "Code"):
+            attr = _unlooked(node["c"][0], plain, inline=kind == "Code")
+            if attr is not None:
+                node["c"][0] = attr
+        elif kind is not None:
+            unlooked_code(node.get("c"), plain)
+        else:  # a MetaMap's entries
+            for value in node.values():
+                unlooked_code(value, plain)
+
+
+def _unlooked(attr: list, plain: frozenset[str], inline: bool) -> list | None:
+    """``attr`` with its classes moved into a ``class`` attribute, or None when that
+    would not write the same: a class that may highlight, no class at all, a ``class``
+    attribute already there, or an inline code that the HTML writer turns into <samp> or
+    <var> by its class (filters/plaincode.lua's rule, kept in step)."""
+    identifier, classes, attributes = attr
+    names: list[str] = []
+    for name in classes:
+        if name not in plain or (inline and name in ("sample", "variable")):
+            return None
+        if name and name not in names:  # as the HTML writer: no empties, no repeats
+            names.append(name)
+    if not names or any(key == "class" for key, _ in attributes):
+        return None
+    return [identifier, [], [["class", " ".join(names)], *attributes]]
 
 
 def blocks_text(blocks: list[Node]) -> str:
@@ -140,10 +184,11 @@ def kept_runs(context: BuildContext, kind: str, setting: str,
 
     cache = JsonCache(context.path(".cache") / kind)
     toolkit = fingerprint.toolkit(context.path("."))
+    plain = frozenset(context.rendered.plain_code)
     runs: list[dict[str, Any]] = []
     count = 0
     for run in context.rendered.blocks():
-        key = digest(kind, toolkit, setting, run.key, str(count))
+        key = digest(kind, toolkit, setting, run.key, str(count), *sorted(plain))
         kept = cache.get(key)
         if not (isinstance(kept, dict) and isinstance(kept.get("blocks"), str)
                 and type(kept.get("count")) is int
@@ -151,6 +196,7 @@ def kept_runs(context: BuildContext, kind: str, setting: str,
                 and (valid is None or valid(kept))):
             blocks = json.loads(f"[{run.make()}]")
             count = change(blocks, count)
+            unlooked_code(blocks, plain)
             text = blocks_text(blocks)
             kept = {"blocks": text, "sha256": digest(text), "count": count,
                     **(facts(blocks) if facts else {})}
@@ -270,7 +316,6 @@ class Writing:
             self._run = pandoc.Started(
                 ["-f", "json", "-t", writer, "--resource-path", str(media),
                  "--lua-filter", pandoc.filter_path("mediabag.lua"),
-                 "--lua-filter", pandoc.filter_path("plaincode.lua"),
                  *[arg.replace(FOLDER, str(folder)) for arg in args],
                  "-o", str(self._out), str(source)], cwd=media, log=folder / "warnings.txt",
                 env={"SOURCE_DATE_EPOCH": source_date_epoch(context),

@@ -5,9 +5,10 @@ full name, then by short name, then by file extension ("rs" is Rust), each but t
 first by going through every syntax, which loads all of them (a definition is decoded
 when first used). A class that names none ("console", "text", "rust,ignore") thus costs
 a render process about 90 MiB and 0.8 s of CPU, only to write the block unhighlighted.
-``filters/plaincode.lua`` gives the writers (the render's HTML in ``filters/emit.lua``,
-Word, EPUB) code whose classes are all known to name no syntax so that they skip that
-lookup (the same output); this module says which classes those are.
+``filters/plaincode.lua`` gives the render's HTML writer (``filters/emit.lua``), and
+``report.editions.pandoc_writer.unlooked_code`` the Word and EPUB writers, code whose
+classes are all known to name no syntax so that they skip that lookup (the same
+output); this module says which classes those are.
 
 The answer comes from pandoc itself (``filters/highlightable.lua`` writes a code block
 and an inline code with each class, highlighted and not, and compares), so it is

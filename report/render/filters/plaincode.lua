@@ -1,5 +1,7 @@
 -- Code whose classes name no syntax pandoc highlights, made ready for a writer that
--- would otherwise look them up (filters/emit.lua's HTML; the Word and EPUB writers).
+-- would otherwise look them up (filters/emit.lua's HTML; the Word and EPUB writers have
+-- the same done in Python to each chapter's blocks as they are kept, by
+-- report.editions.pandoc_writer.unlooked_code: keep the two in step).
 --
 -- `report-plain-code` lists code classes that name no syntax (report.render.highlighting
 -- asked pandoc once). Looking such a class up makes skylighting load every syntax it has
