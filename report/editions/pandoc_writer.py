@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import mimetypes
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -237,7 +238,10 @@ def repack(package: bytes, date: dt.datetime | None = None,
 
     ``changed`` replaces members' contents; ``added`` puts new members after the one
     named; ``date`` dates every member and the package's own "created/modified"
-    metadata (the sandboxed writer leaves them at the epoch).
+    metadata (the sandboxed writer leaves them at the epoch). A member whose content
+    stays is copied as it is compressed (:func:`_copy_compressed`): inflating and
+    deflating every member again was 0.2 s a pass over the corpus's EPUB, three passes
+    a build.
     """
     changed, added = changed or {}, added or {}
     source = zipfile.ZipFile(io.BytesIO(package))
@@ -247,18 +251,44 @@ def repack(package: bytes, date: dt.datetime | None = None,
     with zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
             data = changed.get(info.filename, None)
-            if data is None:
-                data = source.read(info)
-            if stamp and info.filename in _DATED_PARTS:
-                data = data.replace(_SANDBOX_EPOCH, stamp)
+            dated = bool(stamp and info.filename in _DATED_PARTS)
             if date:
                 info.date_time = max(date.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
-            target.writestr(info, data)
+            if data is None and not dated:
+                _copy_compressed(target, info, package)
+            else:
+                if data is None:
+                    data = source.read(info)
+                if stamp and dated:
+                    data = data.replace(_SANDBOX_EPOCH, stamp)
+                target.writestr(info, data)
             for name, extra in added.get(info.filename, []):
                 member = zipfile.ZipInfo(name, info.date_time)
                 member.compress_type = zipfile.ZIP_DEFLATED
                 target.writestr(member, extra)
     return out.getvalue()
+
+
+def _copy_compressed(target: zipfile.ZipFile, info: zipfile.ZipInfo, package: bytes) -> None:
+    """Member ``info`` of ``package`` written to ``target`` (open for writing) with its
+    data as compressed there, under a new local header (sizes in it, no data
+    descriptor). zipfile has no call for this: its own writing is followed here (the
+    header's offset, the member listed, the central directory's start moved on)."""
+    at = info.header_offset
+    if package[at:at + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"{info.filename}: no local header where the directory says")
+    name_length, extra_length = struct.unpack("<HH", package[at + 26:at + 30])
+    start = at + 30 + name_length + extra_length
+    data = package[start:start + info.compress_size]
+    if len(data) != info.compress_size:
+        raise zipfile.BadZipFile(f"{info.filename}: cut short")
+    info.flag_bits &= ~0x08  # the sizes go in the local header
+    info.header_offset = target.fp.tell()
+    target.fp.write(info.FileHeader())
+    target.fp.write(data)
+    target.filelist.append(info)
+    target.NameToInfo[info.filename] = info
+    target.start_dir = target.fp.tell()
 
 
 def media_list(context: BuildContext, folder: Path) -> Path:
