@@ -299,120 +299,40 @@ def test_preflight_passes_on_the_bundled_report(bundled_build: Path) -> None:
     assert [str(f) for f in preflight_findings(cover)] == []
 
 
-def test_kept_pages_give_the_same_sheets(tmp_path: Path) -> None:
-    """finish_sheets with each page's converted content kept gives the bytes it gives
-    without, from an empty cache, a full one, after an edit and its revert; the kept
-    entries are read (a planted one shows), and a damaged one is a miss."""
-    import weasyprint
+def test_a_part_without_rgb_is_kept_as_weasyprint_wrote_it(tmp_path: Path,
+                                                           monkeypatch) -> None:
+    """A page in whose content neither ``rg`` nor ``RG`` appears has nothing to convert
+    and is not parsed to find that out; a part with no such page (and no RGB image) is
+    kept as WeasyPrint wrote it, not saved again; in one with such a page that page is
+    converted."""
+    from report.editions import pdf as paged_pdf
+    from report.editions.printed import convert_part, may_set_rgb
 
-    from report.editions.printed import finish_sheets
+    cmyk = "<style>@page { size: A6 } html { color: device-cmyk(0 0 0 1) }</style><p>One.</p>"
+    rgb = cmyk + "<h1 style='break-before: page; color: #d4351c'>Two</h1>"
+    saved: list[int] = []
+    save = paged_pdf.pdf_bytes
 
-    def sheets(second: str, cache: Path | None) -> bytes:
-        path = tmp_path / "book.pdf"
-        weasyprint.HTML(string=(
-            "<style>@page { size: A6 } h1 { color: #1d70b8; break-before: page }</style>"
-            f"<p style='color: #d4351c'>One.</p><h1>Two</h1><p>{second}</p>")).write_pdf(path)
-        finish_sheets(path, None, None, cache)
-        return path.read_bytes()
+    def saving(pdf):
+        saved.append(len(pdf.pages))
+        return save(pdf)
 
-    cache = tmp_path / ".cache"
-    alone = {text: sheets(text, None) for text in ("Before.", "After.")}
-    assert sheets("Before.", cache) == alone["Before."]  # empty cache
-    entries = sorted((cache / "sheets").iterdir())
-    assert len(entries) == 2 and all(e.read_bytes()[:1] == b"+" for e in entries)
-    assert sheets("Before.", cache) == alone["Before."]  # every page kept
-    assert sheets("After.", cache) == alone["After."]  # an edit
-    assert sheets("Before.", cache) == alone["Before."]  # and its revert
-    for entry in entries:  # damaged (cut short): a miss, converted again
-        entry.write_bytes(entry.read_bytes()[:-5])
-    assert sheets("Before.", cache) == alone["Before."]
-    for entry in entries:  # planted: the kept content is what the page gets
-        entry.write_bytes(b"+0 0 0 1 k\n%kept-page-end\n")
-    with pikepdf.open(tmp_path / "book.pdf") as pdf:
-        assert b"0 0 0 1 k" not in pdf.pages[0].obj.Contents[0].read_bytes()
-    planted = sheets("Before.", cache)
-    assert planted != alone["Before."]
-    with pikepdf.open(tmp_path / "book.pdf") as pdf:
-        assert pdf.pages[0].obj.Contents[0].read_bytes() == b"0 0 0 1 k"
+    monkeypatch.setattr(paged_pdf, "pdf_bytes", saving)
+    changed: list[bool] = []
+    for html in (cmyk, rgb):
+        out = tmp_path / "part.pdf"
 
+        def converting(pdf, expected=[False] if html == cmyk else [False, True]):
+            assert [may_set_rgb(page) for page in pdf.pages] == expected
+            changed.append(convert_part(pdf, None))
+            return changed[-1]
 
-def test_kept_images_give_the_same_sheets(tmp_path: Path) -> None:
-    """An RGB raster figure's CMYK pixels are kept: finish_sheets gives the bytes it
-    gives without a cache, from an empty cache, a full one and after the figure changes;
-    a kept entry is read (a planted one of the right size shows) and one that does not
-    inflate to the image's size is a miss."""
-    import zlib
-
-    import weasyprint
-    from PIL import Image
-
-    from report.editions.printed import finish_sheets
-
-    def sheets(colour: tuple[int, int, int], cache: Path | None) -> bytes:
-        Image.new("RGB", (40, 30), colour).save(tmp_path / "figure.png")
-        path = tmp_path / "book.pdf"
-        weasyprint.HTML(string="<style>@page { size: A6 }</style><p>A figure:</p>"
-                               "<img src='figure.png' style='width: 4cm'>",
-                        base_url=str(tmp_path) + "/").write_pdf(path)
-        finish_sheets(path, None, None, cache)
-        return path.read_bytes()
-
-    def pixels() -> bytes:
-        with pikepdf.open(tmp_path / "book.pdf") as pdf:
-            images = [x for x in pdf.pages[0].Resources.XObject.values()
-                      if x.get("/Subtype") == pikepdf.Name.Image]
-            assert len(images) == 1 and images[0].ColorSpace == pikepdf.Name.DeviceCMYK
-            return images[0].read_bytes()
-
-    cache = tmp_path / ".cache"
-    alone = {c: sheets(c, None) for c in ((200, 40, 40), (40, 40, 200))}
-    assert sheets((200, 40, 40), cache) == alone[(200, 40, 40)]  # empty cache
-    def inflated(entry: Path) -> int:
-        try:
-            return len(zlib.decompress(entry.read_bytes()[1:-16]))
-        except zlib.error:
-            return -1  # a page's content, kept as it is
-
-    entries = [e for e in (cache / "sheets").iterdir() if inflated(e) == 40 * 30 * 4]
-    assert len(entries) == 1
-    assert sheets((200, 40, 40), cache) == alone[(200, 40, 40)]  # kept
-    assert sheets((40, 40, 200), cache) == alone[(40, 40, 200)]  # another figure
-    entry = entries[0]
-    entry.write_bytes(b"+" + zlib.compress(bytes(40 * 30 * 4 - 4)) + b"\n%kept-page-end\n")
-    assert sheets((200, 40, 40), cache) == alone[(200, 40, 40)]  # wrong size: a miss
-    entry.write_bytes(b"+" + zlib.compress(bytes(40 * 30 * 4)) + b"\n%kept-page-end\n")
-    assert sheets((200, 40, 40), cache) != alone[(200, 40, 40)]  # planted: read
-    assert pixels() == bytes(40 * 30 * 4)
-
-
-def test_pages_without_rgb_are_neither_parsed_nor_kept(tmp_path: Path) -> None:
-    """A page in whose content neither ``rg`` nor ``RG`` appears has nothing to convert:
-    finish_sheets keeps no entry for it (it is not parsed to find that out), and the
-    sheets are the bytes they are without a cache."""
-    import weasyprint
-
-    from report.editions.printed import may_set_rgb
-
-    def sheets(cache: Path | None) -> bytes:
-        path = tmp_path / "book.pdf"
-        weasyprint.HTML(string=(
-            "<style>@page { size: A6 } html { color: device-cmyk(0 0 0 1) }"
-            " h1 { color: device-cmyk(1 0.5 0 0);"
-            " break-before: page }</style><p>One.</p><h1>Two</h1>"
-            "<p style='color: #d4351c'>Three.</p>")).write_pdf(path)
-        with pikepdf.open(path) as pdf:
-            assert [may_set_rgb(page) for page in pdf.pages] == [False, True]
-        finish_sheets(path, None, None, cache)
-        return path.read_bytes()
-
-    from report.editions.printed import finish_sheets
-
-    alone = sheets(None)
-    cache = tmp_path / ".cache"
-    assert sheets(cache) == alone
-    assert len(list((cache / "sheets").iterdir())) == 1  # the page in RGB only
-    with pikepdf.open(tmp_path / "book.pdf") as pdf:
-        assert not may_set_rgb(pdf.pages[1])  # converted
+        paged_pdf.layout(f'<!DOCTYPE html><html lang="en"><body>{html}</body></html>', out,
+                         tmp_path, tmp_path, [], finish=converting)
+        with pikepdf.open(out) as part:
+            assert not any(may_set_rgb(page) for page in part.pages)
+    assert changed == [False, True]
+    assert saved == [2]  # the part with a page in RGB only
 
 
 def test_parts_are_made_cmyk_where_they_are_laid_out(make_tree, monkeypatch) -> None:
@@ -435,23 +355,25 @@ def test_parts_are_made_cmyk_where_they_are_laid_out(make_tree, monkeypatch) -> 
             assert _rgb_uses(pdf) == [], part
     converted: list[int] = []
     gone_through: list[int] = []  # the page count of each file whose pages were
-    convert, go_through = printed.convert_part, printed.KeptPages.convert
+    convert, go_through = printed.convert_part, printed.CmykConverter.stream
 
     def converting(pdf, profile):
         converted.append(len(pdf.pages))
         return convert(pdf, profile)
 
-    def going_through(self, converter, page):
-        gone_through.append(len(converter.pdf.pages))
-        return go_through(self, converter, page)
+    def going_through(self, container):
+        gone_through.append(len(self.pdf.pages))
+        return go_through(self, container)
 
     monkeypatch.setattr(printed, "convert_part", converting)
-    monkeypatch.setattr(printed.KeptPages, "convert", going_through)
+    monkeypatch.setattr(printed.CmykConverter, "stream", going_through)
     practice.write_text(practice.read_text().replace("referrals grew", "referrals climbed"))
     build_tree(root, "print", "--jobs", "1")
     assert len(converted) == 1  # the edited chapter, its pagination unchanged
-    assert set(gone_through) <= {1}  # the cover's one sheet at most, no book
     book = root / "build/constructs-report-print.pdf"
+    with pikepdf.open(book) as pdf:
+        assert len(pdf.pages) not in gone_through  # the part's pages, the cover's; no book
+    assert set(gone_through) <= {converted[0], 1}
     assert "PRINT005" not in codes(book)
     rebuilt = book.read_bytes()
     shutil.rmtree(root / "build")

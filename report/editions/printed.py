@@ -156,11 +156,9 @@ class CmykConverter:
     (and black) go to black ink only, as the text does. Without a profile, the plain
     conversion (K = 1 - max) stands in."""
 
-    def __init__(self, pdf: pikepdf.Pdf, profile: Path | None,
-                 kept: KeptPages | None = None) -> None:
+    def __init__(self, pdf: pikepdf.Pdf, profile: Path | None) -> None:
         self.pdf = pdf
         self.profile = profile
-        self.kept = kept
         self._transform: ImageCms.ImageCmsTransform | None = None
         self.seen: set[tuple[int, int]] = set()
         self.known: dict[tuple[float, float, float], tuple[float, ...]] = {}
@@ -224,10 +222,7 @@ class CmykConverter:
                 changed |= self.stream(xobject)
                 changed |= self.resources(xobject.get("/Resources"))
             elif xobject.get("/Subtype") == pikepdf.Name.Image and _is_rgb(xobject):
-                if self.kept is not None:
-                    self.kept.image(self, xobject)
-                else:
-                    self.set_pixels(xobject, self.cmyk_pixels(xobject))
+                self.set_pixels(xobject, self.cmyk_pixels(xobject))
                 changed = True
         return changed
 
@@ -259,34 +254,6 @@ def _is_rgb(xobject) -> bool:
     return space == pikepdf.Name.DeviceRGB or (
         isinstance(space, pikepdf.Array) and space[0] == pikepdf.Name.ICCBased
         and int(space[1].get("/N", 0)) == 3)
-
-
-def _digest_object(obj, digest, depth: int = 0) -> None:
-    """Feed ``digest`` with what an object says, whatever its object number: a stream's
-    dictionary and raw data, a dictionary's keys in order, what they refer to (to a
-    small depth: an image refers to its colour space and soft mask, nothing that leads
-    back to it)."""
-    if depth > 6:
-        digest.update(b"<deep>")
-    elif isinstance(obj, pikepdf.Stream):
-        digest.update(b"<stream>")
-        _digest_object(obj.stream_dict, digest, depth + 1)
-        data = obj.read_raw_bytes()
-        digest.update(len(data).to_bytes(8, "big") + data)
-    elif isinstance(obj, pikepdf.Dictionary):
-        digest.update(b"<<")
-        for key in sorted(obj.keys()):
-            digest.update(key.encode() + b" ")
-            _digest_object(obj[key], digest, depth + 1)
-        digest.update(b">>")
-    elif isinstance(obj, pikepdf.Array):
-        digest.update(b"[")
-        for item in obj:
-            _digest_object(item, digest, depth + 1)
-        digest.update(b"]")
-    else:
-        text = obj.unparse() if isinstance(obj, pikepdf.Object) else repr(obj).encode()
-        digest.update(text + b" ")
 
 
 _CHANNELS = {b"CMYK": 4, b"RGB ": 3, b"GRAY": 1}
@@ -393,113 +360,12 @@ def _share_profiles(pdf: pikepdf.Pdf) -> None:
             space(group.get("/CS"))
 
 
-class KeptPages:
-    """Each page's content stream as converted to CMYK before, by the stream it was
-    converted from, under ``build/.cache/sheets``: parsing and writing every page's
-    operators again was most of :func:`finish_sheets` (0.5 s of a rebuild on the bundled
-    report) while a one-chapter edit changes a few pages. An entry is keyed by the page's
-    content, the output profile and the toolkit; a missing or damaged entry is a miss
-    (the page is converted, the entry written again)."""
-
-    FOLDER = "sheets"
-
-    def __init__(self, cache: Path | None, profile: Path | None) -> None:
-        import hashlib
-
-        self.folder = cache / self.FOLDER if cache is not None else None
-        self.used: set[str] = set()
-        if self.folder is None:
-            return
-        from report import fingerprint
-
-        self.salt = hashlib.sha256(f"{fingerprint.toolkit(cache.parent)}\0".encode()
-                                   + (profile.read_bytes() if profile else b"-")).digest()
-
-    def convert(self, converter: CmykConverter, page: pikepdf.Page) -> None:
-        """``converter.stream(page)``, or what it wrote for the same content before."""
-        if self.folder is None:
-            converter.stream(page)
-            return
-        import hashlib
-
-        contents = _contents(page)
-        if not may_set_rgb(page, contents):
-            return  # nothing to convert, nothing to keep
-        digest = hashlib.sha256(self.salt)
-        for data in contents:
-            digest.update(len(data).to_bytes(8, "big") + data)
-        key, kept = self._entry(digest)
-        # "=": the page had no RGB to convert; "+" then its stream; anything else is a miss.
-        if kept == b"=":
-            return
-        if kept[:1] == b"+" and kept[-len(_KEPT_END):] == _KEPT_END:
-            page.obj.Contents = converter.pdf.make_stream(kept[1:-len(_KEPT_END)])
-            return
-        changed = converter.stream(page)
-        self._keep(key, b"+" + page.obj.Contents.read_bytes() + _KEPT_END if changed else b"=")
-
-    def image(self, converter: CmykConverter, xobject) -> None:
-        """An RGB image made CMYK with the pixels converted before from the same image
-        (the same data, dictionary, colour space and mask), or converted now and kept:
-        decoding, converting and compressing the pixels of a book's raster figures was
-        1.5-2 s of every rebuild of the 470-page corpus. A kept entry whose data does not
-        inflate to the image's size is a miss."""
-        import hashlib
-
-        digest = hashlib.sha256(self.salt + b"image\0")
-        _digest_object(xobject, digest)
-        key, kept = self._entry(digest)
-        if kept[:1] == b"+" and kept[-len(_KEPT_END):] == _KEPT_END:
-            data = kept[1:-len(_KEPT_END)]
-            try:
-                size = len(zlib.decompress(data))
-            except zlib.error:
-                size = -1
-            if size == 4 * int(xobject.get("/Width", 0)) * int(xobject.get("/Height", 0)):
-                converter.set_pixels(xobject, data)
-                return
-        data = converter.cmyk_pixels(xobject)
-        converter.set_pixels(xobject, data)
-        self._keep(key, b"+" + data + _KEPT_END)
-
-    def _entry(self, digest) -> tuple[str, bytes]:
-        """The entry's key (used by this document: not pruned) and what it holds, or
-        nothing."""
-        key = digest.hexdigest()
-        self.used.add(key)
-        try:
-            return key, (self.folder / key).read_bytes()
-        except OSError:
-            return key, b""
-
-    def _keep(self, key: str, data: bytes) -> None:
-        from report.outputs import write_bytes
-
-        try:
-            write_bytes(self.folder / key, data)
-        except OSError:
-            pass  # a cache: the next build converts the page or image again
-
-    def prune(self) -> None:
-        """Keep the entries of this document and as many others (an undone edit finds
-        its pages)."""
-        if self.folder is None:
-            return
-        entries = sorted(self.folder.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in entries[2 * len(self.used) + 16:]:
-            if stale.name not in self.used:
-                stale.unlink(missing_ok=True)
-
-
-# The end of a kept page: an entry cut short (a full disk) does not end with it.
-_KEPT_END = b"\n%kept-page-end\n"
-
-
 def finish_sheets(path: Path, condition: tuple[str, str] | None,
-                  profile: Path | None = None, cache: Path | None = None) -> None:
-    """The PDF at ``path`` made ready for the printer (:func:`sheets`), in place."""
+                  profile: Path | None = None) -> None:
+    """The PDF at ``path`` made ready for the printer (:func:`sheets`), in place: the
+    print edition's cover."""
     with pikepdf.open(path) as pdf:
-        sheets(pdf, condition, profile, cache)
+        sheets(pdf, condition, profile)
         finished = pdf_bytes(pdf)
     write_bytes(path, finished)
 
@@ -521,22 +387,19 @@ def convert_part(pdf: pikepdf.Pdf, profile: Path | None) -> bool:
 
 
 def sheets(pdf: pikepdf.Pdf, condition: tuple[str, str] | None,
-           profile: Path | None = None, cache: Path | None = None, *,
-           converted: bool = False) -> None:
+           profile: Path | None = None, *, converted: bool = False) -> None:
     """Every page on a sheet with a slug outside the bleed, marks drawn there; TrimBox and
     BleedBox on every page; what is left in RGB converted to CMYK (unless ``converted``:
     the book's parts were, :func:`convert_part`); the output intent names its printing
-    condition. ``cache`` (the build's ``.cache``) keeps each page's converted content
-    (:class:`KeptPages`).
+    condition.
 
     On the book as assembled, before it is saved (:func:`build`): saving the assembled
     book, then opening, parsing and saving it again to finish it, was 0.7 s of every
     rebuild of the 470-page corpus."""
-    kept = KeptPages(cache if not converted else None, profile)
-    converter = CmykConverter(pdf, profile, kept if kept.folder is not None else None)
+    converter = CmykConverter(pdf, profile)
     for page in pdf.pages:
         if not converted:
-            kept.convert(converter, page)
+            converter.stream(page)
             converter.resources(page.obj.get("/Resources"))
         trim = page.obj.get("/TrimBox") or page.obj.MediaBox
         x0, y0, x1, y1 = (float(v) for v in trim)
@@ -561,7 +424,6 @@ def sheets(pdf: pikepdf.Pdf, condition: tuple[str, str] | None,
                 intent.RegistryName = pikepdf.String("http://www.color.org")
     if "/ID" in pdf.trailer:  # WeasyPrint's hashes what it wrote, profile and all:
         del pdf.trailer["/ID"]  # both halves from the finished content instead
-    kept.prune()
 
 
 def build(context: BuildContext) -> EditionResult:
