@@ -245,8 +245,41 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
         nonlocal ahead
         ahead = ahead_pool.submit(start_writers, context, to_write, True)
 
-    share_layout_workers(context, [name for name in editions if not unchanged(name)],
-                         then=writers_now)
+    to_build = [name for name in editions if not unchanged(name)]
+    share_layout_workers(context, to_build, then=writers_now)
+    from report.editions import forked
+
+    # The digital edition assembles apart when another edition follows it in this build.
+    context.assemble_apart = (context.jobs > 1 and forked.available()
+                              and "digital" in to_build[:-1])
+    pending: list[tuple[str, EditionResult, list[str]]] = []  # finishing apart
+
+    def record(name: str, result: EditionResult) -> None:
+        entries[name] = _entry(context, result)
+        _privacy_gate(context, result)
+        done.append(name)
+        kept[name] = {"key": keys[name], "outputs": fingerprint.output_signatures(
+            manuscript.root, entries[name], name)}
+        for message in context.warnings:
+            if warn:
+                warn(f"{name}: {message}")
+        context.warnings.clear()
+        if progress:
+            progress(name, "done")
+
+    def settle() -> None:
+        """The editions finishing apart, waited for and recorded, each with its own
+        warnings; those of the edition built since are kept for it."""
+        since = list(context.warnings)
+        while pending:
+            name, result, warnings = pending[0]
+            context.warnings[:] = warnings
+            assert result.pending is not None
+            finished = result.pending.result()
+            pending.pop(0)  # only now: one that fails is stopped with the build
+            record(name, finished)
+        context.warnings[:] = since
+
     try:
         for name in editions:
             if progress:
@@ -254,6 +287,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
             if name in WRITTEN_BY_PANDOC:
                 ahead.result()  # its writer, if started ahead, is in context.writers
             if name == "web":
+                settle()  # the site lists the other editions with their sizes
                 keys[name] += _downloads_signature(context)
             if unchanged(name):
                 if progress:
@@ -261,17 +295,13 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 continue
             kept.pop(name, None)
             result = builder(name)(context)
-            entries[name] = _entry(context, result)
-            _privacy_gate(context, result)
-            done.append(name)
-            kept[name] = {"key": keys[name], "outputs": fingerprint.output_signatures(
-                manuscript.root, entries[name], name)}
-            for message in context.warnings:
-                if warn:
-                    warn(f"{name}: {message}")
-            context.warnings.clear()
-            if progress:
-                progress(name, "done")
+            if result.pending is not None:
+                pending.append((name, result, list(context.warnings)))
+                context.warnings.clear()
+                continue
+            settle()
+            record(name, result)
+        settle()
         if "web" in editions:
             # The site links every edition under downloads/; those built after it are
             # copied now.
@@ -282,6 +312,9 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
+        for _, result, _ in pending:
+            assert result.pending is not None
+            result.pending.stop()
         _stop_layout_workers(context, cancel=True)
         _stop_writers(context, ahead, ahead_pool)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays

@@ -28,19 +28,19 @@ def _rebuild(root: Path, *args: str) -> dict[str, bytes]:
 def test_the_digital_chapters_are_laid_out_ahead_and_the_pdfs_are_unchanged(
         make_tree, monkeypatch) -> None:
     events: list[str] = []  # editions built, parts handed to the workers, in order
-    submit, build = chaptered.Workers.submit, chaptered._build_chaptered
+    submit, build = chaptered.Workers.submit, chaptered._lay_out_book
 
     def submitting(self, jobs):
         events.extend(f"{'digital' if job.tagged else 'print'} {job.key}" for job in jobs
                       if not self.started(job))
         submit(self, jobs)
 
-    def building(context, out, plan, *args, **kwargs):
+    def building(context, plan, *args, **kwargs):
         events.append(f"build {plan.spec.edition}")
-        return build(context, out, plan, *args, **kwargs)
+        return build(context, plan, *args, **kwargs)
 
     monkeypatch.setattr(chaptered.Workers, "submit", submitting)
-    monkeypatch.setattr(chaptered, "_build_chaptered", building)
+    monkeypatch.setattr(chaptered, "_lay_out_book", building)
     root = make_tree("constructs")
     alone = {**_rebuild(root, "print", "--jobs", "2"), **_rebuild(root, "digital", "--jobs", "2")}
     assert events.index("build digital") < events.index("digital ch-practice")

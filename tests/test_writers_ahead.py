@@ -285,3 +285,69 @@ def test_repacking_does_not_compress_again_what_it_keeps() -> None:
     assert _compressed(again, after.getinfo("changed.txt")) != \
         _compressed(written, before.getinfo("changed.txt"))  # deflated anew, at level 6
     assert after.read("kept.txt") == after.read("changed.txt") == text
+
+
+def test_the_digital_edition_assembled_apart_is_the_one_assembled_here(
+        make_tree, monkeypatch) -> None:
+    """With another edition after it and more than one job, the digital edition is
+    assembled in a forked process while the build goes on (report.editions.forked.Apart);
+    the PDF, its page count and its sha256 in the manifest are those of the digital
+    edition assembled in the build's own process, and the process is gone."""
+    import json
+
+    from report.editions import digital
+    from report.editions.forked import Apart
+
+    made: list[Apart] = []
+
+    class Recorded(Apart):
+        def __init__(self, work) -> None:
+            super().__init__(work)
+            made.append(self)
+            self.forked_at_start = self._forked
+
+    monkeypatch.setattr(digital, "Apart", Recorded)
+    root = make_tree("constructs")
+    build_tree(root, "digital", "docx", "--jobs", "2")
+    assert len(made) == 1 and made[0].forked_at_start is not None
+    forked = made[0].forked_at_start
+    assert not forked.running and not forked.folder.exists()
+    pdf = root / "build/constructs-report.pdf"
+    apart = pdf.read_bytes()
+    entry = json.loads((root / "build/manifest.json").read_text())["editions"]["digital"]
+    pdf.unlink()
+    build_tree(root, "digital", "--jobs", "2")  # the last edition: assembled here
+    assert len(made) == 1
+    assert pdf.read_bytes() == apart
+    assert json.loads((root / "build/manifest.json").read_text())["editions"]["digital"] \
+        == entry
+
+
+def test_work_apart_that_fails_is_done_here(tmp_path: Path) -> None:
+    """Work whose forked process fails (or never starts) is done again in this process,
+    which meets its error itself; stopped, the process is ended."""
+    from report.editions.forked import Apart
+
+    here = os.getpid()
+    done_here = tmp_path / "done-here"
+
+    def work() -> None:
+        if os.getpid() != here:
+            raise RuntimeError("fails in the forked process")
+        done_here.write_text("yes")
+
+    apart = Apart(work)
+    apart.done()
+    assert done_here.read_text() == "yes"
+
+    def failing() -> None:
+        raise RuntimeError("fails everywhere")
+
+    with pytest.raises(RuntimeError, match="everywhere"):
+        Apart(failing).done()
+
+    slow = Apart(lambda: time.sleep(60))
+    forked = slow._forked
+    assert forked is not None and forked.running
+    slow.stop()
+    assert not forked.running and not forked.folder.exists()

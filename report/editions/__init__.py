@@ -24,6 +24,18 @@ class EditionResult:
     pages: int | None = None
     sha256: str | None = None
     extra: dict = field(default_factory=dict)
+    # Set: the edition's last step still runs apart (the digital edition's assembly, in
+    # a process of its own); the build takes ``pending.result()`` before recording it.
+    pending: Pending | None = None
+
+
+@dataclass
+class Pending:
+    """What is left of an edition's build, running apart: ``result`` waits for it and
+    gives the edition's finished result; ``stop`` ends it (the build stopped)."""
+
+    result: Callable[[], EditionResult]
+    stop: Callable[[], None]
 
 
 # Each edition's module, imported only when that edition is built: the Word edition alone

@@ -293,13 +293,19 @@ def build_chaptered(context: BuildContext, out: Path, spec: PartsSpec,
     ``pages_known`` is told the page count as soon as it is known (the front matter laid
     out), before the assembly: the print edition's cover starts then. ``finish`` is
     given the assembled book before it is saved, once."""
+    return lay_out_chaptered(context, spec, pages_known).write(out, finish)
+
+
+def lay_out_chaptered(context: BuildContext, spec: PartsSpec,
+                      pages_known: Callable[[int], None] | None = None) -> Assembly:
+    """Lay out the book part by part (:func:`build_chaptered`), ready to be assembled:
+    the digital edition assembles it in a process of its own while the build goes on."""
     plan = context.layout_plans.pop(spec, None) or _Plan(context, spec)
     if context.layout_workers is not None:
-        return _build_chaptered(context, out, plan, context.layout_workers, shared=True,
-                                pages_known=pages_known, finish=finish)
+        return _lay_out_book(context, plan, context.layout_workers, shared=True,
+                        pages_known=pages_known)
     with Workers(context.jobs) as workers:
-        return _build_chaptered(context, out, plan, workers, shared=False,
-                                pages_known=pages_known, finish=finish)
+        return _lay_out_book(context, plan, workers, shared=False, pages_known=pages_known)
 
 
 def lay_out_ahead(context: BuildContext, spec: PartsSpec) -> None:
@@ -471,14 +477,8 @@ def _submit(context: BuildContext, workers: Workers, jobs: list[LayoutJob],
             start()
 
 
-def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
-                     workers: Workers, shared: bool,
-                     pages_known: Callable[[int], None] | None = None,
-                     finish: Callable[[pikepdf.Pdf], None] | None = None) -> int:
-    rendered = context.rendered
-    spec, cache = layout_plan.spec, layout_plan.cache
-    main_jobs, layers = layout_plan.main_jobs, layout_plan.layers
-    tagged = spec.tagged
+def _lay_out_book(context: BuildContext, layout_plan: _Plan, workers: Workers, shared: bool,
+                  pages_known: Callable[[int], None] | None = None) -> Assembly:
     # The chapters and what depends on nothing else (the stamp, the blank page): round one.
     if shared:
         _submit(context, workers, layout_plan.round_one, last=False)
@@ -495,19 +495,51 @@ def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
         for other in list(context.layout_plans.values()):  # those laid out ahead
             _round_two_ahead(context, other)
     laid.update(run_jobs(extra_jobs, context.jobs, workers))
-    if pages_known is not None:  # the front matter, padded to even, then the main matter
-        front_pages = laid["front"].pages
-        pages_known(front_pages + front_pages % 2 + len(kinds))
+    # The front matter, padded to even, then the main matter.
+    pages = laid["front"].pages + laid["front"].pages % 2 + len(kinds)
+    if pages_known is not None:
+        pages_known(pages)
     if not (shared and (workers.busy or context.layout_plans or context.layout_ahead)):
         workers.close()  # nothing more for them (assembly runs in this process): let go
-    every_job = (*main_jobs, *layers, *extra_jobs)
+    every_job = (*layout_plan.main_jobs, *layout_plan.layers, *extra_jobs)
     layout_plan.parts.save()
-    paths = {j.key: Path(j.out) for j in every_job}
-    if tagged:
-        total = _assemble_tagged(out, paths, laid, plan, rendered, finish)
-        _prune(cache, {Path(j.out).stem for j in every_job})
+    return Assembly(context.rendered, layout_plan.spec.tagged, layout_plan.cache,
+                    {j.key: Path(j.out) for j in every_job}, laid, plan, kinds, pages)
+
+
+@dataclass
+class Assembly:
+    """A book laid out part by part, each part a PDF in the layout cache, to be assembled
+    into one file (:meth:`write`). ``pages``: its page count with blank pages (the print
+    edition's; the digital edition drops them)."""
+
+    rendered: object
+    tagged: bool
+    cache: Path
+    paths: dict[str, Path]
+    laid: dict[str, LaidOut]
+    plan: list[tuple[str, int]]
+    kinds: list[str]
+    pages: int
+
+    def write(self, out: Path, finish: Callable[[pikepdf.Pdf], None] | None = None) -> int:
+        """Assemble the book into ``out`` (``finish`` given it before it is saved); its
+        page count. Parts no longer used are then pruned from the cache."""
+        if self.tagged:
+            total = _assemble_tagged(out, self.paths, self.laid, self.plan, self.rendered,
+                                     finish)
+        else:
+            total = _assemble_print(out, self.paths, self.laid, self.plan, self.kinds,
+                                    self.rendered, finish)
+        _prune(self.cache, {path.stem for path in self.paths.values()})
         return total
 
+
+def _assemble_print(out: Path, paths: dict[str, Path], laid: dict[str, LaidOut],
+                    plan: list[tuple[str, int]], kinds: list[str], rendered,
+                    finish: Callable[[pikepdf.Pdf], None] | None = None) -> int:
+    """The print edition: the front matter (padded to even), then every page of the
+    plan; folios and stamp overlaid; blank pages unnumbered, as in a single pass."""
     with pikepdf.open(paths["front"]) as book:
         sources = {key: pikepdf.open(path) for key, path in paths.items() if key != "front"}
         stamp = sources.get("stamp")
@@ -532,12 +564,10 @@ def _build_chaptered(context: BuildContext, out: Path, layout_plan: _Plan,
             if finish is not None:
                 finish(book)
             _save(book, out)
-            total = len(book.pages)
+            return len(book.pages)
         finally:
             for source in sources.values():
                 source.close()
-    _prune(cache, {Path(j.out).stem for j in every_job})
-    return total
 
 
 def _sha256(text: str) -> str:

@@ -33,6 +33,9 @@ class BuildContext:
     layout_plans: dict = field(default_factory=dict)
     layout_ahead: list[Callable[[], None]] = field(default_factory=list)
     layout_page_map: tuple | None = None  # (page numbers, page kinds)
+    # The digital edition assembles its book in a forked process while the build goes on
+    # with the next edition (report.build: set when another follows it).
+    assemble_apart: bool = False
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 

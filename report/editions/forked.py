@@ -95,6 +95,51 @@ class Forked:
         self._process.join()
 
 
+class Apart:
+    """``work()`` begun in a forked process, for this one to go on with other work (the
+    digital edition's assembly, while the build finishes the Word and EPUB editions).
+    What it writes it writes as the build does, to a temporary name renamed into place;
+    what it made in memory it does not free (the process ends with ``os._exit``: freeing
+    the corpus's merged digital book was 0.4 s). :meth:`done` waits for it; when the
+    process failed, hung, or could not be started, ``work()`` runs again here, and meets
+    its error here."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._work = work
+
+        def run(folder: Path) -> None:
+            (folder / STARTED).touch()
+            work()
+
+        self._forked: Forked | None = None
+        if available():
+            try:
+                self._forked = Forked(run)
+            except OSError:  # no process to be had: done here, in turn
+                pass
+
+    def done(self) -> None:
+        forked, self._forked = self._forked, None
+        if forked is not None:
+            try:
+                if forked.wait(APART_WAIT, started_within=APART_START_WAIT) is not None:
+                    return
+            finally:
+                forked.close()
+        self._work()
+
+    def stop(self) -> None:
+        """Not wanted after all (the build stopped): end the process, if it still runs."""
+        if self._forked is not None:
+            self._forked.close()
+            self._forked = None
+
+
+# How long work apart may take to start (it touches STARTED first thing: longer means it
+# hangs on a lock held at the fork) and to end (a cold assembly of the 470-page corpus
+# takes seconds) before the build stops it and does the work itself.
+APART_START_WAIT = 60
+APART_WAIT = 1800
 STOP_WAIT = 5  # seconds a stopped process has to clean up before it is killed
 
 
