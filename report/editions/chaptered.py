@@ -303,7 +303,7 @@ def lay_out_chaptered(context: BuildContext, spec: PartsSpec,
     plan = context.layout_plans.pop(spec, None) or _Plan(context, spec)
     if context.layout_workers is not None:
         return _lay_out_book(context, plan, context.layout_workers, shared=True,
-                        pages_known=pages_known)
+                             pages_known=pages_known)
     with Workers(context.jobs) as workers:
         return _lay_out_book(context, plan, workers, shared=False, pages_known=pages_known)
 

@@ -396,11 +396,9 @@ def sheets(pdf: pikepdf.Pdf, condition: tuple[str, str] | None,
     On the book as assembled, before it is saved (:func:`build`): saving the assembled
     book, then opening, parsing and saving it again to finish it, was 0.7 s of every
     rebuild of the 470-page corpus."""
-    converter = CmykConverter(pdf, profile)
+    if not converted:
+        convert_part(pdf, profile)
     for page in pdf.pages:
-        if not converted:
-            converter.stream(page)
-            converter.resources(page.obj.get("/Resources"))
         trim = page.obj.get("/TrimBox") or page.obj.MediaBox
         x0, y0, x1, y1 = (float(v) for v in trim)
         page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
