@@ -551,8 +551,7 @@ def _chapterwise(manuscript: Manuscript, api: list, blocks: list[dict], items: l
     args = ["-f", "json", "-t", "json", "--metadata-file", str(meta_path),
             "--resource-path", str(manuscript.root / manuscript.manifest.docs_dir),
             *bib_args, "--lua-filter", pandoc.filter_path("chapterwise.lua")]
-    result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"),
-                        rts=pandoc.ONE_CHAPTER_RTS if mode == "save" else ())
+    result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
     out = json.loads(result.stdout)
     out["warnings"] = result.warnings
     return out

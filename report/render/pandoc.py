@@ -53,17 +53,18 @@ class PandocFailed(RuntimeError):
 # own code pages (a 160 MB static binary; shared by every pandoc process, not private
 # memory), see scripts/peak_memory.py. The compacting collector (``-c``) saved 10 MiB
 # more for 40% more CPU, ``-F1.2`` 20 MiB for twice the CPU: not taken.
-RTS_OPTIONS = ["+RTS", "-A1m", "-H1m", "-RTS"]
-# For a run over one chapter whose latency an author waits for (a preview save): an old
-# generation of at least 16 MB before a major collection. Each major collection of a
-# pandoc process running Lua filters costs 20-40 ms whatever little is live, and with
-# ``-H1m`` a one-chapter render made seven of them: 0.35 s of CPU, more than half of it
-# in the collector, against 0.21 s with ``-O16m`` (two; 9 MiB in use), measured on a save
-# of the bundled report's introduction, median of 7 (``-A64m``: 0.29 s; ``-A16m``: 0.26 s).
-ONE_CHAPTER_RTS = ("-O16m",)
+# ``-O32m``: an old generation of at least 32 MB before a major collection. Each major
+# collection of a process running Lua filters costs 20-40 ms whatever little is live, and
+# with only ``-H1m`` a process made many: replaying a cold render's pandoc runs on the
+# 470-page corpus (same inputs, CPU summed), the 16 index and render batches took 9.00 s
+# and the 8 parse batches 2.51 s; with ``-O32m`` 7.05 and 1.69 s, the largest process
+# 225 -> 229 MiB (``-O64m``: 6.85 s, no less memory; ``-O16m`` on the bundled report: half
+# the saving). A one-chapter render (a preview save) holds about 9 MiB: none at all.
+RTS_OPTIONS = ["+RTS", "-A1m", "-H1m", "-O32m", "-RTS"]
 
 
 def _command(args: list[str], rts: tuple[str, ...] = ()) -> list[str]:
+    """pandoc's command line, with ``rts`` added to its runtime options (a test's ``-s``)."""
     options = [*RTS_OPTIONS[:-1], *rts, RTS_OPTIONS[-1]]
     return [binary(), *options, "--sandbox", *args]
 
@@ -80,9 +81,8 @@ def _result(args: list[str], returncode: int, stdout: bytes, stderr: bytes) -> P
 
 
 def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
-        env: dict[str, str] | None = None, rts: tuple[str, ...] = ()) -> PandocResult:
-    """Run pandoc sandboxed; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call,
-    ``rts`` options for its runtime (:data:`ONE_CHAPTER_RTS`).
+        env: dict[str, str] | None = None) -> PandocResult:
+    """Run pandoc sandboxed; ``env`` adds variables (e.g. SOURCE_DATE_EPOCH) for this call.
 
     ``--sandbox`` keeps pandoc's readers and writers from reading any file but those
     named on the command line, and from the network: an image, raw HTML media or a CSL
@@ -91,7 +91,7 @@ def run(args: list[str], stdin: bytes | None = None, cwd: Path | None = None,
     through their media bag (``filters/mediabag.lua``). Lua filters are not sandboxed;
     they are the toolkit's own.
     """
-    proc = subprocess.run(_command(args, rts), input=stdin, capture_output=True, cwd=cwd,
+    proc = subprocess.run(_command(args), input=stdin, capture_output=True, cwd=cwd,
                           env=_environment(env))
     return _result(args, proc.returncode, proc.stdout, proc.stderr)
 
