@@ -356,9 +356,25 @@ def _labels_from(meta: dict) -> tuple[dict[str, Label], list[Recommendation]]:
     return labels, recs
 
 
-def _citable_from(meta: dict) -> list[Citable]:
+def citable_read(path: Path) -> list[dict]:
+    """The citable blocks filters/citable.lua wrote to ``path`` (its
+    ``report-citable-out``), as the metadata entries (MetaMap) the render keeps, the
+    book's document carries and :func:`citable_of` reads."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        entries = []
+    if not isinstance(entries, list):  # Lua writes an empty table as {}
+        entries = []
+    return [{"t": "MetaMap", "c": {key: {"t": "MetaString", "c": value}
+                                   for key, value in sorted(entry.items())}}
+            for entry in entries]
+
+
+def citable_of(entries: list[dict]) -> list[Citable]:
+    """Citable blocks from their metadata entries (:func:`citable_read`)."""
     out = []
-    for value in meta.get("report-citable", {}).get("c", []):
+    for value in entries:
         fields = {k: v["c"] if v.get("t") == "MetaString" else "" for k, v in value["c"].items()}
         out.append(Citable(fields["id"], int(fields["number"]) if fields["number"] else None,
                            fields["kind"], fields["text"], fields["chapter"], fields["box"],
@@ -399,6 +415,7 @@ class _Output:
     html: str
     warnings: list[str]
     problems: list[Problem]
+    citable: list[dict]  # its citable blocks (citable_read)
 
 
 def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: list[str] | None,
@@ -420,16 +437,19 @@ def _run_chain(manuscript: Manuscript, document: dict, meta: dict, bib_args: lis
         for name in FILTER_CHAIN:
             args += ["--lua-filter", pandoc.filter_path(name)]
         html_path = tmpdir / "document.html"
+        citable_path = tmpdir / "citable.json"
         if bib_args is not None:
             args += ["--citeproc", *bib_args]
-        args += ["-M", f"report-html-out={html_path}",
+        args += ["-M", f"report-html-out={html_path}", "-M",
+                 f"report-citable-out={citable_path}",
                  "--lua-filter", pandoc.filter_path(CITABLE_FILTER),
                  "--lua-filter", pandoc.filter_path("emit.lua")]
         result = pandoc.run(args, stdin=json.dumps(document).encode("utf-8"))
         html_out = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
         problems = diagnostics.from_filters(manuscript, diag_path, source)
         problems += diagnostics.from_pandoc(manuscript, result.warnings)
-    return _Output(result.stdout, html_out, result.warnings, problems)
+        citable = citable_read(citable_path)
+    return _Output(result.stdout, html_out, result.warnings, problems, citable)
 
 
 def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
@@ -439,7 +459,8 @@ def _book_meta(manuscript: Manuscript, contributors: str) -> dict:
 
 def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str,
                        bib_args: list[str], highlight_cache: JsonCache
-                       ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem], list[str]]:
+                       ) -> tuple[bytes, list[ChapterHTML], list[str], list[Problem], list[str],
+                                  list[dict]]:
     """The whole book in one pandoc run: the reference the chapter-wise render equals."""
     plain = highlighting.plain_classes(
         highlighting.code_classes(source.elements(document["blocks"])), highlight_cache,
@@ -448,7 +469,7 @@ def _render_whole_book(manuscript: Manuscript, document: dict, contributors: str
     # pandoc would read as Markdown ("*x*" would become "x").
     document = {**document, "meta": {**document.get("meta", {}), **highlighting.meta(plain)}}
     out = _run_chain(manuscript, document, _book_meta(manuscript, contributors), bib_args)
-    return out.ast, html.split([out.html]), out.warnings, out.problems, plain
+    return out.ast, html.split([out.html]), out.warnings, out.problems, plain, out.citable
 
 
 def _files_key(args: list[str]) -> str:
@@ -504,7 +525,8 @@ def _batch_item(job: _Job, tmpdir: Path, n: int) -> dict:
     return {"t": "MetaMap", "c": {
         "meta": {"t": "MetaMap", "c": {
             **job.meta, "report-diagnostics": _string(str(tmpdir / f"{n}.jsonl")),
-            "report-html-out": _string(str(tmpdir / f"{n}.html"))}},
+            "report-html-out": _string(str(tmpdir / f"{n}.html")),
+            "report-citable-out": _string(str(tmpdir / f"{n}.citable.json"))}},
         "filters": {"t": "MetaList", "c": [_string(pandoc.filter_path(name))
                                            for name in job.filters]},
         "citeproc": {"t": "MetaBool", "c": job.cites},
@@ -528,7 +550,7 @@ def _batch_output(manuscript: Manuscript, job: _Job, block: dict, back: dict, tm
     problems += diagnostics.from_pandoc(manuscript, warnings)
     return {"blocks": blocks[1:-1],
             "code": html.code_blocks(blocks), "recs": back["c"].get("recs"),
-            "citable": back["c"]["citable"]["c"],
+            "citable": citable_read(tmpdir / f"{n}.citable.json"),
             "cites": back["c"].get("cites", {}).get("c"),
             "html": html_path.read_text(encoding="utf-8") if html_path.exists() else "",
             "warnings": warnings, "problems": problems}
@@ -859,9 +881,8 @@ def _render_chapters(manuscript: Manuscript, parse_cache: parse.ParseCache, cont
 
     def document() -> bytes:
         runs = (run.make() for run in blocks())
-        meta = {**book_meta, "report-citable": {"t": "MetaList", "c": citable()}}
         return "".join(('{"pandoc-api-version":', json.dumps(api), ',"meta":',
-                        json.dumps(meta, separators=(",", ":")), ',"blocks":[',
+                        json.dumps(book_meta, separators=(",", ":")), ',"blocks":[',
                         ",".join(run for run in runs if run), "]}")).encode("utf-8")
 
     if problems:
@@ -954,12 +975,12 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         if parse_problems or gate_problems:
             raise InputError(parse_problems + gate_problems)
         unnumbered = blocks = api = None
-        ast, chapters, warnings, problems, plain = _render_whole_book(
+        ast, chapters, warnings, problems, plain, entries = _render_whole_book(
             manuscript, document, contributors, bib_args, highlight_cache)
         if problems:
             raise InputError(problems)
         meta = _meta_of(ast)
-        citable = lambda: _citable_from(meta)  # noqa: E731
+        citable = lambda: citable_of(entries)  # noqa: E731
     else:
         # The document and its citable blocks are made when asked for (see Rendered),
         # the metadata handed over as built, not decoded from the document again.
@@ -967,8 +988,7 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
          resources, more, plain) = _render_chapters(manuscript, cache, contributors, bib_args,
                                                     build_cache, highlight_cache)
         ast = document
-        citable = lambda: _citable_from(  # noqa: E731
-            {"report-citable": {"t": "MetaList", "c": entries()}})
+        citable = lambda: citable_of(entries())  # noqa: E731
         caches += more
     if remembering():
         # A long-lived process (report serve) writes them once the page is out

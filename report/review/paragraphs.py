@@ -242,7 +242,7 @@ def parsed_blocks(chapters: list[tuple[str, str]], build_dir: Path | None = None
     run. The words are the Markdown's (``@sec-x``, ``[@key]`` as written), numbered in
     order across the chapters given."""
     from report.manuscript.chapter import Chapter
-    from report.render import _citable_from, _meta_of, pandoc, parse
+    from report.render import citable_of, citable_read, pandoc, parse
 
     if not chapters:
         return []
@@ -254,8 +254,10 @@ def parsed_blocks(chapters: list[tuple[str, str]], build_dir: Path | None = None
               for rel, text in chapters]
     wrappers, parsed, _ = parse.parse_chapters(loaded, cache)
     document = {"pandoc-api-version": parsed[0]["api"], "meta": {}, "blocks": wrappers}
-    result = pandoc.run(["-f", "json", "-t", "json", "--lua-filter",
-                         pandoc.filter_path("citable.lua")],
-                        stdin=json.dumps(document).encode("utf-8"))
-    return [_Block(c.number, c.kind, c.text, c.chapter, c.box)
-            for c in _citable_from(_meta_of(result.stdout))]
+    with tempfile.TemporaryDirectory(prefix="report-citable-") as tmp:
+        table = Path(tmp) / "citable.json"
+        pandoc.run(["-f", "json", "-t", "json", "-M", f"report-citable-out={table}",
+                    "--lua-filter", pandoc.filter_path("citable.lua")],
+                   stdin=json.dumps(document).encode("utf-8"))
+        entries = citable_read(table)
+    return [_Block(c.number, c.kind, c.text, c.chapter, c.box) for c in citable_of(entries)]

@@ -15,8 +15,9 @@
 --     whether to give back its recommendations metadata, `collect-cites` whether to give
 --     back how citeproc wrote each Cite, `cite-renders` those of its last run (citeproc
 --     is skipped when they cover every Cite), `citable` and `emit` the last two filters.
---     Out: each chapter's blocks in a `report-chapterwise` Div; in `report-batch`, each
---     chapter's citable blocks, the recommendations and the Cites of those asked for.
+--     Out: each chapter's blocks in a `report-chapterwise` Div; in `report-batch`, the
+--     recommendations and the Cites of those asked for (its citable blocks: in the file
+--     its `meta` names, `report-citable-out`).
 --   mode "save": one chapter a preview save changed, parsed, indexed and rendered in
 --     one process (report.render.speculate), its wrapper Div empty: the render's item
 --     plus `text` and `format` (its Markdown, as parsebatch.lua takes it), `number` (the
@@ -150,7 +151,7 @@ local function render_one(doc, block, item)
   -- The summary's chapter gives back the recommendations as its run left them
   -- (cited by citeproc), as the whole book's metadata has them.
   local recs = item["keep-recs"] and sub.meta["report-recommendations"]
-  local back = {citable = sub.meta["report-citable"] or pandoc.MetaList({})}
+  local back = {}
   if recs then back.recs = recs end
   if cited then back.cites = cited end
   return pandoc.Div(sub.blocks, {class = "report-chapterwise"}), back
