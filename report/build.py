@@ -7,6 +7,7 @@ current (same commit and draft state), so building one edition never hides anoth
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -253,6 +254,11 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     context.assemble_apart = (context.jobs > 1 and forked.available()
                               and "digital" in to_build[:-1])
     pending: list[tuple[str, EditionResult, list[str]]] = []  # finishing apart
+    # The digital edition started in the print edition's turn, with its warnings.
+    early: dict[str, tuple[EditionResult | Exception, list[str]]] = {}
+    if context.assemble_apart and "print" in to_build:
+        context.before_assembly.append(
+            functools.partial(_digital_early, context, early))
 
     def record(name: str, result: EditionResult) -> None:
         entries[name] = _entry(context, result)
@@ -294,7 +300,14 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                     progress(name, "unchanged")
                 continue
             kept.pop(name, None)
-            result = builder(name)(context)
+            if name in early:
+                outcome, warnings = early.pop(name)
+                context.warnings += warnings
+                if isinstance(outcome, Exception):
+                    raise outcome
+                result = outcome
+            else:
+                result = builder(name)(context)
             if result.pending is not None:
                 pending.append((name, result, list(context.warnings)))
                 context.warnings.clear()
@@ -312,9 +325,12 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 kept["web"]["outputs"] = fingerprint.output_signatures(
                     manuscript.root, entries["web"], "web")
     except BaseException:
-        for _, result, _ in pending:
-            assert result.pending is not None
-            result.pending.stop()
+        started = [result for _, result, _ in pending]
+        started += [outcome for outcome, _ in early.values()
+                    if isinstance(outcome, EditionResult)]
+        for result in started:
+            if result.pending is not None:
+                result.pending.stop()
         _stop_layout_workers(context, cancel=True)
         _stop_writers(context, ahead, ahead_pool)
         # Whatever stopped the build (a leak, a full disk, Ctrl-C), the manifest stays
@@ -332,6 +348,27 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     _stop_writers(context, ahead, ahead_pool)  # those no edition took, and the thread
     write_text(kept_path, json.dumps(kept, indent=2) + "\n")
     return _record(context, manifest_path, state_path, state, entries, done, source)
+
+
+def _digital_early(context: BuildContext,
+                   early: dict[str, tuple[EditionResult | Exception, list[str]]]) -> None:
+    """The digital edition's turn taken in the print edition's, before the print book is
+    assembled, when the shared workers hold no more than they are laying out (after an
+    edit: the digital edition's changed chapter): its assembly, the longest step of an
+    edit's tail, then runs apart beside the print edition's instead of after it. In a
+    cold build the workers still hold the digital edition's chapters, and the print
+    book is assembled while they lay them out, as before. What it warns of, or the error
+    it meets, is kept for its own turn."""
+    workers = context.layout_workers
+    if workers is None or workers.queued > context.jobs:
+        return
+    before, context.warnings[:] = list(context.warnings), []
+    try:
+        outcome: EditionResult | Exception = builder("digital")(context)
+    except Exception as error:  # noqa: BLE001 - raised in the digital edition's turn
+        outcome = error
+    early["digital"] = (outcome, list(context.warnings))
+    context.warnings[:] = before
 
 
 def _import_ahead(editions: list[str]) -> None:

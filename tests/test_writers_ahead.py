@@ -351,3 +351,64 @@ def test_work_apart_that_fails_is_done_here(tmp_path: Path) -> None:
     assert forked is not None and forked.running
     slow.stop()
     assert not forked.running and not forked.folder.exists()
+
+
+def test_after_an_edit_the_digital_edition_is_assembled_beside_the_print_book(
+        make_tree, monkeypatch) -> None:
+    """After an edit the shared layout workers hold only the digital edition's changed
+    chapter when the print edition's own parts are laid out: the digital edition takes
+    its turn then, so its assembly (apart) runs beside the print book's instead of after
+    it. Both PDFs are those each edition gives built alone; an error met there is met in
+    the digital edition's own turn, after the print edition is recorded."""
+    import hashlib
+    import json
+
+    from report.build import build
+    from report.editions import chaptered, digital
+    from report.errors import InputError, Problem
+
+    root = make_tree("constructs")
+    build_tree(root, "print", "digital", "docx", "--jobs", "2")
+    practice = root / "chapters/02-practice.md"
+    # A first edit makes the tree dirty, which the draft stamp says on every page: the
+    # stamp and the front matter are laid out again. The second changes one chapter.
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    build_tree(root, "print", "digital", "docx", "--jobs", "2")
+    order: list[str] = []
+    write = chaptered.Assembly.write
+
+    def assembled(self, out, finish=None):
+        order.append("digital" if self.tagged else "print")
+        return write(self, out, finish)
+
+    monkeypatch.setattr(chaptered.Assembly, "write", assembled)
+    turns: list[str] = []
+    digital_build = digital.build
+
+    def digital_turn(context):
+        turns.append("print assembled" if "print" in order else "print not assembled")
+        return digital_build(context)
+
+    monkeypatch.setattr(digital, "build", digital_turn)
+    practice.write_text(practice.read_text().replace("referrals grew", "referrals rose", 1))
+    build_tree(root, "print", "digital", "docx", "--jobs", "2")
+    assert turns == ["print not assembled"]  # taken before the print book's assembly
+    pdfs = {name: (root / "build" / name).read_bytes() for name in (
+        "constructs-report.pdf", "constructs-report-print.pdf")}
+    for name in pdfs:
+        (root / "build" / name).unlink()
+    build_tree(root, "print", "--jobs", "1")
+    build_tree(root, "digital", "--jobs", "1")
+    assert {name: (root / "build" / name).read_bytes() for name in pdfs} == pdfs
+
+    def refused(context):
+        raise InputError([Problem("chapters/02-practice.md", 3, "refused here")])
+
+    monkeypatch.setattr(digital, "build", refused)
+    practice.write_text(practice.read_text().replace("referrals rose", "referrals grew", 1))
+    with pytest.raises(InputError, match="refused here"):
+        build(load(root), ["print", "digital", "docx"], jobs=2)
+    editions = json.loads((root / "build/manifest.json").read_text())["editions"]
+    assert editions["print"]["sha256"] == hashlib.sha256(
+        (root / "build/constructs-report-print.pdf").read_bytes()).hexdigest()
+    assert "digital" not in editions  # its last build no longer matches the sources

@@ -178,6 +178,11 @@ class Workers:
         return job.out in self._submitted
 
     @property
+    def queued(self) -> int:
+        """How many jobs handed to the workers are not laid out yet (running or queued)."""
+        return sum(not future.done() for future in self._submitted.values())
+
+    @property
     def busy(self) -> bool:
         """Whether jobs were handed to the workers whose results were not taken."""
         return bool(self._submitted)
@@ -503,6 +508,10 @@ def _lay_out_book(context: BuildContext, layout_plan: _Plan, workers: Workers, s
         workers.close()  # nothing more for them (assembly runs in this process): let go
     every_job = (*layout_plan.main_jobs, *layout_plan.layers, *extra_jobs)
     layout_plan.parts.save()
+    if shared:
+        early, context.before_assembly[:] = list(context.before_assembly), []
+        for start in early:
+            start()
     return Assembly(context.rendered, layout_plan.spec.tagged, layout_plan.cache,
                     {j.key: Path(j.out) for j in every_job}, laid, plan, kinds, pages)
 

@@ -36,6 +36,10 @@ class BuildContext:
     # The digital edition assembles its book in a forked process while the build goes on
     # with the next edition (report.build: set when another follows it).
     assemble_apart: bool = False
+    # What an edition laid out in the shared workers calls once its own parts are laid
+    # out, before it assembles them (report.editions.chaptered): the build starts the
+    # next edition's assembly apart then, when its parts are laid out or being laid out.
+    before_assembly: list[Callable[[], None]] = field(default_factory=list)
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 
