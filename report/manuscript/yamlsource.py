@@ -99,7 +99,7 @@ def check_limits(text: str, path: str, line_offset: int = 0) -> None:
                                      f"nested more than {MAX_DEPTH} levels deep")) from None
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(_EventLoader):  # type: ignore[misc,valid-type]
     """PyYAML's safe loader; any tag it does not know is bad input at its line."""
 
     allowed_tags: frozenset[str] = frozenset()
