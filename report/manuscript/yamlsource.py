@@ -100,7 +100,8 @@ def check_limits(text: str, path: str, line_offset: int = 0) -> None:
 
 
 class _Loader(_EventLoader):  # type: ignore[misc,valid-type]
-    """PyYAML's safe loader; any tag it does not know is bad input at its line."""
+    """PyYAML's safe loader (libyaml's, where PyYAML was built with it); any tag it does
+    not know is bad input at its line."""
 
     allowed_tags: frozenset[str] = frozenset()
 
