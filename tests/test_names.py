@@ -147,3 +147,37 @@ def test_attributions_are_role_only(run_report, tmp_path, attribution):
     expected = [] if attribution.startswith("practitioner") else [
         ("chapters/one.md", 3, 17, "NAME-ATTRIBUTION", "error")]
     assert found == expected
+
+
+def test_the_names_faker_ships_are_kept_sealed_between_builds(tmp_path, monkeypatch) -> None:
+    """The names are read in a child process once, then from the report's build cache
+    (0.3 s of every build that checks an attribution); a kept file whose seal does not
+    verify (one planted with a name left out) is not trusted: the names are read afresh."""
+    import json
+    import subprocess
+
+    from report import seal
+    from report.checks import names
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(seal, "_KEY", None)
+    monkeypatch.setattr(names, "_KEPT_IN", None)
+    names.keep_lexicon_in(tmp_path / "build" / ".cache")
+    children: list[list[str]] = []
+    run = subprocess.run
+
+    def counted(command, *args, **kwargs):
+        children.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    read = names._faker_names()
+    assert len(children) == 1 and read[0] and read[1]
+    kept = tmp_path / "build" / ".cache" / names.LEXICON_KEPT
+    assert names._faker_names() == read and len(children) == 1  # from the kept file
+    planted = json.loads(kept.read_text())
+    left_out = sorted(read[1])[0]
+    planted["names"][1].remove(left_out)
+    kept.write_text(json.dumps(planted))
+    again = names._faker_names()
+    assert len(children) == 2 and left_out in again[1] and again == read

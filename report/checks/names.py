@@ -95,19 +95,72 @@ def _latin(word: str) -> bool:
     return bool(word) and all(ord(c) < 0x250 or unicodedata.combining(c) for c in word)
 
 
+# Where the names Faker ships are kept between builds (build/.cache of the report being
+# checked), once a check of that report has asked for them (keep_lexicon_in).
+_KEPT_IN: Path | None = None
+LEXICON_KEPT = "names-lexicon.json"
+
+
+def keep_lexicon_in(folder: Path) -> None:
+    """Keep the names Faker ships in ``folder`` (a report's build cache) and read them
+    from there: reading them costs a child process, 0.3 s of every build that checks an
+    attribution."""
+    global _KEPT_IN
+    _KEPT_IN = folder
+
+
+def _lexicon_key() -> str:
+    """What the kept names are made from: Faker's release, this module, the toolkit."""
+    import hashlib
+    from importlib import metadata
+
+    from report import __version__
+
+    return hashlib.sha256("\0".join([
+        __version__, metadata.version("faker"),
+        hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]).encode()).hexdigest()
+
+
 def _faker_names() -> tuple[set[str], set[str]]:
     """Given names and surnames of every person locale Faker ships (Latin script), read
     in a child process: importing Faker's person locales grows a process by about 20 MiB
     that Python does not give back, which a build kept through its layout and assembly
-    (and its forked layout workers inherited). The child sends two lists (1 MB)."""
+    (and its forked layout workers inherited). The child sends two lists (1 MB).
+
+    Kept between builds (:func:`keep_lexicon_in`) under this user's seal
+    (:mod:`report.seal`): a planted file that left a name out would let it through the
+    attribution check unseen, so one whose seal does not verify is read afresh."""
     import subprocess
 
+    from report.outputs import write_text
+    from report.seal import seal, sealed
+
+    key = _lexicon_key()
+    path = _KEPT_IN / LEXICON_KEPT if _KEPT_IN is not None else None
+    if path is not None:
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            kept = None
+        if isinstance(kept, dict) and kept.get("key") == key and sealed(
+                "names-lexicon", json.dumps([key, kept.get("names")]).encode(),
+                kept.get("seal")):
+            given, surnames = kept["names"]
+            return set(given), set(surnames)
     package = Path(__file__).resolve().parent.parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(package), *filter(None, [os.environ.get("PYTHONPATH")])])}
     proc = subprocess.run([sys.executable, "-m", "report.checks.names"], env=env,
                           capture_output=True, check=True)
     given, surnames = json.loads(proc.stdout)
+    mark = seal("names-lexicon", json.dumps([key, [given, surnames]]).encode())
+    if path is not None and mark is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text(path, json.dumps({"key": key, "names": [given, surnames],
+                                         "seal": mark}))
+        except OSError:
+            pass  # kept next time, perhaps
     return set(given), set(surnames)
 
 
@@ -412,6 +465,7 @@ def name_findings(manuscript: Manuscript, sources: list[ChapterSource], *,
     an attribution at all (a book without quotes pays nothing here)."""
     from report.manuscript.contributors import load_contributors
 
+    keep_lexicon_in(manuscript.build_dir / ".cache")
     metadata = _metadata_text(manuscript)
     documents = [(s.rel, s.text, s.prose_masked) for s in sources]
     documents.append((MANIFEST, metadata, metadata))
