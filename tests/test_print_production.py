@@ -394,7 +394,11 @@ def test_the_profile_weasyprint_writes_never_reaches_the_sheets(tmp_path: Path) 
     if not profile.is_file():
         pytest.skip("toolkit's profiles not built (make print-profile)")
     css, options = profile_css(profile)
-    document = ("<style>@page { size: A6 }</style>"
+    # Dated, as every edition's document is: without a date WeasyPrint's PDF/X writer
+    # stamps the clock's, and two layouts a second boundary apart differed (seen in CI).
+    document = ("<meta name='dcterms.created' content='2026-01-02T03:04:05Z'>"
+                "<meta name='dcterms.modified' content='2026-01-02T03:04:05Z'>"
+                "<style>@page { size: A6 }</style>"
                 "<p style='color: device-cmyk(0 0 0 1)'>In black ink.</p>"
                 "<p style='color: #1d70b8'>In RGB, converted.</p>")
     fast, slow = tmp_path / "fast.pdf", tmp_path / "slow.pdf"

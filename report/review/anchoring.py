@@ -424,6 +424,7 @@ class Anchorer:
         self._blocks: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self._commit: str | None = None  # the commit whose Readings the chapters now carry
         self._parsed: dict[str, tuple[_Block, ...]] | None = None
+        self._afresh: dict[str, ChapterText | None] = {}
 
     def _reading_now(self, rel: str) -> Reading:
         """A chapter's Reading now: the round's, where the chapter is as it was then;
@@ -508,6 +509,24 @@ class Anchorer:
                     return chapter
         return None
 
+    def _read_afresh(self, now: ChapterText) -> ChapterText | None:
+        """An edited chapter read from its own parse, not carried from the round: the
+        round's Reading carried through the edit (:func:`~report.review.reading.derive`)
+        keeps what a reader saw of text that stayed in place, but a block that moved
+        comes back as its Markdown (a table's pipes), where a short quote's context no
+        longer agrees. Read once per chapter, only for a comment not found otherwise,
+        before it is called deleted. None where the edited text does not parse as a
+        chapter (a fence left open): the carried Reading is all there is."""
+        if now.rel not in self._afresh:
+            try:
+                blocks = tuple(parsed_blocks([(now.rel, now.source)],
+                                             self.manuscript.build_dir))
+            except (InputError, OSError):
+                self._afresh[now.rel] = None
+            else:
+                self._afresh[now.rel] = ChapterText(now.rel, now.source, now.label, blocks)
+        return self._afresh[now.rel]
+
     def _map(self, commit: str, then: ChapterText, now: ChapterText) -> SourceMap:
         key = (commit, then.rel, now.rel)
         if key not in self._maps:
@@ -546,6 +565,11 @@ class Anchorer:
 
         pool = [now.rel] if now is not None else None
         found = self.now.find(target.exact, target.prefix, target.suffix, rels=pool, hint=hint)
+        afresh = self._read_afresh(now) if found is None and now is not None \
+            and then is not None and then.source != now.source else None
+        if afresh is not None:
+            found = Corpus([afresh]).find(target.exact, target.prefix, target.suffix,
+                                          hint=hint)
         if found is None and pool is not None:
             found = self.now.find(target.exact, target.prefix, target.suffix)
         if found is not None:
