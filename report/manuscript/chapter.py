@@ -41,9 +41,14 @@ class Chapter:
     title: str = ""
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The file's text where it is not the file on disk (a chapter as a commit had it, or
+    # as an editor holds it): what ``text`` gives, for a problem's line.
+    source: str | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
+        if self.source is not None:
+            return self.source
         return self.path.read_text(encoding="utf-8")
 
     @property

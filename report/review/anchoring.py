@@ -515,8 +515,8 @@ class Anchorer:
         keeps what a reader saw of text that stayed in place, but a block that moved
         comes back as its Markdown (a table's pipes), where a short quote's context no
         longer agrees. Read once per chapter, only for a comment not found otherwise,
-        before it is called deleted. None where the edited text does not parse as a
-        chapter (a fence left open): the carried Reading is all there is."""
+        before it is called deleted. None where it cannot be read (the carried Reading is
+        then all there is)."""
         if now.rel not in self._afresh:
             try:
                 blocks = tuple(parsed_blocks([(now.rel, now.source)],
@@ -568,8 +568,13 @@ class Anchorer:
         afresh = self._read_afresh(now) if found is None and now is not None \
             and then is not None and then.source != now.source else None
         if afresh is not None:
-            found = Corpus([afresh]).find(target.exact, target.prefix, target.suffix,
-                                          hint=hint)
+            # taken only where the chapter as carried holds the quote there too: read
+            # afresh, a table's cells map to their source more coarsely
+            candidate = Corpus([afresh]).find(target.exact, target.prefix, target.suffix,
+                                              hint=hint)
+            if candidate is not None and candidate.how == "text" \
+                    and now.text_of(*candidate.source_span) == quote:
+                found = candidate
         if found is None and pool is not None:
             found = self.now.find(target.exact, target.prefix, target.suffix)
         if found is not None:

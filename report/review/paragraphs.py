@@ -250,7 +250,7 @@ def parsed_blocks(chapters: list[tuple[str, str]], build_dir: Path | None = None
         else Path(tempfile.gettempdir()) / "report-unsaved-parse"
     cache = parse.ParseCache(folder)  # read from; new parses are not saved
     loaded = [Chapter(path=Path(rel), rel=rel, nav_title=None, meta={},
-                      body=text[body_offset(text):], body_line=1)
+                      body=text[body_offset(text):], body_line=1, source=text)
               for rel, text in chapters]
     wrappers, parsed, _ = parse.parse_chapters(loaded, cache)
     document = {"pandoc-api-version": parsed[0]["api"], "meta": {}, "blocks": wrappers}

@@ -109,3 +109,18 @@ def test_an_edited_chapter_is_read_through_the_edit(chapter: ChapterText) -> Non
     assert edited[now.to_source(at):now.to_source_end(at + 20)] == "within [a working day"
     for block in now.blocks:  # every block's span is text of the edited file
         assert 0 <= block.source_start <= block.source_end <= len(edited)
+
+
+def test_a_chapter_with_a_fence_left_open_is_read_from_the_text_given(
+        tmp_path, monkeypatch) -> None:
+    """A chapter the anchorer reads from text it holds (an edit, a commit's version), not
+    from a file: a fence left open is a problem its parse reports at a line of that text,
+    and its blocks are still read (the parse no longer opens the file, which is not
+    there)."""
+    from report.review.paragraphs import parsed_blocks
+
+    monkeypatch.chdir(tmp_path)  # no chapters/ here
+    text = "# Title\n\nFirst paragraph, 2,310 children.\n\n::: {.draft}\nLeft open.\n"
+    blocks = parsed_blocks([("chapters/open.md", text)])
+    assert [b.text for b in blocks if b.number] == ["First paragraph, 2,310 children.",
+                                                    "Left open."]
