@@ -11,7 +11,8 @@ starts) as peak/private (private: the largest anonymous resident set sampled, wh
 excludes shared code pages: 95 MiB of a pandoc process are its binary's), and the
 overall largest (the kernel's own ``ru_maxrss`` of the descendants, as
 ``time -v``, which a sample cannot miss). With each group, the CPU seconds (user +
-system, ``/proc/PID/stat``) its processes used; ``--json`` has each process's.
+system, ``/proc/PID/stat``) its processes used; ``--json`` has each process's, with
+when it was first and last seen (seconds from the first process seen): a timeline.
 
 A sample misses what a process adds in its last few milliseconds (``--every``), never
 more; the overall figure does not miss it.
@@ -145,6 +146,7 @@ def main() -> int:
         parser.error("no command")
     code, wall, overall, seen = watch(command, args.every / 1000)
     by_kind: dict[str, list[Seen]] = {}
+    began = min((s.first for s in seen), default=0.0)
     for each in sorted(seen, key=lambda s: s.first):
         by_kind.setdefault(each.kind, []).append(each)
     if args.json:
@@ -152,6 +154,7 @@ def main() -> int:
             "exit": code, "wall": round(wall, 2), "overall_mib": overall / 1024,
             "processes": [{"kind": s.kind, "pid": s.pid, "mib": s.peak_kib / 1024,
                            "private_mib": s.private_kib / 1024, "cpu": s.cpu,
+                           "seen": [round(s.first - began, 2), round(s.last - began, 2)],
                            "command": s.command}
                           for s in sorted(seen, key=lambda s: s.first)]},
             indent=1))

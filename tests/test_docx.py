@@ -416,3 +416,87 @@ def test_an_edit_makes_the_word_writers_document_again_for_its_chapter(
     build_tree(root, "docx")
     assert docx_path(root).read_bytes() == edited
     assert len(list(kept.glob("*.json"))) == len(chapters)
+
+
+def test_kept_chapters_give_the_word_file_written_whole(make_tree, monkeypatch) -> None:
+    """After an edit pandoc writes the edited chapter in full and the others as stubs,
+    whose XML comes from the last build, renumbered where the edit moved the book's
+    counters (a note, a link, a list, a figure before them): the Word file is the one
+    written from an empty cache, byte for byte, and no edit has the book written whole."""
+    from report.editions import docx_chapters
+
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
+    build_tree(root, "docx")
+    written: list[tuple[int, int]] = []
+    spliced: list[str] = []
+    plan, splice = docx_chapters.plan, docx_chapters.splice
+
+    def recording_plan(*args):
+        chosen = plan(*args)
+        written.append((len(chosen.keys) - len(chosen.kept), len(chosen.keys)))
+        return chosen
+
+    def recording_splice(*args):
+        try:
+            out = splice(*args)
+        except ValueError as exc:
+            spliced.append(f"whole: {exc}")
+            raise
+        spliced.append("spliced")
+        return out
+
+    monkeypatch.setattr(docx_chapters, "plan", recording_plan)
+    monkeypatch.setattr(docx_chapters, "splice", recording_splice)
+    folder = root / "build" / ".cache" / docx_chapters.FOLDER
+    intro = "chapters/01-introduction.md"
+    # (chapter, words added, chapters written in full then)
+    edits = [(intro, "A sentence more, in plain words.", 1),  # nothing moves
+             # every counter after the introduction moves on: a note, a link, a list
+             (intro, "More in @ch-practice, [online](https://example.org/more).[^zz]\n\n"
+                     "[^zz]: A new note, with [a link](https://example.org/note).\n\n"
+                     "1. First\n2. Second", 1),
+             (intro, '![A second chart](images/referrals.svg){#fig-second fig-alt="Bars"}'
+                     "\n\nSee @fig-second.", 2),  # an image, a bookmark: the next figure's
+             # number moves on (its chapter is written again)
+             ("chapters/02-practice.md", "A last word in practice.[^zy]\n\n[^zy]: Noted.", 1)]
+    for chapter, words, rewritten in edits:
+        path = root / chapter
+        path.write_text(path.read_text() + "\n\n" + words + "\n")
+        build_tree(root, "docx")
+        assert written[-1][0] == rewritten and spliced[-1] == "spliced", (written, spliced)
+        kept = docx_path(root).read_bytes()
+        shutil.rmtree(folder)
+        docx_path(root).unlink()
+        build_tree(root, "docx")
+        assert written[-1][0] == written[-1][1]  # whole
+        assert docx_path(root).read_bytes() == kept, chapter
+    document = zipfile.ZipFile(io.BytesIO(kept)).read("word/document.xml").decode()
+    assert "report-part" not in document and "A last word in practice." in document
+
+
+def test_a_kept_chapter_that_does_not_fit_has_the_word_file_written_whole(make_tree) -> None:
+    """A kept chapter damaged inside (still JSON) is a miss; one whose counters are not its
+    stub's (another chapter's, under its key) is not spliced in: the book is written
+    whole. Either way the file is the one from an empty cache."""
+    from report.editions import docx_chapters
+
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")
+    build_tree(root, "docx")
+    expected = docx_path(root).read_bytes()
+    folder = root / "build" / ".cache" / docx_chapters.FOLDER
+    entries = sorted(folder.glob("*.json"), key=lambda p: len(p.read_text()))
+    assert len(entries) > 2
+    for entry in entries[:-1]:  # damaged inside
+        kept = json.loads(entry.read_text())
+        kept["xml"] = kept["xml"].replace("footnote", "fontnote").replace("w:t>", "w:x>")
+        entry.write_text(json.dumps(kept))
+    docx_path(root).unlink()
+    build_tree(root, "docx")
+    assert docx_path(root).read_bytes() == expected
+    smallest, largest = entries[0], entries[-1]
+    smallest.write_text(largest.read_text())  # foreign: sealed, but not that chapter's
+    docx_path(root).unlink()
+    build_tree(root, "docx")
+    assert docx_path(root).read_bytes() == expected

@@ -16,10 +16,20 @@ figures as PNG with the SVG kept beside them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from report.editions import EditionResult, docx_parts, package, page_map, verso
+from report import fingerprint
+from report.editions import (
+    EditionResult,
+    docx_chapters,
+    docx_parts,
+    package,
+    page_map,
+    verso,
+)
 from report.editions.context import BuildContext
 from report.editions.pandoc_writer import (
     FOLDER,
@@ -28,7 +38,7 @@ from report.editions.pandoc_writer import (
     common_meta,
     div,
     div_attr,
-    kept_blocks,
+    kept_runs,
     meta_nodes,
     para,
     source_text,
@@ -37,6 +47,7 @@ from report.editions.pandoc_writer import (
 )
 from report.editions.reference_doc import BOXES, reference_docx
 from report.editions.stamp import sha256_of
+from report.render.cache import digest
 
 # The report's boxed blocks (their Div class) and the Word style of each box.
 BOX_CLASSES = {"recommendation": "Recommendation", "case-study": "Case Study",
@@ -147,20 +158,43 @@ def start(context: BuildContext) -> Writing:
         box_tables(blocks, counter)
         return counter[0]
 
-    blocks = kept_blocks(context, "word-blocks", f"pack={pack}", word_blocks)
+    runs = kept_runs(context, "word-blocks", f"pack={pack}", word_blocks,
+                     docx_chapters.facts, docx_chapters.valid)
     verso = blocks_text(_verso(context))
     reference = reference_docx(manifest.full_title, manifest.partners or manifest.authors,
                                context.stamp if context.draft else None)
-    return Writing(context, source_text(context, meta_nodes(meta),
-                                        f"{verso},{blocks}" if blocks else verso),
-                   "docx", ["--reference-doc", f"{FOLDER}/reference.docx",
-                            "--toc", "--toc-depth=2"],
-                   files={"reference.docx": reference})
+    args = ["--reference-doc", f"{FOLDER}/reference.docx", "--toc", "--toc-depth=2"]
+    nodes = meta_nodes(meta)
+    # Chapters whose XML an earlier build wrote are given to pandoc as stubs.
+    chosen = docx_chapters.plan(verso, runs, [args, nodes, context.rendered.api,
+                                              digest(reference)],
+                                context.path(".cache"), fingerprint.toolkit(context.path(".")))
+    return Writing(context, source_text(context, nodes, chosen.given), "docx", args,
+                   files={"reference.docx": reference}, keep=(chosen, args, nodes, reference))
 
 
 def written(context: BuildContext, writing: Writing) -> bytes:
-    """What pandoc's Word writer wrote, dated (:meth:`Writing.finish`)."""
-    return writing.finish(context)
+    """What pandoc's Word writer wrote, dated (:meth:`Writing.finish`), the chapters kept
+    from an earlier build put in place of their stubs (those it wrote kept for the next);
+    written whole when they do not fit (:func:`docx_chapters.splice`)."""
+    chosen, args, nodes, reference = writing.keep
+    try:
+        return writing.finish(context, changed=partial(_spliced, chosen))
+    except ValueError:
+        whole = replace(chosen, given=chosen.whole, kept={})
+        return Writing(context, source_text(context, nodes, whole.whole), "docx", args,
+                       files={"reference.docx": reference}).finish(
+                           context, changed=partial(_spliced, whole))
+
+
+def _spliced(chosen: docx_chapters.Plan, members: dict[str, bytes]) -> dict[str, bytes]:
+    """The document and footnotes parts of ``members`` (the package's, by name) spliced."""
+    document, notes = docx_chapters.splice(
+        chosen, members[docx_chapters.DOCUMENT], members.get(docx_chapters.NOTES, b""))
+    if chosen.folder is None:
+        return {}
+    # Both parts compressed here, whichever the cache gave: the same file either way.
+    return {docx_chapters.DOCUMENT: document, docx_chapters.NOTES: notes}
 
 
 def lay_out(context: BuildContext, out: Path) -> None:

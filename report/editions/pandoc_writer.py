@@ -315,6 +315,10 @@ def media_list(context: BuildContext, folder: Path) -> Path:
     return listing
 
 
+# What :meth:`Writing.finish` replaces: members by name, or how to make them from all.
+Changed = dict[str, bytes] | Callable[[dict[str, bytes]], dict[str, bytes]]
+
+
 class Writing:
     """pandoc's ``writer`` at work on ``doc``, started now and finished by :meth:`finish`.
 
@@ -354,13 +358,18 @@ class Writing:
             self._folder.cleanup()
             raise
 
-    def finish(self, context: BuildContext, changed: dict[str, bytes] | None = None) -> bytes:
-        """The package pandoc wrote, dated, with the members ``changed`` replaced; its
-        warnings go to the build's warnings (the build reports them per edition), not the
-        terminal."""
+    def finish(self, context: BuildContext, changed: Changed | None = None) -> bytes:
+        """The package pandoc wrote, dated, with the members ``changed`` replaced (or
+        those ``changed`` returns, given every member by name); its warnings go to the
+        build's warnings (the build reports them per edition), not the terminal."""
         try:
             result = self._run.wait()
-            dated = repack(self._out.read_bytes(), self._date, changed=changed)
+            written = self._out.read_bytes()
+            if callable(changed):
+                with zipfile.ZipFile(io.BytesIO(written)) as package:
+                    changed = changed({name: package.read(name)
+                                       for name in package.namelist()})
+            dated = repack(written, self._date, changed=changed)
         finally:
             self._folder.cleanup()
         context.warnings.extend(result.warnings)
