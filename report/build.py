@@ -286,12 +286,37 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
             record(name, finished)
         context.warnings[:] = since
 
+    def web_beside() -> None:
+        """The web edition built while the editions finishing apart settle (after an edit,
+        the digital edition's assembly): it shows the sizes of their last files, and is
+        built again should a settled file's size, as shown, differ (rarely: it is shown to
+        a tenth of a megabyte). Their files are copied into the site once settled."""
+        from report.editions.web import shown_sizes
+
+        kept.pop("web", None)
+        manifest = context.manuscript.manifest
+        shown = shown_sizes(manifest, context.path("."))
+        context.settling = frozenset(n for n, _, _ in pending)
+        try:
+            result = builder("web")(context)
+        finally:
+            context.settling = frozenset()
+        settle()  # the web edition's warnings kept meanwhile
+        if shown_sizes(manifest, context.path(".")) != shown:
+            context.warnings.clear()
+            result = builder("web")(context)
+        keys["web"] += _downloads_signature(context)
+        record("web", result)
+
     try:
         for name in editions:
             if progress:
                 progress(name, "start")
             if name in WRITTEN_BY_PANDOC:
                 ahead.result()  # its writer, if started ahead, is in context.writers
+            if name == "web" and _web_beside(context, [n for n, _, _ in pending]):
+                web_beside()
+                continue
             if name == "web":
                 settle()  # the site lists the other editions with their sizes
                 keys[name] += _downloads_signature(context)
@@ -312,7 +337,8 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
                 pending.append((name, result, list(context.warnings)))
                 context.warnings.clear()
                 continue
-            settle()
+            # Recorded now, not after those finishing apart: no edition but the web one
+            # needs them, and it can be built while they settle (web_beside).
             record(name, result)
         settle()
         if "web" in editions:
@@ -466,6 +492,18 @@ def _stop_writers(context: BuildContext, ahead: Future, pool: ThreadPoolExecutor
         writing.stop()
     context.writers.clear()
     pool.shutdown()
+
+
+def _web_beside(context: BuildContext, settling: list[str]) -> bool:
+    """Whether the web edition may be built while ``settling`` (editions finishing apart)
+    settle: each has a file from an earlier build, whose size the site shows meanwhile
+    (in a cold build it has none: the site waits rather than be built twice)."""
+    from report.editions.web import downloads
+
+    offered = {download.edition: download.name
+               for download in downloads(context.manuscript.manifest)}
+    return bool(settling) and all(
+        name in offered and context.path(offered[name]).is_file() for name in settling)
 
 
 def _downloads_signature(context: BuildContext) -> str:

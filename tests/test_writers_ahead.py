@@ -412,3 +412,64 @@ def test_after_an_edit_the_digital_edition_is_assembled_beside_the_print_book(
     assert editions["print"]["sha256"] == hashlib.sha256(
         (root / "build/constructs-report-print.pdf").read_bytes()).hexdigest()
     assert "digital" not in editions  # its last build no longer matches the sources
+
+
+@pytest.mark.parametrize("grown", [False, True])
+def test_after_an_edit_the_web_edition_is_built_while_the_digital_edition_settles(
+        make_tree, monkeypatch, grown: bool) -> None:
+    """After an edit the digital edition is assembled apart; the web edition is built
+    meanwhile, showing the size of the digital edition's last file, and built again only
+    when the settled file's size, as shown, differs (a chapter grown by a page). Either
+    way the site lists the new file's size and offers its bytes, in build/site and in the
+    kept site, and the digital edition is recorded before the web edition."""
+    import json
+
+    from lxml import html
+
+    from report.editions import web
+
+    root = make_tree("constructs")
+    (root / "notes.txt").write_text("work in progress\n")  # a dirty tree: the stamp holds
+    build_tree(root, "--jobs", "2")
+    builds: list[tuple[str | None, frozenset[str]]] = []
+    web_build = web.build
+    digital_pdf = root / "build" / "constructs-report.pdf"
+
+    def web_turn(context):
+        builds.append((web.shown_size(digital_pdf), context.settling))
+        return web_build(context)
+
+    monkeypatch.setattr(web, "build", web_turn)
+    from report.editions import chaptered
+
+    write = chaptered.Assembly.write
+
+    def slow_write(self, out, finish=None):  # the web edition is built before it ends
+        if self.tagged:
+            time.sleep(3)
+        return write(self, out, finish)
+
+    monkeypatch.setattr(chaptered.Assembly, "write", slow_write)
+    if not grown:  # sizes shown coarsely enough that a one-word edit cannot move them
+        monkeypatch.setattr(web, "shown_size",
+                            lambda path: "some KB" if path.is_file() else None)
+    practice = root / "chapters/02-practice.md"
+    words = (" ".join(f"Paragraph {n} of many words, enough to fill a page." for n in range(40))
+             if grown else "referrals grew")
+    text = practice.read_text()
+    practice.write_text(text + "\n\n" + words + "\n" if grown
+                        else text.replace("referrals rose", words, 1))
+    before = web.shown_size(digital_pdf)
+    build_tree(root, "--jobs", "2")
+    after = web.shown_size(digital_pdf)
+    assert (before != after) == grown, (before, after)
+    # built once beside the settling digital edition, twice when its shown size moved
+    assert builds == [(before, frozenset({"digital"}))] + ([(after, frozenset())] if grown
+                                                          else [])
+    for site in (root / "build" / "site", root / "build" / ".cache" / "web" / "site"):
+        assert (site / "downloads" / digital_pdf.name).read_bytes() == digital_pdf.read_bytes()
+    page = html.fromstring((root / "build/site/downloads/index.html").read_bytes())
+    assert page.xpath("//span[@class='report-download-meta']/text()")[0].startswith(
+        f"(PDF, {after},")
+    manifest = json.loads((root / "build/manifest.json").read_text())
+    assert list(manifest["editions"]).index("digital") < list(manifest["editions"]).index("web")

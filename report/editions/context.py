@@ -40,6 +40,9 @@ class BuildContext:
     # out, before it assembles them (report.editions.chaptered): the build starts the
     # next edition's assembly apart then, when its parts are laid out or being laid out.
     before_assembly: list[Callable[[], None]] = field(default_factory=list)
+    # Editions still being finished apart when the web edition is built (report.build):
+    # the site shows the sizes of their last files and copies them in only once settled.
+    settling: frozenset[str] = frozenset()
     provenance: Provenance = field(init=False)
     _rendered: Rendered | None = field(default=None, init=False, repr=False)
 

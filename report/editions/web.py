@@ -93,16 +93,33 @@ def copy_if_changed(source: Path, target: Path) -> bool:
     return True
 
 
-def copy_downloads(manifest: Manifest, build_dir: Path, site_dir: Path) -> list[Path]:
+def shown_size(path: Path) -> str | None:
+    """A download's size as the site shows it (None: not built)."""
+    if not path.is_file():
+        return None
+    size = path.stat().st_size
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def shown_sizes(manifest: Manifest, build_dir: Path) -> list[str | None]:
+    """Every download's size as the site shows it, in order."""
+    return [shown_size(build_dir / download.name) for download in downloads(manifest)]
+
+
+def copy_downloads(manifest: Manifest, build_dir: Path, site_dir: Path,
+                   settling: frozenset[str] = frozenset()) -> list[Path]:
     """Copy the editions that exist in ``build_dir`` into the site; return the copies.
 
-    Editions built after the web edition in the same ``report build`` are copied in by
-    :func:`add_downloads` at the end of the build.
+    Editions built after the web edition in the same ``report build``, and those still
+    being finished apart (``settling``: their files may be the last build's), are
+    copied in by :func:`add_downloads` at the end of the build.
     """
     copied = []
     for download in downloads(manifest):
         source = build_dir / download.name
-        if source.is_file():
+        if source.is_file() and download.edition not in settling:
             target = site_dir / DOWNLOADS / download.name
             copy_if_changed(source, target)
             copied.append(target)
@@ -139,11 +156,15 @@ def sync_site(source: Path, target: Path) -> list[str]:
 
 
 def add_downloads(context: BuildContext) -> list[Path]:
-    """Bring the built site's downloads up to date with the editions now in ``build/``."""
+    """Bring the built site's downloads, and the kept site's, up to date with the
+    editions now in ``build/``."""
     site = context.path(SITE)
     if not site.is_dir():
         return []
     assert context.out_dir is not None
+    kept = context.path(str(CACHE)) / SITE
+    if kept.is_dir():
+        copy_downloads(context.manuscript.manifest, context.out_dir, kept)
     return copy_downloads(context.manuscript.manifest, context.out_dir, site)
 
 

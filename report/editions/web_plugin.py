@@ -551,9 +551,9 @@ class ReportPlugin(BasePlugin):
         shown = []
         for download in web.downloads(manifest):
             details = [download.format]
-            built = context.out_dir / download.name
-            if built.is_file():
-                details.append(_size(built.stat().st_size))
+            size = web.shown_size(context.out_dir / download.name)
+            if size is not None:
+                details.append(size)
             isbn = manifest.isbn.get(download.edition)
             if isbn:
                 details.append(f"ISBN {isbn}")
@@ -755,7 +755,8 @@ class ReportPlugin(BasePlugin):
                                        if key in _SEARCH_ENTRIES}
         context = self.build_context
         assert context.out_dir is not None
-        web.copy_downloads(context.manuscript.manifest, context.out_dir, Path(config.site_dir))
+        web.copy_downloads(context.manuscript.manifest, context.out_dir, Path(config.site_dir),
+                           context.settling)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         """Outside docs_dir, the contributors and the bibliography feed the render too."""
@@ -1036,9 +1037,3 @@ def _nav_has(nav, src: str) -> bool:
 
 def _text(element: html.HtmlElement) -> str:
     return " ".join("".join(element.itertext()).split())
-
-
-def _size(size: int) -> str:
-    if size >= 1 << 20:
-        return f"{size / (1 << 20):.1f} MB"
-    return f"{max(1, round(size / 1024))} KB"
