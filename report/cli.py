@@ -136,5 +136,47 @@ def main(ctx: click.Context, root: Path) -> None:
     ctx.obj = root.resolve()
 
 
+def run() -> None:
+    """The ``report`` command (its console script): :func:`main`, then straight out.
+
+    Freeing what a build leaves loaded (WeasyPrint, pikepdf, MkDocs, lxml and their
+    objects) took Python 0.2 s at exit, after the work was done: a tenth of a one-chapter
+    edit of the bundled report. Threads are joined and exit handlers run (temporary
+    folders, worker pools, logging, open files flushed) as at any exit; only the freeing
+    of memory the process is about to give back is skipped.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    _leave(code)
+
+
+def _leave(code: object) -> None:
+    """Exit with ``code`` as ``sys.exit`` would, skipping the interpreter's teardown."""
+    import atexit
+    import os
+
+    shutdown = getattr(threading, "_shutdown", None)  # what Python's own exit calls first
+    if shutdown is None:  # pragma: no cover - another Python: the ordinary exit
+        sys.exit(code)
+    shutdown()
+    atexit._run_exitfuncs()
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(status & 0xFF)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

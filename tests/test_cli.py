@@ -77,3 +77,39 @@ def test_make_report_sets_up_chromium_epubcheck_and_axe_core(tmp_path):
     assert "npm install" in plan
     assert "command -v chromium" in plan and "command -v epubcheck" in plan
     assert plan.index("npm install") < plan.index("report build")
+
+
+def test_the_console_script_exits_as_the_command_does(make_tree, tmp_path):
+    """``report`` (the console script, which leaves without Python's teardown) says what
+    the command says and exits with its status: 0 and its output, piped; 2 and the one
+    line for bad input; 143 for a build terminated by SIGTERM, having removed its
+    temporary files on the way out (its exit handlers ran)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    report = Path(sys.executable).parent / "report"
+    version = subprocess.run([str(report), "--version"], capture_output=True, text=True)
+    expected = CliRunner().invoke(main, ["--version"], prog_name="report")
+    assert (version.returncode, version.stdout) == (0, expected.output)
+    root = make_tree("minimal")
+    chapter = next((root / "chapters").glob("*.md"))
+    chapter.write_text(chapter.read_text() + "\n\n![A chart](images/missing.png)\n")
+    bad = subprocess.run([str(report), "--root", str(root), "build", "docx"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2, bad.stderr
+    assert "missing.png" in bad.stderr and not (root / "build" / "manifest.json").exists()
+    chapter.write_text(chapter.read_text().replace("![A chart](images/missing.png)", ""))
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    env = {**__import__("os").environ, "TMPDIR": str(temporary)}
+    build = subprocess.Popen([str(report), "--root", str(root), "build", "--jobs", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while not any(temporary.iterdir()) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the build has a temporary folder of its own
+    assert build.poll() is None
+    build.send_signal(signal.SIGTERM)
+    assert build.wait(60) == 128 + signal.SIGTERM
+    assert list(temporary.iterdir()) == []
