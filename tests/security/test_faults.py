@@ -136,6 +136,18 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _writing(pid: int) -> bool:
+    """Whether pandoc writes a Word or EPUB file below ``pid`` now."""
+    for child in _descendants(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(writer in command for writer in (b"docx", b"epub3")):
+            return True
+    return False
+
+
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -239,10 +251,13 @@ def test_a_terminated_build_leaves_no_temporary_files(make_tree) -> None:
     process = subprocess.Popen([str(report), "--root", str(root), "build", "web", "docx",
                                 "epub"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
+    # Once a temporary file is seen, or pandoc writes the Word or EPUB file under the
+    # build (the files live a few milliseconds: polling alone missed them all in some
+    # builds, and the test skipped).
     while time.monotonic() < deadline and process.poll() is None and not (
-            build.is_dir() and _leftovers(build)):
-        time.sleep(0.01)
-    time.sleep(0.2)  # into the middle of the writing, not the instant the file appears
+            build.is_dir() and _leftovers(build)) and not _writing(process.pid):
+        time.sleep(0.005)
+    time.sleep(0.02)  # into the middle of the writing, not the instant it starts
     if process.poll() is not None:
         pytest.skip("the build finished before a temporary file could be seen")
     process.send_signal(signal.SIGTERM)
@@ -274,6 +289,18 @@ def _descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+def _writing(pid: int) -> bool:
+    """Whether pandoc writes a Word or EPUB file below ``pid`` now."""
+    for child in _descendants(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(writer in command for writer in (b"docx", b"epub3")):
+            return True
+    return False
 
 
 def _alive(pid: int) -> bool:
