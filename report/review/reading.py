@@ -95,6 +95,9 @@ class Reading:
     sources: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     linear: list[bool] = field(default_factory=list)
+    # Carried through an edit (derive): whether text inserted as written holds Markdown
+    # a render would show otherwise (a table's pipes, emphasis, a link, a citation).
+    markup: bool = False
     _line_starts: list[int] | None = field(default=None, repr=False)
     _last: list[int] | None = field(default=None, repr=False)
 
@@ -452,6 +455,13 @@ def _inserted(diff: SourceDiff, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+# Markdown that a render shows otherwise than as written: tables, emphasis, code, links,
+# images, citations and cross-references, notes, attributes, raw HTML, escapes, maths, and
+# a line's own markers (headings, quotes, list items, fences). Typography (quotes,
+# dashes) and line breaks are folded when text is compared (review.text.normalise).
+_MARKUP = re.compile(r"[|*_`\[\]@^{}<>\\$~]|(?m:^\s*(?:#|>|[-+]\s|\d+[.)]\s|:::))")
+
+
 def derive(then: Reading, source: str, diff: SourceDiff) -> Reading:
     """``then`` carried to the edited chapter ``source`` through the source diff.
 
@@ -529,6 +539,7 @@ def derive(then: Reading, source: str, diff: SourceDiff) -> Reading:
         """New text as written, a block of its own per paragraph that has words."""
         for part in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", source[x:y], re.S):
             if _WORD.search(part.group()):
+                out.markup |= _MARKUP.search(part.group()) is not None
                 put(part.group(), x + part.start(), x + part.end(), True, object())
 
     def again(block: Block, delta: int) -> None:
@@ -548,6 +559,7 @@ def derive(then: Reading, source: str, diff: SourceDiff) -> Reading:
         for x, y in _inserted(diff, a, z):
             if block is not None:
                 if source[x:y].strip():
+                    out.markup |= _MARKUP.search(source[x:y]) is not None
                     put(source[x:y], x, y, True, block)
                 continue
             # between blocks: blocks of then written again here, else new text

@@ -111,6 +111,24 @@ def test_an_edited_chapter_is_read_through_the_edit(chapter: ChapterText) -> Non
         assert 0 <= block.source_start <= block.source_end <= len(edited)
 
 
+@pytest.mark.parametrize("inserted, markup", [
+    ("much ", False), ("Edited: plain words, 2,310 of them. ", False),
+    ("*much* ", True), ("[much](https://example.org) ", True), ("as @sec-scope says, ", True),
+    ("\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n", True), ("\n\n- a new item\n\n", True)])
+def test_a_carried_reading_says_whether_it_holds_markdown_as_written(
+        chapter: ChapterText, inserted: str, markup: bool) -> None:
+    """Text inserted by an edit is carried as written: the Reading says whether any of it
+    is Markdown a render shows otherwise (the anchorer then reads the chapter afresh
+    for a quote not found; plain words never need it)."""
+    from report.review.anchoring import SourceMap
+    from report.review.reading import derive
+
+    source = chapter.source
+    edited = source.replace("easier to groom", inserted + "easier to groom", 1)
+    assert edited != source
+    assert derive(chapter.reading, edited, SourceMap(source, edited)).markup is markup
+
+
 def test_a_chapter_with_a_fence_left_open_is_read_from_the_text_given(
         tmp_path, monkeypatch) -> None:
     """A chapter the anchorer reads from text it holds (an edit, a commit's version), not
