@@ -142,3 +142,21 @@ def test_a_chapter_with_a_fence_left_open_is_read_from_the_text_given(
     blocks = parsed_blocks([("chapters/open.md", text)])
     assert [b.text for b in blocks if b.number] == ["First paragraph, 2,310 children.",
                                                     "Left open."]
+
+
+def test_chapters_read_in_runs_are_numbered_as_in_one(tmp_path, monkeypatch) -> None:
+    """parsed_blocks reads chapters through citable.lua in runs of a bounded size (one
+    run over a whole long report took the square of its size): the blocks, their words
+    and their numbers are those of one run over all of them."""
+    from report.render import batches
+    from report.review.paragraphs import parsed_blocks
+
+    monkeypatch.chdir(tmp_path)
+    chapters = [(f"chapters/{n:02d}.md", f"# Chapter {n}\n\nFirst of {n}.\n\n- an item\n\n"
+                 f"| A | B |\n|---|---|\n| {n} | 2 |\n\nLast of {n}.[^n]\n\n[^n]: A note.\n")
+                for n in range(1, 6)]
+    whole = parsed_blocks(chapters)
+    runs = batches.runs
+    monkeypatch.setattr(batches, "runs", lambda sizes, limit=None: runs(sizes, 1))
+    assert parsed_blocks(chapters) == whole
+    assert [b.number for b in whole if b.number] == list(range(1, 6 * 5 + 1))
