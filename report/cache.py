@@ -45,3 +45,13 @@ def cached(cache: Path | None, kind: str, inputs: Iterable[bytes | str],
     except OSError:
         pass  # a cache, not an output: the next build makes it again
     return data
+
+
+def prune_kept(folder: Path, used: set[str], pattern: str, keep_extra: int = 2) -> None:
+    """Of the files ``pattern`` names in ``folder``, keep those this build ``used`` (by
+    name) and the newest others, up to ``keep_extra`` times as many in all: an undone
+    edit finds its entry again, and entries do not pile up with every save."""
+    entries = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[len(used) * keep_extra:]:
+        if stale.name not in used:
+            stale.unlink(missing_ok=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from report.cache import prune_kept
 from report.outputs import write_bytes
 
 Node = dict[str, Any]
@@ -238,12 +239,7 @@ def _keep(path: Path, entry: dict[str, Any]) -> None:
         pass  # a cache: the next build writes the chapter again
 
 
-def _prune(chosen: Plan, keep_extra: int = 2) -> None:
+def _prune(chosen: Plan) -> None:
     """Keep the chapters this build used, and a few more (an undone edit finds its XML)."""
     assert chosen.folder is not None
-    used = {f"{key}.json" for key in chosen.keys}
-    entries = sorted(chosen.folder.glob("*.json"), key=lambda p: p.stat().st_mtime,
-                     reverse=True)
-    for stale in entries[len(used) * keep_extra:]:
-        if stale.name not in used:
-            stale.unlink(missing_ok=True)
+    prune_kept(chosen.folder, {f"{key}.json" for key in chosen.keys}, "*.json")

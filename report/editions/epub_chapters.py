@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from report.cache import prune_kept
 from report.outputs import write_bytes
 
 Node = dict[str, Any]
@@ -272,12 +273,7 @@ def remember(package: bytes, chosen: Plan) -> None:
     _prune(chosen)
 
 
-def _prune(chosen: Plan, keep_extra: int = 2) -> None:
+def _prune(chosen: Plan) -> None:
     """Keep the files this build used, and a few more (an undone edit finds its file)."""
     assert chosen.folder is not None
-    used = {f"{key}.xhtml" for key in chosen.keys}
-    entries = sorted(chosen.folder.glob("*.xhtml"), key=lambda p: p.stat().st_mtime,
-                     reverse=True)
-    for stale in entries[len(used) * keep_extra:]:
-        if stale.name not in used:
-            stale.unlink(missing_ok=True)
+    prune_kept(chosen.folder, {f"{key}.xhtml" for key in chosen.keys}, "*.xhtml")

@@ -136,18 +136,6 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _writing(pid: int) -> bool:
-    """Whether pandoc writes a Word or EPUB file below ``pid`` now."""
-    for child in _descendants(pid):
-        try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(writer in command for writer in (b"docx", b"epub3")):
-            return True
-    return False
-
-
 def _alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -293,21 +281,8 @@ def _descendants(pid: int) -> set[int]:
 
 def _writing(pid: int) -> bool:
     """Whether pandoc writes a Word or EPUB file below ``pid`` now."""
-    for child in _descendants(pid):
-        try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(writer in command for writer in (b"docx", b"epub3")):
-            return True
-    return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
+    return any(writer in _cmdline(child).split("\0") for child in _descendants(pid)
+               for writer in ("docx", "epub3"))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
