@@ -500,3 +500,24 @@ def test_a_kept_chapter_that_does_not_fit_has_the_word_file_written_whole(make_t
     docx_path(root).unlink()
     build_tree(root, "docx")
     assert docx_path(root).read_bytes() == expected
+
+
+def test_a_word_writer_that_loses_the_chapter_marks_still_writes_the_book(
+        make_tree, monkeypatch) -> None:
+    """Should pandoc not keep the marks between chapters (another pandoc), the book is
+    written whole without them, nothing kept: the same file as with the marks."""
+    from report.editions import docx_chapters
+
+    root = make_tree("constructs")
+    build_tree(root, "docx")
+    expected = docx_path(root).read_bytes()
+
+    def lost(document, count):
+        raise ValueError("the marks were not kept")
+
+    monkeypatch.setattr(docx_chapters, "_regions", lost)
+    shutil.rmtree(root / "build" / ".cache" / docx_chapters.FOLDER)
+    docx_path(root).unlink()
+    build_tree(root, "docx")
+    assert docx_path(root).read_bytes() == expected
+    assert not list((root / "build" / ".cache" / docx_chapters.FOLDER).glob("*.json"))

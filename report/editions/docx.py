@@ -178,22 +178,28 @@ def written(context: BuildContext, writing: Writing) -> bytes:
     from an earlier build put in place of their stubs (those it wrote kept for the next);
     written whole when they do not fit (:func:`docx_chapters.splice`)."""
     chosen, args, nodes, reference = writing.keep
+
+    def again(plan: docx_chapters.Plan) -> bytes:
+        return Writing(context, source_text(context, nodes, plan.given), "docx", args,
+                       files={"reference.docx": reference}).finish(
+                           context, changed=partial(_spliced, plan))
+
     try:
         return writing.finish(context, changed=partial(_spliced, chosen))
     except ValueError:
-        whole = replace(chosen, given=chosen.whole, kept={})
-        return Writing(context, source_text(context, nodes, whole.whole), "docx", args,
-                       files={"reference.docx": reference}).finish(
-                           context, changed=partial(_spliced, whole))
+        pass
+    try:  # whole, its chapters kept for the next build
+        return again(replace(chosen, given=chosen.whole, kept={}))
+    except ValueError:  # pandoc did not keep the marks: whole, unmarked, nothing kept
+        return again(replace(chosen, folder=None, given=chosen.plain, keys=[], kept={}))
 
 
 def _spliced(chosen: docx_chapters.Plan, members: dict[str, bytes]) -> dict[str, bytes]:
     """The document and footnotes parts of ``members`` (the package's, by name) spliced."""
     document, notes = docx_chapters.splice(
         chosen, members[docx_chapters.DOCUMENT], members.get(docx_chapters.NOTES, b""))
-    if chosen.folder is None:
-        return {}
-    # Both parts compressed here, whichever the cache gave: the same file either way.
+    # Both parts compressed here, whatever the cache gave and however the book was
+    # written (stubs, whole, unmarked): the same file every way.
     return {docx_chapters.DOCUMENT: document, docx_chapters.NOTES: notes}
 
 

@@ -111,6 +111,7 @@ class Plan:
     folder: Path | None  # None: one run (a whole-book render): written whole, no marks
     given: str  # the blocks pandoc is given (JSON text), marked, stubs where kept
     whole: str  # every chapter in full, marked, should the book be written whole
+    plain: str  # every chapter in full, unmarked, should pandoc not keep the marks
     keys: list[str] = field(default_factory=list)  # one per chapter
     kept: dict[int, dict[str, Any]] = field(default_factory=dict)  # chapter: kept XML
 
@@ -128,12 +129,12 @@ def plan(head: str, runs: list[dict[str, Any]], key: list[Any], cache: Path,
 
     whole = [f"{_marker(str(i))},{run['blocks']}" if run["blocks"] else _marker(str(i))
              for i, run in enumerate(runs)]
+    plain = ",".join(t for t in [head, *(run["blocks"] for run in runs)] if t)
     if len(runs) < 2:
-        text = ",".join(t for t in [head, *(run["blocks"] for run in runs)] if t)
-        return Plan(None, text, text)
+        return Plan(None, plain, plain, plain)
     setting = digest(toolkit, json.dumps(key, sort_keys=True), head)
     folder = cache / FOLDER
-    out = Plan(folder, "", joined(whole))
+    out = Plan(folder, "", joined(whole), plain)
     given: list[str] = []
     for index, run in enumerate(runs):
         out.keys.append(digest(setting, run["blocks"]))
