@@ -48,7 +48,14 @@ from report import __version__
 from report.editions import page_map
 from report.editions import tagged as tagging
 from report.editions.context import BuildContext
-from report.editions.pdf import STYLES, folio, layout, pdf_bytes, set_page_labels
+from report.editions.pdf import (
+    STYLES,
+    collect_after_each_layout,
+    folio,
+    layout,
+    pdf_bytes,
+    set_page_labels,
+)
 from report.outputs import die_with_parent, write_bytes, write_text
 
 CACHE_VERSION = "6"  # 2: tagged parts record the pages they kept; 3: footnote links,
@@ -169,7 +176,7 @@ class Workers:
         """Start laying out ``jobs`` (those not started already), in this order."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             initializer=die_with_parent)
+                                             initializer=_start_worker)
         for job in jobs:
             if job.out not in self._submitted:
                 self._submitted[job.out] = self._pool.submit(_lay_out, job)
@@ -202,6 +209,13 @@ class Workers:
             self._pool.shutdown(cancel_futures=cancel)
             self._pool = None
             self._submitted.clear()
+
+
+def _start_worker() -> None:
+    """A layout worker's start: it dies with the build, and collects its garbage after
+    each layout rather than during it."""
+    die_with_parent()
+    collect_after_each_layout()
 
 
 def run_jobs(jobs: list[LayoutJob], workers: int,

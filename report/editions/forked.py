@@ -19,6 +19,7 @@ that. It dies with the build (``report.outputs.die_with_parent``).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -46,6 +47,9 @@ class Forked:
 
         def run() -> None:
             die_with_parent()
+            # What it inherited from the build is not scanned by its collections (nor
+            # its pages copied by a scan).
+            gc.freeze()
             try:
                 signal.signal(signal.SIGTERM, _ended)
                 work(folder)

@@ -28,7 +28,7 @@ from report.cache import cached
 from report.editions.context import BuildContext
 from report.editions.frontmatter import licence
 from report.editions.paged import _env
-from report.editions.pdf import write_pdf
+from report.editions.pdf import collect_after_each_layout, write_pdf
 from report.errors import InputError, Problem
 from report.outputs import die_with_parent, write_bytes
 
@@ -157,6 +157,7 @@ class PrintCover:
 
         def run() -> None:
             die_with_parent()
+            collect_after_each_layout()
             try:
                 self._kept(pages)
             except BaseException:  # build() lays it out again and reports the error

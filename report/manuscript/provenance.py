@@ -29,19 +29,10 @@ def provenance(root: Path) -> Provenance:
     """Commit and date of the tree; ``SOURCE_DATE_EPOCH`` wins for the date."""
     commit, dirty, date = None, False, None
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-        if repo.head.is_valid():
-            head = repo.head.commit
-            commit = head.hexsha
-            date = head.committed_datetime.astimezone(UTC)
-        rel = os.path.relpath(root, repo.working_tree_dir)
-        path = None if rel == "." else rel
-        # The tree's own build/ folder is output, never a change to the sources, even in
-        # a tree without a .gitignore.
-        build = "build/" if path is None else f"{path}/build/"
-        dirty = repo.is_dirty(untracked_files=False, path=path) or any(
-            not name.startswith(build) for name in repo.untracked_files
-            if path is None or name.startswith(f"{path}/"))
+        # Closed once read: its `git cat-file` processes end now, not whenever the
+        # collector finds the Repo (a command leaves without Python's teardown).
+        with git.Repo(root, search_parent_directories=True) as repo:
+            commit, dirty, date = _read(repo, root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         pass
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -50,3 +41,21 @@ def provenance(root: Path) -> Provenance:
     if date is None:
         date = datetime.now(UTC).replace(microsecond=0)
     return Provenance(commit=commit, dirty=dirty, date=date)
+
+
+def _read(repo: git.Repo, root: Path) -> tuple[str | None, bool, datetime | None]:
+    """The head commit, its date, and whether the tree at ``root`` differs from it."""
+    commit, date = None, None
+    if repo.head.is_valid():
+        head = repo.head.commit
+        commit = head.hexsha
+        date = head.committed_datetime.astimezone(UTC)
+    rel = os.path.relpath(root, repo.working_tree_dir)
+    path = None if rel == "." else rel
+    # The tree's own build/ folder is output, never a change to the sources, even in
+    # a tree without a .gitignore.
+    build = "build/" if path is None else f"{path}/build/"
+    dirty = repo.is_dirty(untracked_files=False, path=path) or any(
+        not name.startswith(build) for name in repo.untracked_files
+        if path is None or name.startswith(f"{path}/"))
+    return commit, dirty, date
