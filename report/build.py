@@ -18,7 +18,6 @@ from report.editions.context import BuildContext
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
 from report.outputs import remove_stale_temporaries, write_text
-from report.render import caches_written_beside
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -189,15 +188,7 @@ BUILD_ORDER = tuple(e for e in EDITION_ORDER if e != "web") + ("web",)
 def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, final: bool = False,
           jobs: int = 1, progress=None, out_dir: Path | None = None,
           noindex: bool = False, warn=None) -> dict:
-    """Build the editions named; return the manifest written to ``build/manifest.json``.
-    The render's caches are written while the editions are made."""
-    with caches_written_beside():
-        return _build(manuscript, editions, final=final, jobs=jobs, progress=progress,
-                      out_dir=out_dir, noindex=noindex, warn=warn)
-
-
-def _build(manuscript: Manuscript, editions: Iterable[str], *, final: bool, jobs: int,
-           progress, out_dir: Path | None, noindex: bool, warn) -> dict:
+    """Build the editions named; return the manifest written to ``build/manifest.json``."""
     editions = [e for e in BUILD_ORDER if e in set(editions)]
     _import_ahead(editions)
     from report.checks.runner import chapter_checks

@@ -13,7 +13,6 @@ element for element, as one pandoc run over the whole book, which stays here
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import hashlib
@@ -21,7 +20,7 @@ import json
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -941,24 +940,6 @@ def _save(caches: list) -> None:
         each.prune()
 
 
-_beside = False
-
-
-@contextlib.contextmanager
-def caches_written_beside() -> Iterator[None]:
-    """Within, a render's caches are written in a thread while the caller goes on, and
-    waited for on the way out: a cold build of the 470-page corpus starts its editions
-    0.4 s sooner."""
-    global _beside
-    saved = _beside
-    _beside = True
-    try:
-        yield
-    finally:
-        _beside = saved
-        caches_saved()
-
-
 def caches_saving() -> None:
     """Start writing the last render's caches in a thread: ``report serve`` calls this
     once the site is written, so the writing does not take turns with the page's layout."""
@@ -1009,15 +990,13 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         ast = document
         citable = lambda: citable_of(entries())  # noqa: E731
         caches += more
-    # A long-lived process (report serve) writes them once the page is out
-    # (caches_saving), a build while its editions are made (caches_written_beside); the
-    # next render, and the end of either, wait for it. Elsewhere, before going on.
-    global _pending
-    _pending = caches
-    if _beside and not remembering():
-        caches_saving()
-    elif not remembering():
-        caches_saved()
+    if remembering():
+        # A long-lived process (report serve) writes them once the page is out
+        # (caches_saving); the next render, and the end of the process, wait for it.
+        global _pending
+        _pending = caches
+    else:
+        _save(caches)
     labels, recs = _labels_from(meta)
     rendered = Rendered(manuscript, ast, chapters, labels, recs, key, warnings, resources,
                         citable, plain, _unnumbered=unnumbered, _blocks=blocks,
