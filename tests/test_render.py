@@ -40,3 +40,19 @@ def test_parsed_chapters_are_cached_by_their_text(make_tree) -> None:
     after = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.json")}
     assert len(after) == 3  # the edited chapter parsed again; the other one reused
     assert all(after[name] == stamp for name, stamp in first.items())
+
+
+def test_citable_blocks_keep_every_character_of_their_text(make_tree) -> None:
+    """The citable blocks' table (citable.lua's JSON): quotes, backslashes, a code
+    block's newlines and text beyond ASCII come back to Python as they were (a tab, as
+    the reader expands it)."""
+    root = make_tree("minimal", commit=False)
+    code = 'let s = "a\\\\b";\n\tindented\r\nend'
+    (root / "chapters/intro.md").write_text(
+        '# Introduction\n\nShe said "no" \\\\ twice — café, 日本, 🙂.\n\n'
+        f"```\n{code}\n```\n")
+    rendered = render(load(root))
+    texts = {c.kind: c.text for c in rendered.citable if c.chapter.endswith("intro.md")}
+    assert texts["paragraph"] == 'She said “no” \\ twice — café, 日本, 🙂.'
+    assert texts["code"] == code.replace("\r\n", "\n").replace("\t", "    ")
+    assert texts["heading"] == "1 Introduction"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import hashlib
 import io
 import multiprocessing.util
 import os
@@ -61,6 +62,9 @@ def finish_metadata(document, pdf) -> None:
     stream.stream = parts
 
 
+_PROFILES_COMPRESSED: dict[bytes, bytes] = {}
+
+
 def _output_profile_fast(document, pdf) -> None:
     """A PDF/X-4's output profile written compressed at zlib level 1, not WeasyPrint's 9.
 
@@ -71,7 +75,8 @@ def _output_profile_fast(document, pdf) -> None:
     the cover's writing. Every PDF/X-4 laid out here is the print edition's, whose
     ``finish_sheets`` puts the profile's own file in place of that stream
     (``report.editions.printed._embed_as_written``): what it was compressed with never
-    reaches the printer's file, which stays byte for byte the same."""
+    reaches the printer's file, which stays byte for byte the same. Compressed once per
+    process (3.6 ms a part, 0.4 s of CPU over the corpus's 111 chapters)."""
     import zlib
 
     import pydyf
@@ -85,7 +90,10 @@ def _output_profile_fast(document, pdf) -> None:
         return
     data = b"\n".join(part if isinstance(part, bytes) else str(part).encode()
                       for part in stream.stream)
-    stream.stream = [zlib.compress(data, 1)]
+    key = hashlib.sha1(data).digest()
+    if key not in _PROFILES_COMPRESSED:  # once per process: every part has the same
+        _PROFILES_COMPRESSED[key] = zlib.compress(data, 1)
+    stream.stream = [_PROFILES_COMPRESSED[key]]
     stream.extra["Filter"] = "/FlateDecode"
     stream.compress = False
 
