@@ -302,3 +302,27 @@ def test_a_long_lived_process_reads_a_cache_entry_once(tmp_path: Path) -> None:
     cache.save()
     cache.path("b").write_text("damaged")
     assert JsonCache(tmp_path / "render").get("b") is None
+
+
+@pytest.mark.parametrize("tree", ["constructs", "bundled"])
+def test_the_counts_read_from_a_parse_are_what_number_lua_numbers(tree: str,
+                                                                  tmp_path: Path) -> None:
+    """The index's runs go side by side from where the chapters' counts, read from their
+    parses, say each starts; the counts are only a guess (a wrong one costs a second run),
+    but one that drifts from number.lua would cost every build that."""
+    from report.render import index, parse
+
+    source = PROJECT if tree == "bundled" else TREES / tree
+    manuscript = load(_copy(source, tmp_path / tree))
+    wrappers, parsed, _ = parse.parse_chapters(manuscript.chapters,
+                                               parse.ParseCache(tmp_path / "parse"))
+    facts = [index._facts_of(w, p["api"]) for w, p in zip(wrappers, parsed, strict=True)]
+    counted = [f.delta for f in facts]
+    book = index.build(manuscript.chapters, facts, wrappers.__getitem__,
+                       index.IndexCache(tmp_path / "index"))
+    numbered = [{name: entry.end[name] - entry.start[name] for name in index.COUNTERS}
+                for entry in book.chapters]
+    assert counted == numbered
+    # Each tree numbers every kind of thing: each kind's count is checked.
+    assert {name for delta in counted for name, count in delta.items() if count} \
+        == set(index.COUNTERS)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +49,11 @@ class Facts:
     references: list[list[str]]  # images and links, for the resource gate (source.check)
     api: list  # the pandoc API version of its parse
     code_classes: list[str]  # of its code blocks and inline code (report.render.highlighting)
-    delta: Counters | None = None  # how many things of each kind it numbers
+    # How many things of each kind it numbers: counted from the parse (_facts_of), then
+    # as number.lua numbered them (_learn). The count only guesses where the chapters
+    # after it start, so that their index runs can go side by side (build); a wrong one
+    # costs those chapters a second run, never a wrong number.
+    delta: Counters | None = None
 
 
 @dataclass
@@ -110,9 +115,12 @@ def meta_counters(counters: Counters) -> Node:
 def _facts_of(wrapper: Node, api: list) -> Facts:
     """Walk the parsed chapter for the citations and the Divs the book fills in."""
     items = list(source.elements(wrapper["c"][1]))  # one walk, read twice
+    chapter_kind = dict(wrapper["c"][0][2]).get("kind", "chapter")
+    counts = dict.fromkeys(COUNTERS, 0)
+    counts["chapter"], counts["appendix"] = chapter_kind == "chapter", chapter_kind == "appendix"
     facts = Facts([], [], refs=False, summary=False, contributors=False,
                   references=source.references_in(items), api=api,
-                  code_classes=highlighting.code_classes(items))
+                  code_classes=highlighting.code_classes(items), delta=counts)
     for item in items:
         kind, content = item.get("t"), item.get("c")
         if kind == "Cite":
@@ -124,6 +132,16 @@ def _facts_of(wrapper: Node, api: list) -> Facts:
             facts.refs |= identifier == "refs"
             facts.summary |= "recommendations-summary" in classes
             facts.contributors |= "contributors" in classes
+            # number.lua's Div filter: a recommendation, else a case study, is numbered
+            if "recommendation" in classes:
+                counts["rec"] += 1
+            elif "case-study" in classes:
+                counts["box"] += 1
+        elif kind == "Figure":
+            counts["fig"] += 1
+        elif kind == "Table":
+            counts["tbl"] += 1
+    counts["chapter"], counts["appendix"] = int(counts["chapter"]), int(counts["appendix"])
     return facts
 
 
@@ -258,13 +276,25 @@ def build(chapters: list[Chapter], facts: list[Facts], wrapper_of: Callable[[int
         if not misses:
             break
         plus = [_sum(deltas[(misses[j - 1] + 1 if j else 0):i]) for j, i in enumerate(misses)]
-        batch: list[Entry] = []
-        # In runs of a bounded size (report.render.batches), one after the other: a run
-        # starts where the one before it ended.
-        for run in batches.runs([len(chapters[i].body) for i in misses]):
-            first = plus[run[0]] if not batch else _sum([batch[-1].end, plus[run[0]]])
-            batch += _number_batch([wrapper_of(misses[n]) for n in run],
-                                   facts[misses[0]].api, [first, *(plus[n] for n in run[1:])])
+        # In runs of a bounded size (report.render.batches). Where every chapter's count
+        # is known (counted from its parse, or learnt), a run starts where those counts
+        # say, and the runs go side by side, a core each; else one after the other, each
+        # starting where the one before it ended.
+        runs = batches.runs([len(chapters[i].body) for i in misses])
+        api = facts[misses[0]].api
+        if all(delta is not None for delta in deltas) and len(runs) > 1:
+            work = [([wrapper_of(misses[n]) for n in run], api,
+                     [_sum(deltas[:misses[run[0]]]), *(plus[n] for n in run[1:])])
+                    for run in runs]
+            with ThreadPoolExecutor(max_workers=batches.cores()) as pool:
+                batch = [entry for numbered in pool.map(lambda args: _number_batch(*args), work)
+                         for entry in numbered]
+        else:
+            batch = []
+            for run in runs:
+                first = plus[run[0]] if not batch else _sum([batch[-1].end, plus[run[0]]])
+                batch += _number_batch([wrapper_of(misses[n]) for n in run], api,
+                                       [first, *(plus[n] for n in run[1:])])
         for i, entry in zip(misses, batch, strict=True):
             entries[i] = entry
             keep_entry(chapters[i], facts[i], entry, cache, filters_key)
