@@ -398,6 +398,9 @@ def sheets(pdf: pikepdf.Pdf, condition: tuple[str, str] | None,
     rebuild of the 470-page corpus."""
     if not converted:
         convert_part(pdf, profile)
+    # The marks of a trim box, drawn once and shared by every page of that size (one
+    # stream, not one a page: 638 streams made and compressed on the corpus).
+    marks: dict[tuple[float, ...], pikepdf.Object] = {}
     for page in pdf.pages:
         trim = page.obj.get("/TrimBox") or page.obj.MediaBox
         x0, y0, x1, y1 = (float(v) for v in trim)
@@ -409,7 +412,9 @@ def sheets(pdf: pikepdf.Pdf, condition: tuple[str, str] | None,
         page.obj.CropBox = sheet
         if "/ArtBox" in page.obj:
             del page.obj["/ArtBox"]
-        page.contents_add(pdf.make_stream(_mark_lines(page.obj.TrimBox)))
+        if (x0, y0, x1, y1) not in marks:
+            marks[x0, y0, x1, y1] = pdf.make_stream(_mark_lines(page.obj.TrimBox))
+        page.contents_add(marks[x0, y0, x1, y1])
     if profile is not None:
         _embed_as_written(pdf, profile.read_bytes())
     _share_profiles(pdf)
