@@ -153,6 +153,26 @@ def test_the_early_line_break_is_gone(tmp_path: Path) -> None:
     assert lone_words(fixed_html) == 0
 
 
+def test_the_words_protected_are_those_that_end_the_paragraph() -> None:
+    """The last word is kept whole (no hyphen) and a short one is not left alone on the
+    last line, in the text that ends the paragraph: after a citation or a link whose
+    text has an element of its own, not inside it."""
+    from lxml import html as lxml_html
+
+    from report.editions.paged import _last_word_whole
+
+    fragment = lxml_html.fragment_fromstring(
+        '<div><p>As the review found (<a href="#r"><span>Home</span> Office 2021</a>) '
+        "no child consents to their own exploitation.</p>"
+        '<p>Read <a href="#s"><span class="number">2.3</span> Safeguarding</a> and act '
+        "on it.</p></div>")
+    _last_word_whole(fragment)
+    first, second = fragment.findall("p")
+    assert first.xpath('.//span[@class="last-word"]/text()') == ["exploitation"]
+    assert first.xpath('./span[@class="last-word"]')  # the paragraph's own, not the link's
+    assert second[-1].tail == " and act on\u00a0it."
+
+
 # -- the ISBN ----------------------------------------------------------------------------
 
 def test_a_wrong_isbn_check_digit_refuses_the_build(make_tree, run_report) -> None:
