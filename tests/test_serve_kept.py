@@ -110,12 +110,17 @@ def test_kept_chapters_follow_every_save(three: Path, tmp_path: Path) -> None:
         kept = set(cache._MADE)
         _served(three)
         assert set(cache._MADE) == kept  # nothing changed: all of it used again
+        entries = []
         for n in range(5):
             _append(intro, f"\nOne paragraph more ({n}).\n")
             _served(three)
             # What the last render used and what this one made (the saved chapter cut
             # and without marks, the next two numbered on), not every save's.
             assert len(cache._MADE) <= len(kept) + 4
+            entries.append(len(cache._REMEMBERED))
+        # Nor every save's cache entries (its parse, index entry, render, …): as many
+        # after the fifth save as after the second.
+        assert entries[-1] == entries[1], entries
     assert not cache._MADE  # a one-off process keeps nothing
 
 
