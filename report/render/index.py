@@ -117,7 +117,8 @@ def _facts_of(wrapper: Node, api: list) -> Facts:
     items = list(source.elements(wrapper["c"][1]))  # one walk, read twice
     chapter_kind = dict(wrapper["c"][0][2]).get("kind", "chapter")
     counts = dict.fromkeys(COUNTERS, 0)
-    counts["chapter"], counts["appendix"] = chapter_kind == "chapter", chapter_kind == "appendix"
+    counts["chapter"] = int(chapter_kind == "chapter")
+    counts["appendix"] = int(chapter_kind == "appendix")
     facts = Facts([], [], refs=False, summary=False, contributors=False,
                   references=source.references_in(items), api=api,
                   code_classes=highlighting.code_classes(items), delta=counts)
@@ -141,7 +142,6 @@ def _facts_of(wrapper: Node, api: list) -> Facts:
             counts["fig"] += 1
         elif kind == "Table":
             counts["tbl"] += 1
-    counts["chapter"], counts["appendix"] = int(counts["chapter"]), int(counts["appendix"])
     return facts
 
 
