@@ -173,6 +173,32 @@ def test_the_words_protected_are_those_that_end_the_paragraph() -> None:
     assert second[-1].tail == " and act on\u00a0it."
 
 
+def test_the_last_words_are_protected_when_a_link_holds_them() -> None:
+    """A paragraph whose last run of text is only the full stop after a citation or a
+    cross-reference: its last words are inside the link, and they are the ones kept."""
+    from lxml import html as lxml_html
+
+    from report.editions.paged import _last_word_whole
+
+    fragment = lxml_html.fragment_fromstring(
+        '<div><p>As the <a href="#r">Independent Anti-Slavery Commissioner</a>.</p>'
+        '<p>The figures are set out in <a href="#s">Section 2.3</a>.</p>'
+        '<p>Guardians <em>were</em> <em>kind</em>.</p>'
+        '<p>Split <em>exploit</em>ation.</p>'
+        '<p>A note<span class="footnote">Said <a href="#x">in the Independent'
+        ' review</a>.</span>.</p></div>')
+    _last_word_whole(fragment)
+    cited, section, emphasis, split, noted = fragment.findall("p")
+    assert cited.xpath("./a/span[@class='last-word']/text()") == ["Commissioner"]
+    assert cited.text_content() == "As the Independent Anti-Slavery Commissioner."
+    assert section.find("a").text == "Section\u00a02.3"
+    assert emphasis.text_content() == "Guardians were\u00a0kind."
+    assert not split.xpath(".//span[@class='last-word']")  # a word across elements
+    assert split.text_content() == "Split exploitation."
+    assert noted.text_content() == "A\u00a0noteSaid in the Independent review.."
+    assert not noted.xpath(".//span[@class='last-word']")
+
+
 # -- the ISBN ----------------------------------------------------------------------------
 
 def test_a_wrong_isbn_check_digit_refuses_the_build(make_tree, run_report) -> None:

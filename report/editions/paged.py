@@ -111,42 +111,73 @@ def _space_before_inline(root) -> None:
         element.addprevious(space)
 
 
-def _last_word_whole(root) -> None:
-    """Never hyphenate the last word of a paragraph (a fragment alone on the last line):
-    WeasyPrint has no ``hyphenate-limit-last``, so that word goes in a span paged.css
-    sets ``hyphens: manual``; and never leave a short word alone on the last line (a
-    runt): it is bound to the word before it by a no-break space."""
+def _text_runs(para) -> list[tuple[etree._Element, str]]:
+    """The paragraph's runs of text in reading order, as (element, "text" or "tail"): an
+    element's tail comes after its children's text. A footnote's own text, laid out
+    elsewhere, is not part of it."""
     def in_note(element) -> bool:
         return any("footnote" in (e.get("class") or "").split()
                    for e in (element, *element.iterancestors()))
 
-    for para in root.iter("p", "li", "dd"):
-        # The paragraph's last run of text, in reading order: an element's tail comes
-        # after its children's text (taken before them, the last word protected was, in
-        # a tenth of the bundled report's paragraphs, one inside a citation or a link
-        # rather than the one that ends the paragraph).
-        last = (para, "text") if para.text and para.text.strip() else None
-        for event, element in etree.iterwalk(para, events=("start", "end")):
-            if element is para:
-                continue
-            if event == "start":
-                if element.text and element.text.strip() and not in_note(element):
-                    last = (element, "text")
-            elif element.tail and element.tail.strip() and not in_note(element.getparent()):
-                last = (element, "tail")
-        if last is None:
+    runs = [(para, "text")] if para.text else []
+    for event, element in etree.iterwalk(para, events=("start", "end")):
+        if element is para:
             continue
-        owner, attr = last
-        # no runt: a short last word ("18.", "it.") goes down with the word before it
-        text = re.sub(r"(?<=\S) (\S{1,5})(\s*)$", "\u00a0\\1\\2", getattr(owner, attr))
-        setattr(owner, attr, text)
-        match = re.search(r"([^\W\d_]{8,})(\W*)$", text)
+        if event == "start":
+            if element.text and not in_note(element):
+                runs.append((element, "text"))
+        elif element.tail and not in_note(element.getparent()):
+            runs.append((element, "tail"))
+    return runs
+
+
+def _run_at(runs: list[tuple[etree._Element, str]], offset: int
+            ) -> tuple[etree._Element, str, int]:
+    """The run holding character ``offset`` of the runs' joined text, and where in it."""
+    for owner, attr in runs:
+        length = len(getattr(owner, attr))
+        if offset < length:
+            return owner, attr, offset
+        offset -= length
+    raise IndexError(offset)
+
+
+# A short last word (at most five characters: "18.", "it.", "2.3).") and the space before
+# it, whatever elements the words are in.
+_RUNT = re.compile(r"(?<=\S)[ \t\n](\S{1,5})\s*$")
+_LAST_WORD = re.compile(r"([^\W\d_]{8,})\W*$")
+
+
+def _last_word_whole(root) -> None:
+    """Never hyphenate the last word of a paragraph (a fragment alone on the last line):
+    WeasyPrint has no ``hyphenate-limit-last``, so that word goes in a span paged.css
+    sets ``hyphens: manual``; and never leave a short word alone on the last line (a
+    runt): it is bound to the word before it by a no-break space.
+
+    Both read the paragraph's text across its elements: a paragraph that ends in a
+    citation or a cross-reference ("... (Home Office 2021).", "... see Section 2.3.")
+    has its last words inside the link, and its last run of text, the full stop, has
+    none."""
+    for para in root.iter("p", "li", "dd"):
+        runs = _text_runs(para)
+        if not runs:
+            continue
+        match = _RUNT.search("".join(getattr(owner, attr) for owner, attr in runs))
+        if match is not None:
+            owner, attr, at = _run_at(runs, match.start())
+            text = getattr(owner, attr)
+            setattr(owner, attr, text[:at] + "\u00a0" + text[at + 1:])
+        match = _LAST_WORD.search("".join(getattr(owner, attr) for owner, attr in runs))
         if match is None:
             continue
+        owner, attr, at = _run_at(runs, match.start(1))
+        text = getattr(owner, attr)
+        end = at + len(match.group(1))
+        if end > len(text):  # the word runs across elements ("<em>exploit</em>ation")
+            continue
         span = etree.Element("span", {"class": "last-word"})
-        span.text = match.group(1)
-        span.tail = match.group(2)
-        setattr(owner, attr, text[:match.start(1)])
+        span.text, span.tail = match.group(1), text[end:]
+        setattr(owner, attr, text[:at])
         if attr == "text":
             owner.insert(0, span)
         else:
