@@ -48,11 +48,19 @@ class PandocFailed(RuntimeError):
 # The garbage collector's options. pandoc is linked with ``-H64m`` (``pandoc +RTS
 # --info``): a 64 MB heap from the start, whatever the input, which made every pandoc
 # process of a build peak at 170-195 MiB on the bundled report. ``-H1m`` gives that back
-# (a render batch 188 -> 150 MiB, a parse batch 169 -> 110 MiB, for about 10% more CPU);
-# ``-A1m`` keeps the allocation area small. Of what remains about 95 MiB are pandoc's
-# own code pages (a 160 MB static binary; shared by every pandoc process, not private
-# memory), see scripts/peak_memory.py. The compacting collector (``-c``) saved 10 MiB
-# more for 40% more CPU, ``-F1.2`` 20 MiB for twice the CPU: not taken.
+# (a render batch 188 -> 150 MiB, a parse batch 169 -> 110 MiB, for about 10% more CPU).
+# Of what remains about 95 MiB are pages of pandoc's binary (a 160 MB static binary;
+# shared by every pandoc process, not private memory), see scripts/peak_memory.py. They
+# are read in by its garbage collector more than by the code run: a conversion of 500
+# bytes of Markdown holds 21 MiB, one of 600 bytes, which makes a collection while its
+# parse is under way, 105 MiB. The compacting collector (``-c``) saved 10 MiB more for
+# 40% more CPU, ``-F1.2`` 20 MiB for twice the CPU: not taken.
+# ``-A4m``: an allocation area of 4 MB, against 1 MB, makes a quarter of the minor
+# collections. A cold print build of the 470-page corpus, its pandoc runs' CPU summed
+# (three builds each way): 7.34-7.38 s with ``-A1m``, 6.86-7.11 s with ``-A4m``, and
+# the largest run 225 -> 214 MiB; ``-A2m`` and ``-A8m`` gave less, ``-A16m`` cost more
+# (8.3 s: the area no longer fits the processor's cache). The Word and EPUB writers'
+# runs: 9 MiB more (407 MiB at most).
 # ``-O32m``: an old generation of at least 32 MB before a major collection. Each major
 # collection of a process running Lua filters costs 20-40 ms whatever little is live, and
 # with only ``-H1m`` a process made many: replaying a cold render's pandoc runs on the
@@ -60,7 +68,7 @@ class PandocFailed(RuntimeError):
 # and the 8 parse batches 2.51 s; with ``-O32m`` 7.05 and 1.69 s, the largest process
 # 225 -> 229 MiB (``-O64m``: 6.85 s, no less memory; ``-O16m`` on the bundled report: half
 # the saving). A one-chapter render (a preview save) holds about 9 MiB: none at all.
-RTS_OPTIONS = ["+RTS", "-A1m", "-H1m", "-O32m", "-RTS"]
+RTS_OPTIONS = ["+RTS", "-A4m", "-H1m", "-O32m", "-RTS"]
 
 
 def _command(args: list[str], rts: tuple[str, ...] = ()) -> list[str]:
