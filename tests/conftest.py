@@ -7,6 +7,7 @@ session (``bundled_build``) and shared by the tests that read its editions.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from report.cli import main
 
 TREES = Path(__file__).resolve().parent / "trees"
 PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the console scripts installed with the toolkit
 
 
 def commit_all(root: Path, message: str = "test tree", *, author: str = "Test Author",

@@ -1,0 +1,99 @@
+"""An author's run of edits, each built incrementally, ends in the same files as a cold build.
+
+Every cache a build keeps (parses, the index, each chapter's render, its paged HTML and
+layout, the Word and EPUB writers' chapters, the site's pages and search entries, the
+privacy verdicts) is there to skip work, never to change what is made. Here each edit of
+a different kind is built as an author would (``report build``, a process each), and the
+files of all five editions, and every file of the site, are then compared byte for byte
+with those of a cold build of the same tree in a fresh process. A stale entry anywhere
+shows as a file that differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import BIN
+
+
+def _add_paragraph(root: Path) -> None:
+    with (root / "chapters/01-introduction.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n\nAn added paragraph about practice in schools, with enough words "
+                     "to matter.\n")
+
+
+def _renumber(root: Path) -> None:
+    """A recommendation and a figure before every other: the numbers after them move."""
+    intro = root / "chapters/01-introduction.md"
+    intro.write_text(intro.read_text().replace(
+        "## Scope {#sec-scope}",
+        '::: {.recommendation #rec-early to="Home Office"}\nAn early recommendation, placed '
+        'before the others.\n:::\n\n![An early figure.](images/referrals.svg){#fig-early '
+        'fig-alt="An early figure"}\n\n## Scope {#sec-scope}', 1))
+
+
+def _retitle(root: Path) -> None:
+    """A heading another chapter points at gets a new title."""
+    intro = root / "chapters/01-introduction.md"
+    intro.write_text(intro.read_text().replace(
+        "## Scope {#sec-scope}", "## The scope of this report {#sec-scope}", 1))
+
+
+def _cite(root: Path) -> None:
+    """A second citation of a work, with a locator: the references list is the same."""
+    with (root / "chapters/02-practice.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n\nAs the ILO estimated [@ilo2017global, p. 12], the numbers are "
+                     "large.\n")
+
+
+def _lengthen(root: Path) -> None:
+    """Pages more in the first chapter: every later page and every page number moves."""
+    with (root / "chapters/01-introduction.md").open("a", encoding="utf-8") as handle:
+        handle.write("".join(f"\n\nFiller paragraph {n} that lengthens the introduction by "
+                             "many lines so later chapters move to later pages." for n in
+                             range(30)) + "\n")
+
+
+EDITS = (_add_paragraph, _renumber, _retitle, _cite, _lengthen)
+
+
+def _build(root: Path) -> None:
+    result = subprocess.run([str(BIN / "report"), "--root", str(root), "build", "--jobs", "2"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _made(root: Path) -> dict[str, str]:
+    """Every file the build made, by its SHA-256: not its caches, nor the fingerprints,
+    which record the files' times."""
+    build = root / "build"
+    return {str(path.relative_to(build)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(build.rglob("*")) if path.is_file()
+            and path.relative_to(build).parts[0] != ".cache" and path.name != "fingerprint.json"}
+
+
+def test_edits_built_one_by_one_end_in_a_cold_builds_files(make_tree, tmp_path: Path) -> None:
+    root = make_tree("constructs")
+    _build(root)
+    first = _made(root)
+    for edit in EDITS:
+        edit(root)
+        _build(root)
+    incremental = _made(root)
+
+    cold = tmp_path / "cold"
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("build"))
+    _build(cold)
+    made_cold = _made(cold)
+
+    assert {"constructs-report-print.pdf", "constructs-report.pdf", "constructs-report.docx",
+            "constructs-report.epub", "site/index.html"} <= set(made_cold)
+    assert sorted(incremental) == sorted(made_cold)
+    assert [name for name in made_cold if incremental[name] != made_cold[name]] == []
+    # The edits did change every edition: the comparison is not of unchanged files.
+    assert all(first[name] != made_cold[name] for name in
+               ("constructs-report-print.pdf", "constructs-report.pdf",
+                "constructs-report.docx", "constructs-report.epub"))
