@@ -6,7 +6,8 @@ privacy verdicts) is there to skip work, never to change what is made. Here each
 a different kind is built as an author would (``report build``, a process each), and the
 files of all five editions, and every file of the site, are then compared byte for byte
 with those of a cold build of the same tree in a fresh process. A stale entry anywhere
-shows as a file that differs.
+shows as a file that differs: it found that a layout kept by its part's HTML outlived
+the image the part shows, replaced under the same name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from pathlib import Path
 from tests.conftest import BIN
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path.name} no longer has {old!r}: the edit would change nothing"
+    path.write_text(text.replace(old, new, 1))
+
+
 def _add_paragraph(root: Path) -> None:
     with (root / "chapters/01-introduction.md").open("a", encoding="utf-8") as handle:
         handle.write("\n\nAn added paragraph about practice in schools, with enough words "
@@ -27,19 +34,16 @@ def _add_paragraph(root: Path) -> None:
 
 def _renumber(root: Path) -> None:
     """A recommendation and a figure before every other: the numbers after them move."""
-    intro = root / "chapters/01-introduction.md"
-    intro.write_text(intro.read_text().replace(
-        "## Scope {#sec-scope}",
-        '::: {.recommendation #rec-early to="Home Office"}\nAn early recommendation, placed '
-        'before the others.\n:::\n\n![An early figure.](images/referrals.svg){#fig-early '
-        'fig-alt="An early figure"}\n\n## Scope {#sec-scope}', 1))
+    _replace(root / "chapters/01-introduction.md", "## Scope {#sec-scope}",
+             '::: {.recommendation #rec-early to="Home Office"}\nAn early recommendation, '
+             'placed before the others.\n:::\n\n![An early figure.](images/referrals.svg)'
+             '{#fig-early fig-alt="An early figure"}\n\n## Scope {#sec-scope}')
 
 
 def _retitle(root: Path) -> None:
     """A heading another chapter points at gets a new title."""
-    intro = root / "chapters/01-introduction.md"
-    intro.write_text(intro.read_text().replace(
-        "## Scope {#sec-scope}", "## The scope of this report {#sec-scope}", 1))
+    _replace(root / "chapters/01-introduction.md", "## Scope {#sec-scope}",
+             "## The scope of this report {#sec-scope}")
 
 
 def _cite(root: Path) -> None:
@@ -57,7 +61,28 @@ def _lengthen(root: Path) -> None:
                              range(30)) + "\n")
 
 
-EDITS = (_add_paragraph, _renumber, _retitle, _cite, _lengthen)
+def _redraw(root: Path) -> None:
+    """The figure's image replaced under the same name: no chapter's text changes."""
+    _replace(root / "chapters/images/referrals.svg", 'width="140"', 'width="180"')
+
+
+def _new_work_title(root: Path) -> None:
+    """A cited work's entry corrected in the bibliography."""
+    _replace(root / "refs.bib", "Forced Labour and Forced Marriage",
+             "Forced Labour and Forced Marriage (revised)")
+
+
+def _new_chapter(root: Path) -> None:
+    """A chapter added to the nav: the contents, the web's navigation, every edition."""
+    (root / "chapters/03-outlook.md").write_text(
+        "# Outlook\n\nA new chapter on the outlook, after @sec-scope.\n\n"
+        "## Next steps {#sec-next}\n\nMore text.\n")
+    _replace(root / "mkdocs.yml", "  - Practice: 02-practice.md\n",
+             "  - Practice: 02-practice.md\n  - Outlook: 03-outlook.md\n")
+
+
+EDITS = (_add_paragraph, _renumber, _retitle, _cite, _lengthen, _redraw, _new_work_title,
+         _new_chapter)
 
 
 def _build(root: Path) -> None:

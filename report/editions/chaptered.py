@@ -38,7 +38,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import lxml.html
@@ -57,10 +57,11 @@ from report.editions.pdf import (
     set_page_labels,
 )
 from report.outputs import die_with_parent, write_bytes, write_text
+from report.render.fetcher import file_digest
 
-CACHE_VERSION = "6"  # 2: tagged parts record the pages they kept; 3: footnote links,
+CACHE_VERSION = "7"  # 2: tagged parts record the pages they kept; 3: footnote links,
 # joined Sects; 4: folio layers of FOLIO_CHUNK pages; 5: tagged parts carry their IDTree;
-# 6: keyed by the part HTML's SHA-256
+# 6: keyed by the part HTML's SHA-256; 7: parts record the files they read (images)
 _NO_FOLIOS = ("@page :left { @bottom-left { content: none; } } "
               "@page :right { @bottom-right { content: none; } }")
 
@@ -85,11 +86,13 @@ class LayoutJob:
 @dataclass(frozen=True)
 class LaidOut:
     """A part's page count and anchors as laid out (blank pages included: the page map
-    counts them), and for a tagged part the pages it kept (blank ones left out)."""
+    counts them), for a tagged part the pages it kept (blank ones left out), and the
+    files of the tree the layout read (its images: path from the root, SHA-256)."""
 
     pages: int
     anchors: dict[str, int]
     kept: list[int] | None = None
+    read: dict[str, str] = field(default_factory=dict)
 
 
 def _fingerprint(*parts: str) -> str:
@@ -128,16 +131,20 @@ def _lay_out(job: LayoutJob) -> LaidOut:
 
         extra["finish"] = functools.partial(convert_part,
                                             profile=Path(job.cmyk) if job.cmyk else None)
+    read: dict[str, str] = {}
     pages, anchors = layout(job.document, Path(job.out), Path(job.base_url), Path(job.root),
-                            list(job.stylesheets), job.extra_css, **extra, **dict(job.options))
-    result = LaidOut(pages, anchors, kept if job.tagged else None)
+                            list(job.stylesheets), job.extra_css, read=read, **extra,
+                            **dict(job.options))
+    result = LaidOut(pages, anchors, kept if job.tagged else None, read)
     write_text(Path(job.out).with_suffix(".json"), json.dumps(asdict(result)))
     return result
 
 
 def _cached(job: LayoutJob) -> LaidOut | None:
     """The cached layout of ``job``, or None: a missing, truncated or damaged entry (a
-    full disk, a killed build) is a miss and is laid out again, never an error."""
+    full disk, a killed build) is a miss and is laid out again, never an error. So is
+    one that read a file which has changed since (an image replaced under the same
+    name: the part's HTML, which keys the entry, is the same)."""
     pdf, meta = Path(job.out), Path(job.out).with_suffix(".json")
     try:
         data = json.loads(meta.read_text(encoding="utf-8"))
@@ -147,15 +154,19 @@ def _cached(job: LayoutJob) -> LaidOut | None:
             tail = part.read()
     except (OSError, ValueError):
         return None
-    pages, anchors, kept = ((data.get("pages"), data.get("anchors"), data.get("kept"))
-                            if isinstance(data, dict) else (None, None, None))
+    pages, anchors, kept, read = ((data.get("pages"), data.get("anchors"), data.get("kept"),
+                                   data.get("read"))
+                                  if isinstance(data, dict) else (None, None, None, None))
     if (head != b"%PDF-" or b"%%EOF" not in tail or not isinstance(pages, int) or pages < 1
             or not isinstance(anchors, dict)
             or not all(isinstance(k, str) and isinstance(v, int) for k, v in anchors.items())
             or (kept is not None and not (isinstance(kept, list)
-                                          and all(isinstance(i, int) for i in kept)))):
+                                          and all(isinstance(i, int) for i in kept)))
+            or not isinstance(read, dict)
+            or not all(isinstance(v, str) and file_digest(Path(job.root) / k) == v
+                       for k, v in read.items())):
         return None
-    return LaidOut(pages, anchors, kept)
+    return LaidOut(pages, anchors, kept, read)
 
 
 class Workers:

@@ -198,7 +198,7 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
            extra_css: str = "", *, prepare: Callable | None = None,
            finish: Callable[[pikepdf.Pdf], bool | None] | None = None,
            descriptions: dict[str, str] | None = None, id_prefix: str | None = None,
-           **options) -> tuple[int, dict[str, int]]:
+           read: dict[str, str] | None = None, **options) -> tuple[int, dict[str, int]]:
     """Lay out ``document`` and write it atomically to ``out``.
 
     Returns the page count and the 0-based page of every anchor (id), which the
@@ -208,12 +208,14 @@ def layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: li
     before ``prepare`` (a ``finish`` that returns False changed nothing: the file is kept
     as written). ``descriptions`` says in words where internal links of a tagged
     PDF go (``report.editions.tagged.link_descriptions``); ``id_prefix`` makes a tagged
-    part's element IDs unique in the book it will be merged into.
+    part's element IDs unique in the book it will be merged into. ``read`` is given
+    the files of the tree the layout read (its images), by their path from ``root``,
+    with their SHA-256: a layout kept by its HTML is stale once one of them changes.
     """
     try:
         return _layout(document, out, base_url, root, stylesheets, extra_css, prepare=prepare,
                        finish=finish, descriptions=descriptions, id_prefix=id_prefix,
-                       **options)
+                       read=read, **options)
     finally:
         if _COLLECTING_IN == os.getpid():
             gc.collect()
@@ -223,12 +225,13 @@ def _layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: l
             extra_css: str, *, prepare: Callable | None,
             finish: Callable[[pikepdf.Pdf], bool | None] | None,
             descriptions: dict[str, str] | None, id_prefix: str | None,
-            **options) -> tuple[int, dict[str, int]]:
+            read: dict[str, str] | None, **options) -> tuple[int, dict[str, int]]:
     from report.editions import tagged
 
     is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
     fonts, css, profiles = _stylesheets(stylesheets, extra_css, root)
-    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=make_fetcher(root))
+    fetcher = make_fetcher(root)
+    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
     with joined_leaders():
         rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                                **options)
@@ -254,6 +257,8 @@ def _layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: l
                 finished = pdf_bytes(pdf) if is_tagged or changed is not False else None
             if finished is not None:
                 tmp.write_bytes(finished)
+    if read is not None:
+        read.update(fetcher.read_below(root))
     return laid_out, anchors
 
 

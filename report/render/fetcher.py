@@ -9,6 +9,7 @@ refuses everything else.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -43,6 +44,15 @@ class TreeFetcher(URLFetcher):
     def __init__(self, *allowed: Path) -> None:
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = [p.resolve() for p in (*allowed, PACKAGE_DIR)]
+        self.read: dict[Path, str] = {}  # every file given out, by its SHA-256
+
+    def read_below(self, root: Path) -> dict[str, str]:
+        """The files given out that are in the tree at ``root`` (by their path from it),
+        with their SHA-256: what a layout read besides its HTML and the toolkit's styles
+        (the images), for a cache to check that they are still the same."""
+        root = root.resolve()
+        return {str(path.relative_to(root)): digest for path, digest in self.read.items()
+                if root in path.parents}
 
     def fetch(self, url: str, headers=None):
         parsed = urlparse(url)
@@ -52,12 +62,29 @@ class TreeFetcher(URLFetcher):
                 raise FetchRefused(f"refused to read {path}: outside the report tree")
             if not path.is_file():
                 raise FetchRefused(f"refused to read {path}: not a regular file")
+            self.read[path] = file_digest(path) or ""
             if path.suffix.lower() in IMAGE_SUFFIXES:
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return _Stripped(url, read_stripped(path), {"Content-Type": mime})
         elif parsed.scheme != "data":
             raise FetchRefused(f"refused to fetch {url}: builds do not use the network")
         return super().fetch(url, headers)
+
+
+_DIGESTS: dict[tuple[Path, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of the file at ``path``, or None when it cannot be read; the same file
+    (by its path, size and time) is read once per process."""
+    try:
+        stat = path.stat()
+        key = (path, stat.st_size, stat.st_mtime_ns)
+        if key not in _DIGESTS:
+            _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return _DIGESTS[key]
 
 
 def make_fetcher(*allowed: Path) -> TreeFetcher:
