@@ -263,6 +263,7 @@ def build(manuscript: Manuscript, editions: Iterable[str] = EDITION_ORDER, *, fi
     def record(name: str, result: EditionResult) -> None:
         entries[name] = _entry(context, result)
         _privacy_gate(context, result)
+        _remove_replaced(context, previous.get("editions"), name, entries[name])
         done.append(name)
         kept[name] = {"key": keys[name], "outputs": fingerprint.output_signatures(
             manuscript.root, entries[name], name)}
@@ -517,6 +518,27 @@ def _downloads_signature(context: BuildContext) -> str:
         path = context.out_dir / download.name
         sizes.append(f"{download.name}={path.stat().st_size if path.is_file() else '-'}")
     return ":" + ",".join(sizes)
+
+
+def _remove_replaced(context: BuildContext, previous: object, name: str, now: dict) -> None:
+    """Delete the files the last build made for an edition that this one made under
+    other names (the report's title, and with it its file names, changed): left in
+    ``build/``, an edition as it was sits beside the edition as it is, which a cold build
+    does not give. Only files in the build folder, listed in the last manifest."""
+    from report import fingerprint
+
+    before = previous.get(name) if isinstance(previous, dict) else None
+    if not isinstance(before, dict):
+        return
+    root = context.manuscript.root
+    build_dir = context.path(".").resolve()
+    for field in fingerprint.OUTPUT_FIELDS:
+        old = before.get(field)
+        if not isinstance(old, str) or old == now.get(field):
+            continue
+        path = (root / old).resolve()
+        if build_dir in path.parents and path.is_file():
+            path.unlink()
 
 
 def _drop_missing(root: Path, manifest_path: Path, previous: dict) -> None:

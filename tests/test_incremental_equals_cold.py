@@ -6,8 +6,11 @@ privacy verdicts) is there to skip work, never to change what is made. Here each
 a different kind is built as an author would (``report build``, a process each), and the
 files of all five editions, and every file of the site, are then compared byte for byte
 with those of a cold build of the same tree in a fresh process. A stale entry anywhere
-shows as a file that differs: it found that a layout kept by its part's HTML outlived
-the image the part shows, replaced under the same name.
+shows as a file that differs. It found: a layout kept by its part's HTML that outlived
+the image the part shows, replaced under the same name; a site that still offered the
+digital PDF of the build before while that edition was being finished (after a
+withdrawal of consent, the build refused); files named after the old title left beside
+those named after the new one.
 """
 
 from __future__ import annotations
@@ -81,8 +84,43 @@ def _new_chapter(root: Path) -> None:
              "  - Practice: 02-practice.md\n  - Outlook: 03-outlook.md\n")
 
 
+CONSENTED = """contributors:
+  - id: jane-doe
+    name: Jane Doe
+    affiliation: Example Council
+    roles: [speaker]
+    consent:
+      listed: true
+      show: name
+      given: 2021-10-12
+      method: email
+      wording: v1
+      recorded_by: Research Associate
+"""
+
+
+def _list_contributor(root: Path) -> None:
+    """Someone gives consent to be listed: the contributors appendix names her."""
+    (root / "contributors.yaml").write_text(CONSENTED)
+
+
+def _withdraw(root: Path) -> None:
+    """She withdraws it: her name must leave every edition, and the site's downloads
+    (an incremental build once refused here, its site still offering the digital PDF
+    of the build before)."""
+    _replace(root / "contributors.yaml", "      given: 2021-10-12\n",
+             "      given: 2021-10-12\n      withdrawn: 2021-11-01\n")
+
+
+def _rename(root: Path) -> None:
+    """A new title: every file is named after it; those named after the old one go."""
+    _replace(root / "mkdocs.yml", 'site_name: "Constructs Report"',
+             'site_name: "Constructs Report Renamed"')
+
+
 EDITS = (_add_paragraph, _renumber, _retitle, _cite, _lengthen, _redraw, _new_work_title,
-         _new_chapter)
+         _new_chapter, _list_contributor, _withdraw, _rename)
+ENDINGS = ("-print.pdf", ".pdf", ".docx", ".epub")  # after the slug, the title's
 
 
 def _build(root: Path) -> None:
@@ -104,9 +142,12 @@ def test_edits_built_one_by_one_end_in_a_cold_builds_files(make_tree, tmp_path: 
     root = make_tree("constructs")
     _build(root)
     first = _made(root)
+    listed = None
     for edit in EDITS:
         edit(root)
         _build(root)
+        if edit is _list_contributor:
+            listed = (root / "build/site/contributors/index.html").read_text()
     incremental = _made(root)
 
     cold = tmp_path / "cold"
@@ -114,11 +155,12 @@ def test_edits_built_one_by_one_end_in_a_cold_builds_files(make_tree, tmp_path: 
     _build(cold)
     made_cold = _made(cold)
 
-    assert {"constructs-report-print.pdf", "constructs-report.pdf", "constructs-report.docx",
-            "constructs-report.epub", "site/index.html"} <= set(made_cold)
-    assert sorted(incremental) == sorted(made_cold)
+    before, after = "constructs-report", "constructs-report-renamed"
+    assert {before + ending for ending in ENDINGS} <= set(first)
+    assert {after + ending for ending in ENDINGS} | {"site/index.html"} <= set(made_cold)
+    assert sorted(incremental) == sorted(made_cold)  # the old names are gone
     assert [name for name in made_cold if incremental[name] != made_cold[name]] == []
     # The edits did change every edition: the comparison is not of unchanged files.
-    assert all(first[name] != made_cold[name] for name in
-               ("constructs-report-print.pdf", "constructs-report.pdf",
-                "constructs-report.docx", "constructs-report.epub"))
+    assert all(first[before + ending] != made_cold[after + ending] for ending in ENDINGS)
+    assert listed is not None and "Jane Doe" in listed
+    assert "Jane Doe" not in (root / "build/site/contributors/index.html").read_text()

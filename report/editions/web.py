@@ -80,6 +80,9 @@ def downloads(manifest: Manifest) -> list[Download]:
     ]
 
 
+DOWNLOAD_SUFFIXES = frozenset({".pdf", ".docx", ".epub"})  # as downloads() names them
+
+
 def copy_if_changed(source: Path, target: Path) -> bool:
     """Replace ``target`` (atomically) by a copy of ``source`` unless it has the same
     bytes already; whether it was written."""
@@ -113,14 +116,28 @@ def copy_downloads(manifest: Manifest, build_dir: Path, site_dir: Path,
     """Copy the editions that exist in ``build_dir`` into the site; return the copies.
 
     Editions built after the web edition in the same ``report build``, and those still
-    being finished apart (``settling``: their files may be the last build's), are
-    copied in by :func:`add_downloads` at the end of the build.
+    being finished apart (``settling``), are copied in by :func:`add_downloads` at the
+    end of the build. The copy of a settling edition the site holds from the last build
+    is taken out meanwhile: it is what the edition was, and the site, scanned for names
+    without consent when it is built, must not offer what a withdrawal has taken out of
+    the edition since (such a copy made the build refuse, though every edition was
+    clean).
     """
     copied = []
-    for download in downloads(manifest):
+    offered = downloads(manifest)
+    # A download under a name no longer made (the title, and with it the file names,
+    # changed) is an edition as it was: a cold build's site has no such file.
+    names = {download.name for download in offered}
+    folder = site_dir / DOWNLOADS
+    for path in folder.glob("*") if folder.is_dir() else ():
+        if path.suffix in DOWNLOAD_SUFFIXES and path.name not in names and path.is_file():
+            path.unlink()
+    for download in offered:
         source = build_dir / download.name
-        if source.is_file() and download.edition not in settling:
-            target = site_dir / DOWNLOADS / download.name
+        target = site_dir / DOWNLOADS / download.name
+        if download.edition in settling:
+            target.unlink(missing_ok=True)
+        elif source.is_file():
             copy_if_changed(source, target)
             copied.append(target)
     return copied
