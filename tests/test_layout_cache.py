@@ -230,3 +230,22 @@ def test_folio_layers_depend_only_on_their_numbers(make_tree, monkeypatch) -> No
     monkeypatch.setattr(chaptered, "FOLIO_CHUNK", 64)
     build_tree(root, "print", "--jobs", "1")
     assert cached == [(page.folio, normalise(page.text)) for page in pages(root / PRINT)]
+
+
+def test_a_changed_toolkit_lays_every_part_out_again(make_tree, monkeypatch) -> None:
+    """A layout is kept by the toolkit's source as well as by its inputs: a fix in how a
+    part is laid out or tagged is not hidden behind parts kept from before it."""
+    from report import fingerprint
+
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "1")
+    before = _cache_files(root)
+    (root / PRINT).unlink()  # built again, with the same sources
+    build_tree(root, "print", "--jobs", "1")
+    assert _cache_files(root) == before  # the same toolkit: every part kept
+
+    toolkit = fingerprint.toolkit(root / "build")
+    monkeypatch.setattr(fingerprint, "toolkit", lambda build_dir: toolkit + "+a fix")
+    (root / PRINT).unlink()
+    build_tree(root, "print", "--jobs", "1")
+    assert len(set(_cache_files(root)) - set(before)) == len(before)  # each part anew

@@ -387,7 +387,12 @@ class _Plan:
             cache = cache / "pack"
         cache.mkdir(parents=True, exist_ok=True)
         self.cache = cache
-        self.styles_key = _styles_fingerprint(spec.stylesheets)
+        # The toolkit's source too (as every other kept output is keyed): a fix in how
+        # a part is laid out or tagged is not hidden behind layouts kept from before it.
+        from report import fingerprint
+
+        self.styles_key = _fingerprint(_styles_fingerprint(spec.stylesheets),
+                                       fingerprint.toolkit(context.path(".")))
         # What the parts' colours are converted to (the profile's content: its path
         # stays when the printer sends a new one).
         self.cmyk_key = (("cmyk:" + (hashlib.sha256(Path(spec.cmyk).read_bytes()).hexdigest()
