@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,13 +99,65 @@ def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
 
 
+# The signals a build turns into exceptions (report.cli): held while it forks.
+_HELD = frozenset({signal.SIGTERM, signal.SIGINT})
+
+
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT while this thread forks (the main thread; elsewhere
+    nothing is needed: Python runs its handlers in the main thread only).
+
+    Their handlers raise (a cancelled CI job unwinds like Ctrl-C), and the interpreter
+    runs Python code around a fork (``os.register_at_fork``: logging takes its lock
+    before and gives it back after). An exception raised there is swallowed, and one
+    raised between logging's taking and giving back its lock left the lock held: the
+    build went on as if never asked to end, and its next fork from another thread
+    waited for that lock for ever (1 of 60 builds terminated early in a run). Held, the
+    signal is delivered once the fork is done, where its exception unwinds the build.
+    Every forked child lets them through again (:func:`die_with_parent`)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def children_folder(owner: object, prefix: str) -> tuple[str, weakref.finalize]:
+    """A temporary folder for the files of processes this one forks (WeasyPrint's font
+    folders, a layout's own), and the finalizer that removes it: called when ``owner``
+    is done with its children, else when ``owner`` is collected or this process ends.
+    A child killed with its build (SIGKILL, :func:`die_with_parent`) cannot remove its
+    own files, and a cancelled build left them in the temporary folder. Removed in this
+    process only: a process forked from it, ending, must not take it from the others."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    return folder, weakref.finalize(owner, _remove_if_mine, folder, os.getpid())
+
+
+def _remove_if_mine(folder: str, owner: int) -> None:
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def in_children_folder(folder: str) -> None:
+    """In a forked child: its temporary files go in ``folder`` (:func:`children_folder`)."""
+    tempfile.tempdir = folder
+
+
 def die_with_parent() -> None:
-    """Make this (worker) process die when the build that started it dies.
+    """Make this (worker) process die when the build that started it dies, and let
+    through the signals its parent held while forking it (:func:`forking`).
 
     A killed build (``kill -9``, a cancelled CI job) must not leave layout workers
     running and writing into ``build/``. Linux delivers SIGKILL to the worker when its
     parent ends (``PR_SET_PDEATHSIG``); elsewhere the pool's own shutdown has to do.
     """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()

@@ -8,9 +8,11 @@ import gc
 import os
 import weakref
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from report.editions import chaptered, pdf
 from report.editions.printed import profile_css
@@ -69,10 +71,41 @@ def test_a_layout_worker_collects_its_garbage_after_each_layout(tmp_path: Path) 
     """The workers run without Python's cyclic collector during a layout (it scanned
     their heap again and again: 9% of their CPU) and collect once after each layout:
     garbage in cycles lives only until the layout ends."""
-    with ProcessPoolExecutor(1, initializer=chaptered._start_worker) as pool:
+    with ProcessPoolExecutor(1, initializer=chaptered._start_worker,
+                             initargs=(str(tmp_path),)) as pool:
         enabled, frozen, kept, collected = pool.submit(_laid_out_in_a_worker,
                                                        str(tmp_path)).result()
     assert not enabled and frozen > 0
     assert kept, "the collector ran before the layout"
     assert collected, "a cycle outlived the layout"
     assert (tmp_path / "worker.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def _pid_and_temporary(folder: str) -> tuple[int, str]:
+    import tempfile
+
+    pdf.layout(PAGE, Path(folder) / "worker.pdf", Path(folder), Path(folder), STYLES)
+    return os.getpid(), tempfile.gettempdir()
+
+
+def test_a_killed_workers_temporary_files_go_with_the_build(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    """A layout worker keeps its temporary files (WeasyPrint's font folders) in a folder
+    of the build's, which the build removes: a worker killed with its build (SIGKILL,
+    which no exit handler sees) left them in the temporary folder."""
+    import signal
+    import tempfile
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    workers = chaptered.Workers(1)
+    workers.submit([])  # the pool and its folder
+    pool = workers._pool
+    pid, used = pool.submit(_pid_and_temporary, str(tmp_path)).result()
+    assert Path(used).parent == temporary and any(Path(used).glob("weasyprint-*"))
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(_pid_and_temporary, str(tmp_path)).result()
+    workers.close()
+    assert list(temporary.iterdir()) == []

@@ -36,6 +36,7 @@ import functools
 import hashlib
 import json
 import os
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -56,7 +57,14 @@ from report.editions.pdf import (
     pdf_bytes,
     set_page_labels,
 )
-from report.outputs import die_with_parent, write_bytes, write_text
+from report.outputs import (
+    children_folder,
+    die_with_parent,
+    forking,
+    in_children_folder,
+    write_bytes,
+    write_text,
+)
 from report.render.fetcher import file_digest
 
 CACHE_VERSION = "7"  # 2: tagged parts record the pages they kept; 3: footnote links,
@@ -176,21 +184,28 @@ class Workers:
     of both PDFs shares one (``BuildContext.layout_workers``): the digital edition's
     chapters are handed to it while the print edition's front matter is laid out and
     its book assembled (:func:`lay_out_ahead`), so no core waits for the other's work.
-    Jobs are known by their cache file, which names the edition and the part's content."""
+    Jobs are known by their cache file, which names the edition and the part's content.
+
+    The workers' temporary files (WeasyPrint's font folders) go in a folder of this
+    process's, removed when the workers are closed or this process ends
+    (``report.outputs.children_folder``)."""
 
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._submitted: dict[str, Future] = {}
+        self._folder: weakref.finalize | None = None
 
     def submit(self, jobs: list[LayoutJob]) -> None:
         """Start laying out ``jobs`` (those not started already), in this order."""
         if self._pool is None:
+            folder, self._folder = children_folder(self, "report-layout-")
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             initializer=_start_worker)
-        for job in jobs:
-            if job.out not in self._submitted:
-                self._submitted[job.out] = self._pool.submit(_lay_out, job)
+                                             initializer=_start_worker, initargs=(folder,))
+        with forking():  # the pool forks its workers as jobs come
+            for job in jobs:
+                if job.out not in self._submitted:
+                    self._submitted[job.out] = self._pool.submit(_lay_out, job)
 
     def started(self, job: LayoutJob) -> bool:
         return job.out in self._submitted
@@ -220,12 +235,17 @@ class Workers:
             self._pool.shutdown(cancel_futures=cancel)
             self._pool = None
             self._submitted.clear()
+        if self._folder is not None:
+            self._folder()  # the workers have ended: their temporary files go
+            self._folder = None
 
 
-def _start_worker() -> None:
-    """A layout worker's start: it dies with the build, and collects its garbage after
-    each layout rather than during it."""
+def _start_worker(folder: str) -> None:
+    """A layout worker's start: it dies with the build, keeps its temporary files in
+    ``folder`` (the build's, see :class:`Workers`), and collects its garbage after each
+    layout rather than during it."""
     die_with_parent()
+    in_children_folder(folder)
     collect_after_each_layout()
 
 

@@ -30,7 +30,13 @@ from report.editions.frontmatter import licence
 from report.editions.paged import _env
 from report.editions.pdf import collect_after_each_layout, write_pdf
 from report.errors import InputError, Problem
-from report.outputs import die_with_parent, write_bytes
+from report.outputs import (
+    children_folder,
+    die_with_parent,
+    forking,
+    in_children_folder,
+    write_bytes,
+)
 
 TRIM_WIDTH, TRIM_HEIGHT = 210.0, 297.0  # A4, mm
 DEFAULT_CALIPER = 0.1                    # mm per leaf: a common 90-100 gsm uncoated
@@ -108,6 +114,8 @@ class PrintCover:
         self.context, self.profile_css, self.options = context, profile_css, options
         self.finish, self.finish_inputs = finish, finish_inputs
         self._started: dict[int, multiprocessing.process.BaseProcess] = {}
+        # The folder of its processes' temporary files, and what removes it.
+        self._children: tuple[str, Callable[[], object]] | None = None
 
     def _made(self, pages: int) -> tuple[Path, list[bytes | str], Callable[[], bytes]]:
         """Where the cover of a ``pages``-page book goes, what it is kept by, and how it
@@ -155,8 +163,13 @@ class PrintCover:
                 or "fork" not in multiprocessing.get_all_start_methods()):
             return  # laid out by build(), in this process
 
+        if self._children is None:
+            self._children = children_folder(self, "report-cover-process-")
+        folder = self._children[0]
+
         def run() -> None:
             die_with_parent()
+            in_children_folder(folder)
             collect_after_each_layout()
             try:
                 self._kept(pages)
@@ -164,7 +177,8 @@ class PrintCover:
                 os._exit(1)
 
         process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
-        process.start()
+        with forking():
+            process.start()
         self._started[pages] = process
 
     def stop(self) -> None:
@@ -173,6 +187,9 @@ class PrintCover:
             started.kill()
             started.join()
         self._started.clear()
+        if self._children is not None:
+            self._children[1]()
+            self._children = None
 
     def build(self, pages: int) -> Path:
         """The cover of a ``pages``-page book in ``build/``: what :meth:`start` laid out

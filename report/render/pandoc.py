@@ -112,13 +112,15 @@ class Started:
 
     def __init__(self, args: list[str], cwd: Path, log: Path,
                  env: dict[str, str] | None = None):
-        from report.outputs import die_with_parent
+        from report.outputs import die_with_parent, forking
 
         self.args = args
         self._stderr = log.open("w+b")
-        self._proc = subprocess.Popen(_command(args), stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd,
-                                      env=_environment(env), preexec_fn=die_with_parent)
+        with forking():  # with preexec_fn, Python's fork hooks run (report.outputs.forking)
+            self._proc = subprocess.Popen(_command(args), stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=self._stderr,
+                                          cwd=cwd, env=_environment(env),
+                                          preexec_fn=die_with_parent)
 
     def wait(self) -> PandocResult:
         """Wait for pandoc to end: its warnings, or PandocFailed."""
