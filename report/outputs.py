@@ -118,7 +118,8 @@ def forking() -> Iterator[None]:
     Every forked child lets them through again (:func:`die_with_parent`)."""
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    if (threading.current_thread() is not threading.main_thread()
+            or not hasattr(signal, "pthread_sigmask")):  # no POSIX threads (Windows)
         yield
         return
     before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
@@ -157,7 +158,8 @@ def die_with_parent() -> None:
     running and writing into ``build/``. Linux delivers SIGKILL to the worker when its
     parent ends (``PR_SET_PDEATHSIG``); elsewhere the pool's own shutdown has to do.
     """
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
