@@ -118,6 +118,23 @@ def test_a_chapter_added_then_removed_leaves_no_stale_page(make_tree):
     assert removed == _cold(root)
 
 
+def test_a_download_the_author_links_to_stays_in_the_site(make_tree):
+    """The site keeps only the editions it offers under downloads/ (those named after an
+    old title go), but a file the author put in the chapters' downloads/ folder and
+    links to is theirs: it is published, before and after the editions are copied in."""
+    root = make_tree("constructs")
+    handout = root / "chapters" / "downloads" / "handout.pdf"
+    handout.parent.mkdir()
+    handout.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    practice = root / "chapters" / "02-practice.md"
+    practice.write_text(practice.read_text(encoding="utf-8")
+                        + "\n\nSee the [handout](downloads/handout.pdf).\n", encoding="utf-8")
+    pipeline.build(load(root), ["digital", "web"], jobs=2)
+    site = root / "build" / "site" / "downloads"
+    assert (site / "handout.pdf").read_bytes() == handout.read_bytes()
+    assert (site / "constructs-report.pdf").is_file()
+
+
 def test_theme_templates_compiled_once_for_every_later_build(tmp_path, monkeypatch):
     """Material's templates are compiled by the first build only: a later process (here a
     fresh cache in front of the same folder) reads the compiled code back; an edited

@@ -126,11 +126,14 @@ def copy_downloads(manifest: Manifest, build_dir: Path, site_dir: Path,
     copied = []
     offered = downloads(manifest)
     # A download under a name no longer made (the title, and with it the file names,
-    # changed) is an edition as it was: a cold build's site has no such file.
+    # changed) is an edition as it was: a cold build's site has no such file. A file
+    # the author put there (a handout a chapter links to) is theirs, and stays.
     names = {download.name for download in offered}
     folder = site_dir / DOWNLOADS
+    authors = manifest.root / manifest.docs_dir / DOWNLOADS
     for path in folder.glob("*") if folder.is_dir() else ():
-        if path.suffix in DOWNLOAD_SUFFIXES and path.name not in names and path.is_file():
+        if (path.suffix in DOWNLOAD_SUFFIXES and path.name not in names and path.is_file()
+                and not (authors / path.name).exists()):
             path.unlink()
     for download in offered:
         source = build_dir / download.name
