@@ -196,6 +196,35 @@ def test_a_corrupt_cache_entry_is_a_miss(make_tree) -> None:
     assert (_digital_pages(root), _page_texts(root)) == cold
 
 
+def test_a_kept_layout_naming_a_file_outside_the_tree_is_a_miss(make_tree,
+                                                                  monkeypatch) -> None:
+    """A kept layout records the tree's files it read (its images), to be laid out again
+    when one changes. An entry naming a file outside the tree (planted in build/) is a
+    miss, and the file is never read."""
+    import hashlib
+    import json
+
+    from report.editions import chaptered
+    from report.render import fetcher
+
+    root = make_tree("constructs")
+    build_tree(root, "print", "--jobs", "1")
+    outside = root.parent / "outside.txt"
+    outside.write_text("not the report's")
+    planted = next(meta for meta in (root / "build/.cache/layout").glob("*.json")
+                   if json.loads(meta.read_text())["anchors"])
+    entry = json.loads(planted.read_text())
+    entry["read"] = {"../outside.txt": hashlib.sha256(outside.read_bytes()).hexdigest()}
+    planted.write_text(json.dumps(entry))
+    read: list[Path] = []
+    digest = fetcher.file_digest
+    monkeypatch.setattr(chaptered, "file_digest", lambda path: read.append(path) or digest(path))
+    (root / PRINT).unlink()
+    build_tree(root, "print", "--jobs", "1")
+    assert outside.resolve() not in [path.resolve() for path in read]
+    assert "../outside.txt" not in json.loads(planted.read_text())["read"]  # laid out again
+
+
 def _layers(root: Path) -> set[str]:
     """The cached parts without anchors of one or two pages: folio layers (and the
     stamp and blank page)."""

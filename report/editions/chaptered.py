@@ -170,11 +170,22 @@ def _cached(job: LayoutJob) -> LaidOut | None:
             or not all(isinstance(k, str) and isinstance(v, int) for k, v in anchors.items())
             or (kept is not None and not (isinstance(kept, list)
                                           and all(isinstance(i, int) for i in kept)))
-            or not isinstance(read, dict)
-            or not all(isinstance(v, str) and file_digest(Path(job.root) / k) == v
-                       for k, v in read.items())):
+            or not isinstance(read, dict) or not _unchanged(Path(job.root), read)):
         return None
     return LaidOut(pages, anchors, kept, read)
+
+
+def _unchanged(root: Path, read: dict) -> bool:
+    """Whether the tree's files a kept layout read are still as it read them. An entry
+    naming a file outside the tree (not one the gate gives out: a planted entry) is a
+    miss, and that file is not read."""
+    root = root.resolve()
+    for name, digest in read.items():
+        path = (root / str(name)).resolve()
+        if not isinstance(digest, str) or root not in path.parents \
+                or file_digest(path) != digest:
+            return False
+    return True
 
 
 class Workers:
