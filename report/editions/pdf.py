@@ -22,9 +22,10 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pikepdf
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
+from report.editions.html_tree import weasyprint_html
 from report.editions.leaders import joined_leaders
 from report.outputs import atomic_path
 from report.render.fetcher import make_fetcher
@@ -231,7 +232,7 @@ def _layout(document: str, out: Path, base_url: Path, root: Path, stylesheets: l
     is_tagged = str(options.get("pdf_variant", "")).startswith("pdf/ua")
     fonts, css, profiles = _stylesheets(stylesheets, extra_css, root)
     fetcher = make_fetcher(root)
-    html = HTML(string=document, base_url=str(base_url) + "/", url_fetcher=fetcher)
+    html = weasyprint_html(document, str(base_url) + "/", fetcher)
     with joined_leaders():
         rendered = html.render(stylesheets=css, font_config=fonts, color_profiles=profiles,
                                **options)

@@ -1,0 +1,144 @@
+"""The toolkit's HTML handed to WeasyPrint as a tree libxml2 parsed, not tinyhtml5.
+
+WeasyPrint parses a document with tinyhtml5, an HTML5 parser in pure Python: on the
+corpus, 1.05 s of CPU for the print edition's 113 first-round parts (and as much again
+for the digital edition's), about 4% of the layout workers' time, where libxml2 and the
+copy below take 0.15 s (``scripts/bench_parse_html.py TREE``). Every document laid out
+here is lxml's own serialisation of the render (``report.render.html`` parsed pandoc's
+HTML with lxml), so libxml2 reads back the tree the checks and the page map saw.
+
+The copy is made the way tinyhtml5 makes its tree (HTML elements without a namespace;
+the whitespace HTML5 drops or moves, and ``<wbr>``, done likewise), so the PDFs are
+byte for byte those tinyhtml5's tree gives (the corpus's, the bundled report's and the
+constructs tree's both editions were compared); ``tests/test_html_tree.py`` compares the
+two trees node for node for every document the test trees lay out.
+
+A document the two parsers may read differently (foreign content: SVG or MathML inline;
+a template; a void element libxml2 does not know; carriage returns or NULs; a node
+neither element nor comment; nesting deeper than libxml2 keeps) goes to tinyhtml5 as
+before.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+
+import cssselect2
+import lxml.etree
+import lxml.html
+from weasyprint import HTML
+from weasyprint import _find_base_url as find_base_url
+from weasyprint.urls import URLFetcher, ensure_url
+
+_TINYHTML5_ONLY = re.compile(r"<\s*(?:svg|math|template|embed|source|track|keygen)\b|[\r\0]",
+                             re.IGNORECASE)
+"""Foreign content, templates, and void elements libxml2 does not know as void (it nests
+what follows them), bar ``<wbr>``, which ``_html5_tree`` puts right."""
+_END = re.compile(r"</html>(\s*)\Z", re.IGNORECASE)
+"""A document this module takes ends with ``</html>`` (whitespace after it is the body's
+in HTML5)."""
+_DEEPEST = 250
+"""libxml2 keeps 256 levels of elements and drops what is deeper, without an error."""
+_LARGEST = 5_000_000
+"""Characters; libxml2 refuses a text node of 10 MB without its huge-tree option."""
+_FIRST_NEWLINE_DROPPED = frozenset({"pre", "listing", "textarea"})
+"""Elements whose text loses a leading newline in HTML5 (libxml2 keeps it)."""
+
+
+class _Unlike(Exception):
+    """The document holds a node the copy does not make as tinyhtml5 would."""
+
+
+def weasyprint_html(document: str, base_url: str, url_fetcher) -> HTML:
+    """WeasyPrint's ``HTML(string=document, base_url=…, url_fetcher=…)``, parsed by lxml
+    where the tree is the same (see the module's docstring)."""
+    root = html5_tree(document)
+    if root is None:
+        return HTML(string=document, base_url=base_url, url_fetcher=url_fetcher)
+    html = HTML.__new__(HTML)
+    html.base_url = find_base_url(root, ensure_url(base_url))
+    html.url_fetcher = URLFetcher() if url_fetcher is None else url_fetcher
+    html.media_type = "print"
+    html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+    html.etree_element = html.wrapper_element.etree_element
+    return html
+
+
+def html5_tree(document: str) -> ElementTree.Element | None:
+    """The tree tinyhtml5 would make of ``document``, made from libxml2's parse; None
+    where the two may differ."""
+    end = _END.search(document)
+    if len(document) > _LARGEST or _TINYHTML5_ONLY.search(document) or end is None:
+        return None
+    try:
+        return _html5_tree(lxml.html.document_fromstring(document), end.group(1))
+    except (_Unlike, lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _html5_tree(root: lxml.html.HtmlElement, after_html: str) -> ElementTree.Element:
+    """An ElementTree copy of lxml's tree, as tinyhtml5 builds it from the same text:
+    whitespace before ``<head>`` dropped, whitespace after ``</body>`` (and
+    ``after_html``, after ``</html>``, which libxml2 drops) moved to the end of the body, a
+    newline opening a ``<pre>`` dropped. Made without recursion, so a deeply
+    nested document cannot overflow the stack."""
+    if (root.text or "").strip():
+        raise _Unlike
+    copy = _element(root)
+    copy.text = None
+    stack = [(root, copy, 1)]
+    while stack:
+        source, target, depth = stack.pop()
+        if depth >= _DEEPEST:
+            raise _Unlike
+        for child in source:
+            if child.tag == "wbr" and (child.text or len(child)):
+                _unnest_wbr(child, target)
+                continue
+            if isinstance(child.tag, str):
+                made = _element(child)
+                stack.append((child, made, depth + 1))
+            elif child.tag is lxml.etree.Comment:
+                made = ElementTree.Comment(child.text)
+            else:
+                raise _Unlike
+            made.tail = child.tail
+            target.append(made)
+    body = copy.find("body")
+    if body is None or (body.tail or "").strip():
+        raise _Unlike
+    moved = (body.tail or "") + after_html
+    if moved:
+        last = body[-1] if len(body) else None
+        if last is None:
+            body.text = (body.text or "") + moved
+        else:
+            last.tail = (last.tail or "") + moved
+        body.tail = None
+    return copy
+
+
+def _unnest_wbr(wbr: lxml.html.HtmlElement, target: ElementTree.Element) -> None:
+    """``<wbr>`` as HTML5 reads it, a void element: libxml2 does not know it is void, and
+    makes what follows it (up to its parent's end) its content. The toolkit's URLs
+    (``report.editions.frontmatter.mark_url_breaks``) are text and ``<wbr>`` alone; any
+    other content is left to tinyhtml5."""
+    nested = list(wbr.iter())
+    if any(node.tag != "wbr" or (node is not wbr and node.tail) for node in nested):
+        raise _Unlike
+    for node in nested:
+        made = ElementTree.Element("wbr", dict(node.attrib))
+        made.tail = node.text
+        target.append(made)
+    if wbr.tail:
+        made.tail = (made.tail or "") + wbr.tail
+
+
+def _element(source: lxml.html.HtmlElement) -> ElementTree.Element:
+    made = ElementTree.Element(source.tag, dict(source.attrib))
+    text = source.text
+    if text and source.tag in _FIRST_NEWLINE_DROPPED and text.startswith("\n"):
+        text = text[1:] or None
+    made.text = text
+    return made
