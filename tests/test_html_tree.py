@@ -89,6 +89,9 @@ def test_tree_as_tinyhtml5_makes_it(body):
     '<p><a href="#x">a<wbr><em>b</em></a></p>',  # a <wbr> not the toolkit's own
     "<div>" * 300 + "deeper than libxml2 keeps" + "</div>" * 300,
     "<p>a\r\nb</p>",
+    "<p>An author's paragraph <section>holding a section</section></p>",  # HTML5 ends the p
+    "<table><tr><td>a row without its tbody</td></tr></table>",  # HTML5 adds the tbody
+    "<noscript><p>parsed its own way</p></noscript>",
 ])
 def test_documents_the_parsers_read_differently_go_to_tinyhtml5(body):
     document = f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>"

@@ -31,10 +31,18 @@ from weasyprint import HTML
 from weasyprint import _find_base_url as find_base_url
 from weasyprint.urls import URLFetcher, ensure_url
 
-_TINYHTML5_ONLY = re.compile(r"<\s*(?:svg|math|template|embed|source|track|keygen)\b|[\r\0]",
-                             re.IGNORECASE)
-"""Foreign content, templates, and void elements libxml2 does not know as void (it nests
-what follows them), bar ``<wbr>``, which ``_html5_tree`` puts right."""
+_TINYHTML5_ONLY = re.compile(
+    r"<\s*(?:svg|math|template|embed|source|track|keygen|noscript|noembed|noframes|iframe"
+    r"|frameset|plaintext|xmp|select|option|button|form)\b|[\r\0]", re.IGNORECASE)
+"""Foreign content; templates, forms and the elements whose content HTML5 parses its own
+way; void elements libxml2 does not know as void (it nests what follows them), bar
+``<wbr>``, which ``_html5_tree`` puts right."""
+_CLOSE_P = frozenset(
+    "address article aside blockquote center details dialog dir div dl dd dt fieldset "
+    "figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr li listing main menu nav "
+    "ol p pre search section summary table ul".split())
+"""Elements whose start closes an open ``<p>`` in HTML5; libxml2 leaves some inside it
+(those it does not know), where tinyhtml5 would make them the paragraph's siblings."""
 _END = re.compile(r"</html>(\s*)\Z", re.IGNORECASE)
 """A document this module takes ends with ``</html>`` (whitespace after it is the body's
 in HTML5)."""
@@ -87,9 +95,9 @@ def _html5_tree(root: lxml.html.HtmlElement, after_html: str) -> ElementTree.Ele
         raise _Unlike
     copy = _element(root)
     copy.text = None
-    stack = [(root, copy, 1)]
+    stack = [(root, copy, 1, False)]
     while stack:
-        source, target, depth = stack.pop()
+        source, target, depth, in_p = stack.pop()
         if depth >= _DEEPEST:
             raise _Unlike
         for child in source:
@@ -97,8 +105,11 @@ def _html5_tree(root: lxml.html.HtmlElement, after_html: str) -> ElementTree.Ele
                 _unnest_wbr(child, target)
                 continue
             if isinstance(child.tag, str):
+                if (in_p and child.tag in _CLOSE_P) or (child.tag == "tr"
+                                                        and source.tag == "table"):
+                    raise _Unlike  # HTML5 ends the paragraph; puts the row in a <tbody>
                 made = _element(child)
-                stack.append((child, made, depth + 1))
+                stack.append((child, made, depth + 1, in_p or child.tag == "p"))
             elif child.tag is lxml.etree.Comment:
                 made = ElementTree.Comment(child.text)
             else:
