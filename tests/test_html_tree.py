@@ -17,6 +17,7 @@ import pytest
 import tinyhtml5
 
 from report.editions import html_tree, pdf
+from report.render.fetcher import make_fetcher
 
 
 def _nodes(root: ElementTree.Element) -> list[tuple]:
@@ -93,10 +94,10 @@ def test_tree_as_tinyhtml5_makes_it(body):
     "<table><tr><td>a row without its tbody</td></tr></table>",  # HTML5 adds the tbody
     "<noscript><p>parsed its own way</p></noscript>",
 ])
-def test_documents_the_parsers_read_differently_go_to_tinyhtml5(body):
+def test_documents_the_parsers_read_differently_go_to_tinyhtml5(body, tmp_path: Path):
     document = f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>"
     assert html_tree.html5_tree(document) is None
-    html = html_tree.weasyprint_html(document, "/tmp/", None)
+    html = html_tree.weasyprint_html(document, str(tmp_path) + "/", make_fetcher(tmp_path))
     assert _nodes(html.etree_element) == _nodes(_tinyhtml5(document))
 
 
@@ -104,11 +105,10 @@ def test_weasyprint_html_is_what_weasyprint_makes(tmp_path: Path):
     """Every attribute WeasyPrint's own constructor sets, with the same values: a new
     WeasyPrint that sets one more fails here, not in a layout."""
     from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
     document = ('<!DOCTYPE html><html><head><base href="sub/"><title>t</title></head>'
                 "<body><p>x</p></body></html>")
-    fetcher = URLFetcher()
+    fetcher = make_fetcher(tmp_path)
     own = HTML(string=document, base_url=str(tmp_path) + "/", url_fetcher=fetcher)
     ours = html_tree.weasyprint_html(document, str(tmp_path) + "/", fetcher)
     assert set(vars(ours)) == set(vars(own))

@@ -29,7 +29,9 @@ import lxml.etree
 import lxml.html
 from weasyprint import HTML
 from weasyprint import _find_base_url as find_base_url
-from weasyprint.urls import URLFetcher, ensure_url
+from weasyprint.urls import ensure_url
+
+from report.render.fetcher import TreeFetcher
 
 _TINYHTML5_ONLY = re.compile(
     r"<\s*(?:svg|math|template|embed|source|track|keygen|noscript|noembed|noframes|iframe"
@@ -58,15 +60,16 @@ class _Unlike(Exception):
     """The document holds a node the copy does not make as tinyhtml5 would."""
 
 
-def weasyprint_html(document: str, base_url: str, url_fetcher) -> HTML:
+def weasyprint_html(document: str, base_url: str, url_fetcher: TreeFetcher) -> HTML:
     """WeasyPrint's ``HTML(string=document, base_url=…, url_fetcher=…)``, parsed by lxml
-    where the tree is the same (see the module's docstring)."""
+    where the tree is the same (see the module's docstring). The fetcher is the tree's
+    resource gate, required: there is no default that reads outside the tree."""
     root = html5_tree(document)
     if root is None:
         return HTML(string=document, base_url=base_url, url_fetcher=url_fetcher)
     html = HTML.__new__(HTML)
     html.base_url = find_base_url(root, ensure_url(base_url))
-    html.url_fetcher = URLFetcher() if url_fetcher is None else url_fetcher
+    html.url_fetcher = url_fetcher
     html.media_type = "print"
     html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
     html.etree_element = html.wrapper_element.etree_element
