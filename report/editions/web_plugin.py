@@ -128,9 +128,33 @@ _SEARCH_ENTRIES: dict[str, list[dict]] = {}
 _PAGE_CONTENT: dict[str, tuple[str | None, list[dict], str]] = {}
 
 
+def _hidden_refused(filter_func) -> bool:
+    """True when ``filter_func`` refuses a file in a hidden folder, at the top or deeper:
+    MkDocs' theme-file filter does (its patterns ``.*`` and ``*/.*``)."""
+    return not any(filter_func(name) for name in (".report-probe/a.css",
+                                                   "a/.report-probe/b.css"))
+
+
+def _visible_templates(loader: jinja2.FileSystemLoader) -> list[str]:
+    """The loader's templates as :meth:`jinja2.FileSystemLoader.list_templates` names them,
+    less those in hidden folders, which are not walked: material keeps its 14,000 icons
+    in ``.icons``, and listing them only for MkDocs' filter to drop every one took
+    0.13-0.16 s of each web build (the pruned walk: 2 ms)."""
+    found: set[str] = set()
+    for searchpath in loader.searchpath:
+        for dirpath, dirnames, filenames in os.walk(searchpath, followlinks=loader.followlinks):
+            dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+            for filename in filenames:
+                template = (os.path.join(dirpath, filename)[len(searchpath):]
+                            .strip(os.path.sep).replace(os.path.sep, "/"))
+                found.add(template.removeprefix("./"))
+    return sorted(found)
+
+
 def _listing_kept(env: jinja2.Environment, key: tuple) -> jinja2.Environment:
     """``env`` listing the theme's templates once per process for the same theme folders
-    and static templates (the filter MkDocs passes depends on nothing else), and keeping
+    and static templates (the filter MkDocs passes depends on nothing else), without
+    walking hidden folders when the filter refuses their files anyway, and keeping
     compiled templates (the search plugin's translations are compiled in an environment
     of their own)."""
     env.bytecode_cache = _BYTECODE
@@ -140,7 +164,11 @@ def _listing_kept(env: jinja2.Environment, key: tuple) -> jinja2.Environment:
         if extensions is not None or filter_func is None:
             return listing(extensions, filter_func)
         if key not in _THEME_FILES:
-            _THEME_FILES[key] = listing(extensions, filter_func)
+            if isinstance(env.loader, jinja2.FileSystemLoader) and _hidden_refused(filter_func):
+                _THEME_FILES[key] = [name for name in _visible_templates(env.loader)
+                                     if filter_func(name)]
+            else:
+                _THEME_FILES[key] = listing(extensions, filter_func)
         return list(_THEME_FILES[key])
 
     env.list_templates = list_templates
