@@ -151,6 +151,9 @@ def test_every_box_holds_all_its_content(draft: Path) -> None:
     body = part(draft, "word/document.xml")
     assert not [b for b in body.iter(f"{W}bookmarkStart")
                 if b.get(f"{W}name").startswith("report-box-")], "markers left behind"
+    started = {b.get(f"{W}id") for b in body.iter(f"{W}bookmarkStart")}
+    assert not [e.get(f"{W}id") for e in body.iter(f"{W}bookmarkEnd")
+                if e.get(f"{W}id") not in started], "a marker's end left behind"
 
 
 def test_title_verso(final: Path) -> None:

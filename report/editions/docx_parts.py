@@ -124,13 +124,18 @@ def draw_boxes(body: etree._Element, boxes: dict[str, dict]) -> int:
     specs = {name.replace(" ", ""): spec for name, spec in boxes.items()}
     markers = [b for b in body.iter(w("bookmarkStart"))
                if (b.get(w("name")) or "").startswith("report-box-")]
+    # Each marker's ends, found in one walk of the body (a walk per marker took 0.6 s of
+    # the bundled report's Word edition).
+    ends_of: dict[str | None, list[etree._Element]] = {}
+    for end in body.iter(w("bookmarkEnd")):
+        ends_of.setdefault(end.get(w("id")), []).append(end)
     drawn = 0
     for start in markers:
         match = re.fullmatch(r"report-box-([A-Za-z]+)-\d+", start.get(w("name")))
         table = start.getnext()
         while table is not None and table.tag != w("tbl"):
             table = table.getnext()
-        ends = [e for e in body.iter(w("bookmarkEnd")) if e.get(w("id")) == start.get(w("id"))]
+        ends = ends_of.pop(start.get(w("id")), [])
         for marker in (start, *ends):
             marker.getparent().remove(marker)
         if match is None or table is None or match.group(1) not in specs:
