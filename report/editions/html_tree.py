@@ -88,12 +88,12 @@ _ITEM_SCOPE_ENDS = frozenset(
 """tinyhtml5's special elements less ``<address>``, ``<div>`` and ``<p>``: where its
 search for an open item to end stops."""
 _END = re.compile(r"</html>(\s*)\Z", re.IGNORECASE)
+"""A document this module takes ends with ``</html>`` (whitespace after it is the body's
+in HTML5)."""
 _ITEM_START = re.compile(r"<li[\s>/]", re.IGNORECASE)
 """lxml writes an empty list item without its end tag, where HTML5 keeps it open (and an
 end tag of an element around it is then ignored): a document with fewer ``</li>`` than
 ``<li>`` goes to tinyhtml5."""
-"""A document this module takes ends with ``</html>`` (whitespace after it is the body's
-in HTML5)."""
 _DEEPEST = 250
 """libxml2 keeps 256 levels of elements and drops what is deeper, without an error."""
 _LARGEST = 5_000_000
