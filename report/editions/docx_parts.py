@@ -124,8 +124,8 @@ def draw_boxes(body: etree._Element, boxes: dict[str, dict]) -> int:
     specs = {name.replace(" ", ""): spec for name, spec in boxes.items()}
     markers = [b for b in body.iter(w("bookmarkStart"))
                if (b.get(w("name")) or "").startswith("report-box-")]
-    # Each marker's ends, found in one walk of the body (a walk per marker took 0.6 s of
-    # the bundled report's Word edition).
+    # Each marker's ends, found in one walk of the body rather than one walk per marker
+    # (the bundled report, 82 markers: 0.047 s against 0.020 s).
     ends_of: dict[str | None, list[etree._Element]] = {}
     for end in body.iter(w("bookmarkEnd")):
         ends_of.setdefault(end.get(w("id")), []).append(end)
