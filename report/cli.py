@@ -118,8 +118,25 @@ class ReportGroup(click.Group):
         # command (SIGTERM: a cancelled CI job) unwinds like Ctrl-C, so that every
         # temporary file and folder is removed on the way out.
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _terminated)
+            _handle_termination()
         return super().main(*args, **kwargs)
+
+
+def _handle_termination() -> None:
+    """SIGTERM raises SystemExit from here on, with nothing of Python's left half made.
+
+    Python finds its temporary folder on first use by creating a probe file there and
+    removing it (``tempfile.gettempdir``). A SIGTERM whose exception was raised as the
+    probe's ``open`` returned left the file behind in the user's temporary folder (one
+    CI run of a build terminated early). The folder is found here, with the signals
+    held; one that came meanwhile is handled as soon as the handler is in place."""
+    import tempfile
+
+    from report.outputs import signals_held
+
+    with signals_held():
+        tempfile.gettempdir()
+        signal.signal(signal.SIGTERM, _terminated)
 
 
 def _terminated(signum: int, frame) -> None:

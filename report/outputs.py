@@ -99,18 +99,20 @@ def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
 
 
-# The signals a build turns into exceptions (report.cli): held while it forks.
+# The signals a build turns into exceptions (report.cli): held while it forks, and
+# while the command sets up its handler.
 _HELD = frozenset({signal.SIGTERM, signal.SIGINT})
 
 
 @contextlib.contextmanager
-def forking() -> Iterator[None]:
-    """Hold SIGTERM and SIGINT while this thread forks (the main thread; elsewhere
-    nothing is needed: Python runs its handlers in the main thread only).
+def signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT while this thread runs code that a raised exception
+    would leave half done: a fork, and Python's first look for its temporary folder
+    (:mod:`report.cli`). Only the main thread needs it: Python runs its handlers there.
 
-    Their handlers raise (a cancelled CI job unwinds like Ctrl-C), and the interpreter
-    runs Python code around a fork (``os.register_at_fork``: logging takes its lock
-    before and gives it back after). An exception raised there is swallowed, and one
+    Around a fork: their handlers raise (a cancelled CI job unwinds like Ctrl-C), and
+    the interpreter runs Python code around a fork (``os.register_at_fork``: logging
+    takes its lock before and gives it back after). An exception raised there is swallowed, and one
     raised between logging's taking and giving back its lock left the lock held: the
     build went on as if never asked to end, and its next fork from another thread
     waited for that lock for ever (1 of 60 builds terminated early in a run). Held, the
@@ -152,7 +154,7 @@ def in_children_folder(folder: str) -> None:
 
 def die_with_parent() -> None:
     """Make this (worker) process die when the build that started it dies, and let
-    through the signals its parent held while forking it (:func:`forking`).
+    through the signals its parent held while forking it (:func:`signals_held`).
 
     A killed build (``kill -9``, a cancelled CI job) must not leave layout workers
     running and writing into ``build/``. Linux delivers SIGKILL to the worker when its

@@ -113,3 +113,46 @@ def test_the_console_script_exits_as_the_command_does(make_tree, tmp_path):
     build.send_signal(signal.SIGTERM)
     assert build.wait(60) == 128 + signal.SIGTERM
     assert list(temporary.iterdir()) == []
+
+
+# A SIGTERM that lands as Python's probe file in the temporary folder is created: the
+# moment a handler's exception would leave it behind (tempfile.gettempdir's first use).
+_TERMINATED_AT_THE_PROBE = """
+import os, signal, sys
+
+real_open = os.open
+
+
+def open_then_terminated(path, flags, mode=0o777, *, dir_fd=None):
+    fd = real_open(path, flags, mode, dir_fd=dir_fd)
+    if os.path.dirname(os.fspath(path)) == os.environ["TMPDIR"]:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return fd
+
+
+os.open = open_then_terminated
+sys.argv = ["report", *sys.argv[1:]]
+from report.cli import run
+
+run()
+"""
+
+
+def test_a_termination_as_python_probes_its_temporary_folder_leaves_nothing(make_tree,
+                                                                            tmp_path):
+    """Python's first use of the temporary folder writes a probe file there and removes
+    it; a SIGTERM handled between the two left the file behind (a CI run). The command
+    finds its temporary folder with the signal held: it exits 143, the folder empty."""
+    import os
+    import subprocess
+    import sys
+
+    root = make_tree("minimal")
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    ended = subprocess.run([sys.executable, "-c", _TERMINATED_AT_THE_PROBE, "--root",
+                            str(root), "build", "docx"],
+                           capture_output=True, text=True,
+                           env={**os.environ, "TMPDIR": str(temporary)})
+    assert ended.returncode == 128 + 15, ended.stderr
+    assert list(temporary.iterdir()) == []

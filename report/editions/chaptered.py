@@ -60,8 +60,8 @@ from report.editions.pdf import (
 from report.outputs import (
     children_folder,
     die_with_parent,
-    forking,
     in_children_folder,
+    signals_held,
     write_bytes,
     write_text,
 )
@@ -213,7 +213,7 @@ class Workers:
             folder, self._folder = children_folder(self, "report-layout-")
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              initializer=_start_worker, initargs=(folder,))
-        with forking():  # the pool forks its workers as jobs come
+        with signals_held():  # the pool forks its workers as jobs come
             for job in jobs:
                 if job.out not in self._submitted:
                     self._submitted[job.out] = self._pool.submit(_lay_out, job)

@@ -40,7 +40,7 @@ class Forked:
     """``work(folder)`` in a forked process; :meth:`wait` for it, :meth:`close` always."""
 
     def __init__(self, work: Callable[[Path], None]) -> None:
-        from report.outputs import die_with_parent, forking
+        from report.outputs import die_with_parent, signals_held
 
         self.folder = Path(tempfile.mkdtemp(prefix="report-forked-"))
         folder = self.folder
@@ -59,7 +59,7 @@ class Forked:
 
         self._process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
         try:
-            with forking():
+            with signals_held():
                 self._process.start()
         except BaseException:
             self.close()

@@ -33,8 +33,8 @@ from report.errors import InputError, Problem
 from report.outputs import (
     children_folder,
     die_with_parent,
-    forking,
     in_children_folder,
+    signals_held,
     write_bytes,
 )
 
@@ -177,7 +177,7 @@ class PrintCover:
                 os._exit(1)
 
         process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
-        with forking():
+        with signals_held():
             process.start()
         self._started[pages] = process
 

@@ -112,11 +112,11 @@ class Started:
 
     def __init__(self, args: list[str], cwd: Path, log: Path,
                  env: dict[str, str] | None = None):
-        from report.outputs import die_with_parent, forking
+        from report.outputs import die_with_parent, signals_held
 
         self.args = args
         self._stderr = log.open("w+b")
-        with forking():  # with preexec_fn, Python's fork hooks run (report.outputs.forking)
+        with signals_held():  # with preexec_fn, Python's fork hooks run
             self._proc = subprocess.Popen(_command(args), stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, stderr=self._stderr,
                                           cwd=cwd, env=_environment(env),
