@@ -118,25 +118,25 @@ class ReportGroup(click.Group):
         # command (SIGTERM: a cancelled CI job) unwinds like Ctrl-C, so that every
         # temporary file and folder is removed on the way out.
         if threading.current_thread() is threading.main_thread():
-            _handle_termination()
+            from report.outputs import held_until_done
+
+            signal.signal(signal.SIGTERM, held_until_done(_terminated))
         return super().main(*args, **kwargs)
 
 
 def _handle_termination() -> None:
-    """SIGTERM raises SystemExit from here on, with nothing of Python's left half made.
-
-    Python finds its temporary folder on first use by creating a probe file there and
-    removing it (``tempfile.gettempdir``). A SIGTERM whose exception was raised as the
-    probe's ``open`` returned left the file behind in the user's temporary folder (one
-    CI run of a build terminated early). The folder is found here, with the signals
-    held; one that came meanwhile is handled as soon as the handler is in place."""
-    import tempfile
-
-    from report.outputs import signals_held
+    """SIGTERM raises SystemExit from here on (and Ctrl-C KeyboardInterrupt, as ever),
+    both waiting while the build forks (``report.outputs.signals_held``), and this
+    command's temporary files and folders all go in one of its own, removed at exit
+    (``report.outputs.own_temporary_folder``). Set up with the signals held, so that a
+    termination meanwhile is handled once both are in place."""
+    from report.outputs import held_until_done, own_temporary_folder, signals_held
 
     with signals_held():
-        tempfile.gettempdir()
-        signal.signal(signal.SIGTERM, _terminated)
+        own_temporary_folder()
+        signal.signal(signal.SIGTERM, held_until_done(_terminated))
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, held_until_done(signal.default_int_handler))
 
 
 def _terminated(signum: int, frame) -> None:
@@ -174,6 +174,7 @@ def run() -> None:
 
     gc.set_threshold(50_000, 50, 100)
     try:
+        _handle_termination()
         main()
         code: object = 0
     except SystemExit as exc:

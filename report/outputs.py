@@ -15,7 +15,7 @@ import signal
 import sys
 import tempfile
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -100,35 +100,120 @@ def write_text(target: Path, text: str) -> None:
 
 
 # The signals a build turns into exceptions (report.cli): held while it forks, and
-# while the command sets up its handler.
+# while the command makes its own temporary folder.
 _HELD = frozenset({signal.SIGTERM, signal.SIGINT})
+
+
+class _Hold:
+    """How deep the main thread is in :func:`signals_held`, and the signal that came."""
+
+    depth = 0
+    pending: int | None = None
 
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Hold SIGTERM and SIGINT while this thread runs code that a raised exception
-    would leave half done: a fork, and Python's first look for its temporary folder
-    (:mod:`report.cli`). Only the main thread needs it: Python runs its handlers there.
+    would leave half done: a fork, and the making of the command's own temporary folder
+    (:func:`own_temporary_folder`). Only the main thread needs it: Python runs its
+    handlers there. A signal that came meanwhile is raised again at the end.
 
-    Around a fork: their handlers raise (a cancelled CI job unwinds like Ctrl-C), and
+    Around a fork: the handlers raise (a cancelled CI job unwinds like Ctrl-C), and
     the interpreter runs Python code around a fork (``os.register_at_fork``: logging
-    takes its lock before and gives it back after). An exception raised there is swallowed, and one
-    raised between logging's taking and giving back its lock left the lock held: the
-    build went on as if never asked to end, and its next fork from another thread
-    waited for that lock for ever (1 of 60 builds terminated early in a run). Held, the
-    signal is delivered once the fork is done, where its exception unwinds the build.
+    takes its lock before and gives it back after). An exception raised there is
+    swallowed, and one raised between logging's taking and giving back its lock left the
+    lock held: the build went on as if never asked to end, and its next fork from
+    another thread waited for that lock for ever.
+
+    Blocking the signals in this thread (``pthread_sigmask``) is not enough once the
+    build has other threads: the kernel gives a signal sent to the process to a thread
+    that does not block it, Python's C handler there marks it, and the main thread ran
+    the Python handler at once, inside the fork's hooks (the fifth build terminated at
+    a random moment by ``scripts/terminate_probe.py`` hung so, for good). So the handlers the
+    toolkit sets (:func:`held_until_done`) also wait while the main thread is in here.
     Every forked child lets them through again (:func:`die_with_parent`)."""
     import threading
 
-    if (threading.current_thread() is not threading.main_thread()
-            or not hasattr(signal, "pthread_sigmask")):  # no POSIX threads (Windows)
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    masked = hasattr(signal, "pthread_sigmask")  # POSIX threads (not Windows)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if masked else None
+    _Hold.depth += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        _Hold.depth -= 1
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        if not _Hold.depth and _Hold.pending is not None:
+            signum, _Hold.pending = _Hold.pending, None
+            signal.raise_signal(signum)
+
+
+def held_until_done(handler: Callable[[int, object], object]
+                    ) -> Callable[[int, object], object]:
+    """``handler``, waiting while the main thread is in :func:`signals_held`."""
+    def handle(signum: int, frame: object) -> object:
+        if _Hold.depth:
+            _Hold.pending = signum
+            return None
+        return handler(signum, frame)
+
+    return handle
+
+
+_USER_TEMPORARY: str | None = None  # the temporary folder before own_temporary_folder
+
+
+def own_temporary_folder() -> None:
+    """Put every temporary file and folder of this command, and of what it runs (library
+    code, pandoc, the processes it forks), in one folder of its own, removed at its exit.
+
+    A terminated command (SIGTERM, a cancelled CI job) unwinds through clean-up code,
+    but Python makes a temporary folder or file in two steps (``mkdir``, then the
+    clean-up's registration), and an exception raised between them (a build terminated
+    as its first folder appeared: 1 run in 5 to 15) left it behind in the user's
+    temporary folder. Only this folder is made with the signals held, its removal
+    registered before they are let through; whatever is made in it later goes with it.
+    Python's first look for the temporary folder (a probe file, written and removed) is
+    done here too, held. Call it from the command's own process (``report.cli.run``),
+    with the SIGTERM handler set in the same held stretch (:func:`signals_held`)."""
+    import atexit
+
+    global _USER_TEMPORARY
+    _USER_TEMPORARY = tempfile.gettempdir()
+    _remove_folders_of_ended_commands(Path(_USER_TEMPORARY))
+    folder = tempfile.mkdtemp(prefix=f"report-{os.getpid()}-", dir=_USER_TEMPORARY)
+    atexit.register(_remove_if_mine, folder, os.getpid())
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
+
+
+def _remove_folders_of_ended_commands(temporary: Path, now: float | None = None) -> None:
+    """Remove the folders of commands killed (``kill -9``, which no exit handler sees)
+    an hour ago or more: each is named with its process's id, and is left alone while a
+    process of that id runs (``report serve`` runs for hours)."""
+    import re
+    import time
+
+    now = time.time() if now is None else now
+    for path in temporary.glob("report-*-*"):
+        found = re.fullmatch(r"report-(\d+)-\w{8}", path.name)
+        try:
+            if not found or now - path.lstat().st_mtime < STALE_AFTER:
+                continue
+            os.kill(int(found[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (OSError, OverflowError):  # someone else's process, or not ours to read
+            continue
+
+
+def user_temporary_folder() -> str:
+    """The user's temporary folder, for what should outlive this command (Jinja's
+    compiled templates), even inside :func:`own_temporary_folder`."""
+    return _USER_TEMPORARY or tempfile.gettempdir()
 
 
 def children_folder(owner: object, prefix: str) -> tuple[str, weakref.finalize]:
@@ -160,6 +245,7 @@ def die_with_parent() -> None:
     running and writing into ``build/``. Linux delivers SIGKILL to the worker when its
     parent ends (``PR_SET_PDEATHSIG``); elsewhere the pool's own shutdown has to do.
     """
+    _Hold.depth, _Hold.pending = 0, None  # forked inside the parent's held stretch
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     if not sys.platform.startswith("linux"):

@@ -5,8 +5,9 @@ A cancelled CI job sends SIGTERM at any moment: the build must end (exit 143) wi
 seconds and leave nothing in the temporary folder. This builds a copy of a small tree
 (``tests/trees/minimal`` by default) again and again, each with a temporary folder of
 its own, sends SIGTERM a random time (up to ``--within`` seconds) after the build made
-its first temporary file, and prints every build that did not end within 20 s (and
-stops, leaving it running to be inspected) or left files behind. Jinja's per-user
+its first temporary file (in the folder of its own it makes there, report.outputs), and
+prints every build that did not end within 20 s (and stops, leaving it running to be
+inspected) or left files behind. Jinja's per-user
 bytecode folder (``_jinja2-cache-*``), kept on purpose, is not counted.
 
 Usage: scripts/terminate_probe.py [--runs 60] [--within 0.6] [--tree minimal]
@@ -48,8 +49,8 @@ def main() -> None:
         build = subprocess.Popen([str(report), "--root", str(root), "build", "--jobs", "2"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  env={**os.environ, "TMPDIR": str(temporary)})
-        while not any(temporary.iterdir()) and build.poll() is None:
-            time.sleep(0.02)
+        while not any(temporary.glob("report-*/*")) and build.poll() is None:
+            time.sleep(0.02)  # a folder the build made in its own (report.outputs)
         delay = random.random() * args.within
         time.sleep(delay)
         build.send_signal(signal.SIGTERM)

@@ -107,8 +107,9 @@ def test_the_console_script_exits_as_the_command_does(make_tree, tmp_path):
     build = subprocess.Popen([str(report), "--root", str(root), "build", "--jobs", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 60
-    while not any(temporary.iterdir()) and build.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # until the build has a temporary folder of its own
+    while (not any(temporary.glob("report-*/*")) and build.poll() is None
+           and time.monotonic() < deadline):
+        time.sleep(0.02)  # until the build has made a temporary folder in its own
     assert build.poll() is None
     build.send_signal(signal.SIGTERM)
     assert build.wait(60) == 128 + signal.SIGTERM
@@ -156,3 +157,34 @@ def test_a_termination_as_python_probes_its_temporary_folder_leaves_nothing(make
                            env={**os.environ, "TMPDIR": str(temporary)})
     assert ended.returncode == 128 + 15, ended.stderr
     assert list(temporary.iterdir()) == []
+
+
+def test_a_command_keeps_its_temporary_files_in_a_folder_of_its_own(make_tree, tmp_path):
+    """Every temporary file of a command (and of what it runs) is in a folder of its own
+    in the user's temporary folder, gone when it ends; Jinja's compiled templates stay
+    in the user's folder, for the next build. Folders of commands killed an hour ago or
+    more are removed; a younger one, or one whose process still runs, is left."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    report = Path(sys.executable).parent / "report"
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    ended = 4_194_304 + 1  # above Linux's largest process id: no process has it
+    old = time.time() - 2 * 3600
+    kept = {f"report-{ended}-young___", f"report-{os.getpid()}-running_", "report-notours"}
+    for name in [*kept, f"report-{ended}-killed__"]:
+        (temporary / name).mkdir()
+        (temporary / name / "left.txt").write_text("from a killed build")
+        if "young" not in name:
+            os.utime(temporary / name, (old, old))
+    root = make_tree("minimal")
+    built = subprocess.run([str(report), "--root", str(root), "build", "web"],
+                           capture_output=True, text=True,
+                           env={**os.environ, "TMPDIR": str(temporary)})
+    assert built.returncode == 0, built.stderr
+    cache = f"_jinja2-cache-{os.getuid()}"
+    assert {p.name for p in temporary.iterdir()} == kept | {cache}
+    assert any((temporary / cache).iterdir())

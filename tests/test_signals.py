@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 
-from report.outputs import die_with_parent, signals_held
+from report.outputs import die_with_parent, held_until_done, signals_held
 
 
 def test_a_signal_during_a_fork_is_handled_once_the_fork_is_done() -> None:
@@ -23,6 +23,34 @@ def test_a_signal_during_a_fork_is_handled_once_the_fork_is_done() -> None:
         seen.append("after")
     finally:
         signal.signal(signal.SIGTERM, previous)
+    assert seen == ["forked", "handled", "after"]
+
+
+def test_a_signal_to_the_process_is_held_while_another_thread_runs() -> None:
+    """With another thread that does not block it, the kernel gives the signal to that
+    thread and Python's main thread ran the handler at once, inside the held stretch
+    (a build always has other threads): the toolkit's handlers wait for its end."""
+    import threading
+    import time
+
+    seen: list[str] = []
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    previous = signal.signal(signal.SIGTERM,
+                             held_until_done(lambda *_: seen.append("handled")))
+    try:
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            sum(range(100_000))
+            seen.append("forked")
+        sum(range(100_000))
+        seen.append("after")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop.set()
+        other.join()
     assert seen == ["forked", "handled", "after"]
 
 

@@ -174,6 +174,7 @@ def _serve(root: Path, port: int, host: str) -> None:
     from report.editions.context import BuildContext
     from report.editions.web_plugin import SiteState
     from report.manuscript import load
+    from report.outputs import held_until_done
     from report.render import caches_saving, render
 
     PreviewServer, ChangeObserver = _server_types()
@@ -228,7 +229,7 @@ def _serve(root: Path, port: int, host: str) -> None:
     def stop(signum, frame) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, held_until_done(stop))
     try:
         builder(config)
         server.watch(config.docs_dir)

@@ -42,6 +42,7 @@ from report.editions import web
 from report.editions.context import BuildContext
 from report.errors import InputError
 from report.manuscript import MANIFEST, Manuscript, load
+from report.outputs import user_temporary_folder
 from report.render.cache import digest, made_once
 from report.render.html import ChapterHTML
 from report.render.media import read_stripped
@@ -74,7 +75,7 @@ class _TemplateBytecode(jinja2.BytecodeCache):
     every ``report build`` of the web edition would (about 0.4 s after a one-chapter
     edit). Buckets are checked against the template source, so an edited template is
     recompiled. The folder is Jinja's ``FileSystemBytecodeCache`` default, in the
-    temporary folder, made by and for this user only (Jinja refuses one it does not own):
+    user's temporary folder, made by and for this user only (Jinja refuses one it does not own):
     compiled code is never read from the report tree or ``build/``, which may come from
     someone else.
     """
@@ -87,8 +88,9 @@ class _TemplateBytecode(jinja2.BytecodeCache):
     def _shared(self) -> jinja2.BytecodeCache | None:
         if self._disk is None:
             try:
-                self._disk = jinja2.FileSystemBytecodeCache(self._directory)
-            except (RuntimeError, OSError):  # no safe folder: compile once per process
+                directory = self._directory or _own_folder_for_compiled_templates()
+                self._disk = jinja2.FileSystemBytecodeCache(directory) if directory else False
+            except OSError:  # no safe folder: compile once per process
                 self._disk = False
         return self._disk or None
 
@@ -114,6 +116,28 @@ class _TemplateBytecode(jinja2.BytecodeCache):
                 disk.dump_bytecode(bucket)
             except OSError:
                 pass  # a cache: the next process compiles again
+
+
+def _own_folder_for_compiled_templates() -> str | None:
+    """Jinja's default folder for compiled templates (``_jinja2-cache-<uid>``), in the
+    user's temporary folder rather than the command's own, which goes at its exit
+    (``report.outputs.own_temporary_folder``); checked as Jinja checks it: this user's
+    own folder, closed to others, or None (memory only)."""
+    import stat
+
+    if not hasattr(os, "getuid"):
+        return None
+    folder = os.path.join(user_temporary_folder(), f"_jinja2-cache-{os.getuid()}")
+    try:
+        os.mkdir(folder, stat.S_IRWXU)
+    except FileExistsError:
+        pass
+    found = os.lstat(folder)
+    if found.st_uid != os.getuid() or not stat.S_ISDIR(found.st_mode):
+        return None
+    if stat.S_IMODE(found.st_mode) != stat.S_IRWXU:
+        os.chmod(folder, stat.S_IRWXU)
+    return folder
 
 
 _BYTECODE = _TemplateBytecode()
