@@ -44,6 +44,7 @@ from report.errors import InputError
 from report.manuscript import MANIFEST, Manuscript, load
 from report.outputs import user_temporary_folder
 from report.render.cache import digest, made_once
+from report.render.fetcher import file_digest
 from report.render.html import ChapterHTML
 from report.render.media import read_stripped
 
@@ -116,6 +117,10 @@ class _TemplateBytecode(jinja2.BytecodeCache):
                 disk.dump_bytecode(bucket)
             except OSError:
                 pass  # a cache: the next process compiles again
+
+
+def _svg_file_text_size(path: Path) -> tuple[float, float] | None:
+    return svg_text_size(path.read_bytes())
 
 
 def _own_folder_for_compiled_templates() -> str | None:
@@ -792,9 +797,10 @@ class ReportPlugin(BasePlugin):
             if path is None or not src.lower().endswith(".svg"):
                 sizes.append(None)
                 continue
-            svg = path.read_bytes()  # parsed once a content in report serve
-            sizes.append(made_once(digest("svg text size", svg),
-                                   functools.partial(svg_text_size, svg)))
+            # Measured once a content in report serve, the file read only when it changed.
+            content = file_digest(path)
+            sizes.append(made_once(digest("svg text size", content or str(path)),
+                                   functools.partial(_svg_file_text_size, path)))
         return sizes
 
     @event_priority(50)  # before the search plugin's, which writes the index
@@ -907,7 +913,7 @@ def _shown(page: Page, parts: tuple[str | None, list[dict], str]) -> str:
     title, tokens, content = parts
     if title is not None:
         page.title = title
-    page.toc = get_toc(copy.deepcopy(tokens))
+    page.toc = get_toc(tokens)  # new entries, made from the tokens without changing them
     return content
 
 

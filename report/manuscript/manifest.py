@@ -180,9 +180,10 @@ def nav_problems(nav: list[NavEntry], root: Path, docs_dir: str) -> list[Problem
         docs = tree.resolve_folder(root, docs_dir)
     except tree.Refused:
         return problems  # already reported against docs_dir
+    resolver = tree.Resolver(docs)
     for entry in nav:
         try:
-            target = tree.resolve(docs, entry.file, must_exist=False)
+            target = resolver.resolve(entry.file, must_exist=False)
         except tree.Refused as exc:
             problems.append(Problem(MANIFEST, entry.line, f"nav entry {exc}"))
             continue

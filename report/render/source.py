@@ -126,7 +126,7 @@ def _references(items: Iterable[dict]) -> Iterator[_Reference]:
                 yield from _raw_references(content[1])
 
 
-def _check(manuscript: Manuscript, chapter: Chapter, reference: _Reference,
+def _check(resolver: tree.Resolver, chapter: Chapter, reference: _Reference,
            resources: Resources) -> str | None:
     """The reason ``reference`` is refused, or None (and it is recorded as allowed)."""
     target = reference.target.strip()
@@ -139,14 +139,14 @@ def _check(manuscript: Manuscript, chapter: Chapter, reference: _Reference,
         if scheme:
             return f"link scheme {scheme}: not allowed: {target}"
         try:
-            path = tree.resolve(manuscript.root, target, chapter.path.parent, must_exist=False)
+            path = resolver.resolve(target, chapter.path.parent, must_exist=False)
         except tree.Refused as exc:
             return f"link {exc}"
         if path.is_file():
             resources.linked.add(path)
         return None
     try:
-        path = tree.resolve(manuscript.root, target, chapter.path.parent)
+        path = resolver.resolve(target, chapter.path.parent)
     except tree.Refused as exc:
         if str(exc).startswith("not found") and reference.element == "image":
             return f"image not found: {target}"
@@ -166,10 +166,11 @@ def check(manuscript: Manuscript, found: list[tuple[Chapter, list[list[str]]]]
     """Check each chapter's references (:func:`references`) against the tree."""
     resources = Resources()
     problems: list[Problem] = []
+    resolver = tree.Resolver(manuscript.root)  # every chapter's, on every save in serve
     for chapter, refs in found:
         seen: set[tuple[str, str]] = set()
         for reference in (_Reference(*r) for r in refs):
-            reason = _check(manuscript, chapter, reference, resources)
+            reason = _check(resolver, chapter, reference, resources)
             if reason and (reference.target, reason) not in seen:
                 seen.add((reference.target, reason))
                 problems.append(_locate(manuscript, [re.escape(reference.target)],
