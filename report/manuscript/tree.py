@@ -11,6 +11,7 @@ a message fit for ``path:line: message``.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from pathlib import Path
@@ -62,7 +63,9 @@ class Resolver:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self._folders: dict[Path, Path] = {}
+        self._root = str(self.root)
+        self._below = self._root.rstrip(os.sep) + os.sep  # what a path inside starts with
+        self._folders: dict[str, str] = {}
 
     def resolve(self, reference: str, base: Path | None = None, *,
                 must_exist: bool = True) -> Path:
@@ -78,38 +81,40 @@ class Resolver:
                 or "\0" in path_part):
             raise Refused(f"absolute path not allowed (builds read only the report tree): "
                           f"{reference}")
-        root = self.root
         try:
-            target, mode = self._real((base or root) / path_part)
+            target, mode = self._real(os.path.join(str(base) if base else self._root,
+                                                   path_part))
         except (OSError, RuntimeError) as exc:  # a symlink loop
             raise Refused(f"cannot resolve {reference}: {exc}") from None
-        if target != root and not target.is_relative_to(root):
+        if target != self._root and not target.startswith(self._below):
             raise Refused(f"outside the report tree: {reference}")
         if must_exist:
             if mode is None:
                 raise Refused(f"not found: {reference}")
             if not stat.S_ISREG(mode):
                 raise Refused(f"not a regular file: {reference}")
-        return target
+        return Path(target)
 
-    def _real(self, candidate: Path) -> tuple[Path, int | None]:
-        """``candidate``'s real path, and the mode of what is there (None: nothing)."""
-        folder, name = candidate.parent, candidate.name
+    def _real(self, candidate: str) -> tuple[str, int | None]:
+        """``candidate``'s real path, and the mode of what is there (None: nothing).
+        Strings, not ``Path`` objects: making those was half the time."""
+        folder, name = os.path.split(candidate)
         if name and name not in (".", ".."):
             real_folder = self._folders.get(folder)
             if real_folder is None:
-                real_folder = self._folders[folder] = folder.resolve()
+                real_folder = self._folders[folder] = str(Path(folder).resolve())
+            target = os.path.join(real_folder, name)
             try:
-                mode = (real_folder / name).lstat().st_mode
+                mode = os.lstat(target).st_mode
             except FileNotFoundError:
-                return real_folder / name, None
+                return target, None
             except OSError:
                 mode = None  # not a folder on the way, or not ours to read: in full
             if mode is not None and not stat.S_ISLNK(mode):
-                return real_folder / name, mode
-        target = candidate.resolve()
+                return target, mode
+        target = str(Path(candidate).resolve())
         try:
-            return target, target.stat().st_mode
+            return target, os.stat(target).st_mode
         except OSError:
             return target, None
 

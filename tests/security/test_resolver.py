@@ -43,7 +43,9 @@ def _fast(resolver: tree.Resolver, reference: str, base: Path | None,
 REFERENCES = ["a.md", "sub/b.md", "sub/../a.md", "../a.md", "../outside/secret.txt",
               "link-in.md", "link-out.md", "sub", "sub/", ".", "missing.md",
               "sub/missing/deeper.md", "dir-link/b.md", "dir-out/secret.txt",
-              "loop.md", "sub/link-up.md", "a.md/nothing", "sub/./b.md"]
+              "loop.md", "sub/link-up.md", "a.md/nothing", "sub/./b.md",
+              "dir-link/../a.md", "dir-out/../tree/a.md", "link-sibling.md",
+              "../tree-sibling/s.md", "sub//b.md", "./a.md"]
 
 
 @pytest.fixture
@@ -60,6 +62,9 @@ def tree_root(tmp_path: Path) -> Path:
     os.symlink(tmp_path / "outside", root / "dir-out")
     os.symlink("loop.md", root / "loop.md")
     os.symlink("../a.md", root / "sub" / "link-up.md")
+    (tmp_path / "tree-sibling").mkdir()  # a name the tree's is a prefix of
+    (tmp_path / "tree-sibling" / "s.md").write_text("s")
+    os.symlink(tmp_path / "tree-sibling" / "s.md", root / "link-sibling.md")
     return root
 
 
