@@ -75,10 +75,10 @@ class _TemplateBytecode(jinja2.BytecodeCache):
     otherwise recompile material's templates (a quarter of a second) on every save, and
     every ``report build`` of the web edition would (about 0.4 s after a one-chapter
     edit). Buckets are checked against the template source, so an edited template is
-    recompiled. The folder is Jinja's ``FileSystemBytecodeCache`` default, in the
-    user's temporary folder, made by and for this user only (Jinja refuses one it does not own):
-    compiled code is never read from the report tree or ``build/``, which may come from
-    someone else.
+    recompiled. The folder is the one Jinja's ``FileSystemBytecodeCache`` would choose,
+    in the user's temporary folder, made by and for this user only (one it does not own
+    is refused, as Jinja refuses it): compiled code is never read from the report tree
+    or ``build/``, which may come from someone else.
     """
 
     def __init__(self, directory: str | None = None) -> None:

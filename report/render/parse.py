@@ -11,6 +11,7 @@ written (see ``report.render``)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -32,16 +33,12 @@ def text_key(chapter: Chapter) -> str:
     Asked about five times a chapter in a render; the text (the same string each time,
     whose hash Python keeps) is hashed with SHA-256 once: on the corpus, 26 ms of every
     render went to hashing the 111 chapters' texts again and again."""
-    parts = (__version__, pandoc.version(), pandoc.MARKDOWN, chapter.body)
-    key = _TEXT_KEYS.get(parts)
-    if key is None:
-        if len(_TEXT_KEYS) >= 4096:
-            _TEXT_KEYS.clear()
-        key = _TEXT_KEYS[parts] = digest(*parts)
-    return key
+    return _digest_once(__version__, pandoc.version(), pandoc.MARKDOWN, chapter.body)
 
 
-_TEXT_KEYS: dict[tuple[str, ...], str] = {}
+# The texts of the chapters lately rendered, and no more: report serve renders a new
+# text of the chapter being written on every save, for hours.
+_digest_once = functools.lru_cache(maxsize=1024)(digest)
 
 
 class ParseCache(JsonCache):
