@@ -194,3 +194,42 @@ def test_a_new_process_keeps_the_search_entries_of_unchanged_pages(make_tree, mo
     after = {name: data for name, (_, _, data) in _site(root).items()}
     assert b"A sentence added by an author." in after["search/search_index.json"]
     assert after == _cold(root)
+
+
+def test_an_image_is_copied_again_only_when_it_or_its_copy_changed(make_tree):
+    """The site's copy of an image (its metadata stripped) is written again when the image
+    changed or the copy in the kept site is no longer the one written, and only then:
+    ``report serve`` hands MkDocs every image on every save."""
+    root = make_tree("constructs")
+    _append(root / "chapters" / "foreword.md", "\nA first edit.\n")
+    pipeline.build(load(root), ["web"])
+    image = root / "chapters" / "images" / "referrals.svg"
+    copy = next((root / KEPT).rglob("referrals.svg"))
+
+    def stamp() -> tuple[int, int]:
+        info = copy.stat()
+        return info.st_ino, info.st_mtime_ns
+
+    def edit_and_build(n: int) -> None:
+        _append(root / "chapters" / "02-practice.md", f"\nA sentence added, number {n}.\n")
+        pipeline.build(load(root), ["web"])
+
+    edit_and_build(1)  # this process wrote the copy the first time: it knows it now
+    before = stamp()
+    edit_and_build(2)
+    assert stamp() == before  # the image and its copy as they were: not written again
+
+    svg = image.read_text(encoding="utf-8")
+    image.write_text(svg.replace("10,613", "10,614").replace(
+        "<title>", "<metadata>Author: A. Person</metadata><title>"), encoding="utf-8")
+    edit_and_build(3)
+    assert stamp() != before
+    assert b"10,614" in copy.read_bytes() and b"A. Person" not in copy.read_bytes()
+
+    copy.write_bytes(b"<svg>tampered</svg>")  # the kept site's copy changed behind us
+    edit_and_build(4)
+    assert b"10,614" in copy.read_bytes() and b"tampered" not in copy.read_bytes()
+    published = root / "build" / "site" / copy.relative_to(root / KEPT)
+    assert published.read_bytes() == copy.read_bytes()
+    after = {name: data for name, (_, _, data) in _site(root).items()}
+    assert after == _cold(root)

@@ -95,6 +95,11 @@ class Resolver:
                 raise Refused(f"not a regular file: {reference}")
         return Path(target)
 
+    def real(self, path: str) -> str:
+        """The real path of ``path`` (absolute, anywhere), as ``Path.resolve()`` gives it,
+        its folder's found once for the life of this resolver."""
+        return self._real(path)[0]
+
     def _real(self, candidate: str) -> tuple[str, int | None]:
         """``candidate``'s real path, and the mode of what is there (None: nothing).
         Strings, not ``Path`` objects: making those was half the time."""

@@ -77,3 +77,15 @@ def test_the_resolver_answers_as_resolving_in_full(tree_root: Path, must_exist: 
     for reference in REFERENCES * 2:  # the second time from the folders it kept
         expected = _in_full(tree_root, reference, base, must_exist)
         assert _fast(resolver, reference, base, must_exist) == expected, reference
+
+
+def test_the_real_path_of_any_path_is_resolving_it_in_full(tree_root: Path) -> None:
+    """``Resolver.real`` (the web edition's list of files to publish) gives, for paths in
+    the tree and out of it, what ``Path.resolve`` gives (a loop aside, which it raises)."""
+    resolver = tree.Resolver(tree_root)
+    for base in (tree_root, tree_root / "sub"):
+        for reference in REFERENCES * 2:
+            if reference == "loop.md":
+                continue
+            path = os.path.join(str(base), reference)
+            assert resolver.real(path) == str(Path(path).resolve()), path
