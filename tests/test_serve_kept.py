@@ -35,7 +35,8 @@ def _kept_nothing() -> Iterator[None]:
     from report.editions import web_plugin
 
     kept = [cache._MADE, web_plugin._PAGE_CONTENT, web_plugin._SEARCH_ENTRIES,
-            web_plugin._CONTENT_DIGESTS, rendering._memo]
+            web_plugin._CONTENT_DIGESTS, web_plugin._READ, web_plugin._STRIPPED,
+            web_plugin._WRITTEN, rendering._memo]
     saved = [dict(each) for each in kept]
     remembered, last = cache._REMEMBERED, rendering._last_book
     for each in kept:

@@ -36,9 +36,13 @@ def _append(path: Path, text: str) -> None:
 
 
 def _cold(root: Path) -> dict[str, bytes]:
-    """The site a build from nothing makes of the same tree."""
+    """The site a build from nothing makes of the same tree, in a process that keeps
+    nothing (what this one kept from the builds before is set aside meanwhile)."""
+    from tests.test_serve_kept import _kept_nothing
+
     shutil.rmtree(root / "build")
-    pipeline.build(load(root), ["web"])
+    with _kept_nothing():
+        pipeline.build(load(root), ["web"])
     return {name: data for name, (_, _, data) in _site(root).items()}
 
 
@@ -231,5 +235,28 @@ def test_an_image_is_copied_again_only_when_it_or_its_copy_changed(make_tree):
     assert b"10,614" in copy.read_bytes() and b"tampered" not in copy.read_bytes()
     published = root / "build" / "site" / copy.relative_to(root / KEPT)
     assert published.read_bytes() == copy.read_bytes()
+    after = {name: data for name, (_, _, data) in _site(root).items()}
+    assert after == _cold(root)
+
+
+def test_a_chapter_whose_front_matter_alone_changed_is_read_again(make_tree):
+    """A chapter page whose file is as this process last read it is not read again
+    (``_read_as_before``); one whose front matter changed, with no change to its render,
+    is: MkDocs' theme acts on it (here, the page's table of contents hidden)."""
+    root = make_tree("constructs")
+    _append(root / "chapters" / "foreword.md", "\nA first edit.\n")
+    pipeline.build(load(root), ["web"])
+    _append(root / "chapters" / "01-introduction.md", "\nAn edit elsewhere.\n")
+    pipeline.build(load(root), ["web"])  # this process has read every chapter now
+    page = root / "build" / "site" / "02-practice" / "index.html"
+    toc = b'data-md-type="toc" >'
+    assert toc in page.read_bytes()
+
+    practice = root / "chapters" / "02-practice.md"
+    practice.write_text("---\nhide:\n  - toc\n---\n" + practice.read_text(encoding="utf-8"),
+                        encoding="utf-8")
+    _append(root / "chapters" / "01-introduction.md", "\nAnother edit elsewhere.\n")
+    pipeline.build(load(root), ["web"])
+    assert toc not in page.read_bytes() and b'data-md-type="toc" hidden' in page.read_bytes()
     after = {name: data for name, (_, _, data) in _site(root).items()}
     assert after == _cold(root)
