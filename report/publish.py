@@ -20,8 +20,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from report.errors import InputError, Problem
 from report.manuscript import Manuscript
 
@@ -83,6 +81,8 @@ def stage_site(site: Path, target: Path, noindex: bool) -> int:
 
 def _identity(root: Path) -> tuple[str, str]:
     """The author of the report's own commits, so a publication is traceable to a person."""
+    import git  # here, not for the command's --help
+
     try:
         reader = git.Repo(root, search_parent_directories=True).config_reader()
         return (reader.get_value("user", "name", FALLBACK_IDENTITY[0]),
@@ -94,6 +94,8 @@ def _identity(root: Path) -> tuple[str, str]:
 def push_folder(folder: Path, remote: str, branch: str, message: str,
                 identity: tuple[str, str]) -> tuple[str, bool]:
     """Commit ``folder`` as the whole tree of ``branch`` on ``remote``; return (sha, changed)."""
+    import git  # here, not for the command's --help
+
     with tempfile.TemporaryDirectory(prefix="report-publish-") as tmp:
         repo = git.Repo.init(Path(tmp) / "publish.git", bare=True)
         name, email = identity

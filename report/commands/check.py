@@ -17,18 +17,20 @@ import os
 from pathlib import Path
 
 import click
-import git
 
 from report.checks import formats
 from report.checks.findings import SEVERITIES, Finding
-from report.checks.runner import rule_descriptions, run_checks
 from report.errors import EXIT_FINDINGS, EXIT_OK, InputError, Problem
-from report.manuscript import load
+
+# The checks, the tree's loader and git are imported when the command runs, not for
+# ``report check --help`` (half a second of imports: the render, pikepdf, git).
 
 
 def repository_prefix(root: Path) -> str:
     """The report tree's folder inside its git repository ('' at the top or outside git):
     GitHub annotations and code scanning want paths from the repository root."""
+    import git
+
     try:
         top = git.Repo(root, search_parent_directories=True).working_tree_dir
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -83,6 +85,9 @@ def command(root: Path, paths: tuple[Path, ...], final: bool, fmt: str,
             severity: str | None, built: bool) -> None:
     """Check the manuscript: terminology, consent and personal names, structure, draft
     marks, plain English. PATHS narrow the findings to these files or folders."""
+    from report.checks.runner import rule_descriptions, run_checks
+    from report.manuscript import load
+
     manuscript = load(root)
     selected = tree_paths(manuscript.root, paths)
     every = run_checks(manuscript, final=final, built=built)

@@ -27,8 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import git
-
 LONDON = ZoneInfo("Europe/London")
 LAUNCH_LINE = "Launch: "
 RELEASE_DIR = ("build", "release")
@@ -83,6 +81,8 @@ class RecordedLaunch:
 
 def _tag_launches(root: Path) -> list[RecordedLaunch]:
     """``Launch:`` lines of the annotated ``v*`` tags of the tree's repository."""
+    import git  # here, not for the command's --help
+
     try:
         repo = git.Repo(root, search_parent_directories=True)
         listing = repo.git.for_each_ref("refs/tags/v*",

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import git
 import yaml
 
 from report.errors import InputError, Problem
@@ -77,6 +76,8 @@ def requirement_from(direct_url: dict) -> tuple[str, bool]:
     editable install from a git checkout gives the checkout's ``origin`` (https, without
     credentials) and HEAD. Anything else gives :data:`PLACEHOLDER_TOOLKIT`.
     """
+    import git  # here, not for the command's --help
+
     url = str(direct_url.get("url", ""))
     vcs = direct_url.get("vcs_info") or {}
     if vcs.get("vcs") == "git" and vcs.get("commit_id") and _shareable(url):
@@ -138,6 +139,8 @@ def lay_out(folder: Path, title: str, toolkit: str) -> list[Path]:
 
 def first_commit(folder: Path, title: str) -> str:
     """``git init`` on ``main`` and commit everything: the workflows expect a repository."""
+    import git  # here, not for the command's --help
+
     repo = git.Repo.init(folder, initial_branch="main")
     try:
         repo.git.config("user.name")
