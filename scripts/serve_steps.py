@@ -10,7 +10,12 @@ loaded, the first pandoc run started, MkDocs' configuration loaded, the plugin a
 the render (when MkDocs hands it the site's files), the last pandoc run ended, the render
 ended, the plugin has the render, the site was written. Then the median of each, and the
 pandoc processes a save ran. No browser: ``scripts/bench_serve.py`` measures save to
-screen. Run by hand; the steps are found by wrapping the toolkit's functions.
+screen. Run by hand; the steps are found by wrapping the toolkit's functions. Last, the
+median time of each part of MkDocs' build of a save (the files listed, those chosen for
+the site, the navigation, the plugin's pages read as before, MkDocs reading the others,
+the plugin's choice of pages to write, the static files copied, the theme's own
+templates, the pages built, the plugin's end of build), whose sum is most of the time
+from "plugin has the render" to "site written".
 
 Usage: scripts/serve_steps.py [--root TREE] [--chapter chapters/01-introduction.md] [--runs N]
 """
@@ -31,6 +36,43 @@ sys.path.insert(0, str(HERE))
 
 from bench_serve import copy_tree  # noqa: E402
 
+# MkDocs' build, in parts (module or class, function, name): timed on each save.
+MKDOCS_PARTS = (("mkdocs.commands.build", "get_files", "files listed"),
+                ("report.editions.web_plugin:ReportPlugin", "_publish_only_what_is_used",
+                 "files chosen"),
+                ("mkdocs.commands.build", "get_navigation", "navigation"),
+                ("report.editions.web_plugin:ReportPlugin", "_read_as_before",
+                 "pages read as before"),
+                ("mkdocs.commands.build", "_populate_page", "pages read"),
+                ("report.editions.web_plugin:ReportPlugin", "_skip_unchanged",
+                 "pages to write chosen"),
+                ("mkdocs.structure.files:Files", "copy_static_files", "static files"),
+                ("mkdocs.commands.build", "_build_theme_template", "theme templates"),
+                ("mkdocs.commands.build", "_build_page", "pages built"),
+                ("report.editions.web_plugin:ReportPlugin", "on_post_build",
+                 "plugin's end of build"))
+
+
+def time_mkdocs_parts(spent: dict[str, float]) -> None:
+    """Wrap each of MKDOCS_PARTS so that its time adds up in ``spent`` (by name)."""
+    import functools
+    import importlib
+
+    for where, name, label in MKDOCS_PARTS:
+        module, _, cls = where.partition(":")
+        owner = importlib.import_module(module)
+        owner = getattr(owner, cls) if cls else owner
+        function = getattr(owner, name)
+
+        def timed(*args, _function=function, _label=label, **kwargs):
+            began = time.perf_counter()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - began
+
+        setattr(owner, name, functools.wraps(function)(timed))
+
 
 class Steps:
     """Time stamps of one save, from the save: the first of each name is kept."""
@@ -39,6 +81,7 @@ class Steps:
         self.start = time.monotonic()
         self.marks: dict[str, float] = {}
         self.pandoc = 0
+        self.mkdocs: dict[str, float] = {}  # time in each of MKDOCS_PARTS
 
     def mark(self, name: str) -> None:
         self.marks.setdefault(name, time.monotonic() - self.start)
@@ -92,6 +135,8 @@ def main() -> None:
     pandoc.run = run
     rendering.render = render
     web_plugin.ReportPlugin._take_render = take_render
+    spent: dict[str, float] = {}
+    time_mkdocs_parts(spent)
     rows: list[Steps] = []
     with tempfile.TemporaryDirectory(prefix="serve-steps-") as tmp:
         root = copy_tree(args.root.resolve(), Path(tmp) / "tree")
@@ -124,8 +169,10 @@ def main() -> None:
                 chapter.write_text(chapter.read_text(encoding="utf-8")
                                    + f"\n\nBenchmark sentence {n}.\n", encoding="utf-8")
                 steps = Steps()
+                spent.clear()
                 build()
                 steps.mark("site written")
+                steps.mkdocs = dict(spent)
                 rendering.caches_saved()
                 rows.append(steps)
                 print("  ".join(f"{name} {at:.3f}" for name, at in
@@ -136,6 +183,9 @@ def main() -> None:
         f"{name} {statistics.median(row.marks.get(name, 0.0) for row in rows):.3f}"
         for name in names)
         + f"  ({statistics.median(row.pandoc for row in rows):g} pandoc a save)")
+    print("MkDocs' build, median ms a save: " + "  ".join(
+        f"{label} {statistics.median(row.mkdocs.get(label, 0.0) for row in rows) * 1000:.1f}"
+        for _, _, label in MKDOCS_PARTS))
 
 
 if __name__ == "__main__":
