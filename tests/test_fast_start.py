@@ -55,6 +55,16 @@ def test_a_build_with_nothing_to_do_imports_no_heavy_library(make_tree):
     assert imported == []
 
 
+def test_the_web_edition_alone_imports_no_weasyprint(make_tree):
+    """The site (and ``report serve``, with the same plugin) lays out no PDF: WeasyPrint,
+    a second of imports, is not loaded for it."""
+    root: Path = make_tree("minimal")
+    imported, proc = _imported("--root", str(root), "build", "web")
+    assert proc.returncode == 0, proc.stderr
+    assert "mkdocs" in imported  # the probe sees the site being built
+    assert "weasyprint" not in imported
+
+
 IMPORTING_THREAD = (
     "import sys, threading\n"
     "seen = {}\n"

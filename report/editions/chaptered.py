@@ -65,7 +65,7 @@ from report.outputs import (
     write_bytes,
     write_text,
 )
-from report.render.fetcher import file_digest
+from report.render.cache import file_digest
 
 CACHE_VERSION = "7"  # 2: tagged parts record the pages they kept; 3: footnote links,
 # joined Sects; 4: folio layers of FOLIO_CHUNK pages; 5: tagged parts carry their IDTree;

@@ -43,8 +43,7 @@ from report.editions.context import BuildContext
 from report.errors import InputError
 from report.manuscript import MANIFEST, Manuscript, load, tree
 from report.outputs import user_temporary_folder
-from report.render.cache import digest, made_once
-from report.render.fetcher import file_digest
+from report.render.cache import digest, file_digest, made_once
 from report.render.html import ChapterHTML
 from report.render.media import read_stripped
 

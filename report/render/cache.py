@@ -154,3 +154,21 @@ def _remember(path: Path, value: object) -> None:
             _REMEMBERED.clear()
         _REMEMBERED[path] = value
         _USED_ENTRIES.add(path)
+
+
+_DIGESTS: dict[tuple[Path, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of the file at ``path``, or None when it cannot be read; the same file
+    (by its path, size and time) is read once per process. Here, not beside the layout's
+    URL fetcher (``report.render.fetcher``), which imports WeasyPrint: the web edition
+    and ``report serve`` ask for it too, and need no WeasyPrint (a second of imports)."""
+    try:
+        stat = path.stat()
+        key = (path, stat.st_size, stat.st_mtime_ns)
+        if key not in _DIGESTS:
+            _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return _DIGESTS[key]

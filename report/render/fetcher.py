@@ -9,13 +9,13 @@ refuses everything else.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from report.render.cache import file_digest
 from report.render.media import read_stripped
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".svg"})
@@ -70,21 +70,6 @@ class TreeFetcher(URLFetcher):
             raise FetchRefused(f"refused to fetch {url}: builds do not use the network")
         return super().fetch(url, headers)
 
-
-_DIGESTS: dict[tuple[Path, int, int], str] = {}
-
-
-def file_digest(path: Path) -> str | None:
-    """The SHA-256 of the file at ``path``, or None when it cannot be read; the same file
-    (by its path, size and time) is read once per process."""
-    try:
-        stat = path.stat()
-        key = (path, stat.st_size, stat.st_mtime_ns)
-        if key not in _DIGESTS:
-            _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-    return _DIGESTS[key]
 
 
 def make_fetcher(*allowed: Path) -> TreeFetcher:
