@@ -71,6 +71,5 @@ class TreeFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-
 def make_fetcher(*allowed: Path) -> TreeFetcher:
     return TreeFetcher(*allowed)
