@@ -56,10 +56,10 @@ test: $(STAMP) system print-profile $(NODE_STAMP) lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --pairs 3
 
 bench-scale: $(STAMP)
-	$(BIN)/python scripts/bench_scale.py
+	$(BIN)/python scripts/bench_scale.py --pairs 3
 
 clean:
 	rm -rf build $(VENV) node_modules

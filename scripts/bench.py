@@ -14,11 +14,15 @@ unless said otherwise, and reads their peak memory from the kernel (``wait4``, a
   of 10 saves;
 
 then the ratios against issue 18's targets, each marked met or missed, in the same
-table. The tree has an uncommitted edit before the first build, as an author's tree
-has while writing: a first edit after a commit changes the draft stamp on every page.
+table. The print and digital builds are timed in turn with the bare passes they are set
+against, ``--pairs`` times (pandoc, print, the print build, digital, the digital build):
+each per-page ratio is the median of the pairs' own ratios, so a machine whose speed
+drifts over the minutes of a run moves both sides of a ratio alike. The tree has an
+uncommitted edit before the first build, as an author's tree has while writing: a first
+edit after a commit changes the draft stamp on every page.
 
 Not a test: run it by hand or with ``make bench``.
-Usage: scripts/bench.py [--root TREE] [--runs N] [--jobs N] [--preview-runs N]
+Usage: scripts/bench.py [--root TREE] [--runs N] [--pairs N] [--jobs N] [--preview-runs N]
 """
 
 from __future__ import annotations
@@ -122,8 +126,12 @@ def _ratio(name: str, value: float, limit: float, unit: str = "×") -> Row:
                met=value <= limit)
 
 
-def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) -> list[Row]:
-    """Every figure of the benchmark on the tree at ``root`` (changed: builds, an edit)."""
+def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int,
+          pairs: int | None = None) -> list[Row]:
+    """Every figure of the benchmark on the tree at ``root`` (changed: builds, an edit);
+    ``pairs`` (default ``runs``): how many times each bare pass and the build it is set
+    against are timed in turn."""
+    pairs = pairs or runs
     from bench_digital import bare_tagged_command
     from bench_scale import bare_print_command
     from bench_serve import serve_latency
@@ -143,30 +151,68 @@ def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) 
 
     edit()  # an author's tree, mid-work: uncommitted edits already (see the docstring)
     rows: list[Row] = []
+    build = [str(BIN / "report"), "--root", str(root), "build", "--jobs", str(jobs)]
+    # The per-page ratios set a build against bare pandoc + WeasyPrint. Each pair is
+    # timed back to back, pair after pair (bare pandoc, bare print, the print edition
+    # cold, bare digital, the digital edition cold): a machine whose speed drifts over
+    # minutes (this one's bare print pass of the corpus took from 63 to 101 s in
+    # different runs) then slows both sides of a ratio alike. Each ratio is the median
+    # of the pairs' ratios, each figure the median of its runs.
+    cold_rows: dict[str, tuple[float, float, int | None]] = {}
+    ratios: dict[str, list[float]] = {"print": [], "digital": []}
+    samples: dict[str, list[tuple[float, float]]] = {}
+    pages: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="bench-bare-") as tmp:
         work = Path(tmp)
-        pandoc_wall, pandoc_peak = measure(bare_pandoc_command(root, work), root, runs)
-        rows.append(Row("bare pandoc (Markdown → HTML)", pandoc_wall, pandoc_peak))
-        bare = {}
-        for edition, command in (("print", bare_print_command(root, work, "print")),
-                                 ("digital", bare_tagged_command(root, work, "digital"))):
-            wall, peak = measure(command, root, runs)
-            pages = pdf_pages(work / f"{edition}.pdf")
-            # time: pandoc + WeasyPrint; memory: the single pass of WeasyPrint, the
-            # figure the memory target is set against
-            bare[edition] = (pandoc_wall + wall, peak, pages)
-            rows.append(Row(f"bare single-pass WeasyPrint, {edition} ({pages} pages)", wall, peak))
-            rows.append(Row(f"bare pandoc + WeasyPrint, {edition}", bare[edition][0],
-                            max(pandoc_peak, peak)))
+        commands = {"pandoc": bare_pandoc_command(root, work),
+                    "print": bare_print_command(root, work, "print"),
+                    "digital": bare_tagged_command(root, work, "digital")}
+        for _ in range(pairs):
+            pandoc_run = measure(commands["pandoc"], root, 1)
+            samples.setdefault("pandoc", []).append(pandoc_run)
+            for edition in ("print", "digital"):
+                bare_run = measure(commands[edition], root, 1)
+                built = measure([*build, edition], root, 1, setup=cold)
+                samples.setdefault(edition, []).append(bare_run)
+                samples.setdefault(f"built {edition}", []).append(built)
+                pages[edition] = pdf_pages(work / f"{edition}.pdf")
+                entry = json.loads((root / "build" / "manifest.json").read_text()
+                                   )["editions"][edition]
+                pages[f"built {edition}"] = entry.get("pages") or pages[edition]
+                ratios[edition].append((built[0] / pages[f"built {edition}"])
+                                       / ((pandoc_run[0] + bare_run[0]) / pages[edition]))
+                print(f"  pair {len(ratios[edition])}, {edition}: bare pandoc "
+                      f"{pandoc_run[0]:.2f} + WeasyPrint {bare_run[0]:.2f} s, built "
+                      f"{built[0]:.2f} s, per page {ratios[edition][-1]:.2f}",
+                      file=sys.stderr, flush=True)
 
-    build = [str(BIN / "report"), "--root", str(root), "build", "--jobs", str(jobs)]
-    cold_rows: dict[str, tuple[float, float, int | None]] = {}
+    def median(name: str) -> tuple[float, float]:
+        return (statistics.median(w for w, _ in samples[name]),
+                statistics.median(p for _, p in samples[name]))
+
+    pandoc_wall, pandoc_peak = median("pandoc")
+    rows.append(Row("bare pandoc (Markdown → HTML)", pandoc_wall, pandoc_peak))
+    bare = {}
+    for edition in ("print", "digital"):
+        wall, peak = median(edition)
+        # time: pandoc + WeasyPrint; memory: the single pass of WeasyPrint, the figure
+        # the memory target is set against
+        bare[edition] = peak
+        rows.append(Row(f"bare single-pass WeasyPrint, {edition} ({pages[edition]} pages)",
+                        wall, peak))
+        rows.append(Row(f"bare pandoc + WeasyPrint, {edition}", pandoc_wall + wall,
+                        max(pandoc_peak, peak)))
     for edition in EDITIONS:
-        wall, peak = measure([*build, edition], root, runs, setup=cold)
-        entry = json.loads((root / "build" / "manifest.json").read_text())["editions"][edition]
-        cold_rows[edition] = (wall, peak, entry.get("pages"))
-        pages = f" ({entry['pages']} pages)" if entry.get("pages") else ""
-        rows.append(Row(f"report build {edition}, cold{pages}", wall, peak))
+        if edition in ratios:
+            wall, peak = median(f"built {edition}")
+            built_pages = pages[f"built {edition}"]
+        else:
+            wall, peak = measure([*build, edition], root, runs, setup=cold)
+            built_pages = json.loads((root / "build" / "manifest.json").read_text()
+                                     )["editions"][edition].get("pages")
+        cold_rows[edition] = (wall, peak, built_pages)
+        shown = f" ({built_pages} pages)" if built_pages else ""
+        rows.append(Row(f"report build {edition}, cold{shown}", wall, peak))
     all_cold = measure(build, root, runs, setup=cold)
     rows.append(Row(f"report build (all five), cold, {jobs} jobs", *all_cold))
     after_edit = measure(build, root, runs, setup=edit)
@@ -188,15 +234,16 @@ def table(root: Path, *, runs: int, jobs: int, corpus: bool, preview_runs: int) 
     rows.append(_ratio("one-chapter edit / cold (all five)", after_edit[0] / all_cold[0], 0.1))
     rows.append(_ratio("no-change build, seconds", unchanged[0], 1.0, "s"))
     for edition in ("print", "digital"):
-        wall, peak, pages = cold_rows[edition]
-        bare_wall, bare_peak, bare_pages = bare[edition]
-        ratio = (wall / (pages or bare_pages)) / (bare_wall / bare_pages)
-        rows.append(_ratio(f"{edition} cold / bare pandoc + WeasyPrint, per page", ratio,
-                           per_page))
+        rows.append(_ratio(f"{edition} cold / bare pandoc + WeasyPrint, per page",
+                           statistics.median(ratios[edition]), per_page))
+        if len(ratios[edition]) > 1:
+            rows.append(Row("  the median of the pairs' "
+                            + ", ".join(f"{r:.2f}" for r in ratios[edition])))
         rows.append(_ratio(f"{edition} cold peak memory / bare single-pass WeasyPrint",
-                           peak / bare_peak, 0.6))
+                           cold_rows[edition][1] / bare[edition], 0.6))
     if preview is not None:
-        rows.append(_ratio("preview latency, seconds (median of 10 saves)", latency, 0.5, "s"))
+        rows.append(_ratio(f"preview latency, seconds (median of {len(preview['figures'])} "
+                           "saves)", latency, 0.5, "s"))
     return rows
 
 
@@ -217,6 +264,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--preview-runs", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="times each bare pass and its build are timed in turn "
+                             "(default: --runs)")
     args = parser.parse_args()
     from bench_serve import copy_tree
 
@@ -224,9 +274,9 @@ def main() -> None:
         # A committed copy: the benchmark edits a chapter and deletes build/.
         root = copy_tree(args.root.resolve(), Path(tmp) / "tree")
         rows = table(root, runs=args.runs, jobs=args.jobs, corpus=False,
-                     preview_runs=args.preview_runs)
-    print_table(rows, f"tree: {args.root.resolve()}  runs: {args.runs}  jobs: {args.jobs}  "
-                      f"cores: {os.cpu_count()}")
+                     preview_runs=args.preview_runs, pairs=args.pairs)
+    print_table(rows, f"tree: {args.root.resolve()}  runs: {args.runs}  pairs: "
+                      f"{args.pairs or args.runs}  jobs: {args.jobs}  cores: {os.cpu_count()}")
 
 
 if __name__ == "__main__":

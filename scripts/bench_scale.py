@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--preview-runs", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="times each bare pass and its build are timed in turn "
+                             "(default: --runs)")
     args = parser.parse_args()
     from bench import Row, print_table, table
 
@@ -79,10 +82,11 @@ def main() -> None:
         git_commit(root)
         chapters = len(list((root / "chapters").glob("*.md")))
         rows = table(root, runs=args.runs, jobs=args.jobs, corpus=True,
-                     preview_runs=args.preview_runs)
+                     preview_runs=args.preview_runs, pairs=args.pairs)
         rows += [Row(name, wall, peak) for name, wall, peak in review_rows(root, work, args.runs)]
     print_table(rows, f"corpus: {args.corpus}  chapters: {chapters}  runs: {args.runs}  "
-                      f"jobs: {args.jobs}  cores: {os.cpu_count()}")
+                      f"pairs: {args.pairs or args.runs}  jobs: {args.jobs}  "
+                      f"cores: {os.cpu_count()}")
 
 
 def review_rows(root: Path, work: Path, runs: int) -> list[tuple[str, float, float]]:
