@@ -68,6 +68,11 @@ def test_withdrawn_name_in_a_chapter_names_file_line_column_and_record(tree: Pat
 
 
 def test_report_check_exits_1_and_report_build_writes_nothing(tree: Path) -> None:
+    """Nothing at all, not even a cache: the check before the build (which reads the
+    names Faker ships, as a new process would: none kept in memory) made no build/."""
+    from report.checks import names
+
+    names.lexicon.cache_clear()
     line = add_to_chapter(tree, "The team of Wren Withdrawn found this.")
     runner = CliRunner()
     check = runner.invoke(main, ["--root", str(tree), "check"])

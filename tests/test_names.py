@@ -171,13 +171,19 @@ def test_the_names_faker_ships_are_kept_sealed_between_builds(tmp_path, monkeypa
         return run(command, *args, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", counted)
+    # A tree never built: the names are read, and no build/ is made to keep them in.
     read = names._faker_names()
     assert len(children) == 1 and read[0] and read[1]
+    assert not (tmp_path / "build").exists()
+    (tmp_path / "build").mkdir()
+    assert names._faker_names() == read and len(children) == 2
     kept = tmp_path / "build" / ".cache" / names.LEXICON_KEPT
-    assert names._faker_names() == read and len(children) == 1  # from the kept file
+    assert kept.is_file()
+    children.clear()
+    assert names._faker_names() == read and children == []  # from the kept file
     planted = json.loads(kept.read_text())
     left_out = sorted(read[1])[0]
     planted["names"][1].remove(left_out)
     kept.write_text(json.dumps(planted))
     again = names._faker_names()
-    assert len(children) == 2 and left_out in again[1] and again == read
+    assert len(children) == 1 and left_out in again[1] and again == read

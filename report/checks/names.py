@@ -102,9 +102,9 @@ LEXICON_KEPT = "names-lexicon.json"
 
 
 def keep_lexicon_in(folder: Path) -> None:
-    """Keep the names Faker ships in ``folder`` (a report's build cache) and read them
-    from there: reading them costs a child process, 0.3 s of every build that checks an
-    attribution."""
+    """Keep the names Faker ships in ``folder`` (a report's build cache, once its
+    ``build/`` exists) and read them from there: reading them costs a child process,
+    0.3 s of every build that checks an attribution."""
     global _KEPT_IN
     _KEPT_IN = folder
 
@@ -154,9 +154,12 @@ def _faker_names() -> tuple[set[str], set[str]]:
                           capture_output=True, check=True)
     given, surnames = json.loads(proc.stdout)
     mark = seal("names-lexicon", json.dumps([key, [given, surnames]]).encode())
-    if path is not None and mark is not None:
+    # Kept only in a build/ that is already there, as the toolkit's fingerprint is: a
+    # check of a tree never built must not make one, or the build it refuses next (a
+    # name without consent) would find build/ there and keep its render in it.
+    if path is not None and mark is not None and path.parent.parent.is_dir():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(exist_ok=True)
             write_text(path, json.dumps({"key": key, "names": [given, surnames],
                                          "seal": mark}))
         except OSError:
