@@ -246,9 +246,13 @@ def _sources(manuscript: Manuscript) -> Iterator[tuple[str, str]]:
             continue
 
 
-def _hits(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, int]]:
-    """``(line, column, end offset)`` in the original text of every match."""
-    folded, index = fold(text)
+def _hits(pattern: re.Pattern[str], text: str,
+          folding: tuple[str, list[int] | None] | None = None
+          ) -> Iterator[tuple[int, int, int]]:
+    """``(line, column, end offset)`` in the original text of every match; ``folding``:
+    :func:`fold` of ``text``, made once for all the patterns run on it (folding is most
+    of a pattern's time on a chapter)."""
+    folded, index = folding if folding is not None else fold(text)
     for match in pattern.finditer(folded):
         start = index[match.start()] if index else match.start()
         end = (index[match.end() - 1] + 1) if index else match.end()
@@ -288,14 +292,15 @@ def consent_findings(manuscript: Manuscript, register: Register | None = None) -
                     for c in people if c.affiliation]
     findings: list[Finding] = []
     for rel, text in _sources(manuscript):
+        folding = fold(text)
         for contributor, pattern in forbidden:
-            for line, column, _ in _hits(pattern, text):
+            for line, column, _ in _hits(pattern, text, folding):
                 findings.append(Finding(
                     rel, line, column, "CONSENT-NAME", "error",
                     f"name of contributor {contributor.id!r}, {_REASONS[contributor.status]}",
                     "remove the name; describe the role without identifying the person"))
         for contributor, pattern in name_only:
-            for line, column, _ in _hits(pattern, text):
+            for line, column, _ in _hits(pattern, text, folding):
                 findings.append(Finding(
                     rel, line, column, "CONSENT-AFFILIATION", "error",
                     f"affiliation shown next to contributor {contributor.id!r}, who "
@@ -304,7 +309,7 @@ def consent_findings(manuscript: Manuscript, register: Register | None = None) -
         if rel == MANIFEST:
             continue
         for contributor, pattern in participants:
-            for line, column, _ in _hits(pattern, text):
+            for line, column, _ in _hits(pattern, text, folding):
                 findings.append(Finding(
                     rel, line, column, "CONSENT-PARTICIPANT", "warning",
                     f"contributor {contributor.id!r} took part under the Chatham House Rule: "
