@@ -118,7 +118,8 @@ class Row:
         # Said as soon as measured: a long run that stops late keeps what it measured.
         figures = " ".join(f"{value:.2f}" for value in (self.wall, self.peak, self.ratio)
                            if value is not None)
-        print(f"  {self.name}: {figures}", file=sys.stderr, flush=True)
+        if figures:  # not a line of the table's own (the pairs' ratios, said as measured)
+            print(f"  {self.name}: {figures}", file=sys.stderr, flush=True)
 
 
 def _ratio(name: str, value: float, limit: float, unit: str = "×") -> Row:
