@@ -132,11 +132,15 @@ def checked_render(context: BuildContext, kept: ChapterChecks | None = None) -> 
 
     The render mostly waits for pandoc, the checks are Python: side by side, the checks
     cost a build almost nothing (they were 1.5 s before any render on the corpus, cold,
-    and most of a rebuild's first second). A refused build leaves no ``build/`` behind
-    when there was none; where one was, the render may have added cache entries, which
-    are keyed by content (as before, when a refused build was rendered for its words)."""
+    and most of a rebuild's first second). A refused build writes nothing: no ``build/``
+    when there was none, and where one was, none of the render's cache entries, which
+    are written only once the checks have passed (a name without consent would
+    otherwise stay in them)."""
     import shutil
     from concurrent.futures import ThreadPoolExecutor
+
+    from report.render import caches_dropped, caches_held, caches_saved
+    from report.render.cache import remembering
 
     manuscript = context.manuscript
     had_build_dir = manuscript.build_dir.exists()
@@ -146,7 +150,8 @@ def checked_render(context: BuildContext, kept: ChapterChecks | None = None) -> 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
             checking = pool.submit(manuscript_problems, manuscript, kept)
             try:
-                _ = context.rendered
+                with caches_held():
+                    _ = context.rendered
             except InputError as exc:
                 rendered, failed = exc.problems, exc
             except Exception as exc:  # noqa: BLE001 - the checks' problems come first
@@ -157,9 +162,12 @@ def checked_render(context: BuildContext, kept: ChapterChecks | None = None) -> 
         if failed is not None:
             raise failed
     except BaseException:
+        caches_dropped()
         if not had_build_dir:
             shutil.rmtree(manuscript.build_dir, ignore_errors=True)
         raise
+    if not remembering():  # report serve writes them once its page is out
+        caches_saved()
 
 
 # What the render judges too, through the tree's resolver: labels, citations, images,

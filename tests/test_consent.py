@@ -86,6 +86,25 @@ def test_report_check_exits_1_and_report_build_writes_nothing(tree: Path) -> Non
     assert built == []
 
 
+def test_a_build_refused_in_a_built_tree_writes_nothing_either(tree: Path) -> None:
+    """Where build/ is there from an earlier build, a build refused for a name without
+    consent changes no file in it: the render runs beside the checks, and its parse and
+    render entries (the chapter's words, the name among them) are written only once the
+    checks have passed."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["--root", str(tree), "build", "docx"]).exit_code == 0
+
+    def files() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for p in (tree / "build").rglob("*") if p.is_file()}
+
+    before = files()
+    add_to_chapter(tree, "The team of Wren Withdrawn found this.")
+    build = runner.invoke(main, ["--root", str(tree), "build", "docx"])
+    assert build.exit_code != 0 and "CONSENT-NAME" in build.output
+    assert [p for p in files() if b"team of Wren Withdrawn" in p.read_bytes()] == []
+    assert files() == before
+
+
 @pytest.mark.parametrize(("text", "column"), [
     ("As Wren Withdrawn's team found.", 4),
     ("As Wren Withdrawn\u2019s team found.", 4),

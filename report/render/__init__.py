@@ -13,6 +13,7 @@ element for element, as one pandoc run over the whole book, which stays here
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -20,7 +21,7 @@ import json
 import re
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -928,6 +929,31 @@ def render(manuscript: Manuscript, whole_book: bool = False) -> Rendered:
 # writes them (see _render).
 _pending: list | None = None
 _saving: threading.Thread | None = None
+# Whether a render keeps its caches unwritten for its caller (caches_held).
+_holding = False
+
+
+@contextlib.contextmanager
+def caches_held() -> Iterator[None]:
+    """Within, a render keeps its caches unwritten, as ``report serve``'s renders do: the
+    caller writes them (:func:`caches_saved`) or drops them (:func:`caches_dropped`).
+
+    A build renders beside its checks (``report.build.checked_render``). The render itself
+    finds nothing wrong with a name without consent; the checks refuse the build for it.
+    Written as the render ended, its parse and render entries, the name in them, would
+    stay in ``build/.cache`` after the refusal."""
+    global _holding
+    saved, _holding = _holding, True
+    try:
+        yield
+    finally:
+        _holding = saved
+
+
+def caches_dropped() -> None:
+    """Forget the last render's caches unwritten: the build that held them was refused."""
+    global _pending
+    _pending = None
 
 
 def _save(caches: list) -> None:
@@ -990,9 +1016,10 @@ def _render(manuscript: Manuscript, whole_book: bool, key: str, contributors: st
         ast = document
         citable = lambda: citable_of(entries())  # noqa: E731
         caches += more
-    if remembering():
+    if remembering() or _holding:
         # A long-lived process (report serve) writes them once the page is out
-        # (caches_saving); the next render, and the end of the process, wait for it.
+        # (caches_saving); the next render, and the end of the process, wait for it. A
+        # build writes them once its checks have passed (caches_held).
         global _pending
         _pending = caches
     else:
