@@ -114,6 +114,19 @@ def _dirty(repo: git.Repo, prefix: str) -> list[str]:
     return sorted(set(found))
 
 
+def _no_names_without_consent(made: Path, folder: Path, manuscript) -> None:
+    """Refuse the pack (its temporary folder ``made`` is then removed) when any of its
+    files holds the name of someone without consent to be named: the build's last gate
+    (``report.build._privacy_gate``), on every file the pack is made of."""
+    from report.checks.consent import scan_built_files
+
+    leaks = scan_built_files([made], manuscript)
+    if leaks:
+        where = [str(leak).replace(str(made), str(folder), 1) for leak in leaks]
+        raise RoundRefused("a name without consent reached the pack (nothing was "
+                           "written): " + "; ".join(where))
+
+
 def open_round(root: Path, name: str, *, deadline: str | None = None,
                reviewers: tuple[str, ...] | list[str] = ()) -> OpenedRound:
     """Record the round, commit the record, tag the round's commit, build the pack.
@@ -147,6 +160,14 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
     if dirty:
         raise RoundRefused("uncommitted changes; commit them before opening a round: "
                            + ", ".join(dirty))
+    # The pack goes to reviewers outside the team: it passes the gate a build passes
+    # (every error `report build` refuses, a name without consent first among them),
+    # and its files are scanned for such names as a build's editions are.
+    from report.build import manuscript_problems
+
+    problems = manuscript_problems(manuscript)
+    if problems:
+        raise InputError(problems)
     commit = repo.head.commit.hexsha
     record = Round(name=name, commit=commit, opened=today(), deadline=deadline,
                    reviewers=list(reviewers))
@@ -154,6 +175,7 @@ def open_round(root: Path, name: str, *, deadline: str | None = None,
     folder = root / "build" / "review" / name
     with atomic_dir(folder) as tmp:
         pack = build_pack(tmp, manuscript, record, paragraphs)
+        _no_names_without_consent(tmp, folder, manuscript)
         model.write_round(root, record)
         try:
             in_repo = f"{prefix}/{rel}" if prefix else rel

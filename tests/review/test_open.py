@@ -100,3 +100,67 @@ def test_bad_options_change_nothing(tree: Path, args: list[str], message: str) -
     assert result.exit_code == 2
     assert message in result.output
     assert state(tree) == before
+
+
+CONSENT_TREE = TREE.parent / "consent"  # a register with people who must not be named
+
+
+@pytest.fixture
+def consent_tree(tmp_path: Path):
+    """The consent tree, committed; call it with a sentence to add to a chapter first."""
+    def make(sentence: str = "") -> Path:
+        root = tmp_path / "consent"
+        shutil.copytree(CONSENT_TREE, root, ignore=shutil.ignore_patterns("build"))
+        (root / ".gitignore").write_text("build/\n")
+        if sentence:
+            chapter = root / "chapters" / "01-introduction.md"
+            chapter.write_text(chapter.read_text() + f"\n{sentence}\n")
+        repo = git.Repo.init(root)
+        repo.git.add(A=True)
+        repo.index.commit("Draft for consultation")
+        return root
+    return make
+
+
+def test_a_name_without_consent_refuses_the_round_and_changes_nothing(consent_tree) -> None:
+    """The pack goes outside the team: it passes the gate `report build` passes, and a
+    round over a text that names someone who withdrew consent is not opened."""
+    root = consent_tree("The team of Wren Withdrawn found this.")
+    before = state(root)
+    result = run(root, "r1")
+    assert result.exit_code == 2
+    assert ("chapters/01-introduction.md:12:13: CONSENT-NAME name of contributor "
+            "'wwithdrawn'") in result.output
+    assert state(root) == before
+    assert not (root / "build").exists()
+
+
+def test_a_register_with_people_not_to_name_opens_and_its_pack_is_clean(consent_tree) -> None:
+    """The gate does not misfire on a register that lists people who must not be named
+    (they are not named in the text): the round opens, and no file of its pack holds the
+    name of anyone without consent."""
+    from report.checks.consent import scan_built_files
+
+    root = consent_tree()
+    result = run(root, "r1")
+    assert result.exit_code == 0, result.output
+    pack = root / "build" / "review" / "r1"
+    assert len(list(pack.iterdir())) == 4
+    assert scan_built_files([pack], root) == []
+
+
+def test_the_made_pack_is_scanned_before_it_is_kept(consent_tree, tmp_path: Path) -> None:
+    """The pack's own files pass the build's last gate: one that names someone without
+    consent refuses the round (the folder it was made in is then removed)."""
+    from report.manuscript import load
+    from report.review.round import RoundRefused, _no_names_without_consent
+
+    manuscript = load(consent_tree())
+    made, folder = tmp_path / "made", tmp_path / "build" / "review" / "r1"
+    made.mkdir()
+    (made / "instructions.md").write_text("With thanks to the delegates.\n")
+    _no_names_without_consent(made, folder, manuscript)
+    (made / "instructions.md").write_text("With thanks to Wren Withdrawn.\n")
+    with pytest.raises(RoundRefused, match="'wwithdrawn'") as refused:
+        _no_names_without_consent(made, folder, manuscript)
+    assert f"{folder}/instructions.md" in str(refused.value)
