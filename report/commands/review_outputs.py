@@ -56,7 +56,14 @@ def changes_cmd(round_name: str, output: Path | None) -> None:
     root = _root()
     red = changes.redline(root, round_name)
     target = output.resolve() if output else changes.default_output(root, round_name)
-    changes.write(red, target, root)
+    try:
+        changes.write(red, target, root)
+    except changes.NamedWithoutConsent as exc:
+        for leak in exc.leaks:
+            click.echo(leak, err=True)
+        click.echo("report review changes: refused: the redline would name someone "
+                   "without consent (nothing was written)", err=True)
+        raise SystemExit(EXIT_FINDINGS) from None
     changed = len(red.changed)
     click.echo(f"{_relative(target, root)}: {changed} of {len(red.chapters)} chapters "
                "changed since the round.")

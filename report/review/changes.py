@@ -427,14 +427,42 @@ def default_output(root: Path, round_name: str) -> Path:
     return Path(root) / "build" / "review" / round_name / "changes.html"
 
 
-def write(red: Redline, target: Path, root: Path) -> Path:
-    """HTML, or a PDF when ``target`` ends with ``.pdf`` (WeasyPrint, no network)."""
-    target = Path(target)
-    if target.suffix.lower() != ".pdf":
-        write_text(target, to_html(red))
-        return target
-    from report.editions.pdf import write_pdf
+class NamedWithoutConsent(Exception):
+    """The redline would name someone without consent: nothing was written."""
 
+    def __init__(self, leaks: list[str]):
+        self.leaks = leaks
+        super().__init__("\n".join(leaks))
+
+
+def write(red: Redline, target: Path, root: Path) -> Path:
+    """HTML, or a PDF when ``target`` ends with ``.pdf`` (WeasyPrint, no network).
+
+    A redline is sent with the next draft, so it passes the build's last gate: when it
+    holds the name of someone without consent (added since the round, or struck out
+    since, which a redline would show as it was), :class:`NamedWithoutConsent` is raised
+    and nothing is written."""
+    import os
+    import tempfile
+
+    from report.checks.consent import scan_built_files
+
+    target = Path(target)
     root = Path(root).resolve()
-    write_pdf(to_html(red, printed=True), target, root, root, stylesheets=["fonts.css"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Made under its own name (the scan reads a file by its kind), in a folder beside
+    # the target, and renamed into place once found clean.
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as folder:
+        made = Path(folder) / target.name
+        if target.suffix.lower() != ".pdf":
+            write_text(made, to_html(red))
+        else:
+            from report.editions.pdf import write_pdf
+
+            write_pdf(to_html(red, printed=True), made, root, root, stylesheets=["fonts.css"])
+        leaks = scan_built_files([made], root)
+        if leaks:
+            raise NamedWithoutConsent([str(leak).replace(str(made), str(target), 1)
+                                       for leak in leaks])
+        os.replace(made, target)
     return target

@@ -161,3 +161,36 @@ def test_moved_paragraphs_and_split_chapters_are_moves(tmp_path: Path) -> None:
     assert "¶2</span> Guardians who stay" in page
     assert "¶3</span> <del class=\"moved\"" in page
     assert "¶4</span> <del class=\"moved\" id=\"move-2-from\">This section will become" in page
+
+
+REGISTER = Path(__file__).resolve().parent.parent / "trees" / "consent" / "contributors.yaml"
+
+
+@pytest.mark.parametrize("when", ["added since the round", "struck out since the round"])
+@pytest.mark.parametrize("output", ["", "changes.pdf"])
+def test_a_redline_that_would_name_someone_without_consent_is_refused(
+        tmp_path: Path, when: str, output: str) -> None:
+    """A redline goes out with the next draft: a name without consent, whether added
+    since the round or struck out since (a redline shows it as it was), refuses it, and
+    nothing is written."""
+    root = tmp_path / "report"
+    (root / "chapters").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(MKDOCS)
+    (root / "contributors.yaml").write_text(REGISTER.read_text())
+    (root / ".gitignore").write_text("build/\n")
+    named = ONE.replace("every child.", "every child, as Wren Withdrawn said.")
+    (root / "chapters" / "one.md").write_text(ONE if when.startswith("added") else named)
+    (root / "chapters" / "two.md").write_text(TWO)
+    repo = git.Repo.init(root)
+    repo.git.add(A=True)
+    repo.index.commit("Draft")
+    repo.create_tag("review/r1", message="round r1")
+    (root / "chapters" / "one.md").write_text(named if when.startswith("added") else ONE)
+    target = tmp_path / output if output else root / "build" / "review" / "r1" / "changes.html"
+    result = CliRunner().invoke(main, ["--root", str(root), "review", "changes", "r1",
+                                       *(["-o", str(target)] if output else [])])
+    assert result.exit_code == 1, result.output
+    assert str(target) in result.output
+    assert "name of contributor 'wwithdrawn'" in result.output and "refused" in result.output
+    assert not target.exists()
+    assert [p for p in target.parent.iterdir() if p.name.startswith(f".{target.name}")] == []
