@@ -192,10 +192,18 @@ def test_phone_layout_figures_legible_tables_signposted_no_page_scroll(browser, 
 
 def test_sidebar_title_never_covers_a_navigation_item(browser, served):
     """On a wide screen whose sidebar scrolls, every navigation link in view can be hit
-    (the report's title, often two lines, used to stick over the first items)."""
+    (the report's title, often two lines, used to stick over the first items).
+
+    In view: inside the sidebar's scrolling box and inside the window. Until Material's
+    script has fitted the sidebar to the window, the box can reach below it, where
+    ``elementFromPoint`` finds nothing: a link there was once counted as covered (a CI
+    run). The fonts and two frames are waited for, so the layout measured is the one
+    shown."""
     page = browser.new_page(viewport={"width": 1280, "height": 420})
     try:
         page.goto(served + "02-practice/", wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => new Promise(done => "
+                      "requestAnimationFrame(() => requestAnimationFrame(done))))")
         for offset in (0, 12, 24, 48):
             covered = page.evaluate(
                 """offset => {
@@ -206,7 +214,8 @@ def test_sidebar_title_never_covers_a_navigation_item(browser, served):
                   const hidden = [];
                   for (const a of wrap.querySelectorAll('.md-nav--primary a.md-nav__link')) {
                     const r = a.getBoundingClientRect();
-                    if (r.height === 0 || r.top < box.top || r.bottom > box.bottom) continue;
+                    if (r.height === 0 || r.top < Math.max(box.top, 0)
+                        || r.bottom > Math.min(box.bottom, window.innerHeight)) continue;
                     const hit = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
                     if (!a.contains(hit)) hidden.push(a.textContent.trim());
                   }
