@@ -39,10 +39,25 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
+def atomic_named(target: Path) -> Iterator[Path]:
+    """Yield a temporary path with ``target``'s own name (in a folder beside it); rename
+    it into place on success. For a file that is read by its kind before it is kept
+    (the consent scan knows a file by its suffix): :func:`atomic_path`'s ends ``.tmp``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:  # from here on, whatever stops us (SIGTERM too) removes the folder
+        made = folder / target.name
+        yield made
+        os.replace(made, target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``target``; swap it into place on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:  # from here on, whatever stops us (SIGTERM too) removes the folder
         umask = os.umask(0)
         os.umask(umask)
@@ -65,7 +80,8 @@ STALE_AFTER = 3600  # seconds: no single output takes an hour to write
 
 def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
     """Remove what a killed command left in ``folder``: temporary files and folders of
-    :func:`atomic_path` and :func:`atomic_dir` untouched for an hour.
+    :func:`atomic_path`, :func:`atomic_named` and :func:`atomic_dir` (all end ``.tmp``;
+    a site's, made before they did, start ``.site.``) untouched for an hour.
 
     A ``kill -9`` (or a power cut) runs no clean-up code, so the next build does it.
     """
@@ -76,7 +92,7 @@ def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Pat
     if not folder.is_dir():
         return removed
     for path in folder.rglob(".*"):
-        temporary = (path.is_file() and path.name.endswith(".tmp")) or (
+        temporary = path.name.endswith(".tmp") or (
             path.is_dir() and path.name.startswith(".site."))
         try:
             if temporary and now - path.lstat().st_mtime > STALE_AFTER:

@@ -738,6 +738,15 @@ def _names_by_piece(text: str, names: NamePatterns, verdicts: Verdicts) -> set[s
     return found
 
 
+def leaks_as_published(made: Path, published: Path,
+                       source: Manuscript | Register | Path | str) -> list[str]:
+    """Every forbidden name in ``made`` (a file, or a folder of them, not yet in place),
+    each said at ``published``, where it would have gone: the last gate of an output
+    made aside and kept only when clean (the reviewer pack, a redline)."""
+    return [str(leak).replace(str(made), str(published), 1)
+            for leak in scan_built_files([made], source)]
+
+
 def scan_built_files(paths: list[Path], source: Manuscript | Register | Path | str,
                      verdicts: Verdicts | None = None) -> list[Leak]:
     """Every forbidden name in the given built files (folders are walked).

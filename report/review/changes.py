@@ -24,7 +24,7 @@ from pathlib import Path
 from report.errors import InputError
 from report.manuscript import Manuscript, load
 from report.manuscript.provenance import provenance
-from report.outputs import write_text
+from report.outputs import atomic_named, write_text
 from report.review import round as rounds
 from report.review.history import ChapterAt, History
 from report.review.paragraphs import (
@@ -442,27 +442,18 @@ def write(red: Redline, target: Path, root: Path) -> Path:
     holds the name of someone without consent (added since the round, or struck out
     since, which a redline would show as it was), :class:`NamedWithoutConsent` is raised
     and nothing is written."""
-    import os
-    import tempfile
-
-    from report.checks.consent import scan_built_files
+    from report.checks.consent import leaks_as_published
 
     target = Path(target)
     root = Path(root).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Made under its own name (the scan reads a file by its kind), in a folder beside
-    # the target, and renamed into place once found clean.
-    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as folder:
-        made = Path(folder) / target.name
+    with atomic_named(target) as made:  # under its own name: the scan knows it by kind
         if target.suffix.lower() != ".pdf":
             write_text(made, to_html(red))
         else:
             from report.editions.pdf import write_pdf
 
             write_pdf(to_html(red, printed=True), made, root, root, stylesheets=["fonts.css"])
-        leaks = scan_built_files([made], root)
+        leaks = leaks_as_published(made, target, root)
         if leaks:
-            raise NamedWithoutConsent([str(leak).replace(str(made), str(target), 1)
-                                       for leak in leaks])
-        os.replace(made, target)
+            raise NamedWithoutConsent(leaks)
     return target

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
@@ -20,6 +21,9 @@ from report.errors import InputError, Problem
 from report.review import model
 from report.review.history import History
 from report.review.model import REVIEW_DIR, ROUND_FILE, Round
+
+if TYPE_CHECKING:
+    from report.manuscript import Manuscript
 
 _ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -114,15 +118,14 @@ def _dirty(repo: git.Repo, prefix: str) -> list[str]:
     return sorted(set(found))
 
 
-def _no_names_without_consent(made: Path, folder: Path, manuscript) -> None:
+def _no_names_without_consent(made: Path, folder: Path, manuscript: Manuscript) -> None:
     """Refuse the pack (its temporary folder ``made`` is then removed) when any of its
     files holds the name of someone without consent to be named: the build's last gate
     (``report.build._privacy_gate``), on every file the pack is made of."""
-    from report.checks.consent import scan_built_files
+    from report.checks.consent import leaks_as_published
 
-    leaks = scan_built_files([made], manuscript)
-    if leaks:
-        where = [str(leak).replace(str(made), str(folder), 1) for leak in leaks]
+    where = leaks_as_published(made, folder, manuscript)
+    if where:
         raise RoundRefused("a name without consent reached the pack (nothing was "
                            "written): " + "; ".join(where))
 

@@ -320,3 +320,27 @@ def test_a_terminated_build_stops_its_writers_ahead(make_tree, tmp_path: Path) -
     assert [pid for pid in below if _alive(pid)] == []
     assert list(temporary.iterdir()) == []
     assert _leftovers(root / "build") == []
+
+
+def test_a_killed_commands_temporary_folders_are_removed_too(make_tree, run_report) -> None:
+    """A folder made aside (a reviewer pack, a redline under its own name) and left by a
+    killed command ends ``.tmp`` like a file: the next build removes it once stale."""
+    from report.outputs import atomic_dir, atomic_named
+
+    root = make_tree("minimal")
+    build = root / "build"
+    made = []
+    for atomic, target in ((atomic_dir, build / "review" / "r1"),
+                           (atomic_named, build / "review" / "r1" / "changes.html")):
+        with pytest.raises(KeyboardInterrupt), atomic(target) as tmp:
+            made.append(tmp if atomic is atomic_dir else tmp.parent)
+            raise KeyboardInterrupt  # cleaned on the way out, as a SIGTERM is
+    assert made and not any(p.exists() for p in made)
+    left = [build / "review" / ".r1.k3j4.tmp", build / "review" / "r1" / ".changes.html.q8.tmp"]
+    for path in left:
+        path.mkdir(parents=True)
+        (path / "half").write_text("half a pack")
+        old = time.time() - 2 * 3600
+        os.utime(path, (old, old))
+    assert run_report(root, "build", "docx").exit_code == 0
+    assert not any(p.exists() for p in left)
