@@ -82,7 +82,10 @@ def main() -> None:
         (root / "build").mkdir()  # the render keeps its caches only in a build/
         manuscript = load(root)
         render(manuscript)  # the whole book once: the cache an edit finds
-        chapter = args.chapter or max(manuscript.chapters, key=lambda c: len(c.text)).rel
+        chapters = {c.rel: c for c in manuscript.chapters}
+        if args.chapter is not None and args.chapter not in chapters:
+            parser.error(f"{args.chapter}: not a chapter of the tree (nav in mkdocs.yml)")
+        chapter = args.chapter or max(chapters.values(), key=lambda c: len(c.text)).rel
         print(f"tree: {args.root.resolve()}  chapter edited: {chapter}")
         print(f"{'pandoc +RTS':24} {'largest pandoc MiB':>18} {'pandoc CPU s':>13}")
         for rts in args.rts or SETTINGS:
